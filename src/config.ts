@@ -1,0 +1,138 @@
+/**
+ * Configuration: explicit options > environment > defaults, validated once at start-up and frozen.
+ * Nothing else in the codebase reads process.env; the Config object is passed down.
+ * A wrong value stops the program with one line naming the variable (see ConfigError).
+ */
+
+export const ALL_ROLES = ['api', 'realtime', 'aggregator', 'worker'] as const;
+export type Role = (typeof ALL_ROLES)[number];
+
+export interface Config {
+  /** Postgres connection string. Default postgres://127.0.0.1:5432/tajir */
+  databaseUrl: string;
+  /** Redis connection string. Default redis://127.0.0.1:6379 */
+  redisUrl: string;
+  /** Prefix of every Redis key this process writes, so several installs (or test runs) share one Redis. Default "tajir:" */
+  redisPrefix: string;
+  /** HTTP and Socket.IO port. Default 3000; 0 picks a free port. */
+  port: number;
+  /** Address to bind. Default 0.0.0.0 */
+  host: string;
+  /** HS256 secret for JWTs. Default: a development secret (a warning is printed). */
+  jwtSecret: string;
+  jwtSecretIsDefault: boolean;
+  /** Lifetime of user tokens in seconds. Default 12 h. Terminal tokens do not expire; they are revoked. */
+  userTokenTtlSeconds: number;
+  /** Roles this process runs. Default all of them. */
+  roles: ReadonlySet<Role>;
+  /** Largest request body accepted, in bytes; larger answers 413. Default 1 MiB. */
+  bodyLimitBytes: number;
+  /** Login attempts per email per 15 minutes before 429. Default 10. */
+  loginLimitPerEmail: number;
+  /** Login attempts per IP per 15 minutes before 429. Default 50. */
+  loginLimitPerIp: number;
+  /** Requests per token per minute before 429. Default 1200. */
+  tokenLimitPerMinute: number;
+  /** Postgres pool size. Default 10. */
+  dbPoolSize: number;
+  /** pino level. Default info. */
+  logLevel: string;
+  /** Create the demo shop on an empty database at start. Default true. */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEV_JWT_SECRET = 'tajir-development-secret-change-me-0123456789';
+
+function str(env: Env, name: string, def: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? def : v;
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function url(env: Env, name: string, def: string, protocols: string[]): string {
+  const v = str(env, name, def);
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${v}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(' or ')}// URL, got "${parsed.protocol}//"`);
+  }
+  return v;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, `expected true or false, got "${v}"`);
+}
+
+/** Builds the frozen Config from explicit overrides, then the environment, then defaults. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
+  const rolesRaw = str(env, 'ROLES', ALL_ROLES.join(','));
+  const roles = new Set<Role>();
+  for (const r of rolesRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(ALL_ROLES as readonly string[]).includes(r)) {
+      throw new ConfigError('ROLES', `unknown role "${r}"; use a comma list of ${ALL_ROLES.join(', ')}`);
+    }
+    roles.add(r as Role);
+  }
+  if (roles.size === 0) throw new ConfigError('ROLES', 'at least one role is needed');
+
+  const jwtSecretRaw = env.JWT_SECRET;
+  if (jwtSecretRaw !== undefined && jwtSecretRaw !== '' && jwtSecretRaw.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `unknown level "${logLevel}"`);
+  }
+  const redisPrefix = str(env, 'REDIS_PREFIX', 'tajir:');
+  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError('REDIS_PREFIX', 'use 1-64 letters, digits, "_", ":", "." or "-"');
+  }
+
+  const config: Config = {
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://127.0.0.1:5432/tajir', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0'),
+    jwtSecret: jwtSecretRaw || DEV_JWT_SECRET,
+    jwtSecretIsDefault: !jwtSecretRaw,
+    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 86400),
+    roles,
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    loginLimitPerEmail: int(env, 'LOGIN_LIMIT_PER_EMAIL', 10, 1, 100000),
+    loginLimitPerIp: int(env, 'LOGIN_LIMIT_PER_IP', 50, 1, 100000),
+    tokenLimitPerMinute: int(env, 'TOKEN_LIMIT_PER_MINUTE', 1200, 1, 10000000),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
+    logLevel,
+    seedDemo: bool(env, 'SEED_DEMO', true),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}
