@@ -1,0 +1,54 @@
+/**
+ * Turns a bearer token into a Principal. Beyond the signature it checks that the user is still
+ * active and the terminal not revoked (or re-issued); that answer is cached in-process for a few
+ * seconds so the check costs one primary-key read per principal per TTL, not one per request.
+ */
+import type { Db } from '../../db/client.ts';
+import type { Principal } from './principal.ts';
+import { TokenError, type TokenService } from './tokens.ts';
+
+export interface Authenticator {
+  /** Throws TokenError. */
+  authenticate(bearer: string | undefined): Promise<Principal>;
+  /** Forget cached state of a principal (after revoke or deactivate). */
+  forget(kind: Principal['kind'], id: number): void;
+}
+
+/** How long a "still valid" answer is trusted. Default 5 s. */
+const TTL_MS = 5000;
+
+export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_MS): Authenticator {
+  const cache = new Map<string, { ok: boolean; until: number }>();
+
+  async function stillValid(p: Principal, tokenId: string | undefined): Promise<boolean> {
+    const key = `${p.kind}:${p.id}:${tokenId ?? ''}`;
+    const hit = cache.get(key);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.ok;
+    let ok: boolean;
+    if (p.kind === 'terminal') {
+      const rows = await sql`
+        select 1 from terminals
+        where id = ${p.id} and shop_id = ${p.shopId} and revoked_at is null and token_id = ${tokenId ?? null}::uuid`;
+      ok = rows.length === 1;
+    } else {
+      const rows = await sql`
+        select 1 from users where id = ${p.id} and shop_id = ${p.shopId} and active and role = ${p.role}`;
+      ok = rows.length === 1;
+    }
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, { ok, until: now + ttlMs });
+    return ok;
+  }
+
+  return {
+    async authenticate(bearer) {
+      const { principal, tokenId } = await tokens.verify(bearer);
+      if (!(await stillValid(principal, tokenId))) throw new TokenError('token_invalid');
+      return principal;
+    },
+    forget(kind, id) {
+      for (const k of cache.keys()) if (k.startsWith(`${kind}:${id}:`)) cache.delete(k);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Name } from '../common/schema.ts';
+
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const Password = Type.String({ minLength: 8, maxLength: 200 });
+
+export const SignupBody = Type.Object(
+  {
+    shop_name: Name(200),
+    email: Email,
+    password: Password,
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    vat_percent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    prices_include_vat: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type SignupBody = Static<typeof SignupBody>;
+
+export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export type LoginBody = Static<typeof LoginBody>;
+
+export const CreateUserBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    name: Name(200),
+    role: Type.Union([Type.Literal('manager'), Type.Literal('cashier')]),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const CreateTerminalBody = Type.Object({ name: Name(100) }, { additionalProperties: false });
+export type CreateTerminalBody = Static<typeof CreateTerminalBody>;

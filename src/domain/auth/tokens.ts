@@ -1,0 +1,80 @@
+/**
+ * Signed JWTs (HS256, `jose`). A token names the principal kind, its id, its shop and its role.
+ * User tokens expire (config.userTokenTtlSeconds). Terminal tokens do not expire; they carry the
+ * terminal's token_id (jti), and revoking the terminal (or re-issuing its token) makes them fail.
+ */
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Principal, PrincipalRole } from './principal.ts';
+
+const ISSUER = 'tajir-pos';
+const ROLES_OK: readonly string[] = ['owner', 'manager', 'cashier', 'terminal'];
+
+export interface VerifiedToken {
+  principal: Principal;
+  /** terminals.token_id for terminal tokens */
+  tokenId?: string;
+}
+
+export type TokenFailure = 'token_missing' | 'token_invalid' | 'token_expired';
+
+export class TokenError extends Error {
+  constructor(readonly reason: TokenFailure) {
+    super(reason);
+  }
+}
+
+export interface TokenService {
+  signUser(p: { userId: number; shopId: number; role: PrincipalRole }): Promise<string>;
+  signTerminal(p: { terminalId: number; shopId: number; tokenId: string }): Promise<string>;
+  /** Throws TokenError with the reason. */
+  verify(token: string | undefined): Promise<VerifiedToken>;
+}
+
+export function createTokenService(secret: string, userTtlSeconds: number): TokenService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    signUser: ({ userId, shopId, role }) =>
+      new SignJWT({ shop: shopId, role, kind: 'user' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(String(userId))
+        .setIssuer(ISSUER)
+        .setIssuedAt()
+        .setExpirationTime(`${userTtlSeconds}s`)
+        .sign(key),
+    signTerminal: ({ terminalId, shopId, tokenId }) =>
+      new SignJWT({ shop: shopId, role: 'terminal', kind: 'terminal' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(String(terminalId))
+        .setIssuer(ISSUER)
+        .setJti(tokenId)
+        .setIssuedAt()
+        .sign(key),
+    async verify(token) {
+      if (!token) throw new TokenError('token_missing');
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] }));
+      } catch (err) {
+        throw new TokenError(err instanceof joseErrors.JWTExpired ? 'token_expired' : 'token_invalid');
+      }
+      const id = Number(payload.sub);
+      const shopId = payload.shop;
+      const role = payload.role;
+      const kind = payload.kind;
+      if (
+        !Number.isSafeInteger(id) ||
+        typeof shopId !== 'number' ||
+        typeof role !== 'string' ||
+        !ROLES_OK.includes(role) ||
+        (kind !== 'user' && kind !== 'terminal') ||
+        (kind === 'terminal') !== (role === 'terminal')
+      ) {
+        throw new TokenError('token_invalid');
+      }
+      return {
+        principal: { kind, id, shopId, role: role as PrincipalRole },
+        tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
+      };
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The demo shop `npm start` creates on an empty database, so a fresh install has something to
+ * log into. Its credentials are printed at start-up; they are public on purpose.
+ */
+import type { Sql } from '../../db/client.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { provisionShop } from './provision.ts';
+
+export const DEMO_LOGIN = { email: 'demo@tajir.local', password: 'demo-pass-123' };
+
+/** Creates the demo shop when the database has no shop at all; returns true if it did. */
+export async function ensureDemoShop(sql: Sql): Promise<boolean> {
+  const passwordHash = await hashPassword(DEMO_LOGIN.password);
+  return sql.begin(async (tx) => {
+    // Serialise concurrent first starts of several nodes.
+    await tx`select pg_advisory_xact_lock(727274002)`;
+    const [{ n }] = (await tx`select count(*)::int as n from shops`) as unknown as [{ n: number }];
+    if (n > 0) return false;
+    const shop = await provisionShop(tx, { name: 'Al Noor Tailoring (demo)' });
+    await tx`
+      insert into users (shop_id, email, password_hash, name, role)
+      values (${shop.id}, ${DEMO_LOGIN.email}, ${passwordHash}, 'Demo Owner', 'owner')`;
+    const types = await tx<{ id: number; name: string }[]>`
+      insert into product_types ${tx([
+        { shop_id: shop.id, name: 'Kandura' },
+        { shop_id: shop.id, name: 'Abaya' },
+        { shop_id: shop.id, name: 'Alterations' },
+      ])} returning id, name`;
+    const typeId = (name: string) => types.find((t) => t.name === name)!.id;
+    await tx`
+      insert into products ${tx([
+        { shop_id: shop.id, type_id: typeId('Kandura'), name: 'Emirati Kandura', rate_fils: 25000 },
+        { shop_id: shop.id, type_id: typeId('Kandura'), name: 'Saudi Kandura', rate_fils: 22000 },
+        { shop_id: shop.id, type_id: typeId('Abaya'), name: 'Classic Abaya', rate_fils: 35000 },
+        { shop_id: shop.id, type_id: typeId('Abaya'), name: 'Embroidered Abaya', rate_fils: 55000 },
+        { shop_id: shop.id, type_id: typeId('Alterations'), name: 'Hemming', rate_fils: 2500 },
+        { shop_id: shop.id, type_id: typeId('Alterations'), name: 'Sleeve shortening', rate_fils: 3000 },
+      ])}`;
+    await tx`
+      insert into employees ${tx([
+        { shop_id: shop.id, name: 'Rashid', phone: '+971501110001', position: 'Master Tailor' },
+        { shop_id: shop.id, name: 'Anwar', phone: '+971501110002', position: 'Tailor' },
+      ])}`;
+    await tx`
+      insert into customers ${tx([
+        { shop_id: shop.id, name: 'Ahmed Al Mansoori', phone: '+971501234567', city: 'Dubai', area: 'Al Barsha' },
+        { shop_id: shop.id, name: 'Fatima Hassan', phone: '+971552345678', city: 'Sharjah', area: 'Al Majaz' },
+      ])}`;
+    return true;
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * buildApi(deps): the uWebSockets.js app with every REST route mounted (Fastify's build/listen
+ * split: main.ts and tests call the same factory; tests listen on port 0). Socket.IO attaches to
+ * the same `app` later, so REST and realtime share one port.
+ */
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { AppDeps } from './deps.ts';
+import { Inflight, mountRoutes } from './http/server.ts';
+import uWS, { assertNativeUws } from './http/uws.ts';
+import { allRoutes } from './routes/index.ts';
+
+export interface Api {
+  app: TemplatedApp;
+  /** Resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting, waits for in-flight requests (up to graceMs, default 8 s), then closes every connection. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function buildApi(deps: AppDeps): Api {
+  assertNativeUws();
+  const app = uWS.App();
+  const inflight = new Inflight();
+  mountRoutes(app, allRoutes(), deps, inflight);
+  let listenSocket: us_listen_socket | undefined;
+
+  return {
+    app,
+    listen(port, host = '0.0.0.0') {
+      return new Promise((resolve, reject) => {
+        app.listen(host, port, (socket) => {
+          if (!socket) {
+            reject(new Error(`port ${port} on ${host} is in use or not allowed; set PORT to a free port`));
+            return;
+          }
+          listenSocket = socket;
+          resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));
+        });
+      });
+    },
+    async close(graceMs = 8000) {
+      if (listenSocket) {
+        uWS.us_listen_socket_close(listenSocket);
+        listenSocket = undefined;
+      }
+      await inflight.idle(graceMs);
+      // close() exists on the native build (it closes every connection) but is missing from its typings
+      (app as TemplatedApp & { close(): void }).close();
+    },
+  };
+}

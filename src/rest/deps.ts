@@ -1,0 +1,22 @@
+/** What the REST layer needs, built once by main.ts (or a test) and passed to buildApi. */
+import type { Config } from '../config.ts';
+import type { Sql } from '../db/client.ts';
+import type { Authenticator } from '../domain/auth/authenticate.ts';
+import type { TokenService } from '../domain/auth/tokens.ts';
+import type { Logger } from '../log.ts';
+import type { Redis } from '../redis/client.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { HttpMetrics } from './metrics.ts';
+import type { RateLimits } from './rate-limits.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  sql: Sql;
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  tokens: TokenService;
+  auth: Authenticator;
+  limits: RateLimits;
+  metrics: HttpMetrics;
+}

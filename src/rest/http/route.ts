@@ -1,0 +1,66 @@
+/**
+ * Route declarations. A route names its path, the roles allowed, and TypeBox schemas for params,
+ * query and body; the handler's argument types come from those schemas, the same schemas
+ * validate requests, and `GET /openapi.json` is generated from them (Fastify's habit).
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Principal, PrincipalRole } from '../../domain/auth/principal.ts';
+import type { AppDeps } from '../deps.ts';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RequestInfo {
+  method: string;
+  /** The route pattern, e.g. /api/products/:id (never the raw URL: it may hold customer data). */
+  route: string;
+  ip: string;
+  header(name: string): string | undefined;
+}
+
+export interface Ctx<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Set on every route whose `auth` is not 'public'. */
+  principal: Principal;
+  req: RequestInfo;
+  deps: AppDeps;
+}
+
+/** A non-default response: another status, headers, or a body that is not JSON. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+    /** When set, body is sent as is (string or Buffer) with this content type. */
+    readonly contentType?: string,
+  ) {}
+}
+
+export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchema> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  /** 'public' needs no token; otherwise the roles allowed (others get 403). */
+  auth: 'public' | readonly PrincipalRole[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Status of a plain (non-Reply) result. Default 200. */
+  status?: number;
+  /** Skip the per-token rate limit (health and metrics probes). Default false. */
+  noRateLimit?: boolean;
+  handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>>) => Promise<unknown> | unknown;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds routes of every schema shape
+export type AnyRoute = RouteDef<any, any, any>;
+
+/** Declares a route; exists only so TypeScript infers the handler types from the schemas. */
+export function route<P extends TSchema = TSchema, Q extends TSchema = TSchema, B extends TSchema = TSchema>(
+  def: RouteDef<P, Q, B>,
+): AnyRoute {
+  return def as AnyRoute;
+}

@@ -1,0 +1,101 @@
+/** Signup, login, users and terminals (API.md "Auth and people"). */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from '../../domain/auth/schema.ts';
+import * as auth from '../../domain/auth/service.ts';
+import { IdParams } from '../../domain/common/schema.ts';
+import { ERRORS } from '../../errors.ts';
+import { route } from '../http/route.ts';
+
+const tag = 'auth';
+
+export const authRoutes = [
+  route({
+    method: 'post',
+    path: '/api/auth/signup',
+    summary: 'Create a shop with its owner; returns a session',
+    tag,
+    auth: 'public',
+    body: SignupBody,
+    status: 201,
+    handler: ({ body, deps }) => auth.signup(deps.sql, deps.tokens, body),
+  }),
+  route({
+    method: 'post',
+    path: '/api/auth/login',
+    summary: 'Log in with email and password (rate limited per email and per IP)',
+    tag,
+    auth: 'public',
+    body: LoginBody,
+    handler: async ({ body, req, deps }) => {
+      await deps.limits.checkLogin(body.email, req.ip);
+      const session = await auth.login(deps.sql, deps.tokens, body);
+      if (!session) {
+        await deps.limits.loginFailed(body.email);
+        throw ERRORS.invalidCredentials();
+      }
+      await deps.limits.loginSucceeded(body.email);
+      return session;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/auth/me',
+    summary: 'Who the token belongs to',
+    tag,
+    auth: ROLES.any,
+    handler: ({ principal }) => ({ kind: principal.kind, id: principal.id, shop_id: principal.shopId, role: principal.role }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/users',
+    summary: 'Add a manager or cashier to the shop',
+    tag,
+    auth: ROLES.managers,
+    body: CreateUserBody,
+    status: 201,
+    handler: ({ body, principal, deps }) => auth.createUser(deps.sql, principal, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/users',
+    summary: 'Users of the shop',
+    tag,
+    auth: ROLES.managers,
+    handler: async ({ principal, deps }) => ({ items: await auth.listUsers(deps.sql, principal) }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/terminals',
+    summary: 'Register a POS terminal; the answer holds its token (shown once)',
+    tag,
+    auth: ROLES.managers,
+    body: CreateTerminalBody,
+    status: 201,
+    handler: ({ body, principal, deps }) => auth.createTerminal(deps.sql, deps.tokens, principal, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/terminals',
+    summary: 'Terminals with online state, last seen and acknowledged settings version',
+    tag,
+    auth: ROLES.managers,
+    handler: async ({ principal, deps }) => {
+      const rows = await auth.listTerminals(deps.sql, principal);
+      return { items: rows.map((t) => ({ ...t, online: false })) };
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/terminals/:id',
+    summary: 'Revoke a terminal: its token stops working',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    status: 204,
+    handler: async ({ params, principal, deps }) => {
+      await auth.revokeTerminal(deps.sql, principal, params.id);
+      deps.auth.forget('terminal', params.id);
+    },
+  }),
+];
+

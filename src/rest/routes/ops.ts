@@ -1,0 +1,55 @@
+/** Operations: liveness, readiness, metrics, the OpenAPI document. */
+import { Reply, route, type AnyRoute } from '../http/route.ts';
+import { buildOpenApi } from '../openapi.ts';
+
+const tag = 'operations';
+
+/** `routes` is the full list, so /openapi.json describes everything mounted. */
+export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
+  let openapi: string | undefined;
+  return [
+    route({
+      method: 'get',
+      path: '/healthz',
+      summary: 'The process is alive',
+      tag,
+      auth: 'public',
+      handler: () => ({ status: 'ok' }),
+    }),
+    route({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Postgres and Redis answer (503 when either does not)',
+      tag,
+      auth: 'public',
+      handler: async ({ deps }) => {
+        const timeout = <T>(p: Promise<T>) =>
+          Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500))]);
+        const [pg, redis] = await Promise.allSettled([timeout(deps.sql`select 1`), timeout(deps.redis.ping())]);
+        const checks = { postgres: pg.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
+        const ok = checks.postgres === 'ok' && checks.redis === 'ok';
+        return new Reply(ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', checks });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      tag,
+      auth: 'public',
+      handler: async ({ deps }) =>
+        new Reply(200, await deps.metrics.registry.metrics(), {}, deps.metrics.registry.contentType),
+    }),
+    route({
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This API, described from the schemas that validate it',
+      tag,
+      auth: 'public',
+      handler: () => {
+        openapi ??= JSON.stringify(buildOpenApi(routes()));
+        return new Reply(200, openapi, {}, 'application/json; charset=utf-8');
+      },
+    }),
+  ];
+}
