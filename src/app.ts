@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
 import { createAuthenticator } from './domain/auth/authenticate.ts';
 import { createTokenService } from './domain/auth/tokens.ts';
+import { noopNotifier } from './domain/common/notifier.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
@@ -28,6 +29,7 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     auth: createAuthenticator(sql, tokens),
     limits: createRateLimits(redis, keys, config),
     metrics: createMetrics(),
+    notifier: noopNotifier,
   };
 }
 

@@ -1,6 +1,7 @@
 /** What the REST layer needs, built once by main.ts (or a test) and passed to buildApi. */
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
+import type { ChangeNotifier } from '../domain/common/notifier.ts';
 import type { Authenticator } from '../domain/auth/authenticate.ts';
 import type { TokenService } from '../domain/auth/tokens.ts';
 import type { Logger } from '../log.ts';
@@ -19,4 +20,6 @@ export interface AppDeps {
   auth: Authenticator;
   limits: RateLimits;
   metrics: HttpMetrics;
+  /** Pushes price and settings changes to connected clients; a no-op until realtime is wired. */
+  notifier: ChangeNotifier;
 }

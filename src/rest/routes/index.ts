@@ -1,10 +1,26 @@
 /** Every REST route, section by section. */
 import type { AnyRoute } from '../http/route.ts';
 import { authRoutes } from './auth.ts';
+import { catalogueRoutes } from './catalogue.ts';
+import { customersRoutes } from './customers.ts';
+import { employeesRoutes } from './employees.ts';
+import { expensesRoutes } from './expenses.ts';
+import { loyaltyRoutes } from './loyalty.ts';
 import { opsRoutes } from './ops.ts';
+import { placesRoutes } from './places.ts';
+import { settingsRoutes } from './settings.ts';
 
 export function allRoutes(): AnyRoute[] {
-  const routes: AnyRoute[] = [...authRoutes];
+  const routes: AnyRoute[] = [
+    ...authRoutes,
+    ...catalogueRoutes,
+    ...customersRoutes,
+    ...employeesRoutes,
+    ...settingsRoutes,
+    ...loyaltyRoutes,
+    ...expensesRoutes,
+    ...placesRoutes,
+  ];
   routes.push(...opsRoutes(() => routes));
   return routes;
 }

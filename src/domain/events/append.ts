@@ -1,0 +1,34 @@
+/**
+ * Appends one event to the shop's stream inside the caller's transaction. The number comes from
+ * `UPDATE shop_counters ... RETURNING`: the row lock it takes is held until commit, so a shop's
+ * events are numbered gap-free and in commit order (a second writer of the same shop waits for
+ * the first to commit). Events carry ids and small facts, never whole rows.
+ */
+import type { Db } from '../../db/client.ts';
+
+export type EventKind =
+  | 'bill_created'
+  | 'payment_added'
+  | 'bill_cancelled'
+  | 'expense_created'
+  | 'expense_updated'
+  | 'expense_deleted'
+  | 'customer_created';
+
+export async function appendEvent(
+  tx: Db,
+  shopId: number,
+  kind: EventKind,
+  entityId: number,
+  payload: Record<string, unknown> = {},
+): Promise<number> {
+  const [row] = await tx<{ seq: number }[]>`
+    with next as (
+      update shop_counters set event_seq = event_seq + 1 where shop_id = ${shopId} returning event_seq
+    )
+    insert into events (shop_id, seq, kind, entity_id, payload)
+    select ${shopId}, event_seq, ${kind}, ${entityId}, ${tx.json(payload as never)} from next
+    returning seq`;
+  if (!row) throw new Error(`shop ${shopId} has no counter row`);
+  return row.seq;
+}

@@ -1,0 +1,4 @@
+/** Routes of this section (see API.md). */
+import type { AnyRoute } from '../http/route.ts';
+
+export const customersRoutes: AnyRoute[] = [];

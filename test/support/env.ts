@@ -1,0 +1,99 @@
+/**
+ * The test run's environment: one fresh database and one Redis key prefix per run, a server
+ * built with the same factories as main.ts on port 0, and a small HTTP client. Created by the
+ * root hooks in test/hooks.ts and dropped after the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeDeps, createDeps } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createSql, type Sql, withDatabase } from '../../src/db/client.ts';
+import { ensureDatabase, migrate } from '../../src/db/migrate.ts';
+import { createLogger } from '../../src/log.ts';
+import { createRedis, type Redis } from '../../src/redis/client.ts';
+import { type Api, buildApi } from '../../src/rest/api.ts';
+import type { AppDeps } from '../../src/rest/deps.ts';
+
+export interface TestEnv {
+  config: Readonly<Config>;
+  deps: AppDeps;
+  api: Api;
+  baseUrl: string;
+  sql: Sql;
+  redis: Redis;
+}
+
+let current: TestEnv | undefined;
+
+export function env(): TestEnv {
+  if (!current) throw new Error('test environment not started (test/hooks.ts)');
+  return current;
+}
+
+const BASE_DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Config for this run: its own database and Redis prefix; generous limits unless a test lowers them. */
+export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  const run = runId();
+  return loadConfig(
+    {
+      DATABASE_URL: withDatabase(BASE_DB_URL, `tajir_test_${run}`),
+      REDIS_URL,
+      REDIS_PREFIX: `tajirtest:${run}:`,
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: 'test-secret-test-secret-test-secret-0000',
+      TOKEN_LIMIT_PER_MINUTE: '1000000',
+      LOGIN_LIMIT_PER_EMAIL: '5',
+      LOGIN_LIMIT_PER_IP: '100000',
+      BODY_LIMIT_BYTES: String(256 * 1024),
+    },
+    overrides,
+  );
+}
+
+let _runId: string | undefined;
+export function runId(): string {
+  _runId ??= `${process.pid}_${randomBytes(3).toString('hex')}`;
+  return _runId;
+}
+
+export async function startEnv(): Promise<TestEnv> {
+  const config = testConfig();
+  await ensureDatabase(config.databaseUrl);
+  const migrator = createSql(config.databaseUrl, { max: 1 });
+  await migrate(migrator);
+  await migrator.end();
+  const deps = createDeps(config, createLogger('silent'));
+  const api = buildApi(deps);
+  const port = await api.listen(0, '127.0.0.1');
+  current = { config, deps, api, baseUrl: `http://127.0.0.1:${port}`, sql: deps.sql, redis: deps.redis };
+  return current;
+}
+
+export async function stopEnv(): Promise<void> {
+  if (!current) return;
+  const { api, deps, config } = current;
+  await api.close(1000);
+  await deleteRedisPrefix(deps.redis, config.redisPrefix);
+  await closeDeps(deps);
+  await dropDatabase(config.databaseUrl);
+  current = undefined;
+}
+
+export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = createSql(withDatabase(url, 'postgres'), { max: 1 });
+  await admin`drop database if exists ${admin(name)} with (force)`;
+  await admin.end();
+}
+
+export { createRedis };
