@@ -2,7 +2,7 @@
  * Postgres errors mapped once to the error catalogue. Constraint names in sql/migrations are
  * chosen so the client can be told which field clashed (see CONSTRAINT_FIELDS).
  */
-import { AppError, ERRORS } from '../errors.ts';
+import { type AppError, ERRORS } from '../errors.ts';
 
 /** Constraint name → the request field it guards, for 409/422 details. */
 const CONSTRAINT_FIELDS: Record<string, string> = {

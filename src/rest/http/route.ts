@@ -55,7 +55,6 @@ export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchem
   handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>>) => Promise<unknown> | unknown;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds routes of every schema shape
 export type AnyRoute = RouteDef<any, any, any>;
 
 /** Declares a route; exists only so TypeScript infers the handler types from the schemas. */

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, copyFile, writeFile, appendFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDeps } from '../src/app.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { createSql, withDatabase } from '../src/db/client.ts';
+import { ensureDatabase, MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
+import { createLogger } from '../src/log.ts';
+import { buildApi } from '../src/rest/api.ts';
+import { dropDatabase, env, runId, testConfig } from './support/env.ts';
+import { call, get, newShop } from './support/http.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('operations', () => {
+  it('GET /healthz and /readyz answer 200', async () => {
+    assert.equal((await get('/healthz')).status, 200);
+    const r = await get('/readyz');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.checks, { postgres: 'ok', redis: 'ok' });
+  });
+
+  it('GET /metrics counts requests by route pattern', async () => {
+    const s = await newShop();
+    await get('/api/auth/me', s.token);
+    const r = await get('/metrics');
+    assert.equal(r.status, 200);
+    assert.match(r.body, /http_requests_total\{method="GET",route="\/api\/auth\/me",status="200"\}/);
+    assert.match(r.body, /http_request_duration_seconds_bucket/);
+  });
+
+  it('GET /openapi.json lists every mounted route', async () => {
+    const r = await get('/openapi.json');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.openapi, '3.1.0');
+    const { allRoutes } = await import('../src/rest/routes/index.ts');
+    for (const route of allRoutes()) {
+      const p = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+      assert.ok(r.body.paths[p]?.[route.method], `${route.method} ${p} missing from openapi`);
+    }
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const r = await get('/api/nothing-here');
+    assert.equal(r.status, 404);
+    assert.equal(r.body.error.code, 'route_not_found');
+  });
+
+  it('refuses an oversized body with 413 and malformed JSON with 400', async () => {
+    const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(env().config.bodyLimitBytes) });
+    const r = await call('POST', '/api/auth/login', { raw: big, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 413);
+    assert.equal(r.body.error.code, 'payload_too_large');
+    const m = await call('POST', '/api/auth/login', { raw: '{"email": ', headers: { 'content-type': 'application/json' } });
+    assert.equal(m.status, 400);
+    assert.equal(m.body.error.code, 'malformed_json');
+  });
+
+  it('readyz answers 503 when Redis stops', async function () {
+    this.timeout(20_000);
+    const port = await freePort();
+    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const config = { ...testConfig(), redisUrl: `redis://127.0.0.1:${port}` };
+      const deps = createDeps(config, createLogger('silent'));
+      const api = buildApi(deps);
+      const p = await api.listen(0, '127.0.0.1');
+      try {
+        const ok = await fetch(`http://127.0.0.1:${p}/readyz`);
+        assert.equal(ok.status, 200);
+        redis.kill('SIGKILL');
+        await new Promise((r) => setTimeout(r, 300));
+        const down = await fetch(`http://127.0.0.1:${p}/readyz`);
+        assert.equal(down.status, 503);
+        assert.equal(((await down.json()) as any).checks.redis, 'down');
+      } finally {
+        await api.close(500);
+        deps.redis.disconnect();
+        await deps.sql.end();
+      }
+    } finally {
+      redis.kill('SIGKILL');
+    }
+  });
+
+  it('migrations refuse an applied file that was edited', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tajir-mig-'));
+    for (const f of await readdir(MIGRATIONS_DIR)) await copyFile(join(MIGRATIONS_DIR, f), join(dir, f));
+    const url = withDatabase(env().config.databaseUrl, `tajir_test_${runId()}_mig`);
+    await ensureDatabase(url);
+    const sql = createSql(url, { max: 1 });
+    try {
+      assert.ok((await migrate(sql, dir)).length > 0);
+      assert.deepEqual(await migrate(sql, dir), []);
+      await writeFile(join(dir, '9999_extra.sql'), 'create table extra_thing (id int);\n');
+      assert.deepEqual(await migrate(sql, dir), [9999]);
+      await appendFile(join(dir, '0001_tenancy_and_people.sql'), '\n-- sneaky edit\n');
+      await assert.rejects(migrate(sql, dir), /was edited after it ran/);
+    } finally {
+      await sql.end();
+      await dropDatabase(url);
+    }
+  });
+
+  it('a wrong configuration value names the variable', () => {
+    assert.throws(() => loadConfig({ PORT: 'abc' }), (e: unknown) => e instanceof ConfigError && e.variable === 'PORT');
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+    assert.throws(() => loadConfig({ ROLES: 'api,cook' }), /ROLES/);
+    assert.throws(() => loadConfig({ JWT_SECRET: 'short' }), /JWT_SECRET/);
+    const c = loadConfig({});
+    assert.equal(c.port, 3000);
+    assert.equal(c.roles.size, 4);
+    assert.ok(c.jwtSecretIsDefault);
+  });
+
+  it('the service starts, serves, and shuts down gracefully on SIGTERM', async function () {
+    this.timeout(60_000);
+    const port = await freePort();
+    const dbUrl = withDatabase(env().config.databaseUrl, `tajir_test_${runId()}_main`);
+    const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
+      env: { ...process.env, DATABASE_URL: dbUrl, PORT: String(port), REDIS_PREFIX: `${env().config.redisPrefix}main:`, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    try {
+      const deadline = Date.now() + 40_000;
+      while (!out.includes('Dashboard:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, /Dashboard: http:\/\/localhost:\d+\//);
+      assert.match(out, /Demo login: demo@tajir\.local/);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200);
+      const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST',
+        body: JSON.stringify({ email: 'demo@tajir.local', password: 'demo-pass-123' }),
+      });
+      assert.equal(login.status, 200);
+      const started = Date.now();
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const code = await exited;
+      assert.equal(code, 0, out);
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      child.kill('SIGKILL');
+      await dropDatabase(dbUrl);
+    }
+  });
+
+  it('prints one line and exits 2 when Postgres is unreachable', async function () {
+    this.timeout(20_000);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
+      env: { ...process.env, DATABASE_URL: `postgres://127.0.0.1:${port}/tajir`, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 2);
+    assert.match(err, /^tajir: PostgreSQL is not answering at 127\.0\.0\.1:\d+ .*pg_ctlcluster/);
+    assert.equal(err.trim().split('\n').length, 1);
+  });
+});
+
