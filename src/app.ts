@@ -7,16 +7,18 @@ import { createSql } from './db/client.ts';
 import { createAuthenticator } from './domain/auth/authenticate.ts';
 import { createTokenService } from './domain/auth/tokens.ts';
 import { noopNotifier } from './domain/common/notifier.ts';
+import { createPoker } from './domain/events/poke.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
+import { withScripts } from './redis/scripts.ts';
 import type { AppDeps } from './rest/deps.ts';
 import { createMetrics } from './rest/metrics.ts';
 import { createRateLimits } from './rest/rate-limits.ts';
 
 export function createDeps(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): AppDeps {
   const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
-  const redis = createRedis(config.redisUrl, { name: 'tajir-main' });
+  const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main' }));
   const keys = createKeys(config.redisPrefix);
   const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
   return {
@@ -30,6 +32,7 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     limits: createRateLimits(redis, keys, config),
     metrics: createMetrics(),
     notifier: noopNotifier,
+    poker: createPoker(sql, (err) => log.warn({ err: (err as Error).message }, 'NOTIFY failed; the aggregator sweep will catch up')),
   };
 }
 

@@ -48,6 +48,8 @@ export function mapPgError(err: unknown): AppError | undefined {
     case '22P02':
     case '22007':
     case '22008':
+    case '22021': // a NUL byte or invalid UTF-8 in text
+    case '22P05':
       return ERRORS.validation([{ field: '', message: 'a value is out of range or badly formed' }]);
     default:
       return undefined;

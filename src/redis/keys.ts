@@ -7,6 +7,8 @@ export interface Keys {
   readonly prefix: string;
   /** Everything of one shop starts with this. */
   shop(shopId: number): string;
+  /** The aggregate keys of one shop (see ShopKeys). */
+  agg(shopId: number): ShopKeys;
   /** Key prefix for rate-limiter-flexible (it appends its own key). */
   rateLimit(name: string): string;
   /** BullMQ prefix (BullMQ adds `:queue:...`). */
@@ -15,10 +17,46 @@ export interface Keys {
   socketIo(): string;
 }
 
+/** Names of the monthly sorted sets (top lists). */
+export type MonthlyTop = 'pq' | 'pr' | 'area' | 'cust' | 'emp' | 'empb';
+
+/**
+ * One shop's aggregates. The key *suffixes* (after the shop prefix) are what aggregate code
+ * passes around; `full()` turns a suffix into a key.
+ * - meta: applied `seq`, rebuild claim
+ * - keys: registry of every aggregate key (so a rebuild can drop them all without SCAN)
+ * - tot: running totals (open bills, outstanding, customers)
+ * - d:YYYY-MM-DD: a shop-local day (revenue, bills, VAT, collected, expenses, hours h0..h23, methods pm:*)
+ * - m:YYYY-MM: a month; m:YYYY-MM:<top>: its top lists
+ * - cus / emp: per customer and per employee all-time figures; loy: loyalty account snapshots
+ * - names: display names for ids in top lists
+ */
+export interface ShopKeys {
+  full(suffix: string): string;
+  meta: string;
+  registry: string;
+}
+
+export const SUFFIX = {
+  tot: 'tot',
+  cus: 'cus',
+  emp: 'emp',
+  loy: 'loy',
+  names: 'names',
+  day: (day: string) => `d:${day}`,
+  month: (month: string) => `m:${month}`,
+  top: (month: string, top: MonthlyTop) => `m:${month}:${top}`,
+};
+
 export function createKeys(prefix: string): Keys {
+  const shop = (shopId: number) => `${prefix}{shop:${shopId}}`;
   return {
     prefix,
-    shop: (shopId) => `${prefix}{shop:${shopId}}`,
+    shop,
+    agg(shopId) {
+      const base = shop(shopId);
+      return { full: (suffix) => `${base}:${suffix}`, meta: `${base}:meta`, registry: `${base}:keys` };
+    },
     rateLimit: (name) => `${prefix}rl:${name}`,
     bull: () => `${prefix}bull`,
     socketIo: () => `${prefix}sio`,

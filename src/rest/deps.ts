@@ -2,18 +2,20 @@
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier } from '../domain/common/notifier.ts';
+import type { Poker } from '../domain/events/poke.ts';
 import type { Authenticator } from '../domain/auth/authenticate.ts';
 import type { TokenService } from '../domain/auth/tokens.ts';
 import type { Logger } from '../log.ts';
-import type { Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
 import type { HttpMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
   sql: Sql;
-  redis: Redis;
+  /** ioredis with the project's Lua scripts registered */
+  redis: ScriptedRedis;
   keys: Keys;
   log: Logger;
   tokens: TokenService;
@@ -22,4 +24,6 @@ export interface AppDeps {
   metrics: HttpMetrics;
   /** Pushes price and settings changes to connected clients; a no-op until realtime is wired. */
   notifier: ChangeNotifier;
+  /** Wakes the aggregators after a commit that wrote events (NOTIFY, coalesced). */
+  poker: Poker;
 }

@@ -10,8 +10,10 @@ import { createSql, type Sql, withDatabase } from '../../src/db/client.ts';
 import { ensureDatabase, migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/log.ts';
 import { createRedis, type Redis } from '../../src/redis/client.ts';
+import type { ScriptedRedis } from '../../src/redis/scripts.ts';
 import { type Api, buildApi } from '../../src/rest/api.ts';
 import type { AppDeps } from '../../src/rest/deps.ts';
+import { type Aggregator, createAggregator } from '../../src/workers/aggregator.ts';
 
 export interface TestEnv {
   config: Readonly<Config>;
@@ -19,7 +21,8 @@ export interface TestEnv {
   api: Api;
   baseUrl: string;
   sql: Sql;
-  redis: Redis;
+  redis: ScriptedRedis;
+  aggregator: Aggregator;
 }
 
 let current: TestEnv | undefined;
@@ -40,7 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
       DATABASE_URL: withDatabase(BASE_DB_URL, `tajir_test_${run}`),
       REDIS_URL,
       REDIS_PREFIX: `tajirtest:${run}:`,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       JWT_SECRET: 'test-secret-test-secret-test-secret-0000',
       TOKEN_LIMIT_PER_MINUTE: '1000000',
       LOGIN_LIMIT_PER_EMAIL: '5',
@@ -63,17 +66,20 @@ export async function startEnv(): Promise<TestEnv> {
   const migrator = createSql(config.databaseUrl, { max: 1 });
   await migrate(migrator);
   await migrator.end();
-  const deps = createDeps(config, createLogger('silent'));
+  const deps = createDeps(config, createLogger(config.logLevel));
   const api = buildApi(deps);
   const port = await api.listen(0, '127.0.0.1');
-  current = { config, deps, api, baseUrl: `http://127.0.0.1:${port}`, sql: deps.sql, redis: deps.redis };
+  const aggregator = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 500 });
+  await aggregator.start();
+  current = { config, deps, api, baseUrl: `http://127.0.0.1:${port}`, sql: deps.sql, redis: deps.redis, aggregator };
   return current;
 }
 
 export async function stopEnv(): Promise<void> {
   if (!current) return;
-  const { api, deps, config } = current;
+  const { api, deps, config, aggregator } = current;
   await api.close(1000);
+  await aggregator.stop();
   await deleteRedisPrefix(deps.redis, config.redisPrefix);
   await closeDeps(deps);
   await dropDatabase(config.databaseUrl);

@@ -1,8 +1,10 @@
 /** Every REST route, section by section. */
 import type { AnyRoute } from '../http/route.ts';
 import { authRoutes } from './auth.ts';
+import { billingRoutes } from './billing.ts';
 import { catalogueRoutes } from './catalogue.ts';
 import { customersRoutes } from './customers.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { employeesRoutes } from './employees.ts';
 import { expensesRoutes } from './expenses.ts';
 import { loyaltyRoutes } from './loyalty.ts';
@@ -20,6 +22,8 @@ export function allRoutes(): AnyRoute[] {
     ...loyaltyRoutes,
     ...expensesRoutes,
     ...placesRoutes,
+    ...billingRoutes,
+    ...dashboardRoutes,
   ];
   routes.push(...opsRoutes(() => routes));
   return routes;

@@ -1,0 +1,44 @@
+/**
+ * Applies a batch of one shop's events to Redis in one atomic script call (apply-events.lua).
+ */
+import type { Keys } from '../../redis/keys.ts';
+import type { ScriptedRedis } from '../../redis/scripts.ts';
+import { type EventRow, opsFor } from './ops.ts';
+
+export type ApplyStatus = 'ok' | 'gap' | 'needs_rebuild';
+
+export interface ApplyResult {
+  /** events this call applied (0 when all were duplicates) */
+  applied: number;
+  /** the shop's applied seq after the call (-1 when the shop needs a rebuild) */
+  seq: number;
+  status: ApplyStatus;
+}
+
+const STATUS: ApplyStatus[] = ['ok', 'gap', 'needs_rebuild'];
+
+export async function applyEvents(redis: ScriptedRedis, keys: Keys, shopId: number, events: EventRow[]): Promise<ApplyResult> {
+  const shop = keys.agg(shopId);
+  const keyIndex = new Map<string, number>();
+  const keyList: string[] = [shop.meta, shop.registry];
+  const encoded = events.map((e) => [
+    e.seq,
+    opsFor(e).map((op) => {
+      let i = keyIndex.get(op.key);
+      if (i === undefined) {
+        keyList.push(shop.full(op.key));
+        i = keyList.length; // Lua KEYS are 1-based
+        keyIndex.set(op.key, i);
+      }
+      return [op.op, i, op.field, op.value];
+    }),
+  ]);
+  const [applied, seq, status] = await redis.applyEvents(keyList.length, ...keyList, JSON.stringify(encoded));
+  return { applied: Number(applied), seq: Number(seq), status: STATUS[Number(status)] ?? 'needs_rebuild' };
+}
+
+/** The applied seq of a shop, or undefined when its aggregates are missing or being rebuilt. */
+export async function appliedSeq(redis: ScriptedRedis, keys: Keys, shopId: number): Promise<number | undefined> {
+  const v = await redis.hget(keys.agg(shopId).meta, 'seq');
+  return v === null ? undefined : Number(v);
+}

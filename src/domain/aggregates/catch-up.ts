@@ -1,0 +1,66 @@
+/**
+ * Brings one shop's aggregates up to date with its event stream: reads `events where seq >
+ * applied order by seq` in batches and applies them; rebuilds when the shop's keys are missing
+ * or Redis is ahead of Postgres. Safe to run in any number of processes at once: the seq guard
+ * in apply-events.lua makes each event count once, and only the caller whose script call applied
+ * an event hears about it (onApplied), so pushes are not duplicated either.
+ */
+import type { Sql } from '../../db/client.ts';
+import type { Keys } from '../../redis/keys.ts';
+import type { ScriptedRedis } from '../../redis/scripts.ts';
+import { appliedSeq, applyEvents } from './apply.ts';
+import type { EventRow } from './ops.ts';
+import { rebuildShop } from './rebuild.ts';
+
+/** Events read per batch. Default 500. */
+export const BATCH = 500;
+
+export interface CatchUpHooks {
+  /** Events this process applied, in seq order, after they are in Redis. */
+  onApplied?(shopId: number, events: EventRow[]): void;
+  /** The shop's aggregates were rebuilt from a snapshot at `seq`; clients should resync. */
+  onRebuilt?(shopId: number, seq: number): void;
+}
+
+export interface CatchUpDeps {
+  sql: Sql;
+  redis: ScriptedRedis;
+  keys: Keys;
+}
+
+/** Returns the applied seq when done (or undefined when another process holds a rebuild). */
+export async function catchUpShop(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks = {}): Promise<number | undefined> {
+  const { sql, redis, keys } = deps;
+  for (let round = 0; round < 10_000; round++) {
+    const seq = await appliedSeq(redis, keys, shopId);
+    if (seq === undefined) {
+      const r = await rebuildShop(sql, redis, keys, shopId);
+      if (r.status === 'rebuilt') {
+        hooks.onRebuilt?.(shopId, r.seq);
+        continue;
+      }
+      // another process is rebuilding (or the shop is gone): it will finish the job
+      return undefined;
+    }
+    const events = await sql<EventRow[]>`
+      select seq, kind, entity_id, payload from events
+      where shop_id = ${shopId} and seq > ${seq} order by seq limit ${BATCH}`;
+    if (events.length === 0) {
+      const [c] = await sql<{ event_seq: number }[]>`select event_seq from shop_counters where shop_id = ${shopId}`;
+      if (c && c.event_seq < seq) {
+        // Redis is ahead of Postgres (e.g. the database was restored): its figures cannot be trusted.
+        await redis.hdel(keys.agg(shopId).meta, 'seq');
+        continue;
+      }
+      return seq;
+    }
+    const r = await applyEvents(redis, keys, shopId, events);
+    if (r.applied > 0 && hooks.onApplied) {
+      const from = r.seq - r.applied;
+      hooks.onApplied(shopId, events.filter((e) => e.seq > from && e.seq <= r.seq));
+    }
+    // 'gap' cannot come from a contiguous read unless another process moved on meanwhile: re-read.
+    if (r.status === 'ok' && events.length < BATCH) return r.seq;
+  }
+  return undefined;
+}

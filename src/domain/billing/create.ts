@@ -1,0 +1,284 @@
+/**
+ * POST /api/bills: everything computed on the server, written in one transaction — the bill, its
+ * lines (one row per line; identical lines stay separate), its first payments, the customer
+ * (created from an unknown phone and enrolled in loyalty), the loyalty movements, and one event
+ * for the aggregates. Rules (DOMAIN.md):
+ * - VAT: the shop's rate in force on the bill date (422 when none); inclusive or exclusive per settings.
+ * - Numbers: BILL-YYYYMMDD-NNN on the shop-local date of creation, from bill_counters (row lock
+ *   held to commit: no duplicates, and a rolled-back bill gives its number back: no gaps).
+ * - Rates: a line may carry its own rate only for owners and managers (403 otherwise).
+ * - Payments: methods from the shop's list (plus "Loyalty" for points); their sum may not exceed
+ *   the total (422). Payment mode "full": without payments, the balance is taken in the shop's
+ *   first payment method; with payments that do not cover the total, 422.
+ * - Loyalty: earned on the total with the tier held before the bill; redemption within the
+ *   programme's limits (422 otherwise); tier re-evaluated at once.
+ */
+import type { Db } from '../../db/client.ts';
+import { ERRORS } from '../../errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import { toFils } from '../common/money.ts';
+import { normalizePhone } from '../common/phone.ts';
+import { appendEvent } from '../events/append.ts';
+import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
+import { computeBill, statusOf } from './arithmetic.ts';
+import { type LoyaltyConfigRow, checkRedemption, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
+import { nextBillNumber } from './numbering.ts';
+import { type BillDetail, loadBill } from './present.ts';
+import type { CreateBillBody } from './schema.ts';
+import { loadShopBillingContext } from './shop-context.ts';
+
+export const LOYALTY_METHOD = 'Loyalty';
+
+interface CustomerRow {
+  id: number;
+  name: string;
+  phone: string;
+  city: string | null;
+  area: string | null;
+  trn: string | null;
+  customer_type: string;
+}
+
+async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBillBody['customer']>): Promise<{ customer: CustomerRow; created: boolean }> {
+  if (ref.id !== undefined) {
+    const [c] = await tx<CustomerRow[]>`
+      select id, name, phone, city, area, trn, customer_type from customers
+      where shop_id = ${shopId} and id = ${ref.id} and deleted_at is null`;
+    if (!c) throw ERRORS.invalidReference('customer.id is not a customer of this shop');
+    return { customer: c, created: false };
+  }
+  if (!ref.phone || !ref.name) {
+    throw ERRORS.validation([{ field: ref.phone ? 'customer.name' : 'customer.phone', message: 'is required (or give customer.id)' }]);
+  }
+  const phone = normalizePhone(ref.phone, 'customer.phone');
+  const type = ref.customer_type ?? 'Individual';
+  if (type === 'Business' && !ref.business_name) {
+    throw ERRORS.validation([{ field: 'customer.business_name', message: 'is required for a business customer' }]);
+  }
+  const [inserted] = await tx<CustomerRow[]>`
+    insert into customers (shop_id, name, phone, city, area, customer_type, business_name, trn)
+    values (${shopId}, ${ref.name.trim()}, ${phone}, ${ref.city ?? null}, ${ref.area ?? null}, ${type},
+            ${ref.business_name ?? null}, ${ref.trn ?? null})
+    on conflict (shop_id, phone) where deleted_at is null do nothing
+    returning id, name, phone, city, area, trn, customer_type`;
+  if (inserted) return { customer: inserted, created: true };
+  const [existing] = await tx<CustomerRow[]>`
+    select id, name, phone, city, area, trn, customer_type from customers
+    where shop_id = ${shopId} and phone = ${phone} and deleted_at is null`;
+  return { customer: existing!, created: false };
+}
+
+export async function createBill(tx: Db, p: Principal, body: CreateBillBody): Promise<{ bill: BillDetail; tierChanged: boolean }> {
+  const shopId = p.shopId;
+  const ctx = await loadShopBillingContext(tx, shopId, body.bill_date);
+  const billDate = body.bill_date ?? ctx.today;
+  if (ctx.vatPercent === undefined) {
+    throw ERRORS.businessRule('no_vat_rate', `No VAT rate is in force on ${billDate}; add one in the shop settings`);
+  }
+  if (body.delivery_date && body.delivery_date < billDate) {
+    throw ERRORS.validation([{ field: 'delivery_date', message: 'must not be before the bill date' }]);
+  }
+
+  // Products: live and active, of this shop.
+  const ids = [...new Set(body.items.map((i) => i.product_id))];
+  const products = await tx<{ id: number; name: string; rate_fils: number; type_name: string }[]>`
+    select p.id, p.name, p.rate_fils, t.name as type_name
+    from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
+    where p.shop_id = ${shopId} and p.id in ${tx(ids)} and p.deleted_at is null and p.active`;
+  const byId = new Map(products.map((x) => [x.id, x]));
+  const canOverride = p.role === 'owner' || p.role === 'manager';
+  const lines = body.items.map((item, i) => {
+    const product = byId.get(item.product_id);
+    if (!product) throw ERRORS.invalidReference(`items.${i}.product_id is not an active product of this shop`);
+    let rateFils = product.rate_fils;
+    if (item.rate !== undefined) {
+      const asked = toFils(item.rate, `items.${i}.rate`);
+      if (asked !== rateFils && !canOverride) throw ERRORS.forbidden('Only owners and managers may change a line rate');
+      rateFils = asked;
+    }
+    return { item, product, rateFils, discountPercent: item.discount_percent ?? 0 };
+  });
+  const amounts = computeBill(
+    lines.map((l) => ({ rateFils: l.rateFils, quantity: l.item.quantity, discountPercent: l.discountPercent })),
+    ctx.vatPercent,
+    ctx.pricesIncludeVat,
+  );
+  const total = amounts.totalFils;
+
+  if (body.employee_id !== undefined) {
+    const [e] = await tx`select 1 from employees where shop_id = ${shopId} and id = ${body.employee_id} and deleted_at is null and active`;
+    if (!e) throw ERRORS.invalidReference('employee_id is not an active employee of this shop');
+  }
+
+  let customer: CustomerRow | undefined;
+  let newCustomer = false;
+  if (body.customer) ({ customer, created: newCustomer } = await resolveCustomer(tx, shopId, body.customer));
+
+  // Loyalty account, locked for the rest of the transaction (redemption and earning read-modify-write it).
+  const loyaltyOn = ctx.loyalty.enabled && customer !== undefined;
+  let account: { available_points: number; lifetime_points: number; tier_id: number | null } | undefined;
+  if (loyaltyOn && customer) {
+    const lowest = tierFor(ctx.tiers, 0);
+    await tx`
+      insert into loyalty_accounts (shop_id, customer_id, tier_id) values (${shopId}, ${customer.id}, ${lowest?.id ?? null})
+      on conflict (shop_id, customer_id) do nothing`;
+    [account] = await tx`
+      select available_points, lifetime_points, tier_id from loyalty_accounts
+      where shop_id = ${shopId} and customer_id = ${customer.id} for update`;
+  }
+
+  // Payments: points first, then money.
+  const payments: { method: string; fils: number }[] = [];
+  let redeemed = 0;
+  if (body.redeem_points !== undefined) {
+    if (!customer) throw ERRORS.businessRule('customer_required', 'Redeeming points needs a customer');
+    const check = checkRedemption(body.redeem_points, account?.available_points ?? 0, total, ctx.loyalty);
+    if (!check.ok) throw ERRORS.businessRule(check.code, check.message);
+    redeemed = body.redeem_points;
+    payments.push({ method: LOYALTY_METHOD, fils: check.valueFils });
+  }
+  for (const [i, pay] of (body.payments ?? []).entries()) {
+    if (!ctx.paymentMethods.includes(pay.method)) {
+      throw ERRORS.businessRule('unknown_payment_method', `payments.${i}.method is not one of the shop's payment methods`);
+    }
+    payments.push({ method: pay.method, fils: toFils(pay.amount, `payments.${i}.amount`) });
+  }
+  let paid = payments.reduce((s, x) => s + x.fils, 0);
+  if (paid > total) throw ERRORS.businessRule('overpayment', 'Payments exceed the bill total');
+  if (ctx.paymentMode === 'full' && paid < total) {
+    if (body.payments && body.payments.length > 0) {
+      throw ERRORS.businessRule('payment_required', 'This shop takes bills fully paid; the payments do not cover the total');
+    }
+    payments.push({ method: ctx.paymentMethods[0] ?? 'Cash', fils: total - paid });
+    paid = total;
+  }
+  const status = statusOf(total, paid);
+
+  // Loyalty outcome.
+  let earned = 0;
+  let loyalty: BillCreatedPayload['loyalty'] = null;
+  if (loyaltyOn && customer && account) {
+    const tierBefore = ctx.tiers.find((t) => t.id === account.tier_id) ?? tierFor(ctx.tiers, account.lifetime_points);
+    earned = pointsEarned(total, ctx.loyalty.points_per_unit, tierBefore?.multiplier ?? 1);
+  }
+
+  const billNumber = await nextBillNumber(tx, shopId, ctx.today);
+  const [bill] = await tx<{ id: number; created_at: Date; hour: number }[]>`
+    insert into bills (
+      shop_id, bill_number, bill_date, delivery_date, trial_date, customer_id, customer_name, customer_phone,
+      customer_city, customer_area, customer_trn, customer_type, employee_id, notes, vat_percent, prices_include_vat,
+      subtotal_fils, discount_fils, vat_fils, total_fils, paid_fils, status, points_earned, points_redeemed,
+      created_by_user, created_by_terminal)
+    values (
+      ${shopId}, ${billNumber}, ${billDate}, ${body.delivery_date ?? null}, ${body.trial_date ?? null},
+      ${customer?.id ?? null}, ${customer?.name ?? null}, ${customer?.phone ?? null}, ${customer?.city ?? null},
+      ${customer?.area ?? null}, ${customer?.trn ?? null}, ${customer?.customer_type ?? null},
+      ${body.employee_id ?? null}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
+      ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
+      ${earned}, ${redeemed}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null})
+    returning id, created_at, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
+  const billId = bill!.id;
+
+  await tx`
+    insert into bill_lines ${tx(
+      lines.map((l, i) => ({
+        shop_id: shopId,
+        bill_id: billId,
+        line_no: i + 1,
+        product_id: l.product.id,
+        product_name: l.product.name,
+        product_type: l.product.type_name,
+        quantity: l.item.quantity,
+        rate_fils: l.rateFils,
+        discount_percent: l.discountPercent,
+        gross_fils: amounts.lines[i]!.grossFils,
+        discount_fils: amounts.lines[i]!.discountFils,
+        net_fils: amounts.lines[i]!.netFils,
+        vat_fils: amounts.lines[i]!.vatFils,
+        total_fils: amounts.lines[i]!.totalFils,
+        notes: l.item.notes ?? null,
+      })),
+    )}`;
+  if (payments.length > 0) {
+    await tx`
+      insert into payments ${tx(
+        payments.map((x) => ({
+          shop_id: shopId,
+          bill_id: billId,
+          amount_fils: x.fils,
+          method: x.method,
+          taken_by_user: p.kind === 'user' ? p.id : null,
+          taken_by_terminal: p.kind === 'terminal' ? p.id : null,
+        })),
+      )}`;
+  }
+
+  if (loyaltyOn && customer && account) {
+    const lifetime = account.lifetime_points + earned;
+    const tierAfter = tierFor(ctx.tiers, lifetime);
+    const [after] = await tx<(Omit<LoyaltySnapshot, 'customer_id' | 'tier' | 'last_purchase'> & { last_purchase: Date })[]>`
+      update loyalty_accounts set
+        available_points = available_points - ${redeemed} + ${earned},
+        lifetime_points = ${lifetime},
+        tier_id = ${tierAfter?.id ?? null},
+        total_spent_fils = total_spent_fils + ${total},
+        visits = visits + 1,
+        last_purchase = ${bill!.created_at}
+      where shop_id = ${shopId} and customer_id = ${customer.id}
+      returning available_points, lifetime_points, tier_id, total_spent_fils, visits, last_purchase`;
+    const ledger = [
+      ...(redeemed ? [{ shop_id: shopId, customer_id: customer.id, bill_id: billId, kind: 'redeemed', points: -redeemed }] : []),
+      ...(earned ? [{ shop_id: shopId, customer_id: customer.id, bill_id: billId, kind: 'earned', points: earned }] : []),
+    ];
+    if (ledger.length) await tx`insert into loyalty_ledger ${tx(ledger)}`;
+    loyalty = {
+      customer_id: customer.id,
+      available_points: after!.available_points,
+      lifetime_points: after!.lifetime_points,
+      tier_id: after!.tier_id,
+      tier: tierAfter?.name ?? null,
+      total_spent_fils: after!.total_spent_fils,
+      visits: after!.visits,
+      last_purchase: after!.last_purchase.toISOString(),
+      points_earned: earned,
+      points_redeemed: redeemed,
+      tier_changed: (tierAfter?.id ?? null) !== account.tier_id,
+    };
+  }
+
+  const payDay = ctx.today;
+  const payload: BillCreatedPayload = {
+    bill_id: billId,
+    bill_number: billNumber,
+    day: billDate,
+    hour: bill!.hour,
+    created_ms: bill!.created_at.getTime(),
+    total,
+    vat: amounts.vatFils,
+    employee_id: body.employee_id ?? null,
+    customer_id: customer?.id ?? null,
+    area: customer?.area ?? null,
+    lines: lines.map((l, i): [number, number, number] => [l.product.id, l.item.quantity, amounts.lines[i]!.totalFils]),
+    names: {
+      p: Object.fromEntries(products.map((x) => [String(x.id), x.name])),
+      e: body.employee_id !== undefined ? await employeeName(tx, shopId, body.employee_id) : {},
+      c: customer ? { [String(customer.id)]: customer.name } : {},
+    },
+    status,
+    paid,
+    payments: payments.map((x): PaymentFact => [x.method, x.fils, payDay]),
+    new_customer: newCustomer,
+    loyalty,
+  };
+  const detail = await loadBill(tx, shopId, billId);
+  // Last statement: the shop's event counter lock is then held only until the commit.
+  await appendEvent(tx, shopId, 'bill_created', billId, payload as unknown as Record<string, unknown>);
+  return { bill: detail, tierChanged: loyalty?.tier_changed ?? false };
+}
+
+async function employeeName(tx: Db, shopId: number, id: number): Promise<Record<string, string>> {
+  const [e] = await tx<{ name: string }[]>`select name from employees where shop_id = ${shopId} and id = ${id}`;
+  return e ? { [String(id)]: e.name } : {};
+}
+
+export type { LoyaltyConfigRow, TierRow };

@@ -1,0 +1,81 @@
+/**
+ * Idempotency-Key handling for POSTs that create money movements. The key row is inserted FIRST
+ * in the write transaction: a concurrent retry with the same key blocks on that insert until the
+ * first commits, then fails with a unique violation and replays the stored response instead of
+ * doing the work twice. A key reused for a different request is refused (422).
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../../db/client.ts';
+import { ERRORS } from '../../errors.ts';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  replayed: true;
+}
+
+export function requestHash(route: string, body: unknown): string {
+  return createHash('sha256').update(route).update('\u0000').update(JSON.stringify(body ?? null)).digest('hex');
+}
+
+/** The stored response for this key, if the request was done already. */
+export async function findReplay(sql: Db, shopId: number, key: string, hash: string): Promise<StoredResponse | undefined> {
+  const [row] = await sql<{ status: number; response: unknown; request_hash: string }[]>`
+    select status, response, request_hash from idempotency_keys where shop_id = ${shopId} and key = ${key}`;
+  if (!row) return undefined;
+  if (row.request_hash !== hash) {
+    throw ERRORS.businessRule('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
+  }
+  if (row.status === 0) throw ERRORS.conflict('A request with this Idempotency-Key is still being processed');
+  return { status: row.status, body: row.response, replayed: true };
+}
+
+/** Claims the key inside the transaction (status 0 = in progress). */
+export async function claimKey(tx: Db, shopId: number, key: string, route: string, hash: string): Promise<void> {
+  await tx`
+    insert into idempotency_keys (shop_id, key, route, request_hash, status, response)
+    values (${shopId}, ${key}, ${route}, ${hash}, 0, '{}'::jsonb)`;
+}
+
+export async function storeResponse(tx: Db, shopId: number, key: string, status: number, body: unknown): Promise<void> {
+  await tx`update idempotency_keys set status = ${status}, response = ${tx.json(body as never)} where shop_id = ${shopId} and key = ${key}`;
+}
+
+export function isKeyClash(err: unknown): boolean {
+  const e = err as { code?: string; constraint_name?: string };
+  return e?.code === '23505' && e.constraint_name === 'idempotency_keys_pkey';
+}
+
+/**
+ * Runs `work` exactly once per key: replays a stored response, or runs it and stores its result
+ * in the same transaction. Without a key, just runs it.
+ */
+export async function once<T>(
+  sql: { begin: <R>(fn: (tx: Db) => Promise<R>) => Promise<R> } & Db,
+  shopId: number,
+  key: string | undefined,
+  route: string,
+  body: unknown,
+  status: number,
+  work: (tx: Db) => Promise<T>,
+): Promise<{ status: number; body: T; replayed: boolean }> {
+  if (!key) return { status, body: await sql.begin((tx) => work(tx)), replayed: false };
+  if (key.length > 200) throw ERRORS.validation([{ field: 'Idempotency-Key', message: 'must be at most 200 characters' }]);
+  const hash = requestHash(route, body);
+  const prior = await findReplay(sql, shopId, key, hash);
+  if (prior) return { status: prior.status, body: prior.body as T, replayed: true };
+  try {
+    const result = await sql.begin(async (tx) => {
+      await claimKey(tx, shopId, key, route, hash);
+      const r = await work(tx);
+      await storeResponse(tx, shopId, key, status, r);
+      return r;
+    });
+    return { status, body: result, replayed: false };
+  } catch (err) {
+    if (!isKeyClash(err)) throw err;
+    const replay = await findReplay(sql, shopId, key, hash);
+    if (!replay) throw err;
+    return { status: replay.status, body: replay.body as T, replayed: true };
+  }
+}

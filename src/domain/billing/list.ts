@@ -1,0 +1,60 @@
+/**
+ * GET /api/bills: newest first, with filters and search (bill number, customer name, or a
+ * fragment of the phone). Two ways to page: ?page= (with a total, as every list) or ?cursor=
+ * (keyset on created_at, id: deep pages cost the same as the first one).
+ */
+import type { Db } from '../../db/client.ts';
+import { ERRORS } from '../../errors.ts';
+import { likePattern } from '../common/schema.ts';
+import { billSummary, type BillRow } from './present.ts';
+import type { ListBillsQuery } from './schema.ts';
+
+function decodeCursor(c: string): { at: string; id: number } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, number];
+    if (typeof at !== 'string' || !Number.isSafeInteger(id) || Number.isNaN(Date.parse(at))) throw new Error('bad');
+    return { at, id };
+  } catch {
+    throw ERRORS.validation([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+  }
+}
+
+const encodeCursor = (b: BillRow) => Buffer.from(JSON.stringify([b.created_at.toISOString(), b.id])).toString('base64url');
+
+export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
+  if (q.from && q.to && q.from > q.to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
+  const term = q.search?.trim();
+  const digits = term?.replace(/\D/g, '') ?? '';
+  const where = sql`
+    b.shop_id = ${shopId}
+    ${q.status ? sql`and b.status = ${q.status}` : sql``}
+    ${q.from ? sql`and b.bill_date >= ${q.from}` : sql``}
+    ${q.to ? sql`and b.bill_date <= ${q.to}` : sql``}
+    ${q.employee_id ? sql`and b.employee_id = ${q.employee_id}` : sql``}
+    ${q.customer_id ? sql`and b.customer_id = ${q.customer_id}` : sql``}
+    ${
+      term
+        ? sql`and (b.bill_number ilike ${likePattern(term)} or b.customer_name ilike ${likePattern(term)}
+              ${digits.length >= 3 ? sql`or b.customer_phone like ${likePattern(digits)}` : sql``})`
+        : sql``
+    }`;
+
+  if (q.cursor !== undefined) {
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await sql<BillRow[]>`
+      select * from bills b where ${where}
+      ${after ? sql`and (b.created_at, b.id) < (${after.at}::timestamptz, ${after.id})` : sql``}
+      order by b.created_at desc, b.id desc limit ${q.per_page + 1}`;
+    const more = rows.length > q.per_page;
+    const items = rows.slice(0, q.per_page);
+    return { items: items.map(billSummary), next_cursor: more ? encodeCursor(items[items.length - 1]!) : null };
+  }
+  const page = q.page ?? 1;
+  const [rows, [count]] = await Promise.all([
+    sql<BillRow[]>`
+      select * from bills b where ${where}
+      order by b.created_at desc, b.id desc limit ${q.per_page} offset ${(page - 1) * q.per_page}`,
+    sql<{ n: number }[]>`select count(*)::int as n from bills b where ${where}`,
+  ]);
+  return { items: rows.map(billSummary), page, per_page: q.per_page, total: count!.n };
+}

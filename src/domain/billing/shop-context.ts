@@ -1,0 +1,68 @@
+/**
+ * What a bill needs to know about its shop, read in one round trip inside the bill's transaction:
+ * today's local date (from the transaction's now(), so the bill number, the payment day and the
+ * event agree), the VAT rate in force on the bill date, price mode, payment settings, loyalty.
+ */
+import type { Db } from '../../db/client.ts';
+import type { LoyaltyConfigRow, TierRow } from './loyalty-rules.ts';
+
+export interface ShopBillingContext {
+  timezone: string;
+  today: string;
+  vatPercent: number | undefined;
+  pricesIncludeVat: boolean;
+  paymentMode: 'advance' | 'full';
+  paymentMethods: string[];
+  loyalty: LoyaltyConfigRow;
+  tiers: TierRow[];
+}
+
+export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: string): Promise<ShopBillingContext> {
+  const [row] = await tx<
+    {
+      timezone: string;
+      today: string;
+      prices_include_vat: boolean;
+      billing_config: { payment_mode?: 'advance' | 'full' };
+      payment_methods: string[];
+      vat: number | null;
+      enabled: boolean;
+      points_per_unit: number;
+      point_value_fils: number;
+      min_redeem_points: number;
+      max_redeem_percent: number;
+      tiers: TierRow[] | null;
+    }[]
+  >`
+    with s as (
+      select timezone, (now() at time zone timezone)::date as today, prices_include_vat, billing_config, payment_methods
+      from shop_settings where shop_id = ${shopId}
+    )
+    select s.timezone, s.today, s.prices_include_vat, s.billing_config, s.payment_methods,
+      (select rate_percent from vat_rates v
+        where v.shop_id = ${shopId}
+          and v.effective_from <= coalesce(${billDate ?? null}::date, s.today)
+          and (v.effective_to is null or v.effective_to >= coalesce(${billDate ?? null}::date, s.today))
+        order by v.effective_from desc limit 1) as vat,
+      c.enabled, c.points_per_unit, c.point_value_fils, c.min_redeem_points, c.max_redeem_percent,
+      (select json_agg(json_build_object('id', t.id, 'name', t.name, 'threshold_points', t.threshold_points, 'multiplier', t.multiplier))
+        from loyalty_tiers t where t.shop_id = ${shopId}) as tiers
+    from s, loyalty_config c where c.shop_id = ${shopId}`;
+  if (!row) throw new Error(`shop ${shopId} has no settings`);
+  return {
+    timezone: row.timezone,
+    today: row.today,
+    vatPercent: row.vat ?? undefined,
+    pricesIncludeVat: row.prices_include_vat,
+    paymentMode: row.billing_config?.payment_mode === 'full' ? 'full' : 'advance',
+    paymentMethods: row.payment_methods,
+    loyalty: {
+      enabled: row.enabled,
+      points_per_unit: row.points_per_unit,
+      point_value_fils: row.point_value_fils,
+      min_redeem_points: row.min_redeem_points,
+      max_redeem_percent: row.max_redeem_percent,
+    },
+    tiers: (row.tiers ?? []).map((t) => ({ ...t, threshold_points: Number(t.threshold_points), multiplier: Number(t.multiplier) })),
+  };
+}

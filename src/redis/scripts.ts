@@ -1,0 +1,31 @@
+/**
+ * The Lua scripts under src/redis/scripts, loaded once and run with EVALSHA (ioredis
+ * defineCommand falls back to EVAL after a SCRIPT FLUSH or a Redis restart).
+ */
+import { readFileSync } from 'node:fs';
+import type { Redis } from './client.ts';
+
+const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+
+const SCRIPTS = {
+  applyEvents: { file: 'apply-events', keys: undefined },
+  beginRebuild: { file: 'begin-rebuild', keys: 1 },
+  replaceShop: { file: 'replace-shop', keys: 2 },
+} as const;
+
+export interface ScriptedRedis extends Redis {
+  /** KEYS: meta, registry, ...data keys; ARGV: events JSON. → [applied, lastSeq, status] */
+  applyEvents(numKeys: number, ...args: string[]): Promise<[number, number, number]>;
+  beginRebuild(meta: string, token: string, nowMs: string, staleMs: string): Promise<number>;
+  replaceShop(meta: string, registry: string, seq: string, data: string, token: string, rebuiltAt: string): Promise<number>;
+}
+
+/** Registers the scripts on a client (idempotent) and returns it typed. */
+export function withScripts(redis: Redis): ScriptedRedis {
+  const r = redis as ScriptedRedis;
+  if (typeof r.applyEvents === 'function') return r;
+  for (const [name, s] of Object.entries(SCRIPTS)) {
+    redis.defineCommand(name, s.keys === undefined ? { lua: load(s.file) } : { lua: load(s.file), numberOfKeys: s.keys });
+  }
+  return r;
+}

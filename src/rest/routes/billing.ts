@@ -1,0 +1,106 @@
+/** Bills, payments, cancellation (API.md "Billing"). Money-moving POSTs honour Idempotency-Key. */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { cancelBill } from '../../domain/billing/cancel.ts';
+import { createBill } from '../../domain/billing/create.ts';
+import { once } from '../../domain/billing/idempotency.ts';
+import { listBills } from '../../domain/billing/list.ts';
+import { peekBillNumber } from '../../domain/billing/numbering.ts';
+import { addPayment } from '../../domain/billing/payments.ts';
+import { loadBill } from '../../domain/billing/present.ts';
+import { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from '../../domain/billing/schema.ts';
+import { IdParams } from '../../domain/common/schema.ts';
+import { ERRORS } from '../../errors.ts';
+import { Reply, route } from '../http/route.ts';
+
+const tag = 'billing';
+
+const replayHeaders = (replayed: boolean): Record<string, string> => (replayed ? { 'Idempotent-Replayed': 'true' } : {});
+
+export const billingRoutes = [
+  route({
+    method: 'post',
+    path: '/api/bills',
+    summary: 'Create a bill (server-computed totals, optional first payments and points redemption)',
+    tag,
+    auth: ROLES.any,
+    body: CreateBillBody,
+    status: 201,
+    handler: async ({ body, principal, req, deps }) => {
+      const r = await once(deps.sql, principal.shopId, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
+        (await createBill(tx, principal, body)).bill,
+      );
+      if (!r.replayed) deps.poker.poke(principal.shopId);
+      return new Reply(r.status, r.body, replayHeaders(r.replayed));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/bills',
+    summary: 'Bills, newest first: search by number, customer name or phone fragment; filters; page or cursor',
+    tag,
+    auth: ROLES.staff,
+    query: ListBillsQuery,
+    handler: ({ query, principal, deps }) => listBills(deps.sql, principal.shopId, query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/bills/next-number',
+    summary: 'The number the next bill of today will get (not reserved)',
+    tag,
+    auth: ROLES.any,
+    handler: async ({ principal, deps }) => ({ bill_number: await peekBillNumber(deps.sql, principal.shopId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/bills/:id',
+    summary: 'A bill with its lines, payments and loyalty (terminals: only bills they created)',
+    tag,
+    auth: ROLES.any,
+    params: IdParams,
+    handler: async ({ params, principal, deps }) => {
+      if (principal.role === 'terminal') {
+        const [own] = await deps.sql`
+          select 1 from bills where shop_id = ${principal.shopId} and id = ${params.id} and created_by_terminal = ${principal.id}`;
+        if (!own) throw ERRORS.notFound('Bill');
+      }
+      return loadBill(deps.sql, principal.shopId, params.id);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/bills/:id/payments',
+    summary: 'Take a payment on an open bill (not more than the balance)',
+    tag,
+    auth: ROLES.any,
+    params: IdParams,
+    body: AddPaymentBody,
+    status: 201,
+    handler: async ({ params, body, principal, req, deps }) => {
+      const r = await once(
+        deps.sql,
+        principal.shopId,
+        req.header('idempotency-key'),
+        `POST /api/bills/${params.id}/payments`,
+        body,
+        201,
+        (tx) => addPayment(tx, principal, params.id, body),
+      );
+      if (!r.replayed) deps.poker.poke(principal.shopId);
+      return new Reply(r.status, r.body, replayHeaders(r.replayed));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/bills/:id/cancel',
+    summary: 'Cancel (void) a bill: refunds its payments and reverses every figure and loyalty movement',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    body: CancelBody,
+    handler: async ({ params, body, principal, deps }) => {
+      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason));
+      deps.poker.poke(principal.shopId);
+      return r.bill;
+    },
+  }),
+];

@@ -1,0 +1,188 @@
+/**
+ * The aggregator role: keeps every shop's Redis aggregates equal to its Postgres event stream.
+ *
+ * Correctness never depends on NOTIFY. NOTIFY is only a wake-up (payload: shop ids); the work is
+ * always "catch up from Postgres", which runs
+ *  - on start and on every (re)connect of the listener (notifications sent while it was away are lost),
+ *  - on every notification,
+ *  - in a periodic sweep comparing each shop's counter with Redis, so a lost wake-up costs at
+ *    most one sweep interval.
+ * Each shop has at most one catch-up running in this process; a wake-up during a run schedules
+ * one more run after it.
+ *
+ * The listener is pg-listen (on the `pg` driver) with retryTimeout 0 and retryLimit Infinity,
+ * i.e. it reconnects forever; its 'connected' event (first connect and every reconnect) triggers
+ * a full catch-up.
+ */
+import * as pgListenModule from 'pg-listen';
+import type { Subscriber } from 'pg-listen';
+import { userInfo } from 'node:os';
+import type { Sql } from '../db/client.ts';
+import { type CatchUpHooks, catchUpShop } from '../domain/aggregates/catch-up.ts';
+import { EVENTS_CHANNEL } from '../domain/events/poke.ts';
+import type { Logger } from '../log.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { ScriptedRedis } from '../redis/scripts.ts';
+
+// pg-listen is CommonJS; under NodeNext its factory is on .default
+type CreateSubscriber = (typeof import('pg-listen'))['default'];
+const createSubscriber = ((pgListenModule as unknown as { default: { default?: CreateSubscriber } }).default.default ??
+  (pgListenModule as unknown as { default: CreateSubscriber }).default) as CreateSubscriber;
+
+export interface AggregatorOptions {
+  databaseUrl: string;
+  sql: Sql;
+  redis: ScriptedRedis;
+  keys: Keys;
+  log: Logger;
+  /** Sweep interval in ms. Default 2000. */
+  sweepMs?: number;
+  hooks?: CatchUpHooks;
+}
+
+export interface Aggregator {
+  /** Resolves once the listener is connected and the first full catch-up has run. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Schedules a catch-up of one shop (also what a notification does). */
+  wake(shopId: number): void;
+  /** Runs a catch-up of every shop now and waits for it. */
+  catchUpAll(): Promise<void>;
+  /** Resolves when no catch-up is running or scheduled. */
+  idle(): Promise<void>;
+}
+
+export function createAggregator(opts: AggregatorOptions): Aggregator {
+  const { sql, redis, keys, log } = opts;
+  const running = new Map<number, Promise<void>>();
+  const again = new Set<number>();
+  let stopped = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  let subscriber: Subscriber | undefined;
+
+  /**
+   * A pg-listen subscriber whose first connect failed cannot be connected again, so each first
+   * attempt gets a fresh one; after that pg-listen reconnects by itself.
+   */
+  function makeSubscriber(): Subscriber {
+    const url = new URL(opts.databaseUrl);
+    const sub: Subscriber = createSubscriber(
+      {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+        // pg, unlike postgres.js, does not fall back to the OS user when the URL names none
+        user: decodeURIComponent(url.username) || userInfo().username,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+        application_name: 'tajir-listener',
+      },
+      {
+        retryTimeout: 0,
+        retryLimit: Number.POSITIVE_INFINITY,
+        retryInterval: (n: number) => Math.min(100 * 2 ** n, 2000),
+        paranoidChecking: 5_000,
+        parse: (s: string) => s,
+      },
+    );
+    sub.events.on('error', (err: Error) => log.error({ err: err.message }, 'listener error'));
+    sub.events.on('reconnect', (attempt: number) => log.warn({ attempt }, 'listener reconnecting'));
+    sub.events.on('connected', () => {
+      // notifications sent while we were away are lost: catch up everything
+      void catchUpAll().catch((err) => log.error({ err: (err as Error).message }, 'catch-up after connect failed'));
+    });
+    sub.notifications.on(EVENTS_CHANNEL, (payload: string) => {
+      for (const part of String(payload ?? '').split(',')) {
+        const id = Number(part);
+        if (Number.isSafeInteger(id) && id > 0) wake(id);
+      }
+    });
+    return sub;
+  }
+
+  function wake(shopId: number): void {
+    if (stopped) return;
+    if (running.has(shopId)) {
+      again.add(shopId);
+      return;
+    }
+    const run = (async () => {
+      do {
+        again.delete(shopId);
+        try {
+          await catchUpShop({ sql, redis, keys }, shopId, opts.hooks);
+        } catch (err) {
+          log.error({ shopId, err: (err as Error).message }, 'catch-up failed; the sweep will retry');
+          break;
+        }
+      } while (again.has(shopId) && !stopped);
+    })();
+    running.set(shopId, run);
+    void run.finally(() => running.delete(shopId));
+  }
+
+  /** Wakes every shop whose Redis seq differs from its Postgres counter. */
+  async function sweep(): Promise<void> {
+    const counters = await sql<{ shop_id: number; event_seq: number }[]>`select shop_id, event_seq from shop_counters`;
+    if (counters.length === 0) return;
+    const pipe = redis.pipeline();
+    for (const c of counters) pipe.hget(keys.agg(c.shop_id).meta, 'seq');
+    const seqs = (await pipe.exec()) ?? [];
+    counters.forEach((c, i) => {
+      const v = seqs[i]?.[1];
+      if (v === null || v === undefined || Number(v) !== c.event_seq) wake(c.shop_id);
+    });
+  }
+
+  async function catchUpAll(): Promise<void> {
+    await sweep();
+    await idle();
+  }
+
+  async function idle(): Promise<void> {
+    while (running.size > 0) await Promise.allSettled([...running.values()]);
+  }
+
+  function scheduleSweep(): void {
+    sweepTimer = setTimeout(async () => {
+      try {
+        await sweep();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'sweep failed');
+      }
+      if (!stopped) scheduleSweep();
+    }, opts.sweepMs ?? 2000);
+    sweepTimer.unref();
+  }
+
+  return {
+    async start() {
+      // The first connect is not retried by pg-listen itself; retry here until Postgres answers.
+      for (let attempt = 0; ; attempt++) {
+        const sub = makeSubscriber();
+        try {
+          await sub.connect();
+          await sub.listenTo(EVENTS_CHANNEL);
+          subscriber = sub;
+          break;
+        } catch (err) {
+          await sub.close().catch(() => {});
+          if (stopped) return;
+          log.warn({ err: (err as Error).message, attempt }, 'listener cannot connect yet');
+          await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 2000)));
+        }
+      }
+      await catchUpAll();
+      scheduleSweep();
+    },
+    async stop() {
+      stopped = true;
+      if (sweepTimer) clearTimeout(sweepTimer);
+      await idle();
+      await subscriber?.close().catch(() => {});
+    },
+    wake,
+    catchUpAll,
+    idle,
+  };
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { dashboardFromSql } from '../src/domain/dashboard/read.ts';
+import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { env } from './support/env.ts';
+import { addEmployee, addProduct, settled } from './support/fixtures.ts';
+import { get, newShop, post, type ShopSession } from './support/http.ts';
+
+describe('billing', () => {
+  let s: ShopSession;
+  let kandura: number;
+  let hem: number;
+  let abaya: number;
+  let master: number;
+  before(async () => {
+    s = await newShop();
+    kandura = await addProduct(s.shopId, 'Kandura', 100);
+    hem = await addProduct(s.shopId, 'Hemming', 50);
+    abaya = await addProduct(s.shopId, 'Abaya', 200);
+    master = await addEmployee(s.shopId, 'Rashid');
+  });
+
+  it("creates DOMAIN.md's inclusive example with server-computed totals", async () => {
+    const r = await post(
+      '/api/bills',
+      {
+        customer: { phone: '050 123 4567', name: 'Ahmed', area: 'Al Barsha', city: 'Dubai' },
+        employee_id: master,
+        items: [
+          { product_id: kandura, quantity: 2 },
+          { product_id: hem, quantity: 1 },
+          { product_id: abaya, quantity: 1 },
+        ],
+        payments: [{ amount: 100, method: 'Cash' }],
+      },
+      s.cashier,
+    );
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.match(r.body.bill_number, /^BILL-\d{8}-001$/);
+    assert.equal(r.body.total_amount, 450);
+    assert.equal(r.body.vat_amount, 21.42);
+    assert.equal(r.body.subtotal, 428.58);
+    assert.equal(r.body.paid, 100);
+    assert.equal(r.body.balance, 350);
+    assert.equal(r.body.status, 'Partial');
+    assert.deepEqual(r.body.items.map((i: any) => i.vat_amount), [9.52, 2.38, 9.52]);
+    assert.equal(r.body.loyalty.points_earned, 450);
+    assert.equal(r.body.customer.phone, '+971501234567');
+  });
+
+  it('keeps identical lines separate', async () => {
+    const r = await post('/api/bills', { items: [{ product_id: hem, quantity: 1 }, { product_id: hem, quantity: 1 }] }, s.terminal);
+    assert.equal(r.status, 201);
+    assert.equal(r.body.items.length, 2);
+    assert.equal(r.body.total_amount, 100);
+  });
+
+  it('an Idempotency-Key retry returns the first bill and creates nothing', async () => {
+    const body = { items: [{ product_id: kandura, quantity: 1 }] };
+    const key = `k-${Date.now()}`;
+    const [a, b] = await Promise.all([
+      post('/api/bills', body, s.terminal, { 'idempotency-key': key }),
+      post('/api/bills', body, s.terminal, { 'idempotency-key': key }),
+    ]);
+    const c = await post('/api/bills', body, s.terminal, { 'idempotency-key': key });
+    assert.equal(a.status, 201);
+    assert.equal(b.status, 201);
+    assert.equal(a.body.id, b.body.id);
+    assert.equal(a.body.id, c.body.id);
+    assert.equal(c.headers.get('idempotent-replayed'), 'true');
+    const [row] = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${s.shopId} and id = ${a.body.id}`;
+    const n = row?.n;
+    assert.equal(n, 1);
+    const other = await post('/api/bills', { items: [{ product_id: hem, quantity: 3 }] }, s.terminal, { 'idempotency-key': key });
+    assert.equal(other.status, 422);
+  });
+
+  it('refuses a payment over the balance with 422 and changes nothing', async () => {
+    const bill = await post('/api/bills', { items: [{ product_id: kandura, quantity: 1 }] }, s.cashier);
+    const over = await post(`/api/bills/${bill.body.id}/payments`, { amount: 100.01, method: 'Cash' }, s.cashier);
+    assert.equal(over.status, 422);
+    assert.equal(over.body.error.code, 'overpayment');
+    const ok = await post(`/api/bills/${bill.body.id}/payments`, { amount: 100, method: 'Card' }, s.cashier);
+    assert.equal(ok.status, 201);
+    assert.equal(ok.body.status, 'Paid');
+    const again = await get(`/api/bills/${bill.body.id}`, s.cashier);
+    assert.equal(again.body.payments.length, 1);
+  });
+
+  it('redeems points within the limits and refuses beyond them', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Suit', 1000);
+    const first = await post('/api/bills', { customer: { phone: '+971551112222', name: 'Sara' }, items: [{ product_id: p, quantity: 1 }] }, shop.token);
+    assert.equal(first.body.loyalty.points_earned, 1000);
+    assert.equal(first.body.loyalty.tier, 'Silver');
+    const cid = first.body.customer_id;
+    const tooMany = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 1001 }, shop.token);
+    assert.equal(tooMany.status, 422);
+    // 20% of 1000.00 is 200.00 = 20000 points at 0.01: 900 points (9.00) is allowed
+    const ok = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 900 }, shop.token);
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    assert.equal(ok.body.paid, 9);
+    assert.equal(ok.body.payments[0].method, 'Loyalty');
+    assert.equal(ok.body.loyalty.points_redeemed, 900);
+    const below = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 50 }, shop.token);
+    assert.equal(below.status, 422);
+    assert.equal(below.body.error.code, 'redemption_below_minimum');
+  });
+
+  it('cancellation restores every figure', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Dry clean', 30);
+    const e = await addEmployee(shop.shopId, 'Anwar');
+    await post('/api/bills', { employee_id: e, customer: { phone: '0561234567', name: 'Omar', area: 'Deira' }, items: [{ product_id: p, quantity: 2 }], payments: [{ amount: 60, method: 'Cash' }] }, shop.token);
+    await settled(shop.shopId);
+    const before = await get('/api/dashboard', shop.token);
+    const b = await post('/api/bills', { employee_id: e, customer: { phone: '0561234567', name: 'Omar' }, items: [{ product_id: p, quantity: 3, discount_percent: 10 }], payments: [{ amount: 20, method: 'Card' }] }, shop.token);
+    await post(`/api/bills/${b.body.id}/payments`, { amount: 10, method: 'Cash' }, shop.token);
+    const c = await post(`/api/bills/${b.body.id}/cancel`, { reason: 'customer changed mind' }, shop.token);
+    assert.equal(c.status, 200, JSON.stringify(c.body));
+    assert.equal(c.body.status, 'Cancelled');
+    assert.equal((await post(`/api/bills/${b.body.id}/cancel`, { reason: 'again' }, shop.token)).status, 409);
+    assert.equal((await post(`/api/bills/${b.body.id}/cancel`, { reason: 'x' }, shop.cashier)).status, 403);
+    await settled(shop.shopId);
+    const after = await get('/api/dashboard', shop.token);
+    assert.equal(after.body.today.revenue, before.body.today.revenue);
+    assert.equal(after.body.today.bills, before.body.today.bills);
+    assert.equal(after.body.today.collected, before.body.today.collected);
+    assert.deepEqual(after.body.employees, before.body.employees);
+    assert.deepEqual(after.body.top_products, before.body.top_products);
+    assert.equal(after.body.open_bills, before.body.open_bills);
+    const loy = await env().sql`select available_points, lifetime_points, visits from loyalty_accounts where shop_id = ${shop.shopId}`;
+    assert.deepEqual([loy[0]!.available_points, loy[0]!.lifetime_points, loy[0]!.visits], [60, 60, 1]);
+    const v = await verifyShop(env().sql, env().redis, env().deps.keys, shop.shopId);
+    assert.deepEqual(v.differences, []);
+  });
+
+  it('dashboard from Redis equals the dashboard computed by SQL, and verify is clean', async () => {
+    await settled(s.shopId);
+    const r = await get('/api/dashboard', s.token);
+    assert.equal(r.status, 200);
+    const fromSql = await dashboardFromSql(env().sql, s.shopId);
+    assert.deepEqual(r.body, JSON.parse(JSON.stringify(fromSql)));
+    assert.ok(r.body.today.bills >= 4);
+    const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
+    assert.equal(v.error, undefined);
+    assert.deepEqual(v.differences, []);
+  });
+
+  it('rebuilds a shop whose keys were flushed, and stays exact', async () => {
+    const keys = await env().redis.smembers(env().deps.keys.agg(s.shopId).registry);
+    await env().redis.del(...keys, env().deps.keys.agg(s.shopId).meta, env().deps.keys.agg(s.shopId).registry);
+    await post('/api/bills', { items: [{ product_id: abaya, quantity: 1 }] }, s.cashier);
+    await settled(s.shopId);
+    const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
+    assert.deepEqual(v.differences, []);
+  });
+});
