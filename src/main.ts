@@ -10,6 +10,7 @@ import { DEMO_LOGIN, ensureDemoShop } from './domain/shops/demo.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { buildApi } from './rest/api.ts';
+import { createAggregator } from './workers/aggregator.ts';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -34,6 +35,11 @@ async function main(): Promise<void> {
   const deps = createDeps(config, log);
   const created = config.seedDemo ? await ensureDemoShop(deps.sql) : false;
 
+  const aggregator = config.roles.has('aggregator')
+    ? createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log })
+    : undefined;
+  await aggregator?.start();
+
   const api = config.roles.has('api') ? buildApi(deps) : undefined;
   const port = api ? await api.listen(config.port, config.host) : undefined;
 
@@ -57,6 +63,8 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     await api?.close(SHUTDOWN_DEADLINE_MS - 2000);
+    await deps.poker.flush();
+    await aggregator?.stop();
     await closeDeps(deps);
     clearTimeout(deadline);
     process.exit(0);

@@ -1,0 +1,208 @@
+/**
+ * The aggregates stay exact under concurrency and faults: each scenario ends with `verify`
+ * clean and every acknowledged bill present.
+ */
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { closeDeps, createDeps } from '../src/app.ts';
+import { applyEvents } from '../src/domain/aggregates/apply.ts';
+import type { EventRow } from '../src/domain/aggregates/ops.ts';
+import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { getDashboard } from '../src/domain/dashboard/read.ts';
+import { createLogger } from '../src/log.ts';
+import { type Aggregator, createAggregator } from '../src/workers/aggregator.ts';
+import { env } from './support/env.ts';
+import { addEmployee, addProduct, settled } from './support/fixtures.ts';
+import { get, newShop, post, type ShopSession } from './support/http.ts';
+import { startRedisServer } from './support/redis-server.ts';
+
+interface Fixture {
+  shop: ShopSession;
+  products: number[];
+  employee: number;
+}
+
+async function fixture(): Promise<Fixture> {
+  const shop = await newShop();
+  const products = [await addProduct(shop.shopId, 'Shirt', 12.5), await addProduct(shop.shopId, 'Suit', 95), await addProduct(shop.shopId, 'Curtain', 33.33)];
+  return { shop, products, employee: await addEmployee(shop.shopId, 'Master') };
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}
+
+function randomBill(f: Fixture, i: number) {
+  return {
+    employee_id: i % 4 === 0 ? undefined : f.employee,
+    customer: i % 3 === 0 ? undefined : { phone: `+97150${String(1000000 + (i % 40)).slice(0, 7)}`, name: `Customer ${i % 40}`, area: i % 2 ? 'Deira' : 'Al Barsha' },
+    items: [
+      { product_id: f.products[i % 3]!, quantity: 1 + (i % 3), discount_percent: i % 5 === 0 ? 10 : 0 },
+      ...(i % 2 ? [{ product_id: f.products[(i + 1) % 3]!, quantity: 1 }] : []),
+    ],
+    payments: i % 4 === 1 ? [] : [{ amount: 10, method: i % 2 ? 'Cash' : 'Card' }],
+  };
+}
+
+/** Posts a bill, retrying connection failures and 5xx with the same Idempotency-Key (as a terminal would). */
+async function postBill(token: string, body: unknown, key: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await post('/api/bills', body, token, { 'idempotency-key': key });
+      if (r.status < 500 || attempt > 40) return r;
+    } catch (err) {
+      if (attempt > 40) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100 + attempt * 50));
+  }
+}
+
+async function assertExact(shopId: number, acknowledged: number[]) {
+  await settled(shopId, 30_000);
+  const { sql, redis, deps } = env();
+  const v = await verifyShop(sql, redis, deps.keys, shopId);
+  assert.equal(v.error, undefined);
+  assert.deepEqual(v.differences, []);
+  const ids = (await sql<{ id: number }[]>`select id from bills where shop_id = ${shopId}`).map((r) => r.id);
+  for (const id of acknowledged) assert.ok(ids.includes(id), `acknowledged bill ${id} missing`);
+}
+
+describe('aggregates under concurrency and faults', function () {
+  this.timeout(180_000);
+
+  it('300 concurrent bills across 3 shops with payments and cancellations: contiguous numbers, exact figures', async () => {
+    const shops = await Promise.all([fixture(), fixture(), fixture()]);
+    const results = await pool(Array.from({ length: 300 }, (_, i) => i), 24, async (i) => {
+      const f = shops[i % 3]!;
+      const bill = await post('/api/bills', randomBill(f, i), f.shop.cashier);
+      assert.equal(bill.status, 201, JSON.stringify(bill.body));
+      let paid = bill.body.paid as number;
+      let status = bill.body.status as string;
+      if (i % 5 === 2 && bill.body.balance > 0) {
+        const p = await post(`/api/bills/${bill.body.id}/payments`, { amount: bill.body.balance, method: 'Cash' }, f.shop.cashier);
+        assert.equal(p.status, 201, JSON.stringify(p.body));
+        paid = p.body.paid;
+        status = p.body.status;
+      }
+      if (i % 10 === 7) {
+        const c = await post(`/api/bills/${bill.body.id}/cancel`, { reason: 'test' }, f.shop.token);
+        assert.equal(c.status, 200);
+        status = 'Cancelled';
+      }
+      return { shop: i % 3, id: bill.body.id, number: bill.body.bill_number as string, total: bill.body.total_amount as number, paid, status };
+    });
+    for (const [k, f] of shops.entries()) {
+      const mine = results.filter((r) => r.shop === k);
+      const numbers = mine.map((r) => Number(r.number.slice(-3))).sort((a, b) => a - b);
+      assert.deepEqual(numbers, Array.from({ length: 100 }, (_, i) => i + 1), 'bill numbers contiguous and unique');
+      await assertExact(f.shop.shopId, mine.map((r) => r.id));
+      const live = mine.filter((r) => r.status !== 'Cancelled');
+      const cents = (x: number) => Math.round(x * 100);
+      const d = (await get('/api/dashboard', f.shop.token)).body;
+      assert.equal(cents(d.today.revenue), live.reduce((s, r) => s + cents(r.total), 0));
+      assert.equal(d.today.bills, live.length);
+      assert.equal(cents(d.today.collected), live.reduce((s, r) => s + cents(r.paid), 0));
+      assert.equal(d.open_bills, live.filter((r) => r.status !== 'Paid').length);
+      assert.equal(cents(d.outstanding), live.reduce((s, r) => s + cents(r.total) - cents(r.paid), 0));
+    }
+  });
+
+  it("survives the listener's backend being killed while bills flow", async () => {
+    const f = await fixture();
+    const flow = pool(Array.from({ length: 80 }, (_, i) => i), 4, (i) => postBill(f.shop.cashier, randomBill(f, i), `kill-${f.shop.shopId}-${i}`));
+    await new Promise((r) => setTimeout(r, 150));
+    const killed = await env().sql`
+      select pg_terminate_backend(pid) from pg_stat_activity
+      where application_name = 'tajir-listener' and datname = current_database()`;
+    assert.ok(killed.length >= 1);
+    const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
+    assert.equal(acks.length, 80);
+    await assertExact(f.shop.shopId, acks);
+  });
+
+  it('applies the same events twice as a no-op', async () => {
+    const f = await fixture();
+    for (let i = 0; i < 5; i++) await post('/api/bills', randomBill(f, i), f.shop.cashier);
+    await settled(f.shop.shopId);
+    const { sql, redis, deps } = env();
+    const events = await sql<EventRow[]>`select seq, kind, entity_id, payload from events where shop_id = ${f.shop.shopId} order by seq`;
+    const again = await applyEvents(redis, deps.keys, f.shop.shopId, events);
+    assert.equal(again.applied, 0);
+    assert.equal(again.status, 'ok');
+    const v = await verifyShop(sql, redis, deps.keys, f.shop.shopId);
+    assert.deepEqual(v.differences, []);
+  });
+
+  it('two aggregators at once apply each event exactly once', async () => {
+    const { config, sql, redis, deps } = env();
+    const seen = new Map<string, number>();
+    const count = (shopId: number, evs: EventRow[]) => {
+      for (const e of evs) seen.set(`${shopId}:${e.seq}`, (seen.get(`${shopId}:${e.seq}`) ?? 0) + 1);
+    };
+    const extra: Aggregator[] = [1, 2].map(() =>
+      createAggregator({ databaseUrl: config.databaseUrl, sql, redis, keys: deps.keys, log: deps.log, sweepMs: 100, hooks: { onApplied: count } }),
+    );
+    await Promise.all(extra.map((a) => a.start()));
+    try {
+      const f = await fixture();
+      await pool(Array.from({ length: 60 }, (_, i) => i), 6, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
+      await assertExact(f.shop.shopId, []);
+      for (const [k, n] of seen) if (k.startsWith(`${f.shop.shopId}:`)) assert.equal(n, 1, `event ${k} applied ${n} times`);
+    } finally {
+      await Promise.all(extra.map((a) => a.stop()));
+    }
+  });
+
+  it('rebuilds after Redis FLUSHALL mid-stream (on a Redis of its own)', async () => {
+    const server = await startRedisServer();
+    const config = { ...env().config, redisUrl: server.url };
+    const deps = createDeps(config, createLogger('silent'));
+    const agg = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 100 });
+    await agg.start();
+    try {
+      const f = await fixture();
+      const flow = pool(Array.from({ length: 60 }, (_, i) => i), 4, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
+      await new Promise((r) => setTimeout(r, 200));
+      await deps.redis.flushall();
+      await flow;
+      const deadline = Date.now() + 20_000;
+      let v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId, { waitMs: 20_000 });
+      while (v.error && Date.now() < deadline) v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId);
+      assert.equal(v.error, undefined);
+      assert.deepEqual(v.differences, []);
+      const d = await getDashboard(deps, f.shop.shopId);
+      assert.ok(d.today.bills > 0);
+    } finally {
+      await agg.stop();
+      await closeDeps(deps);
+      server.stop();
+    }
+  });
+
+  it('loses no acknowledged bill when Postgres restarts while bills flow', async function () {
+    const cluster = existsSync('/etc/postgresql') ? execSync('ls /etc/postgresql').toString().trim().split('\n')[0] : undefined;
+    if (!cluster || process.getuid?.() !== 0) this.skip();
+    const f = await fixture();
+    const flow = pool(Array.from({ length: 60 }, (_, i) => i), 3, async (i) => {
+      await new Promise((r) => setTimeout(r, i * 20));
+      return postBill(f.shop.cashier, randomBill(f, i), `restart-${f.shop.shopId}-${i}`);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart`, { stdio: 'ignore' });
+    const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
+    assert.equal(acks.length, 60);
+    await assertExact(f.shop.shopId, acks);
+  });
+});
