@@ -146,6 +146,30 @@ describe('billing', () => {
     assert.deepEqual(v.differences, []);
   });
 
+  it('financial insights come from day buckets, and the SQL fallback agrees', async () => {
+    await settled(s.shopId);
+    const dash = (await get('/api/dashboard', s.token)).body;
+    const r = await get('/api/financial-insights?days=7', s.token);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.current.revenue, dash.today.revenue);
+    assert.equal(r.body.current.vat_collected, dash.today.vat);
+    assert.equal(r.body.current.net_revenue, Math.round((dash.today.revenue - dash.today.vat) * 100) / 100);
+    assert.equal(r.body.current.profit, r.body.current.net_revenue - r.body.current.expenses);
+    assert.equal(r.body.trends.length, 7);
+    assert.equal(r.body.cash_flow.collected, dash.today.collected);
+    assert.equal((await get('/api/financial-insights?from=2026-02-01&to=2026-01-01', s.token)).status, 400);
+    assert.equal((await get('/api/financial-insights', s.cashier)).status, 403);
+    // with the shop's Redis state gone, the SQL fallback answers the same
+    const meta = env().deps.keys.agg(s.shopId).meta;
+    const seq = await env().redis.hget(meta, 'seq');
+    await env().redis.hdel(meta, 'seq');
+    const fallback = await get('/api/financial-insights?days=7', s.token);
+    const dashFallback = await get('/api/dashboard', s.token);
+    await env().redis.hset(meta, 'seq', seq!);
+    assert.deepEqual(fallback.body, r.body);
+    assert.deepEqual(dashFallback.body, dash);
+  });
+
   it('rebuilds a shop whose keys were flushed, and stays exact', async () => {
     const keys = await env().redis.smembers(env().deps.keys.agg(s.shopId).registry);
     await env().redis.del(...keys, env().deps.keys.agg(s.shopId).meta, env().deps.keys.agg(s.shopId).registry);

@@ -7,6 +7,7 @@ import { customersRoutes } from './customers.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { employeesRoutes } from './employees.ts';
 import { expensesRoutes } from './expenses.ts';
+import { insightsRoutes } from './insights.ts';
 import { loyaltyRoutes } from './loyalty.ts';
 import { opsRoutes } from './ops.ts';
 import { placesRoutes } from './places.ts';
@@ -24,6 +25,7 @@ export function allRoutes(): AnyRoute[] {
     ...placesRoutes,
     ...billingRoutes,
     ...dashboardRoutes,
+    ...insightsRoutes,
   ];
   routes.push(...opsRoutes(() => routes));
   return routes;

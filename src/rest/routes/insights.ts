@@ -1,0 +1,17 @@
+/** Financial insights (API.md "Financial insights"). */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { getInsights } from '../../domain/insights/read.ts';
+import { InsightsQuery } from '../../domain/insights/schema.ts';
+import { route } from '../http/route.ts';
+
+export const insightsRoutes = [
+  route({
+    method: 'get',
+    path: '/api/financial-insights',
+    summary: 'Revenue, VAT, expenses, profit and margin for a period and the one before it; cash flow; trends',
+    tag: 'insights',
+    auth: ROLES.managers,
+    query: InsightsQuery,
+    handler: ({ query, principal, deps }) => getInsights(deps, principal.shopId, query),
+  }),
+];
