@@ -17,7 +17,8 @@ import { createMetrics } from './rest/metrics.ts';
 import { createRateLimits } from './rest/rate-limits.ts';
 
 export function createDeps(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): AppDeps {
-  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
+  const notifyInTransaction = config.notifyMode === 'in_transaction';
+  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize, notifyInTransaction });
   const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main' }));
   const keys = createKeys(config.redisPrefix);
   const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
@@ -32,10 +33,18 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     limits: createRateLimits(redis, keys, config),
     metrics: createMetrics(),
     notifier: noopNotifier,
-    poker: createPoker(sql, (err) => log.warn({ err: (err as Error).message }, 'NOTIFY failed; the aggregator sweep will catch up')),
+    // with the trigger placement the transaction already notified; the after-commit poke would double it
+    poker: notifyInTransaction
+      ? { poke() {}, onLocal() {}, flush: async () => {}, close: async () => {} }
+      : createPoker(
+          createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-poke' }),
+          (err) => log.warn({ err: (err as Error).message }, 'NOTIFY failed; the aggregator sweep will catch up'),
+          true,
+        ),
   };
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.poker.close().catch(() => {});
   await Promise.allSettled([deps.sql.end({ timeout: 5 }), deps.redis.quit().catch(() => deps.redis.disconnect())]);
 }

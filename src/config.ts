@@ -39,6 +39,14 @@ export interface Config {
   logLevel: string;
   /** Create the demo shop on an empty database at start. Default true. */
   seedDemo: boolean;
+  /**
+   * Where the aggregator's wake-up NOTIFY is sent: 'after_commit' (one coalesced NOTIFY per tick
+   * on the pool, the default: measured faster, see bench/RESULTS.md) or 'in_transaction' (a
+   * trigger on the events table).
+   */
+  notifyMode: 'after_commit' | 'in_transaction';
+  /** Aggregator sweep interval in ms: the worst delay of a lost wake-up. Default 2000. */
+  sweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +88,13 @@ function url(env: Env, name: string, def: string, protocols: string[]): string {
     throw new ConfigError(name, `expected a ${protocols.join(' or ')}// URL, got "${parsed.protocol}//"`);
   }
   return v;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], def: T): T {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
 }
 
 function bool(env: Env, name: string, def: boolean): boolean {
@@ -132,6 +147,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
     logLevel,
     seedDemo: bool(env, 'SEED_DEMO', true),
+    notifyMode: oneOf(env, 'NOTIFY_MODE', ['after_commit', 'in_transaction'] as const, 'after_commit'),
+    sweepMs: int(env, 'AGGREGATOR_SWEEP_MS', 2000, 50, 600_000),
     ...overrides,
   };
   return Object.freeze(config);

@@ -35,10 +35,13 @@ async function main(): Promise<void> {
   const deps = createDeps(config, log);
   const created = config.seedDemo ? await ensureDemoShop(deps.sql) : false;
 
-  const aggregator = config.roles.has('aggregator')
-    ? createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log })
+  // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
+  const aggregatorSql = config.roles.has('aggregator') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator' }) : undefined;
+  const aggregator = aggregatorSql
+    ? createAggregator({ databaseUrl: config.databaseUrl, sql: aggregatorSql, redis: deps.redis, keys: deps.keys, log, sweepMs: config.sweepMs })
     : undefined;
   await aggregator?.start();
+  if (aggregator) deps.poker.onLocal((shopId) => aggregator.wake(shopId));
 
   const api = config.roles.has('api') ? buildApi(deps) : undefined;
   const port = api ? await api.listen(config.port, config.host) : undefined;
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     await api?.close(SHUTDOWN_DEADLINE_MS - 2000);
     await deps.poker.flush();
     await aggregator?.stop();
+    await aggregatorSql?.end({ timeout: 2 });
     await closeDeps(deps);
     clearTimeout(deadline);
     process.exit(0);

@@ -13,6 +13,8 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. Default "tajir". */
   applicationName?: string;
+  /** Have the events trigger NOTIFY inside write transactions (sql/migrations/0011). Default false. */
+  notifyInTransaction?: boolean;
 }
 
 /**
@@ -26,7 +28,10 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
     idle_timeout: 30,
     connect_timeout: 5,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'tajir' },
+    connection: {
+      application_name: options.applicationName ?? 'tajir',
+      ...(options.notifyInTransaction ? { 'tajir.notify_in_tx': 'on' } : {}),
+    } as Record<string, string>,
     types: {
       bigint: {
         to: 20,

@@ -71,6 +71,7 @@ export async function startEnv(): Promise<TestEnv> {
   const port = await api.listen(0, '127.0.0.1');
   const aggregator = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 500 });
   await aggregator.start();
+  deps.poker.onLocal((shopId) => aggregator.wake(shopId));
   current = { config, deps, api, baseUrl: `http://127.0.0.1:${port}`, sql: deps.sql, redis: deps.redis, aggregator };
   return current;
 }

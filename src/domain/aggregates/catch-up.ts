@@ -28,11 +28,23 @@ export interface CatchUpDeps {
   keys: Keys;
 }
 
-/** Returns the applied seq when done (or undefined when another process holds a rebuild). */
-export async function catchUpShop(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks = {}): Promise<number | undefined> {
+/**
+ * Returns the applied seq when done (or undefined when another process holds a rebuild).
+ * `knownSeq` (the seq this process last saw applied) saves the first Redis read; it is only a
+ * hint: when it is stale the script answers with the real seq (a gap or duplicates) and the loop
+ * continues from there.
+ */
+export async function catchUpShop(
+  deps: CatchUpDeps,
+  shopId: number,
+  hooks: CatchUpHooks = {},
+  knownSeq?: number,
+): Promise<number | undefined> {
   const { sql, redis, keys } = deps;
+  let hint = knownSeq;
   for (let round = 0; round < 10_000; round++) {
-    const seq = await appliedSeq(redis, keys, shopId);
+    const seq = hint ?? (await appliedSeq(redis, keys, shopId));
+    hint = undefined;
     if (seq === undefined) {
       const r = await rebuildShop(sql, redis, keys, shopId);
       if (r.status === 'rebuilt') {
@@ -59,8 +71,9 @@ export async function catchUpShop(deps: CatchUpDeps, shopId: number, hooks: Catc
       const from = r.seq - r.applied;
       hooks.onApplied(shopId, events.filter((e) => e.seq > from && e.seq <= r.seq));
     }
-    // 'gap' cannot come from a contiguous read unless another process moved on meanwhile: re-read.
     if (r.status === 'ok' && events.length < BATCH) return r.seq;
+    // a gap (our start seq was stale) or a full batch: continue from what the script reported
+    if (r.status !== 'needs_rebuild') hint = r.seq;
   }
   return undefined;
 }

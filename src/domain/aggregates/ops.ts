@@ -35,7 +35,7 @@ export interface Op {
 
 export interface EventRow {
   seq: number;
-  kind: EventKind | 'customer_deleted';
+  kind: EventKind;
   entity_id: number;
   payload: unknown;
 }

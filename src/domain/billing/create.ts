@@ -68,7 +68,20 @@ async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBi
   return { customer: existing!, created: false };
 }
 
-export async function createBill(tx: Db, p: Principal, body: CreateBillBody): Promise<{ bill: BillDetail; tierChanged: boolean }> {
+export interface CreateBillOptions {
+  /**
+   * Write the event row. Default true; false exists only so bench/billing.ts can measure what
+   * the event stream costs against the same transaction without it.
+   */
+  emitEvent?: boolean;
+}
+
+export async function createBill(
+  tx: Db,
+  p: Principal,
+  body: CreateBillBody,
+  options: CreateBillOptions = {},
+): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
   const shopId = p.shopId;
   const ctx = await loadShopBillingContext(tx, shopId, body.bill_date);
   const billDate = body.bill_date ?? ctx.today;
@@ -272,8 +285,9 @@ export async function createBill(tx: Db, p: Principal, body: CreateBillBody): Pr
   };
   const detail = await loadBill(tx, shopId, billId);
   // Last statement: the shop's event counter lock is then held only until the commit.
-  await appendEvent(tx, shopId, 'bill_created', billId, payload as unknown as Record<string, unknown>);
-  return { bill: detail, tierChanged: loyalty?.tier_changed ?? false };
+  const seq =
+    options.emitEvent === false ? undefined : await appendEvent(tx, shopId, 'bill_created', billId, payload as unknown as Record<string, unknown>);
+  return { bill: detail, tierChanged: loyalty?.tier_changed ?? false, seq };
 }
 
 async function employeeName(tx: Db, shopId: number, id: number): Promise<Record<string, string>> {

@@ -13,7 +13,8 @@ export type EventKind =
   | 'expense_created'
   | 'expense_updated'
   | 'expense_deleted'
-  | 'customer_created';
+  | 'customer_created'
+  | 'customer_deleted';
 
 export async function appendEvent(
   tx: Db,

@@ -1,0 +1,66 @@
+/**
+ * Shared set-up for benchmarks: a fresh database and Redis prefix of their own (dropped after),
+ * built with the same factories as the service. Benchmarks print their figures and never fail on
+ * timings; bench/RESULTS.md records them with the command that produced them.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeDeps, createDeps } from '../src/app.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+import { createSql, withDatabase } from '../src/db/client.ts';
+import { ensureDatabase, migrate } from '../src/db/migrate.ts';
+import { createLogger } from '../src/log.ts';
+import type { AppDeps } from '../src/rest/deps.ts';
+
+export interface BenchEnv {
+  config: Readonly<Config>;
+  deps: AppDeps;
+  cleanup(): Promise<void>;
+}
+
+export async function benchEnv(name: string, overrides: Record<string, string> = {}): Promise<BenchEnv> {
+  const run = `${name}_${randomBytes(3).toString('hex')}`;
+  const base = process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
+  const config = loadConfig({
+    DATABASE_URL: withDatabase(base, `tajir_bench_${run}`),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `tajirbench:${run}:`,
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-00',
+    TOKEN_LIMIT_PER_MINUTE: '10000000',
+    DB_POOL_SIZE: '20',
+    ...overrides,
+  });
+  await ensureDatabase(config.databaseUrl);
+  const m = createSql(config.databaseUrl, { max: 1 });
+  await migrate(m);
+  await m.end();
+  const deps = createDeps(config, createLogger(config.logLevel));
+  return {
+    config,
+    deps,
+    async cleanup() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${config.redisPrefix}*`, 'COUNT', 5000);
+        cursor = next;
+        if (keys.length) await deps.redis.del(...keys);
+      } while (cursor !== '0');
+      await closeDeps(deps);
+      const admin = createSql(withDatabase(config.databaseUrl, 'postgres'), { max: 1 });
+      await admin`drop database if exists ${admin(new URL(config.databaseUrl).pathname.slice(1))} with (force)`;
+      await admin.end();
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function summary(ms: number[]): { n: number; p50: number; p95: number; p99: number; max: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { n: s.length, p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), max: r(s[s.length - 1] ?? Number.NaN) };
+}
