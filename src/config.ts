@@ -47,6 +47,8 @@ export interface Config {
   notifyMode: 'after_commit' | 'in_transaction';
   /** Aggregator sweep interval in ms: the worst delay of a lost wake-up. Default 2000. */
   sweepMs: number;
+  /** At most one dashboard:update per shop per this many ms. Default 50. */
+  pushWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     seedDemo: bool(env, 'SEED_DEMO', true),
     notifyMode: oneOf(env, 'NOTIFY_MODE', ['after_commit', 'in_transaction'] as const, 'after_commit'),
     sweepMs: int(env, 'AGGREGATOR_SWEEP_MS', 2000, 50, 600_000),
+    pushWindowMs: int(env, 'PUSH_WINDOW_MS', 50, 0, 60_000),
     ...overrides,
   };
   return Object.freeze(config);

@@ -1,16 +1,15 @@
 /**
- * Entry point: reads config, checks prerequisites, migrates, starts the roles asked for, wires
- * SIGTERM/SIGINT. Only wiring lives here.
+ * Entry point: reads config, checks prerequisites, migrates, starts the roles asked for
+ * (src/node.ts), wires SIGTERM/SIGINT. Only wiring lives here.
  */
 import { closeDeps, createDeps } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
-import { ensureDatabase, migrate, MigrationError } from './db/migrate.ts';
+import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
 import { DEMO_LOGIN, ensureDemoShop } from './domain/shops/demo.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
-import { buildApi } from './rest/api.ts';
-import { createAggregator } from './workers/aggregator.ts';
+import { startNode } from './node.ts';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -34,25 +33,19 @@ async function main(): Promise<void> {
 
   const deps = createDeps(config, log);
   const created = config.seedDemo ? await ensureDemoShop(deps.sql) : false;
+  const { roles } = config;
+  const node = await startNode(deps, { roles, port: config.port, host: config.host });
+  const { port } = node;
 
-  // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
-  const aggregatorSql = config.roles.has('aggregator') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator' }) : undefined;
-  const aggregator = aggregatorSql
-    ? createAggregator({ databaseUrl: config.databaseUrl, sql: aggregatorSql, redis: deps.redis, keys: deps.keys, log, sweepMs: config.sweepMs })
-    : undefined;
-  await aggregator?.start();
-  if (aggregator) deps.poker.onLocal((shopId) => aggregator.wake(shopId));
-
-  const api = config.roles.has('api') ? buildApi(deps) : undefined;
-  const port = api ? await api.listen(config.port, config.host) : undefined;
-
-  if (api) {
+  if (port !== undefined) {
     const url = `http://localhost:${port}/`;
     process.stdout.write(
-      `\nTajir POS is running (roles: ${[...config.roles].join(', ')})\n` +
+      `\nTajir POS is running (roles: ${[...roles].join(', ')})\n` +
         `  Dashboard: ${url}\n  API:       ${url}openapi.json   Ready: ${url}readyz\n` +
         `  Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${created ? ' (demo shop created now)' : ''}\n\n`,
     );
+  } else {
+    process.stdout.write(`\nTajir POS is running (roles: ${[...roles].join(', ')}; no HTTP port)\n\n`);
   }
 
   let stopping = false;
@@ -65,10 +58,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    await api?.close(SHUTDOWN_DEADLINE_MS - 2000);
-    await deps.poker.flush();
-    await aggregator?.stop();
-    await aggregatorSql?.end({ timeout: 2 });
+    await node.stop(SHUTDOWN_DEADLINE_MS - 3000);
     await closeDeps(deps);
     clearTimeout(deadline);
     process.exit(0);

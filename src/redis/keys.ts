@@ -9,6 +9,8 @@ export interface Keys {
   shop(shopId: number): string;
   /** The aggregate keys of one shop (see ShopKeys). */
   agg(shopId: number): ShopKeys;
+  /** Terminals connected anywhere: zset terminal id → last heartbeat (ms). Not an aggregate. */
+  presence(shopId: number): string;
   /** Key prefix for rate-limiter-flexible (it appends its own key). */
   rateLimit(name: string): string;
   /** BullMQ prefix (BullMQ adds `:queue:...`). */
@@ -57,6 +59,7 @@ export function createKeys(prefix: string): Keys {
       const base = shop(shopId);
       return { full: (suffix) => `${base}:${suffix}`, meta: `${base}:meta`, registry: `${base}:keys` };
     },
+    presence: (shopId) => `${shop(shopId)}:presence`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     bull: () => `${prefix}bull`,
     socketIo: () => `${prefix}sio`,

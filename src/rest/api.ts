@@ -17,11 +17,20 @@ export interface Api {
   close(graceMs?: number): Promise<void>;
 }
 
-export function buildApi(deps: AppDeps): Api {
+export interface ApiOptions {
+  /** Mount the REST routes (the `api` role). Default true; false leaves the operations routes only (a realtime-only node). */
+  rest?: boolean;
+  /** Called with the app before the catch-all 404 route is mounted (Socket.IO attaches here). */
+  beforeFallback?: (app: TemplatedApp) => void;
+}
+
+export function buildApi(deps: AppDeps, options: ApiOptions = {}): Api {
   assertNativeUws();
   const app = uWS.App();
   const inflight = new Inflight();
-  mountRoutes(app, allRoutes(), deps, inflight);
+  const routes = allRoutes();
+  const mounted = options.rest === false ? routes.filter((r) => !r.path.startsWith('/api/')) : routes;
+  mountRoutes(app, mounted, deps, inflight, options.beforeFallback);
   let listenSocket: us_listen_socket | undefined;
 
   return {

@@ -11,9 +11,10 @@ import { ensureDatabase, migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/log.ts';
 import { createRedis, type Redis } from '../../src/redis/client.ts';
 import type { ScriptedRedis } from '../../src/redis/scripts.ts';
-import { type Api, buildApi } from '../../src/rest/api.ts';
+import type { Api } from '../../src/rest/api.ts';
 import type { AppDeps } from '../../src/rest/deps.ts';
-import { type Aggregator, createAggregator } from '../../src/workers/aggregator.ts';
+import { type RunningNode, startNode } from '../../src/node.ts';
+import type { Aggregator } from '../../src/workers/aggregator.ts';
 
 export interface TestEnv {
   config: Readonly<Config>;
@@ -23,6 +24,7 @@ export interface TestEnv {
   sql: Sql;
   redis: ScriptedRedis;
   aggregator: Aggregator;
+  node: RunningNode;
 }
 
 let current: TestEnv | undefined;
@@ -49,6 +51,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
       LOGIN_LIMIT_PER_EMAIL: '5',
       LOGIN_LIMIT_PER_IP: '100000',
       BODY_LIMIT_BYTES: String(256 * 1024),
+      AGGREGATOR_SWEEP_MS: '500',
     },
     overrides,
   );
@@ -67,20 +70,24 @@ export async function startEnv(): Promise<TestEnv> {
   await migrate(migrator);
   await migrator.end();
   const deps = createDeps(config, createLogger(config.logLevel));
-  const api = buildApi(deps);
-  const port = await api.listen(0, '127.0.0.1');
-  const aggregator = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 500 });
-  await aggregator.start();
-  deps.poker.onLocal((shopId) => aggregator.wake(shopId));
-  current = { config, deps, api, baseUrl: `http://127.0.0.1:${port}`, sql: deps.sql, redis: deps.redis, aggregator };
+  const node = await startNode(deps, { roles: config.roles, port: 0, host: '127.0.0.1', realtime: { handshakesPerIp: 100_000 } });
+  current = {
+    config,
+    deps,
+    node,
+    api: node.api!,
+    baseUrl: `http://127.0.0.1:${node.port}`,
+    sql: deps.sql,
+    redis: deps.redis,
+    aggregator: node.aggregator!,
+  };
   return current;
 }
 
 export async function stopEnv(): Promise<void> {
   if (!current) return;
-  const { api, deps, config, aggregator } = current;
-  await api.close(1000);
-  await aggregator.stop();
+  const { node, deps, config } = current;
+  await node.stop(1000);
   await deleteRedisPrefix(deps.redis, config.redisPrefix);
   await closeDeps(deps);
   await dropDatabase(config.databaseUrl);

@@ -48,6 +48,15 @@ export async function catchUpShop(
     if (seq === undefined) {
       const r = await rebuildShop(sql, redis, keys, shopId);
       if (r.status === 'rebuilt') {
+        // Events this process had not applied yet but the snapshot now includes were still never
+        // pushed: hand them to onApplied (only the winner of the rebuild claim gets here).
+        if (knownSeq !== undefined && r.seq > knownSeq && hooks.onApplied) {
+          const missed = await sql<EventRow[]>`
+            select seq, kind, entity_id, payload from events
+            where shop_id = ${shopId} and seq > ${knownSeq} and seq <= ${r.seq} order by seq limit ${BATCH * 10}`;
+          if (missed.length) hooks.onApplied(shopId, missed);
+        }
+        knownSeq = r.seq;
         hooks.onRebuilt?.(shopId, r.seq);
         continue;
       }

@@ -5,6 +5,6 @@ import { ERRORS } from '../../errors.ts';
 /** "050 123 4567" → "+971501234567". Throws 400 naming `field` when it is not a valid number. */
 export function normalizePhone(input: string, field = 'phone', defaultCountry: 'AE' = 'AE'): string {
   const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry);
-  if (!parsed || !parsed.isValid()) throw ERRORS.validation([{ field, message: 'is not a valid phone number' }]);
+  if (!parsed?.isValid()) throw ERRORS.validation([{ field, message: 'is not a valid phone number' }]);
   return parsed.number;
 }

@@ -71,11 +71,11 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   setHash(SUFFIX.month(month), r1[i++]?.[1] as Record<string, string>);
   setHash(SUFFIX.tot, r1[i++]?.[1] as Record<string, string>);
   for (const d of days) {
-    const [rev, bills, col, exp] = r1[i++]?.[1] as (string | null)[];
+    const [rev, bills, col, exp] = (r1[i++]?.[1] ?? []) as (string | null)[];
     if (d !== w.today) setHash(SUFFIX.day(d), compact({ rev, bills, col, exp }));
   }
   for (const m of months) {
-    const [rev, exp, bills] = r1[i++]?.[1] as (string | null)[];
+    const [rev, exp, bills] = (r1[i++]?.[1] ?? []) as (string | null)[];
     if (m !== month) setHash(SUFFIX.month(m), compact({ rev, exp, bills }));
   }
   const tops: Record<string, Record<string, number>> = {};

@@ -48,8 +48,15 @@ interface ResState {
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
-export function mountRoutes(app: TemplatedApp, routes: AnyRoute[], deps: AppDeps, inflight: Inflight): void {
+export function mountRoutes(
+  app: TemplatedApp,
+  routes: AnyRoute[],
+  deps: AppDeps,
+  inflight: Inflight,
+  beforeFallback?: (app: TemplatedApp) => void,
+): void {
   for (const def of routes) mountRoute(app, def, deps, inflight);
+  beforeFallback?.(app);
   app.any('/*', (res, req) => {
     const state = begin(res, inflight);
     const method = req.getCaseSensitiveMethod();

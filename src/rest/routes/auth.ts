@@ -1,8 +1,10 @@
 /** Signup, login, users and terminals (API.md "Auth and people"). */
 import { ROLES } from '../../domain/auth/principal.ts';
+import { rebuildShop } from '../../domain/aggregates/rebuild.ts';
 import { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from '../../domain/auth/schema.ts';
 import * as auth from '../../domain/auth/service.ts';
 import { IdParams } from '../../domain/common/schema.ts';
+import { onlineTerminals } from '../../domain/terminals/presence.ts';
 import { ERRORS } from '../../errors.ts';
 import { route } from '../http/route.ts';
 
@@ -17,7 +19,16 @@ export const authRoutes = [
     auth: 'public',
     body: SignupBody,
     status: 201,
-    handler: ({ body, deps }) => auth.signup(deps.sql, deps.tokens, body),
+    handler: async ({ body, deps }) => {
+      const session = await auth.signup(deps.sql, deps.tokens, body);
+      // Build the new shop's (empty) aggregates now, so its first bill is applied and pushed
+      // incrementally rather than folded into a first rebuild. If this fails the aggregator
+      // rebuilds the shop on its own.
+      await rebuildShop(deps.sql, deps.redis, deps.keys, session.shop.id).catch((err) =>
+        deps.log.warn({ err: (err as Error).message, shopId: session.shop.id }, 'initial aggregates not built'),
+      );
+      return session;
+    },
   }),
   route({
     method: 'post',
@@ -80,8 +91,17 @@ export const authRoutes = [
     tag,
     auth: ROLES.managers,
     handler: async ({ principal, deps }) => {
-      const rows = await auth.listTerminals(deps.sql, principal);
-      return { items: rows.map((t) => ({ ...t, online: false })) };
+      const [rows, online] = await Promise.all([
+        auth.listTerminals(deps.sql, principal),
+        onlineTerminals(deps.redis, deps.keys, principal.shopId),
+      ]);
+      return {
+        items: rows.map((t) => ({
+          ...t,
+          online: online.has(t.id),
+          last_seen: online.has(t.id) ? new Date(online.get(t.id)!) : t.last_seen,
+        })),
+      };
     },
   }),
   route({

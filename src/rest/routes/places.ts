@@ -1,4 +1,27 @@
-/** Routes of this section (see API.md). */
-import type { AnyRoute } from '../http/route.ts';
+/** UAE cities and areas (reference data for customer addresses), readable by every principal. */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { IdParams } from '../../domain/common/schema.ts';
+import * as places from '../../domain/places/service.ts';
+import { route } from '../http/route.ts';
 
-export const placesRoutes: AnyRoute[] = [];
+const tag = 'places';
+
+export const placesRoutes = [
+  route({
+    method: 'get',
+    path: '/api/cities',
+    summary: 'UAE cities with their Arabic names',
+    tag,
+    auth: ROLES.any,
+    handler: ({ deps }) => places.listCities(deps.sql),
+  }),
+  route({
+    method: 'get',
+    path: '/api/cities/:id/areas',
+    summary: 'Areas of a UAE city, by name',
+    tag,
+    auth: ROLES.any,
+    params: IdParams,
+    handler: ({ params, deps }) => places.listAreas(deps.sql, params.id),
+  }),
+];

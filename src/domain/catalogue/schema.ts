@@ -1,0 +1,61 @@
+/** Request schemas of product types and products (API.md "Products", DOMAIN.md section 1). */
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, Money, Name, Nullable, Page, Search } from '../common/schema.ts';
+
+/**
+ * A barcode as a scanner types it: no whitespace, up to 64 characters. An empty string is
+ * accepted and means "no barcode", because POS forms send "" for an empty field.
+ */
+export const Barcode = Type.String({ maxLength: 64, pattern: '^\\S*$' });
+export const Description = Type.String({ maxLength: 2000 });
+
+export const TypeBody = Type.Object({ name: Name(200) }, { additionalProperties: false });
+export type TypeBody = Static<typeof TypeBody>;
+
+export const CreateProductBody = Type.Object(
+  {
+    type_id: Id,
+    name: Name(200),
+    rate: Money,
+    barcode: Type.Optional(Nullable(Barcode)),
+    description: Type.Optional(Nullable(Description)),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CreateProductBody = Static<typeof CreateProductBody>;
+
+export const UpdateProductBody = Type.Partial(CreateProductBody, { additionalProperties: false, minProperties: 1 });
+export type UpdateProductBody = Static<typeof UpdateProductBody>;
+
+export const ListProductsQuery = Type.Object({
+  search: Type.Optional(Search),
+  type_id: Type.Optional(Id),
+  /** Exact match. */
+  barcode: Type.Optional(Type.String({ maxLength: 64 })),
+  /** Owners and managers see active and inactive products unless they filter; everyone else sees active ones only. */
+  active: Type.Optional(Type.Boolean()),
+  ...Page,
+});
+export type ListProductsQuery = Static<typeof ListProductsQuery>;
+
+/** A product as the API shows it (money in currency units). */
+export interface ProductOut {
+  id: number;
+  type_id: number;
+  type_name: string;
+  name: string;
+  rate: number;
+  barcode: string | null;
+  description: string | null;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ProductTypeOut {
+  id: number;
+  name: string;
+  product_count: number;
+  created_at: Date;
+}

@@ -1,0 +1,92 @@
+/**
+ * startNode: starts the roles of one process on already-built deps. main.ts calls it after
+ * migrations; tests call the same function on port 0 (the build/listen split).
+ *   api        REST on uWebSockets.js
+ *   realtime   Socket.IO on the same app and port (rooms shared across nodes via Redis)
+ *   aggregator listens for NOTIFY, applies events to Redis, pushes the changes
+ *   worker     background jobs (reports, mail, schedules)
+ */
+import type { Role } from './config.ts';
+import { createSql, type Sql } from './db/client.ts';
+import { createIo, type IoHandle } from './realtime/io.ts';
+import { createPublisher, type Publisher } from './realtime/publisher.ts';
+import { type RealtimeOptions, startRealtime } from './realtime/server.ts';
+import { type Api, buildApi } from './rest/api.ts';
+import type { AppDeps } from './rest/deps.ts';
+import { type Aggregator, createAggregator } from './workers/aggregator.ts';
+
+export interface NodeOptions {
+  roles: ReadonlySet<Role>;
+  port: number;
+  host?: string;
+  realtime?: RealtimeOptions;
+}
+
+export interface RunningNode {
+  /** the HTTP/Socket.IO port, when the node serves one */
+  port: number | undefined;
+  api: Api | undefined;
+  io: IoHandle;
+  publisher: Publisher;
+  aggregator: Aggregator | undefined;
+  /** Graceful stop: no new connections, in-flight requests finished, pushes flushed, pools closed (deps stay open). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<RunningNode> {
+  const { roles, config } = { roles: opts.roles, config: deps.config };
+  // Every role that pushes (api: prices and settings; aggregator: figures) needs the Socket.IO
+  // server; without the realtime role it stays unattached and emits through the Redis adapter.
+  const io = createIo(config.redisUrl, deps.keys);
+  const publisher = createPublisher(io.io, deps, { windowMs: config.pushWindowMs });
+  deps.notifier = publisher;
+
+  // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
+  let aggregatorSql: Sql | undefined;
+  let aggregator: Aggregator | undefined;
+  if (roles.has('aggregator')) {
+    aggregatorSql = createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator' });
+    aggregator = createAggregator({
+      databaseUrl: config.databaseUrl,
+      sql: aggregatorSql,
+      redis: deps.redis,
+      keys: deps.keys,
+      log: deps.log,
+      sweepMs: config.sweepMs,
+      hooks: publisher,
+    });
+    await aggregator.start();
+    const a = aggregator;
+    deps.poker.onLocal((shopId) => a.wake(shopId));
+  }
+
+  let realtime: ReturnType<typeof startRealtime> | undefined;
+  const api =
+    roles.has('api') || roles.has('realtime')
+      ? buildApi(deps, {
+          rest: roles.has('api'),
+          beforeFallback: (app) => {
+            if (roles.has('realtime')) realtime = startRealtime(io.io, app, deps, opts.realtime);
+          },
+        })
+      : undefined;
+  const port = api ? await api.listen(opts.port, opts.host ?? config.host) : undefined;
+
+  return {
+    port,
+    api,
+    io,
+    publisher,
+    aggregator,
+    async stop(graceMs = 7000) {
+      realtime?.close();
+      await api?.close(graceMs);
+      await deps.poker.flush();
+      await aggregator?.stop();
+      await publisher.idle();
+      publisher.close();
+      await io.close();
+      await aggregatorSql?.end({ timeout: 2 });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The Socket.IO server with the Redis adapter, so rooms span every node. Sharded Pub/Sub
+ * (Redis 7, SSUBSCRIBE/SPUBLISH) is used: it works with ioredis on a standalone Redis, which is
+ * what runs here; the adapter's README notes it does not yet work with ioredis on a Redis
+ * *cluster* — switch to createAdapter (classic) there.
+ * A process without the realtime role still builds an (unattached) server: its emits go through
+ * the adapter to the nodes that hold the sockets (the aggregator pushes this way).
+ */
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { Server } from 'socket.io';
+import { createRedis, type Redis } from '../redis/client.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './contracts.ts';
+
+export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface IoHandle {
+  io: Io;
+  close(): Promise<void>;
+}
+
+export function createIo(redisUrl: string, keys: Keys): IoHandle {
+  // Pub/Sub connections must wait for Redis forever rather than fail commands.
+  const pub: Redis = createRedis(redisUrl, { name: 'tajir-sio-pub', maxRetriesPerRequest: null });
+  const sub: Redis = createRedis(redisUrl, { name: 'tajir-sio-sub', maxRetriesPerRequest: null });
+  const io: Io = new Server({
+    serveClient: false,
+    adapter: createShardedAdapter(pub, sub, { channelPrefix: keys.socketIo(), subscriptionMode: 'dynamic' }),
+    // managers' dashboards reconnect after network blips; keep the defaults generous but bounded
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+    maxHttpBufferSize: 64 * 1024,
+  });
+  return {
+    io,
+    async close() {
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
+import { env } from './support/env.ts';
+import { addProduct, settled } from './support/fixtures.ts';
+import { get, newShop, post, type ShopSession } from './support/http.ts';
+import { closeAllSockets, connect, connected, openSocket, record, sync, until } from './support/sockets.ts';
+
+describe('realtime', function () {
+  this.timeout(60_000);
+  let a: ShopSession;
+  let b: ShopSession;
+  let product: number;
+  before(async () => {
+    a = await newShop();
+    b = await newShop();
+    product = await addProduct(a.shopId, 'Kandura', 150);
+  });
+  afterEach(() => closeAllSockets());
+
+  it('pushes a bill to the managers of its shop, and nothing to another shop', async () => {
+    const mine = await connect(a.manager);
+    const other = await connect(b.token);
+    const cashier = await connect(a.cashier);
+    const seenMine = record(mine);
+    const seenOther = record(other);
+    const seenCashier = record(cashier);
+    const bill = await post('/api/bills', { items: [{ product_id: product, quantity: 2 }], payments: [{ amount: 100, method: 'Cash' }] }, a.cashier);
+    assert.equal(bill.status, 201);
+    await until(() => seenMine.some((e) => e.name === 'dashboard:update'), 5000, 'dashboard:update');
+    await until(() => seenMine.some((e) => e.name === 'bill:created'), 5000, 'bill:created');
+    const created = seenMine.find((e) => e.name === 'bill:created')!.args[0];
+    assert.equal(created.bill.id, bill.body.id);
+    assert.equal(created.bill.total_amount, 300);
+    const seq = await settled(a.shopId);
+    assert.equal(created.seq, seq);
+    const update = seenMine.filter((e) => e.name === 'dashboard:update').at(-1)!.args[0];
+    assert.equal(update.seq, seq);
+    const rest = await get('/api/dashboard', a.token);
+    assert.equal(update.changes.today.revenue, rest.body.today.revenue);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(seenOther, []);
+    assert.ok(!seenCashier.some((e) => e.name === 'dashboard:update' || e.name === 'bill:created'));
+  });
+
+  it('refuses missing, forged and expired tokens with a code, and terminals on manager events', async () => {
+    await assert.rejects(connected(openSocket(undefined)), (e: any) => e.code === 'token_missing');
+    await assert.rejects(connected(openSocket(`${a.token.slice(0, -3)}abc`)), (e: any) => e.code === 'token_invalid');
+    const expired = await new SignJWT({ shop: a.shopId, role: 'owner', kind: 'user' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(a.userId))
+      .setIssuer('tajir-pos')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(new TextEncoder().encode(env().config.jwtSecret));
+    await assert.rejects(connected(openSocket(expired)), (e: any) => e.code === 'token_expired');
+    const terminal = await connect(a.terminal);
+    const r = await sync(terminal);
+    assert.equal(r.error.code, 'forbidden');
+    const cashier = await connect(a.cashier);
+    assert.equal((await sync(cashier)).error.code, 'forbidden');
+  });
+
+  it('a manager offline during 100 bills is exact after one dashboard:sync', async () => {
+    const s = await newShop();
+    const p = await addProduct(s.shopId, 'Wash', 7.35);
+    const sock = await connect(s.manager);
+    const first = await sync(sock);
+    sock.disconnect();
+    for (let i = 0; i < 100; i++) {
+      await post('/api/bills', { items: [{ product_id: p, quantity: 1 + (i % 3) }], payments: i % 2 ? [{ amount: 1, method: 'Card' }] : [] }, s.cashier);
+    }
+    await settled(s.shopId);
+    sock.connect();
+    await connected(sock);
+    const after = await sync(sock);
+    assert.ok(after.seq >= first.seq + 100);
+    assert.deepEqual(after.dashboard, (await get('/api/dashboard', s.token)).body);
+    assert.equal(after.dashboard.today.bills, 100);
+  });
+
+  it('a 2,000-bill burst gives far fewer dashboard:updates, the last one exact', async function () {
+    this.timeout(120_000);
+    const s = await newShop();
+    const p = await addProduct(s.shopId, 'Iron', 3);
+    const sock = await connect(s.manager);
+    const seen = record(sock);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 2000) {
+          next++;
+          const r = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, s.terminal);
+          assert.equal(r.status, 201);
+        }
+      }),
+    );
+    const seq = await settled(s.shopId, 60_000);
+    await until(() => seen.filter((e) => e.name === 'dashboard:update').at(-1)?.args[0].seq === seq, 10_000, 'last update');
+    const updates = seen.filter((e) => e.name === 'dashboard:update').map((e) => e.args[0]);
+    assert.ok(updates.length < 500, `${updates.length} updates`);
+    for (let i = 1; i < updates.length; i++) assert.ok(updates[i].seq > updates[i - 1].seq, 'seq only grows');
+    assert.equal(seen.filter((e) => e.name === 'bill:created').length, 2000);
+    // replaying the changes over the first full state gives GET /api/dashboard
+    const state: any = {};
+    for (const u of updates) Object.assign(state, u.changes);
+    const rest = (await get('/api/dashboard', s.token)).body;
+    for (const k of Object.keys(state)) assert.deepEqual(state[k], rest[k], `dashboard part ${k}`);
+    assert.equal(rest.today.bills, 2000);
+  });
+
+  it('terminals acknowledge settings versions and show online in GET /api/terminals', async () => {
+    const t = await connect(a.terminal);
+    const [row] = await env().sql<{ version: number }[]>`select version from shop_settings where shop_id = ${a.shopId}`;
+    const version = row!.version;
+    const ack = await new Promise<any>((resolve) => t.emit('settings:ack', { version }, resolve));
+    assert.deepEqual(ack, { ok: true });
+    const bad = await new Promise<any>((resolve) => t.emit('settings:ack', { version: version + 100 }, resolve));
+    assert.deepEqual(bad, { ok: true }); // a version from the future is ignored, not stored
+    const list = await get('/api/terminals', a.token);
+    const me = list.body.items.find((x: any) => x.id === a.terminalId);
+    assert.equal(me.online, true);
+    assert.equal(me.settings_version_acked, version);
+    t.disconnect();
+    await until(async () => !(await get('/api/terminals', a.token)).body.items.find((x: any) => x.id === a.terminalId).online, 5000, 'offline');
+  });
+
+  it('pushes product and settings changes to terminals', async () => {
+    const t = await connect(a.terminal);
+    const seen = record(t);
+    env().deps.notifier.productChanged(a.shopId, { id: product, rate: 160 });
+    env().deps.notifier.settingsChanged(a.shopId, 7, 'locale', { language: 'ar' });
+    await until(() => seen.length >= 2, 5000, 'pushes');
+    assert.deepEqual(seen.map((e) => e.name).sort(), ['product:updated', 'settings:updated']);
+  });
+});
