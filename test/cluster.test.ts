@@ -1,0 +1,111 @@
+/**
+ * Three server processes (src/main.ts) on three ports sharing Postgres and Redis, one of them
+ * running the aggregator: managers on every node get every push exactly once, and a manager
+ * whose node dies resyncs on another node.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { env } from './support/env.ts';
+import { addProduct } from './support/fixtures.ts';
+import { freePort } from './support/redis-server.ts';
+import { type ClientSocket, closeAllSockets, connect, record, sync, until } from './support/sockets.ts';
+
+interface Node {
+  port: number;
+  url: string;
+  child: ChildProcess;
+  output: string;
+}
+
+async function startNode(roles: string, prefix: string): Promise<Node> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: env().config.databaseUrl,
+      REDIS_URL: env().config.redisUrl,
+      REDIS_PREFIX: prefix,
+      JWT_SECRET: env().config.jwtSecret,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ROLES: roles,
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      AGGREGATOR_SWEEP_MS: '300',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const node: Node = { port, url: `http://127.0.0.1:${port}`, child, output: '' };
+  child.stdout!.on('data', (d) => (node.output += d));
+  child.stderr!.on('data', (d) => (node.output += d));
+  await until(() => node.output.includes('Tajir POS is running'), 40_000, `node on ${port} to start: ${node.output}`);
+  return node;
+}
+
+async function http(node: Node, method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(node.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe('three nodes, one aggregator', function () {
+  this.timeout(120_000);
+  const nodes: Node[] = [];
+  after(() => {
+    closeAllSockets();
+    for (const n of nodes) n.child.kill('SIGKILL');
+  });
+
+  it('delivers every bill to managers on every node exactly once, and a node loss is healed by resync', async () => {
+    const prefix = `${env().config.redisPrefix}cluster:`;
+    nodes.push(await startNode('api,realtime,aggregator', prefix));
+    nodes.push(await startNode('api,realtime', prefix));
+    nodes.push(await startNode('api,realtime', prefix));
+    const [n1, n2, n3] = nodes as [Node, Node, Node];
+
+    const signup = await http(n1, 'POST', '/api/auth/signup', { shop_name: 'Cluster Laundry', email: `cluster-${Date.now()}@test.tajir`, password: 'secret-123' });
+    assert.equal(signup.status, 201);
+    const token = signup.body.token as string;
+    const shopId = signup.body.shop.id as number;
+    const product = await addProduct(shopId, 'Wash & fold', 18.5);
+
+    const on2 = await connect(token, n2.url);
+    const on3 = await connect(token, n3.url);
+    const seen2 = record(on2);
+    const seen3 = record(on3);
+
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = await http(n1, 'POST', '/api/bills', { items: [{ product_id: product, quantity: 1 + (i % 2) }] }, token);
+      assert.equal(r.status, 201);
+      ids.push(r.body.id);
+    }
+    const billIds = (seen: { name: string; args: any[] }[]) => seen.filter((e) => e.name === 'bill:created').map((e) => e.args[0].bill.id);
+    await until(() => billIds(seen2).length >= 40 && billIds(seen3).length >= 40, 20_000, 'bill:created on nodes 2 and 3');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const seen of [seen2, seen3]) {
+      assert.deepEqual([...billIds(seen)].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'each bill exactly once');
+      const seqs = seen.filter((e) => e.name === 'dashboard:update').map((e) => e.args[0].seq);
+      for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'seq only grows');
+    }
+    const rest = await http(n1, 'GET', '/api/dashboard', undefined, token);
+    const last2 = seen2.filter((e) => e.name === 'dashboard:update').at(-1)!.args[0];
+    await until(() => seen2.filter((e) => e.name === 'dashboard:update').at(-1)!.args[0].seq === rest.body.seq, 5000, 'last update');
+    assert.equal(last2.changes.today?.revenue ?? rest.body.today.revenue, rest.body.today.revenue);
+
+    // node 2 dies; its manager moves to node 3 and resyncs
+    n2.child.kill('SIGKILL');
+    await until(() => !on2.connected, 10_000, 'node 2 socket to drop');
+    for (let i = 0; i < 10; i++) await http(n1, 'POST', '/api/bills', { items: [{ product_id: product, quantity: 1 }] }, token);
+    await until(async () => (await http(n3, 'GET', '/api/dashboard', undefined, token)).body.today.bills === 50, 10_000, 'bills applied');
+    const moved: ClientSocket = await connect(token, n3.url);
+    const synced = await sync(moved);
+    const now = await http(n3, 'GET', '/api/dashboard', undefined, token);
+    assert.equal(synced.seq, now.body.seq);
+    assert.deepEqual(synced.dashboard, now.body);
+    assert.equal(now.body.today.bills, 50);
+  });
+});
