@@ -49,6 +49,8 @@ export interface Config {
   sweepMs: number;
   /** At most one dashboard:update per shop per this many ms. Default 50. */
   pushWindowMs: number;
+  /** Socket.IO handshakes per client IP per 10 s (reconnect storms). Default 60. */
+  handshakesPerIp: number;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     notifyMode: oneOf(env, 'NOTIFY_MODE', ['after_commit', 'in_transaction'] as const, 'after_commit'),
     sweepMs: int(env, 'AGGREGATOR_SWEEP_MS', 2000, 50, 600_000),
     pushWindowMs: int(env, 'PUSH_WINDOW_MS', 50, 0, 60_000),
+    handshakesPerIp: int(env, 'SOCKET_HANDSHAKES_PER_IP', 60, 1, 10_000_000),
     ...overrides,
   };
   return Object.freeze(config);

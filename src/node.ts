@@ -66,7 +66,9 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
       ? buildApi(deps, {
           rest: roles.has('api'),
           beforeFallback: (app) => {
-            if (roles.has('realtime')) realtime = startRealtime(io.io, app, deps, opts.realtime);
+            if (roles.has('realtime')) {
+              realtime = startRealtime(io.io, app, deps, { handshakesPerIp: config.handshakesPerIp, ...opts.realtime });
+            }
           },
         })
       : undefined;
