@@ -19,6 +19,12 @@ export interface LoyaltyUpdateMessage {
 
 export interface DashboardUpdateMessage {
   seq: number;
+  /**
+   * The seq of the previous dashboard:update this shop's publisher sent (null for its first).
+   * Updates are coalesced, so seq may jump by more than one; a client whose last seen seq is not
+   * prev_seq has missed an update and calls dashboard:sync.
+   */
+  prev_seq: number | null;
   /** The parts of the dashboard that moved since the previous update, in the shape of GET /api/dashboard. */
   changes: Partial<Dashboard>;
 }

@@ -64,7 +64,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger }, o
     }
     last.set(shopId, d);
     if (last.size > 10_000) last.delete(last.keys().next().value as number);
-    io.to(rooms.managers(shopId)).emit('dashboard:update', { seq: d.seq, changes });
+    io.to(rooms.managers(shopId)).emit('dashboard:update', { seq: d.seq, prev_seq: before?.seq ?? null, changes });
   }
 
   function loyalty(shopId: number, l: NonNullable<BillCreatedPayload['loyalty'] | BillCancelledPayload['loyalty']>): void {

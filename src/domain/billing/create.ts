@@ -76,6 +76,41 @@ export interface CreateBillOptions {
   emitEvent?: boolean;
 }
 
+type Item = CreateBillBody['items'][number];
+
+/**
+ * Prices the lines of a bill: live, active products of the shop at their current rate (a line's
+ * own rate only for owners and managers), then the bill arithmetic. Shared by createBill and
+ * the terminal's quote, so a quote is exactly what the bill will be.
+ */
+export async function priceLines(tx: Db, p: Principal, items: Item[], vatPercent: number, pricesIncludeVat: boolean) {
+  const shopId = p.shopId;
+  const ids = [...new Set(items.map((i) => i.product_id))];
+  const products = await tx<{ id: number; name: string; rate_fils: number; type_name: string }[]>`
+    select p.id, p.name, p.rate_fils, t.name as type_name
+    from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
+    where p.shop_id = ${shopId} and p.id in ${tx(ids)} and p.deleted_at is null and p.active`;
+  const byId = new Map(products.map((x) => [x.id, x]));
+  const canOverride = p.role === 'owner' || p.role === 'manager';
+  const lines = items.map((item, i) => {
+    const product = byId.get(item.product_id);
+    if (!product) throw ERRORS.invalidReference(`items.${i}.product_id is not an active product of this shop`);
+    let rateFils = product.rate_fils;
+    if (item.rate !== undefined) {
+      const asked = toFils(item.rate, `items.${i}.rate`);
+      if (asked !== rateFils && !canOverride) throw ERRORS.forbidden('Only owners and managers may change a line rate');
+      rateFils = asked;
+    }
+    return { item, product, rateFils, discountPercent: item.discount_percent ?? 0 };
+  });
+  const amounts = computeBill(
+    lines.map((l) => ({ rateFils: l.rateFils, quantity: l.item.quantity, discountPercent: l.discountPercent })),
+    vatPercent,
+    pricesIncludeVat,
+  );
+  return { lines, products, amounts };
+}
+
 export async function createBill(
   tx: Db,
   p: Principal,
@@ -92,30 +127,7 @@ export async function createBill(
     throw ERRORS.validation([{ field: 'delivery_date', message: 'must not be before the bill date' }]);
   }
 
-  // Products: live and active, of this shop.
-  const ids = [...new Set(body.items.map((i) => i.product_id))];
-  const products = await tx<{ id: number; name: string; rate_fils: number; type_name: string }[]>`
-    select p.id, p.name, p.rate_fils, t.name as type_name
-    from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
-    where p.shop_id = ${shopId} and p.id in ${tx(ids)} and p.deleted_at is null and p.active`;
-  const byId = new Map(products.map((x) => [x.id, x]));
-  const canOverride = p.role === 'owner' || p.role === 'manager';
-  const lines = body.items.map((item, i) => {
-    const product = byId.get(item.product_id);
-    if (!product) throw ERRORS.invalidReference(`items.${i}.product_id is not an active product of this shop`);
-    let rateFils = product.rate_fils;
-    if (item.rate !== undefined) {
-      const asked = toFils(item.rate, `items.${i}.rate`);
-      if (asked !== rateFils && !canOverride) throw ERRORS.forbidden('Only owners and managers may change a line rate');
-      rateFils = asked;
-    }
-    return { item, product, rateFils, discountPercent: item.discount_percent ?? 0 };
-  });
-  const amounts = computeBill(
-    lines.map((l) => ({ rateFils: l.rateFils, quantity: l.item.quantity, discountPercent: l.discountPercent })),
-    ctx.vatPercent,
-    ctx.pricesIncludeVat,
-  );
+  const { lines, products, amounts } = await priceLines(tx, p, body.items, ctx.vatPercent, ctx.pricesIncludeVat);
   const total = amounts.totalFils;
 
   if (body.employee_id !== undefined) {

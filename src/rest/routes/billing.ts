@@ -3,8 +3,10 @@ import { ROLES } from '../../domain/auth/principal.ts';
 import { cancelBill } from '../../domain/billing/cancel.ts';
 import { createBill } from '../../domain/billing/create.ts';
 import { once } from '../../domain/billing/idempotency.ts';
+import { listMasters } from '../../domain/billing/masters.ts';
 import { listBills } from '../../domain/billing/list.ts';
 import { peekBillNumber } from '../../domain/billing/numbering.ts';
+import { quoteBill } from '../../domain/billing/quote.ts';
 import { addPayment } from '../../domain/billing/payments.ts';
 import { loadBill } from '../../domain/billing/present.ts';
 import { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from '../../domain/billing/schema.ts';
@@ -32,6 +34,23 @@ export const billingRoutes = [
       if (!r.replayed) deps.poker.poke(principal.shopId);
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
+  }),
+  route({
+    method: 'post',
+    path: '/api/bills/quote',
+    summary: "A bill's server-computed totals and VAT without creating it (what the terminal shows while building a bill)",
+    tag,
+    auth: ROLES.any,
+    body: CreateBillBody,
+    handler: ({ body, principal, deps }) => quoteBill(deps.sql, principal, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/masters',
+    summary: 'Active employees as {id, name} only, for choosing the master of a bill (terminals may not read the employee list)',
+    tag,
+    auth: ROLES.any,
+    handler: async ({ principal, deps }) => ({ items: await listMasters(deps.sql, principal.shopId) }),
   }),
   route({
     method: 'get',

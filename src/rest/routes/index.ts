@@ -10,6 +10,7 @@ import { expensesRoutes } from './expenses.ts';
 import { insightsRoutes } from './insights.ts';
 import { loyaltyRoutes } from './loyalty.ts';
 import { opsRoutes } from './ops.ts';
+import { pagesRoutes } from './pages.ts';
 import { placesRoutes } from './places.ts';
 import { settingsRoutes } from './settings.ts';
 
@@ -26,6 +27,7 @@ export function allRoutes(): AnyRoute[] {
     ...billingRoutes,
     ...dashboardRoutes,
     ...insightsRoutes,
+    ...pagesRoutes,
   ];
   routes.push(...opsRoutes(() => routes));
   return routes;

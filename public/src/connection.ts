@@ -1,0 +1,32 @@
+/**
+ * The Socket.IO connection of a page: token auth, jittered exponential backoff (so a server
+ * restart is not met by every screen reconnecting at the same instant), and a live /
+ * reconnecting / offline state for the indicator.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/contracts.ts';
+
+export type ConnectionState = 'live' | 'reconnecting' | 'offline';
+export type PageSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function openConnection(token: string, onState: (s: ConnectionState) => void, onAuthFailed: () => void): PageSocket {
+  const socket: PageSocket = io({
+    auth: { token },
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 10_000,
+    randomizationFactor: 0.5,
+  });
+  socket.on('connect', () => onState('live'));
+  socket.on('disconnect', () => onState(navigator.onLine ? 'reconnecting' : 'offline'));
+  socket.io.on('reconnect_attempt', () => onState(navigator.onLine ? 'reconnecting' : 'offline'));
+  socket.io.on('reconnect_failed', () => onState('offline'));
+  socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+    const code = err.data?.code;
+    if (code === 'token_invalid' || code === 'token_expired' || code === 'token_missing') onAuthFailed();
+    else onState(navigator.onLine ? 'reconnecting' : 'offline');
+  });
+  window.addEventListener('offline', () => onState('offline'));
+  window.addEventListener('online', () => onState(socket.connected ? 'live' : 'reconnecting'));
+  return socket;
+}

@@ -1,0 +1,295 @@
+/**
+ * The manager dashboard (/): log in, first paint from GET /api/dashboard, then only pushes
+ * (dashboard:update, bill:created, loyalty:update). On connect, reconnect, or an update whose
+ * prev_seq is not the seq on screen, one dashboard:sync makes the screen exact again.
+ */
+import type { Dashboard } from '../../src/domain/dashboard/build.ts';
+import type { DashboardUpdateMessage } from '../../src/realtime/contracts.ts';
+import { ApiError, createApi } from './api.ts';
+import { chart } from './charts.ts';
+import { openConnection, type ConnectionState, type PageSocket } from './connection.ts';
+import { $, h, replace } from './dom.ts';
+import { DEFAULT_LOCALE, formatter, type Locale } from './format.ts';
+import { language, setLanguage, t } from './i18n.ts';
+
+const TOKEN_KEY = 'tajir.manager.token';
+const api = createApi(() => localStorage.getItem(TOKEN_KEY), () => logout());
+let locale: Locale = DEFAULT_LOCALE;
+let fmt = formatter(locale);
+let dashboard: Dashboard | undefined;
+let seq = -1;
+let socket: PageSocket | undefined;
+const feed: { bill_number: string; total_amount: number; status: string; at: Date }[] = [];
+const upgrades: { customer_id: number; tier: string | null; at: Date }[] = [];
+
+function logout(): void {
+  localStorage.removeItem(TOKEN_KEY);
+  socket?.disconnect();
+  socket = undefined;
+  showLogin();
+}
+
+function showLogin(error?: string): void {
+  const email = h('input', { type: 'email', name: 'email', id: 'email', required: true, autocomplete: 'username' });
+  const password = h('input', { type: 'password', name: 'password', id: 'password', required: true, autocomplete: 'current-password' });
+  const form = h(
+    'form',
+    {
+      class: 'card login',
+      id: 'login-form',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        try {
+          const r = await api.post<{ token: string }>('/api/auth/login', { email: email.value, password: password.value });
+          localStorage.setItem(TOKEN_KEY, r.token);
+          await start();
+        } catch (err) {
+          showLogin(err instanceof ApiError ? err.message : String(err));
+        }
+      },
+    },
+    h('h1', {}, 'Tajir POS'),
+    h('label', { for: 'email' }, t('email')),
+    email,
+    h('label', { for: 'password' }, t('password')),
+    password,
+    error ? h('p', { class: 'error', id: 'login-error' }, error) : null,
+    h('button', { type: 'submit', id: 'login-button' }, t('login')),
+  );
+  replace($('#app'), form);
+}
+
+function setIndicator(s: ConnectionState): void {
+  const el = $('#indicator');
+  if (!el) return;
+  el.className = `indicator ${s}`;
+  el.dataset.state = s;
+  el.textContent = t(s);
+}
+
+/** `raw` goes in data-value so tests and tools can read the figure without parsing formatted text. */
+function kpi(id: string, label: string, value: string, raw: number) {
+  return h('div', { class: 'kpi', id, 'data-value': raw }, h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
+}
+
+function table(id: string, head: string[], rows: (string | number)[][]) {
+  return h(
+    'table',
+    { id },
+    h('thead', {}, h('tr', {}, ...head.map((x) => h('th', {}, x)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, String(c)))))),
+  );
+}
+
+function render(): void {
+  const d = dashboard;
+  if (!d) return;
+  replace(
+    $('#kpis'),
+    kpi('kpi-revenue', t('revenue'), fmt.money(d.today.revenue), d.today.revenue),
+    kpi('kpi-bills', t('bills'), fmt.number(d.today.bills), d.today.bills),
+    kpi('kpi-avg', t('avg_bill'), fmt.money(d.today.avg_bill), d.today.avg_bill),
+    kpi('kpi-collected', t('collected'), fmt.money(d.today.collected), d.today.collected),
+    kpi('kpi-outstanding', t('outstanding'), fmt.money(d.outstanding), d.outstanding),
+    kpi('kpi-open', t('open_bills'), fmt.number(d.open_bills), d.open_bills),
+    kpi('kpi-expenses', t('expenses'), fmt.money(d.today.expenses), d.today.expenses),
+    kpi('kpi-month', `${t('this_month')} · ${t('revenue')}`, fmt.money(d.month.revenue), d.month.revenue),
+    kpi('kpi-month-exp', `${t('this_month')} · ${t('expenses')}`, fmt.money(d.month.expenses), d.month.expenses),
+    kpi('kpi-customers', t('customers'), fmt.number(d.customers), d.customers),
+  );
+  const hourly = $('#chart-hourly');
+  if (hourly) chart(hourly, d.hourly.map((x) => String(x.hour)), [{ label: t('revenue'), stroke: '#0a7', fill: 'rgba(0,170,119,.2)' }], [d.hourly.map((x) => x.revenue)], true);
+  const daily = $('#chart-daily');
+  if (daily) chart(daily, d.daily.map((x) => fmt.date(x.date).slice(0, 5)), [{ label: t('revenue'), stroke: '#36c' }], [d.daily.map((x) => x.revenue)]);
+  const monthly = $('#chart-monthly');
+  if (monthly) {
+    chart(
+      monthly,
+      d.monthly.map((x) => x.month),
+      [{ label: t('revenue'), stroke: '#36c' }, { label: t('expenses'), stroke: '#c33' }],
+      [d.monthly.map((x) => x.revenue), d.monthly.map((x) => x.expenses)],
+    );
+  }
+  replace($('#top-products'), table('top-products-table', [t('product'), t('quantity'), t('revenue')], d.top_products.map((p) => [p.name ?? `#${p.product_id}`, p.quantity, fmt.money(p.revenue)])));
+  replace($('#employees'), table('employees-table', [t('master'), t('bills'), t('revenue'), t('share')], d.employees.map((e) => [e.name ?? `#${e.employee_id}`, e.bills, fmt.money(e.revenue), `${e.share}%`])));
+  replace($('#top-areas'), table('top-areas-table', ['', t('revenue')], d.top_areas.map((a) => [a.area, fmt.money(a.revenue)])));
+  renderFeed();
+}
+
+function renderFeed(): void {
+  replace(
+    $('#feed'),
+    h('ul', { id: 'feed-list' }, ...feed.map((b) => h('li', {}, h('strong', {}, b.bill_number), ` · ${fmt.money(b.total_amount)} · ${b.status} · ${fmt.time(b.at)}`))),
+  );
+  replace($('#tiers'), h('ul', {}, ...upgrades.map((u) => h('li', {}, `#${u.customer_id} → ${u.tier ?? ''} · ${fmt.time(u.at)}`))));
+}
+
+async function resync(): Promise<void> {
+  if (!socket) return;
+  const r = await new Promise<any>((resolve) => socket!.emit('dashboard:sync', resolve));
+  if (r && 'dashboard' in r) {
+    dashboard = r.dashboard;
+    seq = r.seq;
+    render();
+  } else if (r?.error?.code === 'rate_limited') {
+    setTimeout(() => void resync(), 300);
+  }
+}
+
+function onUpdate(m: DashboardUpdateMessage): void {
+  if (m.seq <= seq) return;
+  if (!dashboard || m.prev_seq !== seq) {
+    void resync();
+    return;
+  }
+  dashboard = { ...dashboard, ...m.changes, seq: m.seq } as Dashboard;
+  seq = m.seq;
+  render();
+}
+
+async function loadLocale(): Promise<void> {
+  try {
+    const s = await api.get<{ locale?: Partial<Locale> }>('/api/shop-settings');
+    locale = { ...DEFAULT_LOCALE, ...(s.locale ?? {}) };
+  } catch {
+    locale = DEFAULT_LOCALE;
+  }
+  const chosen = (localStorage.getItem('tajir.lang') as Locale['language'] | null) ?? locale.language;
+  locale = { ...locale, language: chosen };
+  setLanguage(chosen);
+  fmt = formatter(locale);
+}
+
+function layout(): void {
+  replace(
+    $('#app'),
+    h(
+      'header',
+      {},
+      h('h1', {}, `Tajir POS · ${t('dashboard')}`),
+      h('span', { id: 'indicator', class: 'indicator reconnecting', 'data-state': 'reconnecting' }, t('reconnecting')),
+      h('button', { id: 'lang', onclick: () => { localStorage.setItem('tajir.lang', language() === 'ar' ? 'en' : 'ar'); void start(); } }, t('language')),
+      h('button', { id: 'logout', onclick: () => logout() }, t('logout')),
+    ),
+    h('section', { id: 'kpis', class: 'kpis' }),
+    h('section', { class: 'grid' },
+      h('div', { class: 'card' }, h('h2', {}, t('hourly')), h('div', { id: 'chart-hourly' })),
+      h('div', { class: 'card' }, h('h2', {}, t('daily')), h('div', { id: 'chart-daily' })),
+      h('div', { class: 'card' }, h('h2', {}, t('monthly')), h('div', { id: 'chart-monthly' })),
+      h('div', { class: 'card' }, h('h2', {}, t('feed')), h('div', { id: 'feed' })),
+      h('div', { class: 'card' }, h('h2', {}, t('top_products')), h('div', { id: 'top-products' })),
+      h('div', { class: 'card' }, h('h2', {}, t('employees')), h('div', { id: 'employees' })),
+      h('div', { class: 'card' }, h('h2', {}, t('top_areas')), h('div', { id: 'top-areas' })),
+      h('div', { class: 'card' }, h('h2', {}, t('tiers')), h('div', { id: 'tiers' })),
+    ),
+    insightsPanel(),
+    reportsPanel(),
+  );
+}
+
+function insightsPanel() {
+  const out = h('div', { id: 'insights-out' });
+  const from = h('input', { type: 'date', id: 'insights-from' });
+  const to = h('input', { type: 'date', id: 'insights-to' });
+  const load = async (q: string) => {
+    try {
+      const r = await api.get<any>(`/api/financial-insights?${q}`);
+      const row = (k: string, label: string, money = true) => [label, money ? fmt.money(r.current[k]) : `${r.current[k]}%`, money ? fmt.money(r.previous[k]) : `${r.previous[k]}%`, r.change[k] === null ? t('none') : `${r.change[k]}%`];
+      replace(out, table('insights-table', ['', r.period.from + ' … ' + r.period.to, t('previous'), 'Δ'], [
+        row('revenue', t('revenue')), row('net_revenue', t('net_revenue')), row('vat_collected', t('vat')),
+        row('expenses', t('expenses')), row('profit', t('profit')), row('margin', t('margin'), false),
+      ]));
+    } catch (err) {
+      replace(out, h('p', { class: 'error' }, (err as Error).message));
+    }
+  };
+  return h('section', { class: 'card', id: 'insights' },
+    h('h2', {}, t('insights')),
+    h('div', { class: 'row' },
+      ...[7, 30, 90, 180, 365].map((n) => h('button', { 'data-days': n, onclick: () => void load(`days=${n}`) }, `${n} ${t('days')}`)),
+      h('span', {}, t('custom')), from, to,
+      h('button', { id: 'insights-apply', onclick: () => from.value && to.value && void load(`from=${from.value}&to=${to.value}`) }, t('apply')),
+    ),
+    out,
+  );
+}
+
+function reportsPanel() {
+  const type = h('select', { id: 'report-type' }, ...['invoices', 'employees', 'products', 'expenses', 'vat', 'customers'].map((x) => h('option', { value: x }, x)));
+  const format = h('select', { id: 'report-format' }, ...['csv', 'xlsx', 'pdf'].map((x) => h('option', { value: x }, x)));
+  const bar = h('progress', { id: 'report-progress', max: 100, value: 0 });
+  const status = h('div', { id: 'report-status' });
+  return h('section', { class: 'card', id: 'reports' },
+    h('h2', {}, t('reports')),
+    h('div', { class: 'row' }, type, format,
+      h('button', {
+        id: 'report-request',
+        onclick: async () => {
+          const today = new Date().toISOString().slice(0, 10);
+          try {
+            const r = await api.post<{ id: string }>('/api/reports', { type: type.value, format: format.value, from: `${today.slice(0, 8)}01`, to: today });
+            status.dataset.reportId = r.id;
+            replace(status, `#${r.id.slice(0, 8)} …`);
+          } catch (err) {
+            replace(status, err instanceof ApiError && err.status === 404 ? t('reports_unavailable') : (err as Error).message);
+          }
+        },
+      }, t('request')),
+    ),
+    bar,
+    status,
+  );
+}
+
+function wireSocket(token: string): void {
+  socket?.disconnect();
+  socket = openConnection(token, setIndicator, () => logout());
+  socket.on('connect', () => void resync());
+  socket.on('dashboard:update', onUpdate);
+  socket.on('bill:created', (m) => {
+    feed.unshift({ bill_number: m.bill.bill_number, total_amount: m.bill.total_amount, status: m.bill.status, at: new Date() });
+    feed.length = Math.min(feed.length, 20);
+    renderFeed();
+  });
+  socket.on('loyalty:update', (m) => {
+    if (!m.tier_changed) return;
+    upgrades.unshift({ customer_id: m.customer_id, tier: m.tier, at: new Date() });
+    upgrades.length = Math.min(upgrades.length, 10);
+    renderFeed();
+  });
+  socket.on('report:progress', (m) => {
+    const bar = $<HTMLProgressElement>('#report-progress');
+    if (bar && $('#report-status')?.dataset.reportId === m.id) bar.value = m.progress;
+  });
+  socket.on('report:ready', async (m) => {
+    const status = $('#report-status');
+    if (!status || status.dataset.reportId !== m.id) return;
+    replace(status, h('a', {
+      href: '#', id: 'report-download',
+      onclick: async (e: Event) => {
+        e.preventDefault();
+        const blob = await api.blob(m.download_url);
+        const a = h('a', { href: URL.createObjectURL(blob), download: `report-${m.id}` });
+        a.click();
+      },
+    }, t('download')));
+  });
+}
+
+async function start(): Promise<void> {
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (!token) return showLogin();
+  await loadLocale();
+  layout();
+  try {
+    dashboard = await api.get<Dashboard>('/api/dashboard');
+    seq = dashboard.seq;
+    render();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    if (err instanceof ApiError && err.status === 403) return showLogin('This page is for owners and managers.');
+  }
+  wireSocket(token);
+}
+
+void start();

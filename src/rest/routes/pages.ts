@@ -1,0 +1,48 @@
+/** The two pages and their assets (public, no token: the pages log in themselves). */
+import { Type } from '@sinclair/typebox';
+import { ERRORS } from '../../errors.ts';
+import { Reply, route } from '../http/route.ts';
+import { pageAssets, pageHtml } from '../pages.ts';
+
+const tag = 'pages';
+const HTML = 'text/html; charset=utf-8';
+const security = {
+  // The pages load only their own scripts and styles; data goes in as text (see public/src/dom.ts).
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:",
+  'X-Content-Type-Options': 'nosniff',
+};
+
+export const pagesRoutes = [
+  route({
+    method: 'get',
+    path: '/',
+    summary: 'The live manager dashboard',
+    tag,
+    auth: 'public',
+    noRateLimit: true,
+    handler: () => new Reply(200, pageHtml('Tajir POS · Dashboard', 'dashboard.js'), security, HTML),
+  }),
+  route({
+    method: 'get',
+    path: '/terminal',
+    summary: 'The POS terminal page',
+    tag,
+    auth: 'public',
+    noRateLimit: true,
+    handler: () => new Reply(200, pageHtml('Tajir POS · Terminal', 'terminal.js'), security, HTML),
+  }),
+  route({
+    method: 'get',
+    path: '/assets/:name',
+    summary: 'Bundled page scripts and styles',
+    tag,
+    auth: 'public',
+    noRateLimit: true,
+    params: Type.Object({ name: Type.String({ pattern: '^[a-z]+\\.(js|css)$' }) }),
+    handler: async ({ params }) => {
+      const asset = (await pageAssets()).get(params.name);
+      if (!asset) throw ERRORS.notFound('Asset');
+      return new Reply(200, asset.body, { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, asset.contentType);
+    },
+  }),
+];

@@ -1,0 +1,204 @@
+/**
+ * The pages in a real browser (Debian's chromium driven by playwright-core) against a server
+ * process started from src/main.ts, so the test can stop and restart it.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { env } from './support/env.ts';
+import { addEmployee, addProduct } from './support/fixtures.ts';
+import { freePort } from './support/redis-server.ts';
+import { until } from './support/sockets.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+
+interface Server {
+  child: ChildProcess;
+  output: string;
+}
+
+describe('pages in a browser', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let port: number;
+  let server: Server | undefined;
+  let base: string;
+  let owner: { token: string; email: string; shopId: number };
+  const password = 'browser-pass-1';
+
+  async function startServer(): Promise<void> {
+    const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: env().config.databaseUrl,
+        REDIS_URL: env().config.redisUrl,
+        REDIS_PREFIX: `${env().config.redisPrefix}pages:`,
+        JWT_SECRET: env().config.jwtSecret,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'warn',
+        AGGREGATOR_SWEEP_MS: '300',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const s: Server = { child, output: '' };
+    child.stdout!.on('data', (d) => (s.output += d));
+    child.stderr!.on('data', (d) => (s.output += d));
+    server = s;
+    await until(() => s.output.includes('Tajir POS is running'), 40_000, `server start: ${s.output}`);
+  }
+
+  async function stopServer(): Promise<void> {
+    const s = server;
+    if (!s) return;
+    const exited = new Promise((r) => s.child.once('exit', r));
+    s.child.kill('SIGTERM');
+    await exited;
+    server = undefined;
+  }
+
+  async function api(method: string, path: string, body?: unknown, token = owner.token) {
+    const r = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: r.status, body: (await r.json()) as any };
+  }
+
+  async function login(page: Page): Promise<void> {
+    await page.goto(`${base}/`);
+    await page.fill('#email', owner.email);
+    await page.fill('#password', password);
+    await page.click('#login-button');
+    await page.waitForSelector('#kpi-revenue');
+    await page.waitForSelector('#indicator[data-state="live"]');
+  }
+
+  const kpi = async (page: Page, id: string) => Number(await page.getAttribute(`#${id}`, 'data-value'));
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    await startServer();
+    const email = `browser-${Date.now()}@test.tajir`;
+    const r = await fetch(`${base}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shop_name: 'Browser Tailors', email, password }),
+    });
+    const s = (await r.json()) as any;
+    owner = { token: s.token, email, shopId: s.shop.id };
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer();
+  });
+
+  it('dashboard: a bill moves the figures and the feed within a second; a server restart is survived', async () => {
+    const product = await addProduct(owner.shopId, 'Kandura', 120);
+    const page = await browser.newPage();
+    await login(page);
+    const before = await kpi(page, 'kpi-revenue');
+    const posted = Date.now();
+    const bill = await api('POST', '/api/bills', { items: [{ product_id: product, quantity: 2 }], payments: [{ amount: 50, method: 'Cash' }] });
+    assert.equal(bill.status, 201);
+    await page.waitForFunction((v) => Number(document.querySelector('#kpi-revenue')?.getAttribute('data-value')) === v, before + 240, { timeout: 1000 });
+    await page.waitForSelector('#feed-list li', { timeout: 1000 });
+    assert.ok(Date.now() - posted < 1500);
+    assert.match((await page.textContent('#feed-list')) ?? '', new RegExp(bill.body.bill_number));
+
+    await stopServer();
+    await page.waitForSelector('#indicator[data-state="reconnecting"], #indicator[data-state="offline"]', { timeout: 10_000 });
+    await startServer();
+    await page.waitForSelector('#indicator[data-state="live"]', { timeout: 20_000 });
+    await api('POST', '/api/bills', { items: [{ product_id: product, quantity: 1 }] });
+    const rest = await until(async () => {
+      const d = (await api('GET', '/api/dashboard')).body;
+      return d.today.bills === 2 && (await kpi(page, 'kpi-bills')) === 2;
+    }, 10_000, 'figures after restart');
+    void rest;
+    const d = (await api('GET', '/api/dashboard')).body;
+    assert.equal(await kpi(page, 'kpi-revenue'), d.today.revenue);
+    assert.equal(await kpi(page, 'kpi-collected'), d.today.collected);
+    assert.equal(await kpi(page, 'kpi-open'), d.open_bills);
+    assert.equal(await kpi(page, 'kpi-outstanding'), d.outstanding);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('terminal: a price change shows without reload; a bill from the page reaches a dashboard', async () => {
+    const product = await addProduct(owner.shopId, 'Abaya', 300);
+    await addEmployee(owner.shopId, 'Rashid');
+    const term = await api('POST', '/api/terminals', { name: 'Counter 1' });
+    assert.equal(term.status, 201);
+    const dash = await browser.newPage();
+    await login(dash);
+    const page = await browser.newPage();
+    await page.goto(`${base}/terminal`);
+    await page.fill('#token-input', term.body.token);
+    await page.click('#token-save');
+    await page.waitForSelector(`#catalogue-list li[data-product-id="${product}"]`);
+    await page.waitForSelector('#indicator[data-state="live"]');
+
+    const patched = await api('PATCH', `/api/products/${product}`, { rate: 275.5 });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await page.waitForFunction(
+      (id) => (document.querySelector(`#catalogue-list li[data-product-id="${id}"] .price`)?.textContent ?? '').includes('275.50'),
+      product,
+      { timeout: 3000 },
+    );
+
+    const billsBefore = await kpi(dash, 'kpi-bills');
+    await page.selectOption('#product-select', String(product));
+    await page.fill('#qty', '2');
+    await page.click('#add-line');
+    await page.waitForSelector('#quote-total');
+    assert.match((await page.textContent('#quote-total')) ?? '', /551\.00/);
+    await page.fill('#customer-phone', '0501234567');
+    await page.fill('#customer-name', 'Counter Customer');
+    await page.fill('#advance', '100');
+    // a double click must not make two bills
+    await page.dblclick('#submit');
+    await page.waitForSelector('#receipt-number');
+    const number = (await page.textContent('#receipt-number'))!.trim();
+    await dash.waitForFunction((n) => (document.querySelector('#feed-list')?.textContent ?? '').includes(n), number, { timeout: 3000 });
+    await dash.waitForFunction((b) => Number(document.querySelector('#kpi-bills')?.getAttribute('data-value')) === b + 1, billsBefore, { timeout: 3000 });
+    const count = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${owner.shopId} and customer_phone = '+971501234567'`;
+    assert.equal(count[0]!.n, 1);
+    const list = await api('GET', '/api/terminals');
+    assert.equal(list.body.items.find((t: any) => t.id === term.body.id).online, true);
+    await page.screenshot({ path: `${ARTIFACTS}terminal.png`, fullPage: true });
+    await page.close();
+    await dash.close();
+  });
+
+  it('renders script-bearing names as text', async () => {
+    const evil = '<img src=x onerror=alert(1)>';
+    const product = await addProduct(owner.shopId, evil, 10);
+    const page = await browser.newPage();
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await login(page);
+    await api('POST', '/api/bills', { customer: { phone: '0559876543', name: evil }, items: [{ product_id: product, quantity: 1 }] });
+    await page.waitForFunction((e) => (document.querySelector('#top-products')?.textContent ?? '').includes(e), evil, { timeout: 5000 });
+    assert.equal(await page.locator('#top-products img').count(), 0);
+    assert.equal(dialogs, 0);
+    await page.screenshot({ path: `${ARTIFACTS}xss.png`, fullPage: true });
+    await page.close();
+  });
+});
