@@ -33,6 +33,8 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     limits: createRateLimits(redis, keys, config),
     metrics: createMetrics(),
     notifier: noopNotifier,
+    // replaced by startNode with the BullMQ queue; until then a report request is refused
+    jobs: { enqueueReport: async () => Promise.reject(new Error('the report queue is not started')) },
     // with the trigger placement the transaction already notified; the after-commit poke would double it
     poker: notifyInTransaction
       ? { poke() {}, onLocal() {}, flush: async () => {}, close: async () => {} }

@@ -51,6 +51,18 @@ export interface Config {
   pushWindowMs: number;
   /** Socket.IO handshakes per client IP per 10 s (reconnect storms). Default 60. */
   handshakesPerIp: number;
+  /** Where report files are written. Default var/reports. */
+  reportsDir: string;
+  /** How long a report file can be downloaded, in hours. Default 24. */
+  reportTtlHours: number;
+  /** SMTP relay (smtp://user:pass@host:port). Unset: mail is written as .eml files to mailDir. */
+  smtpUrl: string | undefined;
+  /** Default var/mail. */
+  mailDir: string;
+  /** Sender of report mail. Default "Tajir POS <reports@tajir.local>". */
+  mailFrom: string;
+  /** A job whose worker stops renewing its lock for this long is taken over by another worker, ms. Default 30000. */
+  workerLockMs: number;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +167,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sweepMs: int(env, 'AGGREGATOR_SWEEP_MS', 2000, 50, 600_000),
     pushWindowMs: int(env, 'PUSH_WINDOW_MS', 50, 0, 60_000),
     handshakesPerIp: int(env, 'SOCKET_HANDSHAKES_PER_IP', 60, 1, 10_000_000),
+    reportsDir: str(env, 'REPORTS_DIR', 'var/reports'),
+    reportTtlHours: int(env, 'REPORT_TTL_HOURS', 24, 1, 24 * 365),
+    smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']) : undefined,
+    mailDir: str(env, 'MAIL_DIR', 'var/mail'),
+    mailFrom: str(env, 'MAIL_FROM', 'Tajir POS <reports@tajir.local>'),
+    workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 3_600_000),
     ...overrides,
   };
   return Object.freeze(config);

@@ -13,13 +13,18 @@ import { createPublisher, type Publisher } from './realtime/publisher.ts';
 import { type RealtimeOptions, startRealtime } from './realtime/server.ts';
 import { type Api, buildApi } from './rest/api.ts';
 import type { AppDeps } from './rest/deps.ts';
+import { createRedis } from './redis/client.ts';
 import { type Aggregator, createAggregator } from './workers/aggregator.ts';
+import { reportJobs, startWorkers } from './workers/index.ts';
+import { createQueues } from './workers/queues.ts';
 
 export interface NodeOptions {
   roles: ReadonlySet<Role>;
   port: number;
   host?: string;
   realtime?: RealtimeOptions;
+  /** Turns due recurring expenses into expenses (run by the worker's minute tick). */
+  generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
 }
 
 export interface RunningNode {
@@ -60,6 +65,16 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
     deps.poker.onLocal((shopId) => a.wake(shopId));
   }
 
+  // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
+  const queueConnection = createRedis(config.redisUrl, { name: 'tajir-queues', maxRetriesPerRequest: null });
+  const queues = createQueues(queueConnection, deps.keys.bull());
+  deps.jobs = reportJobs(queues);
+  // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
+  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
+  const workers = workerSql
+    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: opts.generateRecurring })
+    : undefined;
+
   let realtime: ReturnType<typeof startRealtime> | undefined;
   const api =
     roles.has('api') || roles.has('realtime')
@@ -85,6 +100,10 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
       await api?.close(graceMs);
       await deps.poker.flush();
       await aggregator?.stop();
+      await workers?.close();
+      await workerSql?.end({ timeout: 2 });
+      await queues.close();
+      queueConnection.disconnect();
       await publisher.idle();
       publisher.close();
       await io.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ChangeNotifier } from '../src/domain/common/notifier.ts';
+import { type ChangeNotifier, noopNotifier } from '../src/domain/common/notifier.ts';
 import { env } from './support/env.ts';
 import { call, del, get, newShop, patch, post, type ShopSession } from './support/http.ts';
 
@@ -24,10 +24,10 @@ const fields = (r: { body: any }) => (r.body.error.details as { field: string }[
 async function recording(fn: (calls: { shopId: number; product: Record<string, unknown> }[]) => Promise<void>): Promise<void> {
   const calls: { shopId: number; product: Record<string, unknown> }[] = [];
   const recorder: ChangeNotifier = {
+    ...noopNotifier,
     productChanged: (shopId, product) => {
       calls.push({ shopId, product });
     },
-    settingsChanged() {},
   };
   const deps = env().deps as any;
   const saved = deps.notifier;

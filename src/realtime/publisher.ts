@@ -114,6 +114,12 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger }, o
       io.to(rooms.terminals(shopId)).emit('settings:updated', { version, section, value });
       io.to(rooms.managers(shopId)).emit('settings:updated', { version, section, value });
     },
+    reportProgress(shopId, userId, id, progress) {
+      if (userId !== null) io.to(rooms.user(shopId, userId)).emit('report:progress', { id, progress });
+    },
+    reportReady(shopId, userId, id, download_url) {
+      if (userId !== null) io.to(rooms.user(shopId, userId)).emit('report:ready', { id, download_url });
+    },
     async idle() {
       while (timers.size > 0 || running.size > 0) {
         await new Promise((r) => setTimeout(r, windowMs));

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier } from '../domain/common/notifier.ts';
 import type { Poker } from '../domain/events/poke.ts';
+import type { ReportJobs } from '../domain/reports/service.ts';
 import type { Authenticator } from '../domain/auth/authenticate.ts';
 import type { TokenService } from '../domain/auth/tokens.ts';
 import type { Logger } from '../log.ts';
@@ -26,4 +27,6 @@ export interface AppDeps {
   notifier: ChangeNotifier;
   /** Wakes the aggregators after a commit that wrote events (NOTIFY, coalesced). */
   poker: Poker;
+  /** Queues report jobs for the worker role. */
+  jobs: ReportJobs;
 }

@@ -4,6 +4,7 @@
  * root hooks in test/hooks.ts and dropped after the run.
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { closeDeps, createDeps } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSql, type Sql, withDatabase } from '../../src/db/client.ts';
@@ -63,8 +64,46 @@ export function runId(): string {
   return _runId;
 }
 
+export interface Mailbox {
+  port: number;
+  messages: Buffer[];
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server) in the test process standing in for the mail relay. */
+export async function startMailbox(): Promise<Mailbox> {
+  const { SMTPServer } = await import('smtp-server');
+  const messages: Buffer[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        messages.push(Buffer.concat(chunks));
+        cb();
+      });
+    },
+  });
+  const port: number = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port)));
+  return { port, messages, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+let mailbox: Mailbox | undefined;
+export function mail(): Mailbox {
+  if (!mailbox) throw new Error('mailbox not started');
+  return mailbox;
+}
+
 export async function startEnv(): Promise<TestEnv> {
-  const config = testConfig();
+  mailbox = await startMailbox();
+  const config = testConfig({
+    smtpUrl: `smtp://127.0.0.1:${mailbox.port}`,
+    reportsDir: `var/test-reports/${runId()}`,
+    mailDir: `var/test-mail/${runId()}`,
+  });
   await ensureDatabase(config.databaseUrl);
   const migrator = createSql(config.databaseUrl, { max: 1 });
   await migrate(migrator);
@@ -91,6 +130,8 @@ export async function stopEnv(): Promise<void> {
   await deleteRedisPrefix(deps.redis, config.redisPrefix);
   await closeDeps(deps);
   await dropDatabase(config.databaseUrl);
+  await mailbox?.close();
+  await rm(config.reportsDir, { recursive: true, force: true });
   current = undefined;
 }
 

@@ -6,9 +6,14 @@
 export interface ChangeNotifier {
   productChanged(shopId: number, product: Record<string, unknown>): void;
   settingsChanged(shopId: number, version: number, section: string, value: unknown): void;
+  /** A report's progress (0-100), to the user who asked for it. */
+  reportProgress(shopId: number, userId: number | null, reportId: string, progress: number): void;
+  reportReady(shopId: number, userId: number | null, reportId: string, downloadUrl: string): void;
 }
 
 export const noopNotifier: ChangeNotifier = {
   productChanged() {},
   settingsChanged() {},
+  reportProgress() {},
+  reportReady() {},
 };

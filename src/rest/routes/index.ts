@@ -12,6 +12,7 @@ import { loyaltyRoutes } from './loyalty.ts';
 import { opsRoutes } from './ops.ts';
 import { pagesRoutes } from './pages.ts';
 import { placesRoutes } from './places.ts';
+import { reportsRoutes } from './reports.ts';
 import { settingsRoutes } from './settings.ts';
 
 export function allRoutes(): AnyRoute[] {
@@ -27,6 +28,7 @@ export function allRoutes(): AnyRoute[] {
     ...billingRoutes,
     ...dashboardRoutes,
     ...insightsRoutes,
+    ...reportsRoutes,
     ...pagesRoutes,
   ];
   routes.push(...opsRoutes(() => routes));

@@ -1,0 +1,63 @@
+/**
+ * Builds one report file: claims the job row (queued/failed → running), streams the rows from
+ * a cursor into the writer, records progress, and marks it done with the row count. Running a
+ * job twice (a retry after a crash) rewrites the same file name, so there is one file per report.
+ */
+import { mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Sql } from '../../db/client.ts';
+import type { ReportRow } from './service.ts';
+import { SOURCES } from './sources/index.ts';
+import { writeCsv } from './writers/csv.ts';
+import type { ShopMeta, WriteContext, WriteResult } from './writers/format.ts';
+import { writePdf } from './writers/pdf.ts';
+import { writeXlsx } from './writers/xlsx.ts';
+import { dailySummary } from './daily-summary.ts';
+
+export interface BuildOptions {
+  dir: string;
+  ttlHours: number;
+  onProgress(report: ReportRow, progress: number): void;
+}
+
+export async function shopMeta(sql: Sql, shopId: number): Promise<ShopMeta> {
+  const [m] = await sql<ShopMeta[]>`
+    select s.name, nullif(st.shop_info->>'trn', '') as trn, st.currency, st.timezone, st.date_format
+    from shops s join shop_settings st on st.shop_id = s.id where s.id = ${shopId}`;
+  return m!;
+}
+
+export async function buildReport(sql: Sql, report: ReportRow, opts: BuildOptions): Promise<WriteResult & { path: string }> {
+  await mkdir(opts.dir, { recursive: true });
+  const shop = await shopMeta(sql, report.shop_id);
+  const source = report.type === 'daily_summary' ? dailySummary : SOURCES[report.type];
+  const expected = await source.count(sql, report.shop_id, report.params);
+  let last = -1;
+  const ctx: WriteContext = {
+    title: source.title,
+    shop,
+    period: { from: report.params.from, to: report.params.to },
+    columns: source.columns,
+    expected,
+    chart: source.chart,
+    onProgress: (n) => {
+      const pct = expected ? Math.min(99, Math.floor((n / expected) * 100)) : 99;
+      if (pct !== last) {
+        last = pct;
+        opts.onProgress(report, pct);
+      }
+    },
+  };
+  const final = join(opts.dir, `${report.id}.${report.format}`);
+  // written under a temporary name and renamed: a download never sees half a file
+  const tmp = `${final}.part`;
+  const rows = source.rows(sql, report.shop_id, report.params);
+  const writer = report.format === 'csv' ? writeCsv : report.format === 'xlsx' ? writeXlsx : writePdf;
+  const result = await writer(tmp, ctx, rows);
+  await rename(tmp, final);
+  await sql`
+    update report_jobs set status = 'done', progress = 100, rows = ${result.rows}, file_path = ${final}, error = null,
+      finished_at = now(), expires_at = now() + make_interval(hours => ${opts.ttlHours})
+    where id = ${report.id}`;
+  return { ...result, path: final };
+}

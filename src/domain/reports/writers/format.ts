@@ -1,0 +1,62 @@
+/** Cell formatting shared by the writers: fils → money, dates in the shop's format, CSV-safe text. */
+import type { Column, Row } from '../sources/types.ts';
+
+export interface ShopMeta {
+  name: string;
+  trn: string | null;
+  currency: string;
+  timezone: string;
+  date_format: string;
+}
+
+export interface WriteContext {
+  title: string;
+  shop: ShopMeta;
+  period: { from: string; to: string };
+  columns: Column[];
+  /** rows expected, for progress */
+  expected: number;
+  onProgress(rowsWritten: number): void;
+  chart?: { label: string; value: string };
+}
+
+export interface WriteResult {
+  rows: number;
+  /** column key → sum, in the column's unit (fils for money) */
+  totals: Record<string, number>;
+}
+
+export function formatDate(value: unknown, pattern: string): string {
+  if (value === null || value === undefined) return '';
+  const s = String(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return s;
+  return pattern.replace('YYYY', m[1]!).replace('MM', m[2]!).replace('DD', m[3]!);
+}
+
+export const money = (fils: unknown) => (Number(fils ?? 0) / 100).toFixed(2);
+
+/**
+ * Text a spreadsheet would run as a formula (=, +, -, @, or a leading tab or carriage return)
+ * gets a leading apostrophe: a customer named "=HYPERLINK(...)" stays a name (OWASP CSV injection).
+ */
+export function safeText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+export function addTotals(totals: Record<string, number>, columns: Column[], row: Row): void {
+  for (const c of columns) if (c.total) totals[c.key] = (totals[c.key] ?? 0) + Number(row[c.key] ?? 0);
+}
+
+/** Reports progress at most every `step` rows, as 0-100. */
+export function progress(ctx: WriteContext, step = 5000) {
+  let next = step;
+  return (n: number) => {
+    if (n >= next) {
+      next = n + step;
+      ctx.onProgress(n);
+    }
+  };
+}

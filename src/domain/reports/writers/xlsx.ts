@@ -1,0 +1,48 @@
+/** XLSX with exceljs's streaming writer: each row is committed to disk as it is written. */
+import ExcelJS from 'exceljs';
+import type { Row } from '../sources/types.ts';
+import { addTotals, formatDate, progress, type WriteContext, type WriteResult } from './format.ts';
+
+export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncIterable<Row[]>): Promise<WriteResult> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  const moneyFmt = `#,##0.00 "${ctx.shop.currency}"`;
+  const sheet = wb.addWorksheet(ctx.title.slice(0, 31));
+  sheet.columns = ctx.columns.map((c) => ({
+    header: c.header,
+    key: c.key,
+    width: c.kind === 'text' ? 24 : 14,
+    style: c.kind === 'money' ? { numFmt: moneyFmt } : {},
+  }));
+  const totals: Record<string, number> = {};
+  const tick = progress(ctx);
+  let rows = 0;
+  for await (const batch of batches) {
+    for (const r of batch) {
+      addTotals(totals, ctx.columns, r);
+      const values: Record<string, unknown> = {};
+      for (const c of ctx.columns) {
+        const v = r[c.key];
+        values[c.key] = c.kind === 'money' ? Number(v ?? 0) / 100 : c.kind === 'date' ? formatDate(v, ctx.shop.date_format) : c.kind === 'text' ? (v ?? '') : Number(v ?? 0);
+      }
+      sheet.addRow(values).commit();
+      rows++;
+    }
+    tick(rows);
+  }
+  const totalRow: Record<string, unknown> = { [ctx.columns[0]!.key]: 'Total' };
+  for (const c of ctx.columns) if (c.total) totalRow[c.key] = c.kind === 'money' ? (totals[c.key] ?? 0) / 100 : (totals[c.key] ?? 0);
+  const tr = sheet.addRow(totalRow);
+  tr.font = { bold: true };
+  tr.commit();
+  sheet.commit();
+  const about = wb.addWorksheet('About');
+  about.addRow(['Shop', ctx.shop.name]).commit();
+  about.addRow(['TRN', ctx.shop.trn ?? '']).commit();
+  about.addRow(['Report', ctx.title]).commit();
+  about.addRow(['Period', `${formatDate(ctx.period.from, ctx.shop.date_format)} – ${formatDate(ctx.period.to, ctx.shop.date_format)}`]).commit();
+  about.addRow(['Currency', ctx.shop.currency]).commit();
+  about.addRow(['Time zone', ctx.shop.timezone]).commit();
+  about.commit();
+  await wb.commit();
+  return { rows, totals };
+}

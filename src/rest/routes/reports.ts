@@ -1,0 +1,76 @@
+/** Reports (API.md "Reports"): requested here, built by the worker role, downloaded by the same shop. */
+import { readFile, stat } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
+import { ROLES } from '../../domain/auth/principal.ts';
+import { CreateReportBody, PutSchedulesBody } from '../../domain/reports/schema.ts';
+import { createReport, listSchedules, loadReport, presentReport, putSchedules } from '../../domain/reports/service.ts';
+import { ERRORS } from '../../errors.ts';
+import { Reply, route } from '../http/route.ts';
+
+const tag = 'reports';
+const ReportParams = Type.Object({ id: Type.String({ maxLength: 36 }) });
+const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pdf: 'application/pdf',
+} as const;
+
+export const reportsRoutes = [
+  route({
+    method: 'post',
+    path: '/api/reports',
+    summary: 'Request a report (answered at once; built in the background, emailed when email_to is given)',
+    tag,
+    auth: ROLES.managers,
+    body: CreateReportBody,
+    status: 202,
+    handler: async ({ body, principal, deps }) => {
+      const r = await createReport(deps.sql, principal, body);
+      await deps.jobs.enqueueReport(r.id);
+      return { id: r.id, status: r.status };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/reports/:id',
+    summary: 'Status, progress, row count or error of a report',
+    tag,
+    auth: ROLES.managers,
+    params: ReportParams,
+    handler: async ({ params, principal, deps }) => presentReport(await loadReport(deps.sql, principal.shopId, params.id)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/reports/:id/download',
+    summary: 'The report file (same shop only; 404 once expired)',
+    tag,
+    auth: ROLES.managers,
+    params: ReportParams,
+    handler: async ({ params, principal, deps }) => {
+      const r = await loadReport(deps.sql, principal.shopId, params.id);
+      const view = presentReport(r);
+      if (!view.download_url || !r.file_path) throw ERRORS.notFound('Report file');
+      const info = await stat(r.file_path).catch(() => undefined);
+      if (!info) throw ERRORS.notFound('Report file');
+      if (info.size > 512 * 1024 * 1024) throw ERRORS.businessRule('report_too_large', 'The file is too large to download here');
+      return new Reply(200, await readFile(r.file_path), { 'Content-Disposition': `attachment; filename="${r.type}-${r.params.from}-${r.params.to}.${r.format}"` }, CONTENT_TYPES[r.format]);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/report-schedules',
+    summary: 'The daily summary and monthly VAT schedules of the shop',
+    tag,
+    auth: ROLES.managers,
+    handler: async ({ principal, deps }) => ({ items: await listSchedules(deps.sql, principal.shopId) }),
+  }),
+  route({
+    method: 'put',
+    path: '/api/report-schedules',
+    summary: 'Set the schedules (local hour, recipients, format, enabled)',
+    tag,
+    auth: ROLES.managers,
+    body: PutSchedulesBody,
+    handler: async ({ body, principal, deps }) => ({ items: await putSchedules(deps.sql, principal.shopId, body) }),
+  }),
+];

@@ -1,0 +1,64 @@
+/**
+ * Job "build-report" {reportId}: builds the file, then queues the email when the request asked
+ * for one. Retried with exponential backoff; a report that cannot succeed (deleted, unknown
+ * type) fails at once (UnrecoverableError) instead of being retried.
+ */
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Sql } from '../../db/client.ts';
+import { buildReport } from '../../domain/reports/build.ts';
+import type { ReportRow } from '../../domain/reports/service.ts';
+import type { ChangeNotifier } from '../../domain/common/notifier.ts';
+import type { Queues } from '../queues.ts';
+
+export const NAME = 'build-report';
+export interface Payload {
+  reportId: string;
+}
+export const OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 };
+
+export interface Deps {
+  sql: Sql;
+  queues: Queues;
+  notifier: ChangeNotifier;
+  reportsDir: string;
+  ttlHours: number;
+}
+
+export function handler(deps: Deps) {
+  return async (job: Job<Payload>) => {
+    const { sql } = deps;
+    const [report] = await sql<ReportRow[]>`
+      update report_jobs set status = 'running', progress = 0, error = null
+      where id = ${job.data.reportId} and status in ('queued', 'running', 'failed') returning *`;
+    if (!report) {
+      const [done] = await sql<ReportRow[]>`select * from report_jobs where id = ${job.data.reportId}`;
+      if (!done) throw new UnrecoverableError(`report ${job.data.reportId} does not exist`);
+      return { skipped: 'already done' };
+    }
+    let lastWrite = 0;
+    const result = await buildReport(sql, report, {
+      dir: deps.reportsDir,
+      ttlHours: deps.ttlHours,
+      onProgress: (r, progress) => {
+        deps.notifier.reportProgress(r.shop_id, r.requested_by, r.id, progress);
+        const now = Date.now();
+        if (now - lastWrite > 500) {
+          lastWrite = now;
+          void sql`update report_jobs set progress = ${progress} where id = ${r.id} and status = 'running'`.catch(() => {});
+        }
+      },
+    });
+    deps.notifier.reportReady(report.shop_id, report.requested_by, report.id, `/api/reports/${report.id}/download`);
+    const [scheduled] = await sql`select 1 from report_schedule_runs where report_id = ${report.id}`;
+    if (report.email_to || scheduled) {
+      // jobId = report id: queueing the same email twice (a retried build) is a no-op
+      await deps.queues.mail.add('send-report', { reportId: report.id }, { jobId: `mail-${report.id}`, attempts: 5, backoff: { type: 'exponential', delay: 5000 } });
+    }
+    return { rows: result.rows };
+  };
+}
+
+/** After the last attempt: record the failure so GET /api/reports/:id says why. */
+export async function markFailed(sql: Sql, reportId: string, message: string): Promise<void> {
+  await sql`update report_jobs set status = 'failed', error = ${message.slice(0, 500)}, finished_at = now() where id = ${reportId} and status <> 'done'`;
+}

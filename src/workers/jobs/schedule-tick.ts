@@ -1,0 +1,93 @@
+/**
+ * Job "tick" (a BullMQ job scheduler, every minute; tests run the handler with a given `now`):
+ * - scheduled reports: the daily summary of yesterday once the shop's local hour is reached, and
+ *   the VAT summary of last month on the 1st. Each (shop, kind, period) is claimed by inserting a
+ *   report_schedule_runs row, so it is reported once however many ticks, workers or restarts;
+ * - recurring expenses that are due become expense rows (domain/expenses/generate-recurring.ts);
+ * - report jobs left queued (a crash between commit and enqueue) are queued again;
+ * - expired report files are deleted.
+ */
+import { unlink } from 'node:fs/promises';
+import type { Job } from 'bullmq';
+import type { Sql } from '../../db/client.ts';
+import { addDays, localDate, localHour } from '../../domain/dashboard/dates.ts';
+import type { ReportJobs } from '../../domain/reports/service.ts';
+import type { Logger } from '../../log.ts';
+
+export const NAME = 'tick';
+export interface Payload {
+  /** ms since epoch; default: now */
+  now?: number;
+}
+
+export interface Deps {
+  sql: Sql;
+  jobs: ReportJobs;
+  log: Logger;
+  generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
+}
+
+interface ScheduleRow {
+  shop_id: number;
+  kind: 'daily_summary' | 'monthly_vat';
+  hour: number;
+  format: 'csv' | 'xlsx' | 'pdf';
+  timezone: string;
+}
+
+/** Claims and creates the scheduled reports due at `now`; returns the report ids created. */
+export async function runSchedules(sql: Sql, now: Date): Promise<string[]> {
+  const due = await sql<ScheduleRow[]>`
+    select s.shop_id, s.kind, s.hour, s.format, st.timezone
+    from report_schedules s join shop_settings st on st.shop_id = s.shop_id
+    where s.enabled and cardinality(s.recipients) > 0`;
+  const created: string[] = [];
+  for (const s of due) {
+    const today = localDate(now, s.timezone);
+    if (localHour(now, s.timezone) < s.hour) continue;
+    let period: string;
+    let from: string;
+    let to: string;
+    let type: string;
+    if (s.kind === 'daily_summary') {
+      period = addDays(today, -1);
+      from = to = period;
+      type = 'daily_summary';
+    } else {
+      if (!today.endsWith('-01')) continue;
+      to = addDays(today, -1);
+      from = `${to.slice(0, 7)}-01`;
+      period = from;
+      type = 'vat';
+    }
+    const id = await sql.begin(async (tx) => {
+      const [claim] = await tx`
+        insert into report_schedule_runs (shop_id, kind, period) values (${s.shop_id}, ${s.kind}, ${period})
+        on conflict do nothing returning period`;
+      if (!claim) return undefined;
+      const [r] = await tx<{ id: string }[]>`
+        insert into report_jobs (shop_id, type, format, params) values (${s.shop_id}, ${type}, ${s.format}, ${tx.json({ from, to })})
+        returning id`;
+      await tx`update report_schedule_runs set report_id = ${r!.id} where shop_id = ${s.shop_id} and kind = ${s.kind} and period = ${period}`;
+      return r!.id;
+    });
+    if (id) created.push(id);
+  }
+  return created;
+}
+
+export function handler(deps: Deps) {
+  return async (job: Job<Payload>) => {
+    const now = new Date(job.data?.now ?? Date.now());
+    const created = await runSchedules(deps.sql, now);
+    // Reports whose enqueue was lost: queued for over a minute (jobId dedupes those still queued).
+    const stale = await deps.sql<{ id: string }[]>`
+      select id from report_jobs where status = 'queued' and created_at < ${new Date(now.getTime() - 60_000)} limit 500`;
+    for (const id of [...created, ...stale.map((r) => r.id)]) await deps.jobs.enqueueReport(id);
+    const expenses = deps.generateRecurring ? await deps.generateRecurring(deps.sql, now) : 0;
+    const expired = await deps.sql<{ id: string; file_path: string }[]>`
+      update report_jobs set file_path = null where expires_at < ${now} and file_path is not null returning id, file_path`;
+    for (const f of expired) await unlink(f.file_path).catch(() => {});
+    return { reports: created.length, requeued: stale.length, expenses, expired: expired.length };
+  };
+}

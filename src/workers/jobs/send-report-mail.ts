@@ -1,0 +1,50 @@
+/**
+ * Job "send-report" {reportId}: emails the report file as an attachment with a short summary.
+ * Idempotent: the send is recorded (report_jobs.emailed_at) before the job is acknowledged, and a
+ * retried job that finds it recorded does not send again.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Sql } from '../../db/client.ts';
+import type { ReportRow } from '../../domain/reports/service.ts';
+import type { Mailer } from '../mail/transport.ts';
+
+export const NAME = 'send-report';
+export interface Payload {
+  reportId: string;
+}
+
+export function handler(deps: { sql: Sql; mailer: Mailer; from: string }) {
+  return async (job: Job<Payload>) => {
+    const { sql } = deps;
+    const [r] = await sql<(ReportRow & { shop_name: string; currency: string })[]>`
+      select j.*, s.name as shop_name, st.currency from report_jobs j
+      join shops s on s.id = j.shop_id join shop_settings st on st.shop_id = j.shop_id
+      where j.id = ${job.data.reportId}`;
+    if (!r) throw new UnrecoverableError('report does not exist');
+    if (r.emailed_at) return { skipped: 'already sent' };
+    if (r.status !== 'done' || !r.file_path) throw new Error('report not built yet');
+    const recipients = r.email_to ? [r.email_to] : await scheduleRecipients(sql, r);
+    if (recipients.length === 0) return { skipped: 'no recipients' };
+    const file = await readFile(r.file_path);
+    await deps.mailer.send({
+      id: r.id,
+      from: deps.from,
+      to: recipients,
+      subject: `${r.shop_name}: ${r.type} report ${r.params.from} – ${r.params.to}`,
+      text: `Your ${r.type} report for ${r.params.from} to ${r.params.to} is attached (${r.rows ?? 0} rows, amounts in ${r.currency}).\n\n— Tajir POS`,
+      attachments: [{ filename: `${r.type}-${r.params.from}-${r.params.to}.${r.format}`, content: file }],
+      headers: { 'X-Tajir-Report': basename(r.file_path) },
+    });
+    await sql`update report_jobs set emailed_at = now() where id = ${r.id}`;
+    return { sent: recipients.length };
+  };
+}
+
+async function scheduleRecipients(sql: Sql, r: ReportRow): Promise<string[]> {
+  const [s] = await sql<{ recipients: string[] }[]>`
+    select sc.recipients from report_schedule_runs run join report_schedules sc on sc.shop_id = run.shop_id and sc.kind = run.kind
+    where run.report_id = ${r.id}`;
+  return s?.recipients ?? [];
+}

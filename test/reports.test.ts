@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
+import { simpleParser } from 'mailparser';
+import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
+import { env, mail } from './support/env.ts';
+import { addEmployee, addProduct } from './support/fixtures.ts';
+import { call, get, newShop, post, put, type ShopSession } from './support/http.ts';
+import { until } from './support/sockets.ts';
+
+async function finished(id: string, token: string) {
+  let r: any;
+  await until(async () => {
+    r = (await get(`/api/reports/${id}`, token)).body;
+    return r.status === 'done' || r.status === 'failed';
+  }, 30_000, `report ${id}`);
+  return r;
+}
+
+function parseCsv(text: string): string[][] {
+  // the writer quotes only when needed; no field here holds a newline
+  return text
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let cur = '';
+      let q = false;
+      for (let i = 0; i < line.length; i++) {
+        const ch = line[i]!;
+        if (q) {
+          if (ch === '"' && line[i + 1] === '"') {
+            cur += '"';
+            i++;
+          } else if (ch === '"') q = false;
+          else cur += ch;
+        } else if (ch === '"') q = true;
+        else if (ch === ',') {
+          out.push(cur);
+          cur = '';
+        } else cur += ch;
+      }
+      out.push(cur);
+      return out;
+    });
+}
+
+describe('reports', function () {
+  this.timeout(60_000);
+  let s: ShopSession;
+  let other: ShopSession;
+  const from = '2024-01-01';
+  const to = '2030-12-31';
+  before(async () => {
+    s = await newShop();
+    other = await newShop();
+    const p1 = await addProduct(s.shopId, 'Kandura', 150);
+    const p2 = await addProduct(s.shopId, 'Hemming', 12.35);
+    const e = await addEmployee(s.shopId, 'Rashid');
+    for (let i = 0; i < 30; i++) {
+      const r = await post(
+        '/api/bills',
+        {
+          employee_id: e,
+          customer: { phone: `05012300${String(i % 7).padStart(2, '0')}`, name: i % 7 === 3 ? '=HYPERLINK("http://x")' : `Customer ${i % 7}`, area: 'Deira', city: 'Dubai' },
+          items: [{ product_id: i % 2 ? p1 : p2, quantity: 1 + (i % 3), discount_percent: i % 5 ? 0 : 10 }],
+          payments: i % 3 ? [{ amount: 5, method: 'Cash' }] : [],
+        },
+        s.token,
+      );
+      assert.equal(r.status, 201);
+      if (i % 10 === 9) await post(`/api/bills/${r.body.id}/cancel`, { reason: 'test' }, s.token);
+    }
+  });
+
+  it('answers 202 at once, builds the CSV, emails it, and the totals equal SQL', async () => {
+    const started = Date.now();
+    const r = await post('/api/reports', { type: 'invoices', from, to, format: 'csv', email_to: 'boss@shop.test' }, s.token);
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.ok(Date.now() - started < 1000);
+    const done = await finished(r.body.id, s.token);
+    assert.equal(done.status, 'done', JSON.stringify(done));
+    assert.equal(done.rows, 30);
+    const file = await call('GET', done.download_url, { token: s.token });
+    assert.equal(file.status, 200);
+    const rows = parseCsv(file.body);
+    const header = rows[0]!;
+    const total = rows.at(-1)!;
+    const [sums] = await env().sql<{ total: number; vat: number }[]>`select sum(total_fils)::bigint as total, sum(vat_fils)::bigint as vat from bills where shop_id = ${s.shopId}`;
+    assert.equal(total[header.indexOf('Total (AED)')], (sums!.total / 100).toFixed(2));
+    assert.equal(total[header.indexOf('VAT (AED)')], (sums!.vat / 100).toFixed(2));
+    assert.ok(rows.some((row) => row[header.indexOf('Customer')] === `'=HYPERLINK("http://x")`), 'formula escaped');
+
+    await until(() => mail().messages.length > 0, 15_000, 'mail');
+    const parsed = await simpleParser(mail().messages.at(-1)!);
+    assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', 'boss@shop.test');
+    const attachment = parsed.attachments[0]!;
+    const mailed = parseCsv(attachment.content.toString('utf8'));
+    assert.deepEqual(mailed.at(-1), total);
+    assert.match(parsed.text ?? '', /30 rows/);
+    await until(async () => (await get(`/api/reports/${r.body.id}`, s.token)).body.emailed === true, 5000, 'emailed flag');
+  });
+
+  it('writes XLSX that re-opens with the same numbers, and a PDF with pages', async () => {
+    const x = await post('/api/reports', { type: 'invoices', from, to, format: 'xlsx', filters: { status: 'Partial' } }, s.token);
+    const done = await finished(x.body.id, s.token);
+    assert.equal(done.status, 'done');
+    const res = await fetch(`${env().baseUrl}${done.download_url}`, { headers: { authorization: `Bearer ${s.token}` } });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as any);
+    const sheet = wb.worksheets[0]!;
+    const headerRow = sheet.getRow(1).values as unknown[];
+    const totalCol = headerRow.indexOf('Total');
+    const last = sheet.getRow(sheet.rowCount);
+    const [sums] = await env().sql<{ total: number; n: number }[]>`
+      select sum(total_fils)::bigint as total, count(*)::int as n from bills where shop_id = ${s.shopId} and status = 'Partial'`;
+    assert.equal(last.getCell(1).value, 'Total');
+    assert.equal(Math.round(Number(last.getCell(totalCol).value) * 100), sums!.total);
+    assert.equal(sheet.rowCount, sums!.n + 2);
+
+    for (const type of ['vat', 'employees', 'products', 'customers', 'expenses'] as const) {
+      const p = await post('/api/reports', { type, from, to, format: 'pdf' }, s.token);
+      const d = await finished(p.body.id, s.token);
+      assert.equal(d.status, 'done', `${type}: ${JSON.stringify(d)}`);
+      const pdf = await fetch(`${env().baseUrl}${d.download_url}`, { headers: { authorization: `Bearer ${s.token}` } });
+      const buf = Buffer.from(await pdf.arrayBuffer());
+      assert.equal(buf.subarray(0, 5).toString(), '%PDF-');
+      assert.ok((buf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length >= 1, `${type} has pages`);
+    }
+  });
+
+  it('keeps reports to their shop and checks the request', async () => {
+    const r = await post('/api/reports', { type: 'vat', from, to, format: 'csv' }, s.token);
+    await finished(r.body.id, s.token);
+    assert.equal((await get(`/api/reports/${r.body.id}`, other.token)).status, 404);
+    assert.equal((await get(`/api/reports/${r.body.id}/download`, other.token)).status, 404);
+    assert.equal((await get(`/api/reports/${r.body.id}`, s.cashier)).status, 403);
+    assert.equal((await get('/api/reports/not-a-uuid', s.token)).status, 404);
+    assert.equal((await post('/api/reports', { type: 'vat', from: to, to: from, format: 'csv' }, s.token)).status, 400);
+    assert.equal((await post('/api/reports', { type: 'nope', from, to, format: 'csv' }, s.token)).status, 400);
+  });
+
+  it('sends a scheduled daily summary once, however often the tick runs', async () => {
+    const put1 = await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 0, recipients: ['owner@shop.test'], format: 'csv' }] }, s.token);
+    assert.equal(put1.status, 200, JSON.stringify(put1.body));
+    const now = new Date();
+    const [a, b] = await Promise.all([runSchedules(env().sql, now), runSchedules(env().sql, now)]);
+    const again = await runSchedules(env().sql, now);
+    const mine = await env().sql`select * from report_schedule_runs where shop_id = ${s.shopId} and kind = 'daily_summary'`;
+    assert.equal(mine.length, 1);
+    assert.equal([...a, ...b, ...again].filter((id) => id === mine[0]!.report_id).length, 1);
+    await env().deps.jobs.enqueueReport(mine[0]!.report_id);
+    const before = mail().messages.length;
+    await until(async () => (await get(`/api/reports/${mine[0]!.report_id}`, s.token)).body.emailed === true, 20_000, 'summary mailed');
+    const parsed = await simpleParser(mail().messages.slice(before).at(-1)!);
+    assert.match(parsed.subject ?? '', /daily_summary/);
+  });
+});
