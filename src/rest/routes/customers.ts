@@ -1,4 +1,78 @@
-/** Routes of this section (see API.md). */
-import type { AnyRoute } from '../http/route.ts';
+/** Customers (API.md "Customers"): staff only; terminals find customers by phone when billing. */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { IdParams } from '../../domain/common/schema.ts';
+import { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody, RecentQuery } from '../../domain/customers/schema.ts';
+import * as customers from '../../domain/customers/service.ts';
+import { type AnyRoute, route } from '../http/route.ts';
 
-export const customersRoutes: AnyRoute[] = [];
+const tag = 'customers';
+
+export const customersRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/api/customers',
+    summary: 'Customers by name; search by name, business name or phone fragment; with bills, spend and last visit',
+    tag,
+    auth: ROLES.staff,
+    query: ListCustomersQuery,
+    handler: ({ query, principal, deps }) => customers.listCustomers(deps, principal, query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/customers/recent',
+    summary: 'Customers of the most recent bills',
+    tag,
+    auth: ROLES.staff,
+    query: RecentQuery,
+    handler: ({ query, principal, deps }) => customers.recentCustomers(deps, principal, query.limit),
+  }),
+  route({
+    method: 'post',
+    path: '/api/customers',
+    summary: 'Add a customer (phone normalised to E.164, unique per shop)',
+    tag,
+    auth: ROLES.staff,
+    body: CreateCustomerBody,
+    status: 201,
+    handler: async ({ body, principal, deps }) => {
+      const c = await customers.createCustomer(deps.sql, principal, body);
+      deps.poker.poke(principal.shopId);
+      return { ...c, total_bills: 0, total_spent: 0, last_visit: null };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/customers/:id',
+    summary: 'One customer with its figures',
+    tag,
+    auth: ROLES.staff,
+    params: IdParams,
+    handler: ({ params, principal, deps }) => customers.getCustomer(deps, principal, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/customers/:id',
+    summary: 'Change a customer',
+    tag,
+    auth: ROLES.staff,
+    params: IdParams,
+    body: PatchCustomerBody,
+    handler: async ({ params, body, principal, deps }) => {
+      await customers.patchCustomer(deps.sql, principal, params.id, body);
+      return customers.getCustomer(deps, principal, params.id);
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/customers/:id',
+    summary: 'Remove a customer (soft delete; their bills keep their snapshot)',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    status: 204,
+    handler: async ({ params, principal, deps }) => {
+      await customers.deleteCustomer(deps.sql, principal, params.id);
+      deps.poker.poke(principal.shopId);
+    },
+  }),
+];

@@ -1,0 +1,34 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DateStr, Name, Page, Search, Text } from '../common/schema.ts';
+
+const Fields = {
+  name: Name(200),
+  phone: Type.Union([Type.String({ minLength: 5, maxLength: 30 }), Type.Null()]),
+  position: Type.Union([Text(100), Type.Null()]),
+  address: Type.Union([Text(500), Type.Null()]),
+  active: Type.Boolean(),
+};
+
+export const CreateEmployeeBody = Type.Object(
+  {
+    name: Fields.name,
+    phone: Type.Optional(Fields.phone),
+    position: Type.Optional(Fields.position),
+    address: Type.Optional(Fields.address),
+    active: Type.Optional(Fields.active),
+  },
+  { additionalProperties: false },
+);
+export type CreateEmployeeBody = Static<typeof CreateEmployeeBody>;
+
+export const PatchEmployeeBody = Type.Partial(Type.Object(Fields), { additionalProperties: false, minProperties: 1 });
+export type PatchEmployeeBody = Static<typeof PatchEmployeeBody>;
+
+export const ListEmployeesQuery = Type.Object(
+  { search: Type.Optional(Search), active: Type.Optional(Type.Boolean()), ...Page },
+  { additionalProperties: false },
+);
+export type ListEmployeesQuery = Static<typeof ListEmployeesQuery>;
+
+export const PerformanceQuery = Type.Object({ from: Type.Optional(DateStr), to: Type.Optional(DateStr) }, { additionalProperties: false });
+export type PerformanceQuery = Static<typeof PerformanceQuery>;
