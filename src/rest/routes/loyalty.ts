@@ -1,4 +1,67 @@
-/** Routes of this section (see API.md). */
-import type { AnyRoute } from '../http/route.ts';
+/** Loyalty programme and accounts (API.md "Loyalty"). */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { IdParams } from '../../domain/common/schema.ts';
+import { LedgerQuery, LoyaltyConfigBody, TiersBody } from '../../domain/loyalty/schema.ts';
+import * as loyalty from '../../domain/loyalty/service.ts';
+import { changeSettings } from '../../domain/settings/service.ts';
+import { type AnyRoute, route } from '../http/route.ts';
 
-export const loyaltyRoutes: AnyRoute[] = [];
+const tag = 'loyalty';
+
+export const loyaltyRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/api/loyalty/config',
+    summary: 'The loyalty programme',
+    tag,
+    auth: ROLES.any,
+    handler: ({ principal, deps }) => loyalty.loyaltyConfig(deps.sql, principal.shopId),
+  }),
+  route({
+    method: 'put',
+    path: '/api/loyalty/config',
+    summary: 'Change the programme (points per unit, point value, redemption limits)',
+    tag,
+    auth: ROLES.managers,
+    body: LoyaltyConfigBody,
+    handler: ({ body, principal, deps }) =>
+      changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.putConfig(tx, principal.shopId, body)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/loyalty/tiers',
+    summary: 'The tiers, lowest first',
+    tag,
+    auth: ROLES.any,
+    handler: async ({ principal, deps }) => ({ items: await loyalty.tiers(deps.sql, principal.shopId) }),
+  }),
+  route({
+    method: 'put',
+    path: '/api/loyalty/tiers',
+    summary: "Replace the tiers; every account's tier is re-evaluated at once",
+    tag,
+    auth: ROLES.managers,
+    body: TiersBody,
+    handler: ({ body, principal, deps }) =>
+      changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.putTiers(tx, principal.shopId, body)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/loyalty/customers/:id',
+    summary: "A customer's points, tier, spend and distance to the next tier (from the aggregates)",
+    tag,
+    auth: ROLES.staff,
+    params: IdParams,
+    handler: ({ params, principal, deps }) => loyalty.customerLoyalty(deps, principal.shopId, params.id),
+  }),
+  route({
+    method: 'get',
+    path: '/api/loyalty/customers/:id/ledger',
+    summary: "A customer's points movements, newest first",
+    tag,
+    auth: ROLES.staff,
+    params: IdParams,
+    query: LedgerQuery,
+    handler: ({ params, query, principal, deps }) => loyalty.customerLedger(deps.sql, principal.shopId, params.id, query),
+  }),
+];
