@@ -7,6 +7,7 @@
  *   worker     background jobs (reports, mail, schedules)
  */
 import type { Role } from './config.ts';
+import { generateRecurringExpenses } from './domain/expenses/generate-recurring.ts';
 import { createSql, type Sql } from './db/client.ts';
 import { createIo, type IoHandle } from './realtime/io.ts';
 import { createPublisher, type Publisher } from './realtime/publisher.ts';
@@ -23,8 +24,6 @@ export interface NodeOptions {
   port: number;
   host?: string;
   realtime?: RealtimeOptions;
-  /** Turns due recurring expenses into expenses (run by the worker's minute tick). */
-  generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
 }
 
 export interface RunningNode {
@@ -72,7 +71,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
   const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: opts.generateRecurring })
+    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: (sql, now) => generateRecurringExpenses(sql, now, (shopId) => deps.poker.poke(shopId)) })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;

@@ -1,4 +1,153 @@
-/** Routes of this section (see API.md). */
-import type { AnyRoute } from '../http/route.ts';
+/** Expenses, categories and recurring definitions (API.md "Expenses"): staff read, managers write. */
+import { ROLES } from '../../domain/auth/principal.ts';
+import { IdParams } from '../../domain/common/schema.ts';
+import {
+  CategoryBody,
+  CreateExpenseBody,
+  CreateRecurringBody,
+  ListExpensesQuery,
+  PatchExpenseBody,
+  PatchRecurringBody,
+} from '../../domain/expenses/schema.ts';
+import * as expenses from '../../domain/expenses/service.ts';
+import { type AnyRoute, route } from '../http/route.ts';
 
-export const expensesRoutes: AnyRoute[] = [];
+const tag = 'expenses';
+
+export const expensesRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/api/expense-categories',
+    summary: 'Expense categories with their number of expenses',
+    tag,
+    auth: ROLES.staff,
+    handler: async ({ principal, deps }) => ({ items: await expenses.listCategories(deps.sql, principal.shopId) }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/expense-categories',
+    summary: 'Add a category (name unique per shop)',
+    tag,
+    auth: ROLES.managers,
+    body: CategoryBody,
+    status: 201,
+    handler: ({ body, principal, deps }) => expenses.createCategory(deps.sql, principal.shopId, body),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/expense-categories/:id',
+    summary: 'Rename a category',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    body: CategoryBody,
+    handler: ({ params, body, principal, deps }) => expenses.renameCategory(deps.sql, principal.shopId, params.id, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/expense-categories/:id',
+    summary: 'Remove a category (409 while expenses use it)',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    status: 204,
+    handler: ({ params, principal, deps }) => expenses.deleteCategory(deps.sql, principal.shopId, params.id),
+  }),
+  route({
+    method: 'get',
+    path: '/api/expenses',
+    summary: 'Expenses, newest first, with filters and the total of everything matching',
+    tag,
+    auth: ROLES.staff,
+    query: ListExpensesQuery,
+    handler: ({ query, principal, deps }) => expenses.listExpenses(deps.sql, principal.shopId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/api/expenses',
+    summary: 'Record an expense',
+    tag,
+    auth: ROLES.managers,
+    body: CreateExpenseBody,
+    status: 201,
+    handler: async ({ body, principal, deps }) => {
+      const e = await expenses.createExpense(deps.sql, principal, body);
+      deps.poker.poke(principal.shopId);
+      return e;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/expenses/:id',
+    summary: 'One expense',
+    tag,
+    auth: ROLES.staff,
+    params: IdParams,
+    handler: ({ params, principal, deps }) => expenses.getExpense(deps.sql, principal.shopId, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/expenses/:id',
+    summary: 'Change an expense',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    body: PatchExpenseBody,
+    handler: async ({ params, body, principal, deps }) => {
+      const e = await expenses.patchExpense(deps.sql, principal, params.id, body);
+      deps.poker.poke(principal.shopId);
+      return e;
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/expenses/:id',
+    summary: 'Remove an expense (soft delete)',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    status: 204,
+    handler: async ({ params, principal, deps }) => {
+      await expenses.deleteExpense(deps.sql, principal, params.id);
+      deps.poker.poke(principal.shopId);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/recurring-expenses',
+    summary: 'Recurring expense definitions, next due first',
+    tag,
+    auth: ROLES.staff,
+    handler: ({ principal, deps }) => expenses.listRecurring(deps.sql, principal.shopId),
+  }),
+  route({
+    method: 'post',
+    path: '/api/recurring-expenses',
+    summary: 'Define a recurring expense (daily, weekly, monthly, yearly); the worker turns it into expenses when due',
+    tag,
+    auth: ROLES.managers,
+    body: CreateRecurringBody,
+    status: 201,
+    handler: ({ body, principal, deps }) => expenses.createRecurring(deps.sql, principal.shopId, body),
+  }),
+  route({
+    method: 'patch',
+    path: '/api/recurring-expenses/:id',
+    summary: 'Change a recurring definition',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    body: PatchRecurringBody,
+    handler: ({ params, body, principal, deps }) => expenses.patchRecurring(deps.sql, principal.shopId, params.id, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/recurring-expenses/:id',
+    summary: 'Stop and remove a recurring definition (expenses already made stay)',
+    tag,
+    auth: ROLES.managers,
+    params: IdParams,
+    status: 204,
+    handler: ({ params, principal, deps }) => expenses.deleteRecurring(deps.sql, principal.shopId, params.id),
+  }),
+];

@@ -1,0 +1,61 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DateStr, Id, Money, Name, Page, Search, Text } from '../common/schema.ts';
+
+export const CategoryBody = Type.Object({ name: Name(100) }, { additionalProperties: false });
+export type CategoryBody = Static<typeof CategoryBody>;
+
+const ExpenseFields = {
+  category_id: Id,
+  expense_date: DateStr,
+  amount: Money,
+  description: Type.Union([Text(1000), Type.Null()]),
+  payment_method: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  receipt_url: Type.Union([Type.String({ format: 'uri', maxLength: 1000 }), Type.Null()]),
+};
+export const CreateExpenseBody = Type.Object(
+  {
+    category_id: ExpenseFields.category_id,
+    expense_date: ExpenseFields.expense_date,
+    amount: ExpenseFields.amount,
+    description: Type.Optional(ExpenseFields.description),
+    payment_method: Type.Optional(ExpenseFields.payment_method),
+    receipt_url: Type.Optional(ExpenseFields.receipt_url),
+  },
+  { additionalProperties: false },
+);
+export type CreateExpenseBody = Static<typeof CreateExpenseBody>;
+export const PatchExpenseBody = Type.Partial(Type.Object(ExpenseFields), { additionalProperties: false, minProperties: 1 });
+export type PatchExpenseBody = Static<typeof PatchExpenseBody>;
+
+export const ListExpensesQuery = Type.Object(
+  { from: Type.Optional(DateStr), to: Type.Optional(DateStr), category_id: Type.Optional(Id), search: Type.Optional(Search), ...Page },
+  { additionalProperties: false },
+);
+export type ListExpensesQuery = Static<typeof ListExpensesQuery>;
+
+export const Frequency = Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('monthly'), Type.Literal('yearly')]);
+const RecurringFields = {
+  category_id: Id,
+  amount: Money,
+  description: Type.Union([Text(1000), Type.Null()]),
+  payment_method: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  frequency: Frequency,
+  start_date: DateStr,
+  end_date: Type.Union([DateStr, Type.Null()]),
+  active: Type.Boolean(),
+};
+export const CreateRecurringBody = Type.Object(
+  {
+    category_id: RecurringFields.category_id,
+    amount: RecurringFields.amount,
+    description: Type.Optional(RecurringFields.description),
+    payment_method: Type.Optional(RecurringFields.payment_method),
+    frequency: RecurringFields.frequency,
+    start_date: RecurringFields.start_date,
+    end_date: Type.Optional(RecurringFields.end_date),
+  },
+  { additionalProperties: false },
+);
+export type CreateRecurringBody = Static<typeof CreateRecurringBody>;
+export const PatchRecurringBody = Type.Partial(Type.Object(RecurringFields), { additionalProperties: false, minProperties: 1 });
+export type PatchRecurringBody = Static<typeof PatchRecurringBody>;
