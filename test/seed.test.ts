@@ -32,7 +32,7 @@ describe('demo data seeder', function () {
         or (b.status = 'Paid' and b.paid_fils <> b.total_fils)
         or (b.status = 'Partial' and not (b.paid_fils > 0 and b.paid_fils < b.total_fils))
         or (b.status = 'Pending' and b.paid_fils <> 0))`;
-    assert.deepEqual(broken, []);
+    assert.equal(broken.length, 0);
     const lines = await sql<{ net_fils: number; vat_fils: number; vat_percent: number; prices_include_vat: boolean }[]>`
       select l.net_fils, l.vat_fils, b.vat_percent, b.prices_include_vat from bill_lines l join bills b on b.id = l.bill_id
       where b.shop_id in ${sql(ids)} limit 500`;
