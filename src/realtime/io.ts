@@ -35,7 +35,8 @@ export function createIo(redisUrl: string, keys: Keys): IoHandle {
     io,
     async close() {
       io.disconnectSockets(true);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // io.close() dereferences the engine, which an unattached server (no realtime role) never made
+      if ((io as unknown as { engine?: unknown }).engine) await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();
     },

@@ -11,6 +11,7 @@ import { fromFils } from '../common/money.ts';
 import { offsetOf, pageResult } from '../common/paging.ts';
 import { normalizePhone } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
+import { SUFFIX } from '../../redis/keys.ts';
 import { appendEvent } from '../events/append.ts';
 import { customerFigures, type FiguresDeps } from './figures.ts';
 import type { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody } from './schema.ts';
@@ -41,22 +42,60 @@ async function withFigures(deps: FiguresDeps, shopId: number, rows: CustomerRow[
   });
 }
 
+/**
+ * A page of customers by name. Unfiltered, the total is the shop's live-customer count kept in
+ * the aggregates (exact up to the few milliseconds the aggregator lags; counting 100,000 rows
+ * per request would cost more than the page). A search first collects the matches through the
+ * trigram indexes (a materialized CTE, so the planner cannot choose to walk the name index and
+ * filter most of the shop, which is slow when the matches sort late), then sorts and counts them.
+ */
 export async function listCustomers(deps: FiguresDeps & { sql: Sql }, p: Principal, q: ListCustomersQuery) {
   const { sql } = deps;
   const term = q.search?.trim();
-  const digits = term?.replace(/\D/g, '') ?? '';
-  const filter = term
-    ? sql`and (name ilike ${likePattern(term)} or business_name ilike ${likePattern(term)}
-          ${digits.length >= 3 ? sql`or phone like ${likePattern(digits)}` : sql``})`
-    : sql``;
-  const [rows, [count]] = await Promise.all([
-    sql<CustomerRow[]>`
-      select ${sql(COLUMNS)} from customers
-      where shop_id = ${p.shopId} and deleted_at is null ${filter}
-      order by lower(name), id limit ${q.per_page} offset ${offsetOf(q)}`,
-    sql<{ n: number }[]>`select count(*)::int as n from customers where shop_id = ${p.shopId} and deleted_at is null ${filter}`,
-  ]);
-  return pageResult(await withFigures(deps, p.shopId, rows), q, count!.n);
+  if (!term) {
+    const [rows, total] = await Promise.all([
+      sql<CustomerRow[]>`
+        select ${sql(COLUMNS)} from customers where shop_id = ${p.shopId} and deleted_at is null
+        order by lower(name), id limit ${q.per_page} offset ${offsetOf(q)}`,
+      liveCustomerCount(deps, p.shopId),
+    ]);
+    return pageResult(await withFigures(deps, p.shopId, rows), q, total);
+  }
+  const digits = term.replace(/\D/g, '');
+  // Only (id, sort key) of the matches are kept and sorted; whole rows are read for the page alone.
+  const rows = await sql<(CustomerRow & { total: number })[]>`
+    with matches as materialized (
+      select id, lower(name) as k from customers
+      where shop_id = ${p.shopId} and deleted_at is null
+        and (name ilike ${likePattern(term)} or business_name ilike ${likePattern(term)}
+             ${digits.length >= 3 ? sql`or phone like ${likePattern(digits)}` : sql``})
+    ), page as (
+      select id, k, count(*) over ()::int as total from matches order by k, id limit ${q.per_page} offset ${offsetOf(q)}
+    )
+    select ${sql(COLUMNS.map((c) => `c.${c}`))}, page.total
+    from page join customers c on c.shop_id = ${p.shopId} and c.id = page.id
+    order by page.k, page.id`;
+  const total = rows[0]?.total ?? (offsetOf(q) > 0 ? await countMatches(sql, p.shopId, term, digits) : 0);
+  return pageResult(await withFigures(deps, p.shopId, rows.map(({ total: _t, ...r }) => r as CustomerRow)), q, total);
+}
+
+async function countMatches(sql: Sql, shopId: number, term: string, digits: string): Promise<number> {
+  const [r] = await sql<{ n: number }[]>`
+    select count(*)::int as n from customers where shop_id = ${shopId} and deleted_at is null
+      and (name ilike ${likePattern(term)} or business_name ilike ${likePattern(term)}
+           ${digits.length >= 3 ? sql`or phone like ${likePattern(digits)}` : sql``})`;
+  return r!.n;
+}
+
+async function liveCustomerCount(deps: FiguresDeps & { sql: Sql }, shopId: number): Promise<number> {
+  const shop = deps.keys.agg(shopId);
+  const [[, seq], [, n]] = (await deps.redis.pipeline().hget(shop.meta, 'seq').hget(shop.full(SUFFIX.tot), 'cust').exec()) as [
+    [unknown, string | null],
+    [unknown, string | null],
+  ];
+  if (seq !== null) return Number(n ?? 0);
+  const [r] = await deps.sql<{ n: number }[]>`select count(*)::int as n from customers where shop_id = ${shopId} and deleted_at is null`;
+  return r!.n;
 }
 
 /** Customers of the most recent bills, newest first, each once. */
