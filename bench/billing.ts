@@ -21,7 +21,7 @@ import { provisionShop } from '../src/domain/shops/provision.ts';
 import { createLogger } from '../src/log.ts';
 import type { AppDeps } from '../src/rest/deps.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
-import { benchEnv, summary } from './support.ts';
+import { benchEnv, run, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -172,10 +172,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

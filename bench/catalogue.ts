@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { seed } from '../src/domain/seed/seed.ts';
 import { startNode } from '../src/node.ts';
-import { benchEnv, summary } from './support.ts';
+import { benchEnv, run, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,10 +78,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

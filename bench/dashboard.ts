@@ -12,24 +12,17 @@
  * It also checks that the two documents are equal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { Agent, get as httpGet } from 'node:http';
 import { parseArgs } from 'node:util';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { dashboardFromSql } from '../src/domain/dashboard/read.ts';
 import { seed } from '../src/domain/seed/seed.ts';
-import { benchEnv, summary } from './support.ts';
+import { benchEnv, freePort, run, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: { bills: { type: 'string', default: '1000000' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' } },
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 async function main() {
   const env = await benchEnv('dashboard');
@@ -73,12 +66,22 @@ async function main() {
     const base = `http://127.0.0.1:${port}`;
     const login = (await (await fetch(`${base}/api/auth/login`, { method: 'POST', body: JSON.stringify({ email: shop!.login, password: 'seed-pass-123' }) })).json()) as { token: string };
     const headers = { authorization: `Bearer ${login.token}` };
-    const get = async () => {
-      const r = await fetch(`${base}/api/dashboard`, { headers });
-      const body = await r.json();
-      if (r.status !== 200) throw new Error(`GET /api/dashboard: ${r.status} ${JSON.stringify(body)}`);
-      return body;
-    };
+    // keep-alive connections, at most 64: a load generator that opened a connection per request
+    // would measure its own connect storm
+    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    const get = () =>
+      new Promise<any>((resolve, reject) => {
+        const req = httpGet(`${base}/api/dashboard`, { headers, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            if (res.statusCode !== 200) reject(new Error(`GET /api/dashboard: ${res.statusCode} ${JSON.stringify(body)}`));
+            else resolve(body);
+          });
+        });
+        req.on('error', reject);
+      });
     for (let i = 0; i < 200; i++) await get();
 
     const rate = Number(values.rate);
@@ -123,10 +126,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

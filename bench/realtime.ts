@@ -16,11 +16,10 @@
  *   transactions/s and rows read during each mode (pg_stat_database), and how stale a poller is.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { summary } from './support.ts';
+import { freePort, run, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,13 +34,6 @@ const SHOPS = Number(values.shops);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 async function rss(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -228,10 +220,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

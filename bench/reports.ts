@@ -12,20 +12,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { seed } from '../src/domain/seed/seed.ts';
-import { benchEnv, summary } from './support.ts';
+import { benchEnv, freePort, run, summary } from './support.ts';
 
 const { values } = parseArgs({ options: { bills: { type: 'string', default: '1000000' } } });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 async function rssMiB(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -113,10 +105,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

@@ -4,6 +4,7 @@
  * timings; bench/RESULTS.md records them with the command that produced them.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { closeDeps, createDeps } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { createSql, withDatabase } from '../src/db/client.ts';
@@ -63,4 +64,25 @@ export function summary(ms: number[]): { n: number; p50: number; p95: number; p9
   const s = [...ms].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 100) / 100;
   return { n: s.length, p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), max: r(s[s.length - 1] ?? Number.NaN) };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Runs a benchmark's main and exits with its outcome (benchmarks hold pools and sockets open). */
+export function run(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -6,7 +6,7 @@ import { closeDeps, createDeps } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
-import { DEMO_LOGIN, ensureDemoShop } from './domain/shops/demo.ts';
+import { DEMO_LOGIN, demoTerminalToken, ensureDemoShop } from './domain/shops/demo.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { startNode } from './node.ts';
@@ -39,10 +39,13 @@ async function main(): Promise<void> {
 
   if (port !== undefined) {
     const url = `http://localhost:${port}/`;
+    const terminalToken = config.seedDemo ? await demoTerminalToken(deps.sql, deps.tokens) : undefined;
     process.stdout.write(
       `\nTajir POS is running (roles: ${[...roles].join(', ')})\n` +
         `  Dashboard: ${url}\n  API:       ${url}openapi.json   Ready: ${url}readyz\n` +
-        `  Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${created ? ' (demo shop created now)' : ''}\n\n`,
+        `  Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${created ? ' (demo shop created now)' : ''}\n` +
+        (terminalToken ? `  Terminal:  ${url}terminal  (paste this demo terminal token: ${terminalToken})\n` : '') +
+        '\n',
     );
   } else {
     process.stdout.write(`\nTajir POS is running (roles: ${[...roles].join(', ')}; no HTTP port)\n\n`);

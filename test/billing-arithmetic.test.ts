@@ -95,3 +95,58 @@ describe('bill arithmetic', () => {
     assert.equal(statusOf(0, 0), 'Paid');
   });
 });
+
+describe('bill arithmetic: properties over payments and cancellation', () => {
+  it('property: paid + balance = total, and the status follows, for any accepted payments', async () => {
+    const { statusOf } = await import('../src/domain/billing/arithmetic.ts');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.array(fc.integer({ min: 1, max: 5_000_000 }), { maxLength: 10 }), (total, attempts) => {
+        let paid = 0;
+        for (const amount of attempts) {
+          const balance = total - paid;
+          if (amount > balance) continue; // refused with 422 by the service: nothing changes
+          paid += amount;
+          const status = statusOf(total, paid);
+          assert.equal(paid + (total - paid), total);
+          assert.ok(total - paid >= 0);
+          assert.equal(status, paid >= total ? 'Paid' : paid > 0 ? 'Partial' : 'Pending');
+        }
+      }),
+    );
+  });
+
+  it('property: a cancellation undoes every figure its bill moved', async () => {
+    const { opsFor } = await import('../src/domain/aggregates/ops.ts');
+    const line = fc.tuple(fc.option(fc.integer({ min: 1, max: 50 }), { nil: null }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 1_000_000 }));
+    const payment = fc.tuple(fc.constantFrom('Cash', 'Card', 'Loyalty'), fc.integer({ min: 1, max: 100_000 }));
+    fc.assert(
+      fc.property(
+        fc.record({
+          total: fc.integer({ min: 0, max: 10_000_000 }),
+          vat: fc.integer({ min: 0, max: 500_000 }),
+          hour: fc.integer({ min: 0, max: 23 }),
+          employee_id: fc.option(fc.integer({ min: 1, max: 9 }), { nil: null }),
+          customer_id: fc.option(fc.integer({ min: 1, max: 9 }), { nil: null }),
+          area: fc.option(fc.constantFrom('Deira', 'Al Barsha'), { nil: null }),
+          lines: fc.array(line, { minLength: 1, maxLength: 5 }),
+          payments: fc.array(payment, { maxLength: 3 }),
+        }),
+        (b) => {
+          const paid = b.payments.reduce((s, p) => s + p[1], 0);
+          const total = Math.max(b.total, paid);
+          const facts = { bill_id: 1, bill_number: 'BILL-20261128-001', day: '2026-11-28', hour: b.hour, created_ms: 1, total, vat: b.vat, employee_id: b.employee_id, customer_id: b.customer_id, area: b.area, lines: b.lines, names: { p: {}, e: {}, c: {} } };
+          const status = paid >= total ? 'Paid' : paid > 0 ? 'Partial' : 'Pending';
+          const created = opsFor({ seq: 1, kind: 'bill_created', entity_id: 1, payload: { ...facts, status, paid, payments: b.payments.map(([m, a]) => [m, a, '2026-11-28']), new_customer: false, loyalty: null } });
+          const cancelled = opsFor({ seq: 2, kind: 'bill_cancelled', entity_id: 1, payload: { ...facts, status_before: status, paid_before: paid, refunds: b.payments.map(([m, a]) => [m, -a, '2026-11-28']), loyalty: null } });
+          const net = new Map<string, number>();
+          for (const op of [...created, ...cancelled]) {
+            if (op.op !== 'hi' && op.op !== 'zi') continue; // 'hm' last visit and 'hs' snapshots are not sums
+            const k = `${op.key} ${op.field}`;
+            net.set(k, (net.get(k) ?? 0) + Number(op.value));
+          }
+          for (const [k, v] of net) assert.equal(v, 0, k);
+        },
+      ),
+    );
+  });
+});

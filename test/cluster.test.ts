@@ -4,42 +4,24 @@
  * whose node dies resyncs on another node.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { env } from './support/env.ts';
 import { addProduct } from './support/fixtures.ts';
 import { freePort } from './support/redis-server.ts';
+import { spawnService } from './support/service.ts';
 import { type ClientSocket, closeAllSockets, connect, record, sync, until } from './support/sockets.ts';
 
 interface Node {
   port: number;
   url: string;
   child: ChildProcess;
-  output: string;
 }
 
 async function startNode(roles: string, prefix: string): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: env().config.databaseUrl,
-      REDIS_URL: env().config.redisUrl,
-      REDIS_PREFIX: prefix,
-      JWT_SECRET: env().config.jwtSecret,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ROLES: roles,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      AGGREGATOR_SWEEP_MS: '300',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const node: Node = { port, url: `http://127.0.0.1:${port}`, child, output: '' };
-  child.stdout!.on('data', (d) => (node.output += d));
-  child.stderr!.on('data', (d) => (node.output += d));
-  await until(() => node.output.includes('Tajir POS is running'), 40_000, `node on ${port} to start: ${node.output}`);
-  return node;
+  const service = spawnService({ REDIS_PREFIX: prefix, PORT: String(port), ROLES: roles });
+  await service.ready();
+  return { port, url: `http://127.0.0.1:${port}`, child: service.child };
 }
 
 async function http(node: Node, method: string, path: string, body?: unknown, token?: string) {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, copyFile, writeFile, appendFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDeps } from '../src/app.ts';
+import { closeDeps, createDeps } from '../src/app.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
@@ -12,15 +11,8 @@ import { createLogger } from '../src/log.ts';
 import { buildApi } from '../src/rest/api.ts';
 import { dropDatabase, env, runId, testConfig } from './support/env.ts';
 import { call, get, newShop } from './support/http.ts';
+import { freePort } from './support/redis-server.ts';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('operations', () => {
   it('GET /healthz and /readyz answer 200', async () => {
@@ -64,6 +56,31 @@ describe('operations', () => {
     const m = await call('POST', '/api/auth/login', { raw: '{"email": ', headers: { 'content-type': 'application/json' } });
     assert.equal(m.status, 400);
     assert.equal(m.body.error.code, 'malformed_json');
+  });
+
+  it('limits requests per token (429 with Retry-After), counted in Redis', async () => {
+    const s = await newShop();
+    const config = { ...testConfig(), tokenLimitPerMinute: 3, redisPrefix: `${env().config.redisPrefix}limits:` };
+    const deps = createDeps(config, createLogger('silent'));
+    const api = buildApi(deps);
+    const port = await api.listen(0, '127.0.0.1');
+    try {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < 4; i++) {
+        last = await fetch(`http://127.0.0.1:${port}/api/auth/me`, { headers: { authorization: `Bearer ${s.token}` } });
+        statuses.push(last.status);
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      assert.ok(Number(last!.headers.get('retry-after')) > 0);
+      assert.equal(((await last!.json()) as any).error.code, 'rate_limited');
+      // another token is not affected
+      const other = await fetch(`http://127.0.0.1:${port}/api/auth/me`, { headers: { authorization: `Bearer ${s.manager}` } });
+      assert.equal(other.status, 200);
+    } finally {
+      await api.close(500);
+      await closeDeps(deps);
+    }
   });
 
   it('readyz answers 503 when Redis stops', async function () {

@@ -3,60 +3,33 @@
  * process started from src/main.ts, so the test can stop and restart it.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct } from './support/fixtures.ts';
 import { freePort } from './support/redis-server.ts';
+import { type Service, spawnService } from './support/service.ts';
 import { until } from './support/sockets.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 
-interface Server {
-  child: ChildProcess;
-  output: string;
-}
-
 describe('pages in a browser', function () {
   this.timeout(120_000);
   let browser: Browser;
   let port: number;
-  let server: Server | undefined;
+  let server: Service | undefined;
   let base: string;
   let owner: { token: string; email: string; shopId: number };
   const password = 'browser-pass-1';
 
   async function startServer(): Promise<void> {
-    const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: env().config.databaseUrl,
-        REDIS_URL: env().config.redisUrl,
-        REDIS_PREFIX: `${env().config.redisPrefix}pages:`,
-        JWT_SECRET: env().config.jwtSecret,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SEED_DEMO: 'false',
-        LOG_LEVEL: 'warn',
-        AGGREGATOR_SWEEP_MS: '300',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const s: Server = { child, output: '' };
-    child.stdout!.on('data', (d) => (s.output += d));
-    child.stderr!.on('data', (d) => (s.output += d));
-    server = s;
-    await until(() => s.output.includes('Tajir POS is running'), 40_000, `server start: ${s.output}`);
+    server = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}pages:`, PORT: String(port) });
+    await server.ready();
   }
 
   async function stopServer(): Promise<void> {
-    const s = server;
-    if (!s) return;
-    const exited = new Promise((r) => s.child.once('exit', r));
-    s.child.kill('SIGTERM');
-    await exited;
+    await server?.stop();
     server = undefined;
   }
 

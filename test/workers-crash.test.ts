@@ -3,37 +3,25 @@
  * lock lapses, and the shop ends with one file and one email.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import { env, mail, runId } from './support/env.ts';
 import { newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
+import { spawnService } from './support/service.ts';
 import { until } from './support/sockets.ts';
 
-function start(roles: string, port: number, prefix: string, reportsDir: string): { child: ChildProcess; out: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: env().config.databaseUrl,
-      REDIS_URL: env().config.redisUrl,
-      REDIS_PREFIX: prefix,
-      JWT_SECRET: env().config.jwtSecret,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ROLES: roles,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'error',
-      WORKER_LOCK_MS: '2000',
-      REPORTS_DIR: reportsDir,
-      SMTP_URL: `smtp://127.0.0.1:${mail().port}`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(roles: string, port: number, prefix: string, reportsDir: string) {
+  return spawnService({
+    REDIS_PREFIX: prefix,
+    PORT: String(port),
+    ROLES: roles,
+    LOG_LEVEL: 'error',
+    WORKER_LOCK_MS: '2000',
+    REPORTS_DIR: reportsDir,
+    SMTP_URL: `smtp://127.0.0.1:${mail().port}`,
   });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, out: () => out };
 }
 
 describe('a worker killed mid-report', function () {
@@ -55,10 +43,10 @@ describe('a worker killed mid-report', function () {
     const apiPort = await freePort();
     const api = start('api', apiPort, prefix, reportsDir);
     procs.push(api.child);
-    await until(() => api.out().includes('Tajir POS is running'), 40_000, 'api node');
+    await api.ready();
     const w1 = start('worker', 0, prefix, reportsDir);
     procs.push(w1.child);
-    await until(() => w1.out().includes('Tajir POS is running'), 40_000, 'worker 1');
+    await w1.ready();
 
     const mailsBefore = mail().messages.length;
     const res = await fetch(`http://127.0.0.1:${apiPort}/api/reports`, {

@@ -4,9 +4,22 @@
  */
 import type { Sql } from '../../db/client.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import type { TokenService } from '../auth/tokens.ts';
 import { provisionShop } from './provision.ts';
 
 export const DEMO_LOGIN = { email: 'demo@tajir.local', password: 'demo-pass-123' };
+const DEMO_TERMINAL = 'Demo counter';
+
+/**
+ * A token for the demo shop's terminal, to paste into /terminal. Terminal tokens are signed from
+ * the terminal's token_id, so the same valid token can be printed at every start.
+ */
+export async function demoTerminalToken(sql: Sql, tokens: TokenService): Promise<string | undefined> {
+  const [t] = await sql<{ id: number; shop_id: number; token_id: string }[]>`
+    select t.id, t.shop_id, t.token_id from terminals t join users u on u.shop_id = t.shop_id
+    where lower(u.email) = ${DEMO_LOGIN.email} and t.name = ${DEMO_TERMINAL} and t.revoked_at is null limit 1`;
+  return t ? tokens.signTerminal({ terminalId: t.id, shopId: t.shop_id, tokenId: t.token_id }) : undefined;
+}
 
 /** Creates the demo shop when the database has no shop at all; returns true if it did. */
 export async function ensureDemoShop(sql: Sql): Promise<boolean> {
@@ -41,6 +54,7 @@ export async function ensureDemoShop(sql: Sql): Promise<boolean> {
         { shop_id: shop.id, name: 'Rashid', phone: '+971501110001', position: 'Master Tailor' },
         { shop_id: shop.id, name: 'Anwar', phone: '+971501110002', position: 'Tailor' },
       ])}`;
+    await tx`insert into terminals (shop_id, name) values (${shop.id}, ${DEMO_TERMINAL})`;
     await tx`
       insert into customers ${tx([
         { shop_id: shop.id, name: 'Ahmed Al Mansoori', phone: '+971501234567', city: 'Dubai', area: 'Al Barsha' },

@@ -1,0 +1,45 @@
+/** The service as a child process (src/main.ts) on the test run's database and Redis, for tests that kill or restart it. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { env } from './env.ts';
+import { until } from './sockets.ts';
+
+export interface Service {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves when the service printed that it runs. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/** `vars` override the defaults (the test database and Redis, its JWT secret, no demo shop, quiet logs). */
+export function spawnService(vars: Record<string, string>): Service {
+  let out = '';
+  const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: env().config.databaseUrl,
+      REDIS_URL: env().config.redisUrl,
+      JWT_SECRET: env().config.jwtSecret,
+      HOST: '127.0.0.1',
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      AGGREGATOR_SWEEP_MS: '300',
+      ...vars,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return {
+    child,
+    output: () => out,
+    ready: (timeoutMs = 40_000) => until(() => out.includes('Tajir POS is running'), timeoutMs, `service to start: ${out}`),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
