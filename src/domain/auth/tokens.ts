@@ -3,6 +3,7 @@
  * User tokens expire (config.userTokenTtlSeconds). Terminal tokens do not expire; they carry the
  * terminal's token_id (jti), and revoking the terminal (or re-issuing its token) makes them fail.
  */
+import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Principal, PrincipalRole } from './principal.ts';
 
@@ -31,7 +32,8 @@ export interface TokenService {
 }
 
 export function createTokenService(secret: string, userTtlSeconds: number): TokenService {
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject made once: handing jose raw bytes makes it import the key on every verify.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return {
     signUser: ({ userId, shopId, role }) =>
       new SignJWT({ shop: shopId, role, kind: 'user' })
