@@ -118,7 +118,7 @@ async function lag(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx', applied
 }
 
 async function main() {
-  const env = await benchEnv('billing');
+  const env = await benchEnv('billing', { NOTIFY_MODE: 'after_commit' });
   const { deps, config } = env;
   const inTxDeps = createDeps({ ...config, notifyMode: 'in_transaction' }, createLogger('warn'));
   const applied = new Map<string, number>();

@@ -157,6 +157,26 @@ describe('pages in a browser', function () {
     await dash.close();
   });
 
+  it('dashboard: requests a report, sees it finish and downloads it; switches to Arabic right-to-left', async () => {
+    const page = await browser.newPage();
+    await login(page);
+    await page.selectOption('#report-type', 'invoices');
+    await page.selectOption('#report-format', 'csv');
+    await page.click('#report-request');
+    await page.waitForSelector('#report-download', { timeout: 20_000 });
+    assert.equal(await page.getAttribute('#report-progress', 'value'), '100');
+    const download = page.waitForEvent('download');
+    await page.click('#report-download');
+    const file = await download;
+    assert.match(file.suggestedFilename(), /^report-/);
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+    assert.match((await page.textContent('header')) ?? '', /لوحة التحكم/);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-ar.png`, fullPage: true });
+    await page.click('#lang');
+    await page.close();
+  });
+
   it('renders script-bearing names as text', async () => {
     const evil = '<img src=x onerror=alert(1)>';
     const product = await addProduct(owner.shopId, evil, 10);

@@ -155,4 +155,43 @@ describe('reports', function () {
     const parsed = await simpleParser(mail().messages.slice(before).at(-1)!);
     assert.match(parsed.subject ?? '', /daily_summary/);
   });
+
+  it('sends the monthly VAT summary on the 1st only, and deletes expired files', async () => {
+    const shop = await newShop();
+    await put('/api/report-schedules', { schedules: [{ kind: 'monthly_vat', enabled: true, hour: 6, recipients: ['vat@shop.test'], format: 'xlsx' }] }, shop.token);
+    const notFirst = await runSchedules(env().sql, new Date('2026-11-15T10:00:00Z'));
+    const beforeHour = await runSchedules(env().sql, new Date('2026-12-01T01:00:00Z')); // 05:00 in Dubai
+    const first = await runSchedules(env().sql, new Date('2026-12-01T03:00:00Z')); // 07:00 in Dubai
+    const runs = await env().sql<{ period: string; report_id: string }[]>`
+      select period, report_id from report_schedule_runs where shop_id = ${shop.shopId} and kind = 'monthly_vat'`;
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.period, '2026-11-01');
+    assert.ok(first.includes(runs[0]!.report_id));
+    assert.ok(!notFirst.includes(runs[0]!.report_id) && !beforeHour.includes(runs[0]!.report_id));
+    const [job] = await env().sql<{ type: string; params: { from: string; to: string } }[]>`select type, params from report_jobs where id = ${runs[0]!.report_id}`;
+    assert.deepEqual([job!.type, job!.params.from, job!.params.to], ['vat', '2026-11-01', '2026-11-30']);
+
+    const r = await post('/api/reports', { type: 'expenses', from, to, format: 'csv' }, shop.token);
+    const done = await finished(r.body.id, shop.token);
+    assert.ok(done.download_url);
+    await env().sql`update report_jobs set expires_at = now() - interval '1 minute' where id = ${r.body.id}`;
+    assert.equal((await get(`/api/reports/${r.body.id}/download`, shop.token)).status, 404);
+    const { handler } = await import('../src/workers/jobs/schedule-tick.ts');
+    await handler({ sql: env().sql, jobs: { enqueueReport: async () => {} }, log: env().deps.log })({ data: {} } as any);
+    const [row] = await env().sql<{ file_path: string | null }[]>`select file_path from report_jobs where id = ${r.body.id}`;
+    assert.equal(row!.file_path, null);
+  });
+
+  it('writes mail to .eml files when no SMTP relay is configured', async () => {
+    const { createMailer } = await import('../src/workers/mail/transport.ts');
+    const { mkdtemp, readFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/tajir-mail-`);
+    const mailer = createMailer(undefined, dir, env().deps.log);
+    const sent = await mailer.send({ id: 'report-x', from: 'a@shop.test', to: 'b@shop.test', subject: 'Test', text: 'Body', attachments: [{ filename: 'r.csv', content: 'a,b' }] });
+    const parsed = await simpleParser(await readFile(sent.file!));
+    assert.equal(parsed.subject, 'Test');
+    assert.equal(parsed.attachments[0]!.filename, 'r.csv');
+    mailer.close();
+  });
 });

@@ -226,10 +226,12 @@ function reportsPanel() {
         id: 'report-request',
         onclick: async () => {
           const today = new Date().toISOString().slice(0, 10);
+          bar.value = 0;
           try {
             const r = await api.post<{ id: string }>('/api/reports', { type: type.value, format: format.value, from: `${today.slice(0, 8)}01`, to: today });
             status.dataset.reportId = r.id;
             replace(status, `#${r.id.slice(0, 8)} …`);
+            showReady(r.id);
           } catch (err) {
             replace(status, err instanceof ApiError && err.status === 404 ? t('reports_unavailable') : (err as Error).message);
           }
@@ -239,6 +241,26 @@ function reportsPanel() {
     bar,
     status,
   );
+}
+
+/** Reports that finished; a small one can finish before POST /api/reports has answered. */
+const readyReports = new Map<string, string>();
+
+function showReady(id: string): void {
+  const status = $('#report-status');
+  const url = readyReports.get(id);
+  if (!status || status.dataset.reportId !== id || !url) return;
+  const bar = $<HTMLProgressElement>('#report-progress');
+  if (bar) bar.value = 100;
+  replace(status, h('a', {
+    href: '#', id: 'report-download',
+    onclick: async (e: Event) => {
+      e.preventDefault();
+      const blob = await api.blob(url);
+      const a = h('a', { href: URL.createObjectURL(blob), download: `report-${id}` });
+      a.click();
+    },
+  }, t('download')));
 }
 
 function wireSocket(token: string): void {
@@ -261,18 +283,9 @@ function wireSocket(token: string): void {
     const bar = $<HTMLProgressElement>('#report-progress');
     if (bar && $('#report-status')?.dataset.reportId === m.id) bar.value = m.progress;
   });
-  socket.on('report:ready', async (m) => {
-    const status = $('#report-status');
-    if (!status || status.dataset.reportId !== m.id) return;
-    replace(status, h('a', {
-      href: '#', id: 'report-download',
-      onclick: async (e: Event) => {
-        e.preventDefault();
-        const blob = await api.blob(m.download_url);
-        const a = h('a', { href: URL.createObjectURL(blob), download: `report-${m.id}` });
-        a.click();
-      },
-    }, t('download')));
+  socket.on('report:ready', (m) => {
+    readyReports.set(m.id, m.download_url);
+    showReady(m.id);
   });
 }
 

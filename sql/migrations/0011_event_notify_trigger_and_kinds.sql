@@ -1,10 +1,10 @@
 -- 0011 the in-transaction NOTIFY placement, and the customer_deleted event kind.
 --
--- The aggregator is woken by NOTIFY tajir_events '<shop ids>'. By default the API sends one
--- coalesced NOTIFY right after commit (src/domain/events/poke.ts). This trigger is the other
--- placement, NOTIFY inside the write transaction; it fires only on connections that set
--- tajir.notify_in_tx = on (config NOTIFY_MODE=in_transaction), so both can be measured
--- (bench/RESULTS.md) and either chosen without a schema change.
+-- The aggregator is woken by NOTIFY tajir_events '<shop ids>'. Two placements exist and both are
+-- measured (bench/RESULTS.md): this trigger, NOTIFY inside the write transaction, which fires only
+-- on connections that set tajir.notify_in_tx = on (config NOTIFY_MODE=in_transaction, the
+-- default); and one coalesced NOTIFY right after commit (src/domain/events/poke.ts,
+-- NOTIFY_MODE=after_commit). Either can be chosen without a schema change.
 
 create function events_notify_in_tx() returns trigger language plpgsql as $$
 begin

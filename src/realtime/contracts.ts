@@ -6,7 +6,16 @@ import type { Dashboard } from '../domain/dashboard/build.ts';
 
 export interface BillCreatedMessage {
   seq: number;
-  bill: { id: number; bill_number: string; total_amount: number; status: string; employee_id: number | null; customer_id: number | null };
+  bill: {
+    id: number;
+    bill_number: string;
+    total_amount: number;
+    status: string;
+    employee_id: number | null;
+    customer_id: number | null;
+    /** when the bill's transaction started (it committed a few milliseconds later) */
+    created_at: string;
+  };
 }
 
 export interface LoyaltyUpdateMessage {

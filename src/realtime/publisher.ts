@@ -93,6 +93,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger }, o
               status: p.status,
               employee_id: p.employee_id,
               customer_id: p.customer_id,
+              created_at: new Date(p.created_ms).toISOString(),
             },
           });
           if (p.loyalty) loyalty(shopId, p.loyalty);

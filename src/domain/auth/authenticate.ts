@@ -5,7 +5,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import type { Principal } from './principal.ts';
-import { TokenError, type TokenService } from './tokens.ts';
+import { TokenError, type TokenService, type VerifiedToken } from './tokens.ts';
 
 export interface Authenticator {
   /** Throws TokenError. */
@@ -17,8 +17,24 @@ export interface Authenticator {
 /** How long a "still valid" answer is trusted. Default 5 s. */
 const TTL_MS = 5000;
 
+/** Verified tokens remembered (the signature of a given token string never changes). Default 10,000. */
+const VERIFIED_MAX = 10_000;
+
 export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_MS): Authenticator {
   const cache = new Map<string, { ok: boolean; until: number }>();
+  // token string → its verified content and expiry: spares the HMAC on every request of a session
+  const verified = new Map<string, { v: VerifiedToken; expMs: number }>();
+
+  async function verify(bearer: string | undefined): Promise<VerifiedToken> {
+    const hit = bearer ? verified.get(bearer) : undefined;
+    if (hit && hit.expMs > Date.now()) return hit.v;
+    const v = await tokens.verify(bearer);
+    if (bearer) {
+      if (verified.size >= VERIFIED_MAX) verified.clear();
+      verified.set(bearer, { v, expMs: v.expMs ?? Number.POSITIVE_INFINITY });
+    }
+    return v;
+  }
 
   async function stillValid(p: Principal, tokenId: string | undefined): Promise<boolean> {
     const key = `${p.kind}:${p.id}:${tokenId ?? ''}`;
@@ -43,7 +59,7 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
 
   return {
     async authenticate(bearer) {
-      const { principal, tokenId } = await tokens.verify(bearer);
+      const { principal, tokenId } = await verify(bearer);
       if (!(await stillValid(principal, tokenId))) throw new TokenError('token_invalid');
       return principal;
     },

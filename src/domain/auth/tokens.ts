@@ -14,6 +14,8 @@ export interface VerifiedToken {
   principal: Principal;
   /** terminals.token_id for terminal tokens */
   tokenId?: string;
+  /** when the token expires (ms since epoch); terminal tokens have none */
+  expMs?: number;
 }
 
 export type TokenFailure = 'token_missing' | 'token_invalid' | 'token_expired';
@@ -76,6 +78,7 @@ export function createTokenService(secret: string, userTtlSeconds: number): Toke
       return {
         principal: { kind, id, shopId, role: role as PrincipalRole },
         tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
+        expMs: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
       };
     },
   };

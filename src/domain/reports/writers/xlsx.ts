@@ -3,8 +3,21 @@ import ExcelJS from 'exceljs';
 import type { Row } from '../sources/types.ts';
 import { addTotals, formatDate, progress, type WriteContext, type WriteResult } from './format.ts';
 
+/**
+ * exceljs's streaming writer has no back-pressure of its own: a committed row's XML is written
+ * into a PassThrough feeding the zip, whatever that stream's buffer holds, so a cursor faster
+ * than deflate piles rows up in memory. Between batches, wait until that buffer is below 4 MiB:
+ * memory stays flat whatever the size of the report.
+ */
+async function drained(sheet: unknown): Promise<void> {
+  const pipe = (sheet as { _stream?: { pipes?: { _writableState?: { length: number } }[] } })._stream?.pipes?.[0];
+  const buffered = () => pipe?._writableState?.length ?? 0;
+  for (let i = 0; i < 2000 && buffered() > 4 * 2 ** 20; i++) await new Promise((r) => setTimeout(r, 2));
+}
+
 export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncIterable<Row[]>): Promise<WriteResult> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  // Fast deflate: report files are downloaded once; the CPU matters more than a few MiB.
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false, zip: { zlib: { level: 1 } } } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookWriter>[0]);
   const moneyFmt = `#,##0.00 "${ctx.shop.currency}"`;
   const sheet = wb.addWorksheet(ctx.title.slice(0, 31));
   sheet.columns = ctx.columns.map((c) => ({
@@ -28,6 +41,7 @@ export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncI
       rows++;
     }
     tick(rows);
+    await drained(sheet);
   }
   const totalRow: Record<string, unknown> = { [ctx.columns[0]!.key]: 'Total' };
   for (const c of ctx.columns) if (c.total) totalRow[c.key] = c.kind === 'money' ? (totals[c.key] ?? 0) / 100 : (totals[c.key] ?? 0);
