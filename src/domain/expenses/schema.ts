@@ -1,16 +1,23 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { DateStr, Id, Money, Name, Page, Search, Text } from '../common/schema.ts';
 
+/** A date an expense can fall on: years 2000-2099, so a typo (0202, 2206…) is a 400, not a row. */
+const Day = Type.String({ format: 'date', pattern: '^20\\d\\d-', examples: ['2026-11-28'] });
+/** Payment methods are checked against the shop's list in the service (422 when unknown). */
+const Method = Type.String({ minLength: 1, maxLength: 40 });
+/** http(s) only: a receipt link opened from a page must not be a javascript: or data: URI. */
+const ReceiptUrl = Type.String({ format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://', maxLength: 1000 });
+
 export const CategoryBody = Type.Object({ name: Name(100) }, { additionalProperties: false });
 export type CategoryBody = Static<typeof CategoryBody>;
 
 const ExpenseFields = {
   category_id: Id,
-  expense_date: DateStr,
+  expense_date: Day,
   amount: Money,
   description: Type.Union([Text(1000), Type.Null()]),
-  payment_method: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
-  receipt_url: Type.Union([Type.String({ format: 'uri', maxLength: 1000 }), Type.Null()]),
+  payment_method: Type.Union([Method, Type.Null()]),
+  receipt_url: Type.Union([ReceiptUrl, Type.Null()]),
 };
 export const CreateExpenseBody = Type.Object(
   {
@@ -38,10 +45,10 @@ const RecurringFields = {
   category_id: Id,
   amount: Money,
   description: Type.Union([Text(1000), Type.Null()]),
-  payment_method: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  payment_method: Type.Union([Method, Type.Null()]),
   frequency: Frequency,
-  start_date: DateStr,
-  end_date: Type.Union([DateStr, Type.Null()]),
+  start_date: Day,
+  end_date: Type.Union([Day, Type.Null()]),
   active: Type.Boolean(),
 };
 export const CreateRecurringBody = Type.Object(
@@ -59,3 +66,6 @@ export const CreateRecurringBody = Type.Object(
 export type CreateRecurringBody = Static<typeof CreateRecurringBody>;
 export const PatchRecurringBody = Type.Partial(Type.Object(RecurringFields), { additionalProperties: false, minProperties: 1 });
 export type PatchRecurringBody = Static<typeof PatchRecurringBody>;
+
+export const ListRecurringQuery = Type.Object({ ...Page }, { additionalProperties: false });
+export type ListRecurringQuery = Static<typeof ListRecurringQuery>;

@@ -6,9 +6,11 @@ import {
   CreateExpenseBody,
   CreateRecurringBody,
   ListExpensesQuery,
+  ListRecurringQuery,
   PatchExpenseBody,
   PatchRecurringBody,
 } from '../../domain/expenses/schema.ts';
+import * as recurring from '../../domain/expenses/recurring.ts';
 import * as expenses from '../../domain/expenses/service.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
@@ -46,7 +48,7 @@ export const expensesRoutes: AnyRoute[] = [
   route({
     method: 'delete',
     path: '/api/expense-categories/:id',
-    summary: 'Remove a category (409 while expenses use it)',
+    summary: 'Remove a category (409 while live expenses or recurring definitions use it)',
     tag,
     auth: ROLES.managers,
     params: IdParams,
@@ -118,7 +120,8 @@ export const expensesRoutes: AnyRoute[] = [
     summary: 'Recurring expense definitions, next due first',
     tag,
     auth: ROLES.staff,
-    handler: ({ principal, deps }) => expenses.listRecurring(deps.sql, principal.shopId),
+    query: ListRecurringQuery,
+    handler: ({ query, principal, deps }) => recurring.listRecurring(deps.sql, principal.shopId, query),
   }),
   route({
     method: 'post',
@@ -128,17 +131,17 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     body: CreateRecurringBody,
     status: 201,
-    handler: ({ body, principal, deps }) => expenses.createRecurring(deps.sql, principal.shopId, body),
+    handler: ({ body, principal, deps }) => recurring.createRecurring(deps.sql, principal.shopId, body),
   }),
   route({
     method: 'patch',
     path: '/api/recurring-expenses/:id',
-    summary: 'Change a recurring definition',
+    summary: 'Change a recurring definition (start_date is fixed once it produced an expense; reactivating skips the paused dates)',
     tag,
     auth: ROLES.managers,
     params: IdParams,
     body: PatchRecurringBody,
-    handler: ({ params, body, principal, deps }) => expenses.patchRecurring(deps.sql, principal.shopId, params.id, body),
+    handler: ({ params, body, principal, deps }) => recurring.patchRecurring(deps.sql, principal.shopId, params.id, body),
   }),
   route({
     method: 'delete',
@@ -148,6 +151,6 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     status: 204,
-    handler: ({ params, principal, deps }) => expenses.deleteRecurring(deps.sql, principal.shopId, params.id),
+    handler: ({ params, principal, deps }) => recurring.deleteRecurring(deps.sql, principal.shopId, params.id),
   }),
 ];
