@@ -110,7 +110,7 @@ describe('reports', function () {
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as any);
     const sheet = wb.worksheets[0]!;
     const headerRow = sheet.getRow(1).values as unknown[];
-    const totalCol = headerRow.indexOf('Total');
+    const totalCol = headerRow.indexOf('Total (AED)');
     const last = sheet.getRow(sheet.rowCount);
     const [sums] = await env().sql<{ total: number; n: number }[]>`
       select sum(total_fils)::bigint as total, count(*)::int as n from bills where shop_id = ${s.shopId} and status = 'Partial'`;
