@@ -13,7 +13,7 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. Default "tajir". */
   applicationName?: string;
-  /** Have the events trigger NOTIFY inside write transactions (sql/migrations/0011). Default false. */
+  /** Have the events trigger NOTIFY inside write transactions (sql/migrations/0008). Default false. */
   notifyInTransaction?: boolean;
 }
 

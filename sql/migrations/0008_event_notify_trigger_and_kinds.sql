@@ -1,4 +1,4 @@
--- 0011 the in-transaction NOTIFY placement, and the customer_deleted event kind.
+-- 0008 the in-transaction NOTIFY placement, and the customer_deleted event kind.
 --
 -- The aggregator is woken by NOTIFY tajir_events '<shop ids>'. Two placements exist and both are
 -- measured (bench/RESULTS.md): this trigger, NOTIFY inside the write transaction, which fires only
