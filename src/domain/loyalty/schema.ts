@@ -1,14 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { FieldError } from '../../errors.ts';
 import { Name, Page } from '../common/schema.ts';
 
 export const LoyaltyConfigBody = Type.Object(
   {
     enabled: Type.Boolean(),
     program_name: Name(100),
+    /** Points earned per 1.00 of currency, at most 2 decimals. */
     points_per_unit: Type.Number({ minimum: 0, maximum: 1000 }),
-    /** value of one point in currency units, e.g. 0.01 */
+    /** Value of one point in currency units (0.01 = one fils), at most 2 decimals. */
     point_value: Type.Number({ minimum: 0.01, maximum: 100 }),
     min_redeem_points: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    /** Share of a bill payable with points, 0-100, at most 2 decimals. */
     max_redeem_percent: Type.Number({ minimum: 0, maximum: 100 }),
   },
   { additionalProperties: false },
@@ -19,6 +22,7 @@ export const Tier = Type.Object(
   {
     name: Name(50),
     threshold_points: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    /** Points multiplier, 1.00-10.00: a tier never earns less than the base rate. */
     multiplier: Type.Number({ minimum: 1, maximum: 10 }),
     discount_percent: Type.Number({ minimum: 0, maximum: 100 }),
     perks: Type.Optional(Type.String({ maxLength: 500 })),
@@ -26,7 +30,26 @@ export const Tier = Type.Object(
   },
   { additionalProperties: false },
 );
+export type Tier = Static<typeof Tier>;
+
 export const TiersBody = Type.Object({ tiers: Type.Array(Tier, { minItems: 1, maxItems: 10 }) }, { additionalProperties: false });
 export type TiersBody = Static<typeof TiersBody>;
 
 export const LedgerQuery = Type.Object({ ...Page }, { additionalProperties: false });
+
+export interface TierView {
+  id: number;
+  name: string;
+  threshold_points: number;
+  multiplier: number;
+  discount_percent: number;
+  perks: string;
+  colour: string;
+}
+
+/** Field errors for numbers that must have at most 2 decimals (numeric(_,2) columns would round them silently). */
+export function twoDecimals(values: Record<string, number>): FieldError[] {
+  return Object.entries(values)
+    .filter(([, v]) => Math.abs(v * 100 - Math.round(v * 100)) > 1e-6)
+    .map(([field]) => ({ field, message: 'must have at most 2 decimals' }));
+}

@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id, Name, Text } from '../common/schema.ts';
+import { DateStr, Id, Name, Nullable, Text } from '../common/schema.ts';
 
 export const PAYMENT_METHODS = ['Cash', 'Card', 'Bank Transfer', 'Cheque', 'Other'] as const;
 
-const opt = <T extends Parameters<typeof Type.Optional>[0]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const opt = <T extends Parameters<typeof Type.Optional>[0]>(t: T) => Type.Optional(Nullable(t));
 
 export const ShopInfoBody = Type.Object(
   {
@@ -11,9 +11,11 @@ export const ShopInfoBody = Type.Object(
     address: opt(Text(500)),
     city: opt(Text(100)),
     area: opt(Text(100)),
+    /** UAE tax registration number: 15 digits. */
     trn: opt(Type.String({ pattern: '^[0-9]{15}$' })),
     phone: opt(Text(30)),
-    logo_url: opt(Type.String({ format: 'uri', maxLength: 1000 })),
+    // http(s) only: the logo lands in <img src> on receipts and pages, so no javascript: or data: URLs.
+    logo_url: opt(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 1000 })),
     working_hours: opt(Text(200)),
     invoice_footer: opt(Text(1000)),
   },
@@ -27,25 +29,38 @@ export const BillingConfigBody = Type.Object(
     prices_include_vat: Type.Boolean(),
     default_delivery_days: Type.Integer({ minimum: 0, maximum: 365 }),
     default_trial_days: Type.Integer({ minimum: 0, maximum: 365 }),
-    default_employee_id: Type.Union([Id, Type.Null()]),
-    show_fields: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.Boolean(), { maxProperties: 30 })),
-    bill_template: Type.Optional(Type.String({ maxLength: 40 })),
+    default_employee_id: Nullable(Id),
+    /** Which optional fields the bill form shows, e.g. {"trial_date": false}. */
+    show_fields: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.Boolean(), { maxProperties: 30, additionalProperties: false }),
+    ),
+    bill_template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' })),
   },
   { additionalProperties: false },
 );
 export type BillingConfigBody = Static<typeof BillingConfigBody>;
 
 export const PaymentMethodsBody = Type.Object(
-  { payment_methods: Type.Array(Type.Union(PAYMENT_METHODS.map((m) => Type.Literal(m))), { minItems: 1, maxItems: 5, uniqueItems: true }) },
+  {
+    payment_methods: Type.Array(Type.Union(PAYMENT_METHODS.map((m) => Type.Literal(m))), {
+      minItems: 1,
+      maxItems: PAYMENT_METHODS.length,
+      uniqueItems: true,
+    }),
+  },
   { additionalProperties: false },
 );
 export type PaymentMethodsBody = Static<typeof PaymentMethodsBody>;
 
+export const DATE_FORMATS = ['DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD', 'DD-MM-YYYY', 'DD.MM.YYYY'] as const;
+
 export const LocaleBody = Type.Object(
   {
+    /** ISO 4217 code, checked against the codes the runtime knows. */
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+    /** IANA zone, checked against both the runtime and Postgres. */
     timezone: Type.String({ minLength: 1, maxLength: 64 }),
-    date_format: Type.Union([Type.Literal('DD/MM/YYYY'), Type.Literal('MM/DD/YYYY'), Type.Literal('YYYY-MM-DD'), Type.Literal('DD-MM-YYYY')]),
+    date_format: Type.Union(DATE_FORMATS.map((f) => Type.Literal(f))),
     language: Type.Union([Type.Literal('en'), Type.Literal('ar')]),
   },
   { additionalProperties: false },
@@ -54,10 +69,18 @@ export type LocaleBody = Static<typeof LocaleBody>;
 
 export const VatRateBody = Type.Object(
   {
+    /** > 0 and <= 100, at most 2 decimals. */
     rate_percent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
     effective_from: DateStr,
-    effective_to: Type.Optional(Type.Union([DateStr, Type.Null()])),
+    effective_to: Type.Optional(Nullable(DateStr)),
   },
   { additionalProperties: false },
 );
 export type VatRateBody = Static<typeof VatRateBody>;
+
+export interface VatRate {
+  id: number;
+  rate_percent: number;
+  effective_from: string;
+  effective_to: string | null;
+}

@@ -1,126 +1,108 @@
 /**
- * Shop settings (DOMAIN.md section 5): one aggregated read; each section written on its own.
- * Every change increments shop_settings.version in the same transaction (`version = version + 1
- * returning version`: concurrent changes never share a version) and is pushed to the shop's
- * terminals after commit, which acknowledge the version they applied.
+ * Shop settings (DOMAIN.md section 5): one aggregated read; each section written on its own
+ * through changeSettings (version.ts), which bumps the version and pushes the change after commit.
+ * The put* functions run inside that transaction and return the section's new value.
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { ChangeNotifier } from '../common/notifier.ts';
+import { loyaltySettings } from '../loyalty/config.ts';
 import { isValidTimeZone } from '../shops/provision.ts';
 import { forgetTimeZone } from '../shops/timezone.ts';
-import { loyaltySettings } from '../loyalty/service.ts';
-import type { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody, VatRateBody } from './schema.ts';
+import type { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody } from './schema.ts';
+import { changeSettings } from './version.ts';
+import { vatRates } from './vat-rates.ts';
 
-export type Section = 'shop_info' | 'billing_config' | 'payment_methods' | 'locale' | 'vat_rates' | 'loyalty';
+export { addVatRate, deleteVatRate, vatRateOn, vatRates } from './vat-rates.ts';
+export { bumpVersion, changeSettings, type Section } from './version.ts';
 
-export async function bumpVersion(tx: Db, shopId: number): Promise<number> {
-  const [r] = await tx<{ version: number }[]>`
-    update shop_settings set version = version + 1, updated_at = now() where shop_id = ${shopId} returning version`;
-  return r!.version;
+interface SettingsRow {
+  shop_info: Record<string, unknown>;
+  billing_config: Record<string, unknown>;
+  payment_methods: string[];
+  currency: string;
+  timezone: string;
+  date_format: string;
+  language: string;
+  prices_include_vat: boolean;
+  version: number;
 }
 
-/** Runs a settings change in a transaction, bumps the version, and notifies after commit. */
-export async function changeSettings<T>(
-  sql: Sql,
-  notifier: ChangeNotifier,
-  shopId: number,
-  section: Section,
-  change: (tx: Db) => Promise<T>,
-): Promise<T & { version: number }> {
-  const { value, version } = await sql.begin(async (tx) => {
-    const value = await change(tx);
-    return { value, version: await bumpVersion(tx, shopId) };
+/** GET /api/shop-settings: every section and the version, read in one snapshot so they agree. */
+export async function getSettings(sql: Sql, shopId: number) {
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [s] = await tx<SettingsRow[]>`
+      select shop_info, billing_config, payment_methods, currency, timezone, date_format, language, prices_include_vat, version
+      from shop_settings where shop_id = ${shopId}`;
+    if (!s) throw ERRORS.notFound('Shop');
+    return {
+      shop_info: s.shop_info,
+      billing_config: { ...s.billing_config, prices_include_vat: s.prices_include_vat },
+      vat_rates: await vatRates(tx, shopId),
+      payment_methods: s.payment_methods,
+      locale: { currency: s.currency, timezone: s.timezone, date_format: s.date_format, language: s.language },
+      loyalty: await loyaltySettings(tx, shopId),
+      version: s.version,
+    };
   });
-  notifier.settingsChanged(shopId, version, section, value);
-  return { ...value, version };
 }
 
-export async function vatRates(sql: Db, shopId: number) {
-  return sql<{ id: number; rate_percent: number; effective_from: string; effective_to: string | null }[]>`
-    select id, rate_percent, effective_from, effective_to from vat_rates where shop_id = ${shopId} order by effective_from`;
-}
-
-/** The VAT rate in force on a shop-local date, if any. */
-export async function vatRateOn(sql: Db, shopId: number, date: string): Promise<number | undefined> {
-  const [r] = await sql<{ rate_percent: number }[]>`
-    select rate_percent from vat_rates where shop_id = ${shopId} and effective_from <= ${date}
-      and (effective_to is null or effective_to >= ${date}) order by effective_from desc limit 1`;
-  return r?.rate_percent;
-}
-
-export async function getSettings(sql: Db, shopId: number) {
-  const [s] = await sql<
-    { shop_info: Record<string, unknown>; billing_config: Record<string, unknown>; payment_methods: string[]; currency: string; timezone: string; date_format: string; language: string; prices_include_vat: boolean; version: number }[]
-  >`select * from shop_settings where shop_id = ${shopId}`;
-  if (!s) throw ERRORS.notFound('Shop');
-  return {
-    shop_info: s.shop_info,
-    billing_config: { ...s.billing_config, prices_include_vat: s.prices_include_vat },
-    vat_rates: await vatRates(sql, shopId),
-    payment_methods: s.payment_methods,
-    locale: { currency: s.currency, timezone: s.timezone, date_format: s.date_format, language: s.language },
-    loyalty: await loyaltySettings(sql, shopId),
-    version: s.version,
-  };
-}
-
+/** Replaces the shop info (PUT: absent optional fields are cleared) and renames the shop. */
 export async function putShopInfo(tx: Db, shopId: number, body: ShopInfoBody) {
   const info = { ...body, name: body.name.trim() };
   await tx`update shop_settings set shop_info = ${tx.json(info as never)} where shop_id = ${shopId}`;
   await tx`update shops set name = ${info.name} where id = ${shopId}`;
-  return { shop_info: info };
-}
-
-export async function putBillingConfig(tx: Db, shopId: number, body: BillingConfigBody) {
-  if (body.default_employee_id !== null) {
-    const [e] = await tx`select 1 from employees where shop_id = ${shopId} and id = ${body.default_employee_id} and deleted_at is null`;
-    if (!e) throw ERRORS.invalidReference('default_employee_id is not an employee of this shop');
-  }
-  const [cur] = await tx<{ billing_config: Record<string, unknown> }[]>`select billing_config from shop_settings where shop_id = ${shopId}`;
-  const { prices_include_vat, ...rest } = body;
-  const config = { ...cur!.billing_config, ...rest };
-  await tx`update shop_settings set billing_config = ${tx.json(config as never)}, prices_include_vat = ${prices_include_vat} where shop_id = ${shopId}`;
-  return { billing_config: { ...config, prices_include_vat } };
-}
-
-export async function putPaymentMethods(tx: Db, shopId: number, body: PaymentMethodsBody) {
-  await tx`update shop_settings set payment_methods = ${body.payment_methods} where shop_id = ${shopId}`;
-  return { payment_methods: body.payment_methods };
-}
-
-export async function putLocale(tx: Db, shopId: number, body: LocaleBody) {
-  if (!isValidTimeZone(body.timezone)) throw ERRORS.validation([{ field: 'timezone', message: 'is not an IANA time zone' }]);
-  await tx`
-    update shop_settings set currency = ${body.currency}, timezone = ${body.timezone}, date_format = ${body.date_format},
-      language = ${body.language} where shop_id = ${shopId}`;
-  forgetTimeZone(shopId);
-  return { locale: body };
+  return info;
 }
 
 /**
- * Adds a VAT rate. A rate that starts while the open-ended rate is in force closes that rate the
- * day before (a new rate announced for next year needs no second request); any other overlap is
- * a conflict (409, the exclusion constraint).
+ * Billing config. prices_include_vat lives in its own typed column (the bill arithmetic reads it);
+ * the rest is merged into the jsonb so optional keys not sent (show_fields, bill_template) keep
+ * their value. The default master must be an active employee of the shop: billing refuses
+ * inactive ones, so a default that every bill would reject is a 422 here, not later.
  */
-export async function addVatRate(tx: Db, shopId: number, body: VatRateBody) {
-  if (body.effective_to && body.effective_to < body.effective_from) {
-    throw ERRORS.validation([{ field: 'effective_to', message: 'must not be before effective_from' }]);
+export async function putBillingConfig(tx: Db, shopId: number, body: BillingConfigBody) {
+  if (body.default_employee_id !== null) {
+    const [e] = await tx`
+      select 1 from employees where shop_id = ${shopId} and id = ${body.default_employee_id} and deleted_at is null and active`;
+    if (!e) throw ERRORS.invalidReference('default_employee_id is not an active employee of this shop');
   }
-  if (Math.abs(body.rate_percent * 100 - Math.round(body.rate_percent * 100)) > 1e-6) {
-    throw ERRORS.validation([{ field: 'rate_percent', message: 'must have at most 2 decimals' }]);
-  }
-  await tx`
-    update vat_rates set effective_to = ${body.effective_from}::date - 1
-    where shop_id = ${shopId} and effective_to is null and effective_from < ${body.effective_from}`;
-  await tx`
-    insert into vat_rates (shop_id, rate_percent, effective_from, effective_to)
-    values (${shopId}, ${body.rate_percent}, ${body.effective_from}, ${body.effective_to ?? null})`;
-  return { vat_rates: await vatRates(tx, shopId) };
+  const { prices_include_vat, ...rest } = body;
+  const [row] = await tx<{ billing_config: Record<string, unknown> }[]>`
+    update shop_settings set billing_config = billing_config || ${tx.json(rest as never)}, prices_include_vat = ${prices_include_vat}
+    where shop_id = ${shopId} returning billing_config`;
+  return { ...row!.billing_config, prices_include_vat };
 }
 
-export async function deleteVatRate(tx: Db, shopId: number, id: number) {
-  const rows = await tx`delete from vat_rates where shop_id = ${shopId} and id = ${id} returning id`;
-  if (rows.length === 0) throw ERRORS.notFound('VAT rate');
-  return { vat_rates: await vatRates(tx, shopId) };
+/** The payment methods offered, in the order the terminal shows them. */
+export async function putPaymentMethods(tx: Db, shopId: number, body: PaymentMethodsBody) {
+  await tx`update shop_settings set payment_methods = ${body.payment_methods} where shop_id = ${shopId}`;
+  return body.payment_methods;
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/**
+ * Currency, time zone, date format, language. The zone must be known to the runtime (pages and
+ * the dashboard format with Intl) AND to Postgres (bill dates use `now() at time zone`): a zone
+ * only one of them knows would break billing. It is stored in its canonical spelling.
+ */
+export async function putLocale(tx: Db, shopId: number, body: LocaleBody) {
+  const errors = [];
+  if (!CURRENCIES.has(body.currency)) errors.push({ field: 'currency', message: 'is not an ISO 4217 currency code' });
+  let timezone = body.timezone;
+  if (isValidTimeZone(timezone)) timezone = new Intl.DateTimeFormat('en', { timeZone: timezone }).resolvedOptions().timeZone;
+  const [known] = isValidTimeZone(timezone) ? await tx`select 1 from pg_timezone_names where name = ${timezone}` : [];
+  if (!known) errors.push({ field: 'timezone', message: 'is not an IANA time zone' });
+  if (errors.length) throw ERRORS.validation(errors);
+  const locale = { currency: body.currency, timezone, date_format: body.date_format, language: body.language };
+  await tx`update shop_settings set ${tx(locale)} where shop_id = ${shopId}`;
+  return locale;
+}
+
+/** PUT /api/shop-settings/locale; the cached zone is dropped only after commit, so no reader re-caches the old one. */
+export async function changeLocale(sql: Sql, notifier: ChangeNotifier, shopId: number, body: LocaleBody) {
+  const result = await changeSettings(sql, notifier, shopId, 'locale', (tx) => putLocale(tx, shopId, body));
+  forgetTimeZone(shopId);
+  return result;
 }

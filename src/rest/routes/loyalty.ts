@@ -1,4 +1,4 @@
-/** Loyalty programme and accounts (API.md "Loyalty"). */
+/** Loyalty programme and accounts (API.md "Loyalty"). Config and tier changes are settings changes (section 'loyalty'). */
 import { ROLES } from '../../domain/auth/principal.ts';
 import { IdParams } from '../../domain/common/schema.ts';
 import { LedgerQuery, LoyaltyConfigBody, TiersBody } from '../../domain/loyalty/schema.ts';
@@ -20,7 +20,7 @@ export const loyaltyRoutes: AnyRoute[] = [
   route({
     method: 'put',
     path: '/api/loyalty/config',
-    summary: 'Change the programme (points per unit, point value, redemption limits)',
+    summary: 'Change the programme (points per unit, point value, redemption limits) → {loyalty: {config, tiers}, version}',
     tag,
     auth: ROLES.managers,
     body: LoyaltyConfigBody,
@@ -30,7 +30,7 @@ export const loyaltyRoutes: AnyRoute[] = [
   route({
     method: 'get',
     path: '/api/loyalty/tiers',
-    summary: 'The tiers, lowest first',
+    summary: 'The tiers, lowest first → {items}',
     tag,
     auth: ROLES.any,
     handler: async ({ principal, deps }) => ({ items: await loyalty.tiers(deps.sql, principal.shopId) }),
@@ -38,17 +38,17 @@ export const loyaltyRoutes: AnyRoute[] = [
   route({
     method: 'put',
     path: '/api/loyalty/tiers',
-    summary: "Replace the tiers; every account's tier is re-evaluated at once",
+    summary: "Replace the tiers; every account's tier is re-evaluated at once → {loyalty: {config, tiers}, version}",
     tag,
     auth: ROLES.managers,
     body: TiersBody,
     handler: ({ body, principal, deps }) =>
-      changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.putTiers(tx, principal.shopId, body)),
+      changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.replaceTiers(tx, principal.shopId, body)),
   }),
   route({
     method: 'get',
     path: '/api/loyalty/customers/:id',
-    summary: "A customer's points, tier, spend and distance to the next tier (from the aggregates)",
+    summary: "A customer's points, tier, spend and distance to the next tier",
     tag,
     auth: ROLES.staff,
     params: IdParams,

@@ -19,7 +19,7 @@ export const settingsRoutes: AnyRoute[] = [
   route({
     method: 'put',
     path: '/api/shop-settings/shop-info',
-    summary: 'Shop name, address, TRN, phone, logo, hours, invoice footer',
+    summary: 'Shop name, address, TRN, phone, logo, hours, invoice footer → {shop_info, version}',
     tag,
     auth: ROLES.managers,
     body: ShopInfoBody,
@@ -29,37 +29,40 @@ export const settingsRoutes: AnyRoute[] = [
   route({
     method: 'put',
     path: '/api/shop-settings/billing-config',
-    summary: 'Payment mode, VAT-inclusive prices, default delivery and trial days, default master, bill form',
+    summary: 'Payment mode, VAT-inclusive prices, default delivery and trial days, default master, bill form → {billing_config, version}',
     tag,
     auth: ROLES.managers,
     body: BillingConfigBody,
     handler: ({ body, principal, deps }) =>
-      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'billing_config', (tx) => settings.putBillingConfig(tx, principal.shopId, body)),
+      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'billing_config', (tx) =>
+        settings.putBillingConfig(tx, principal.shopId, body),
+      ),
   }),
   route({
     method: 'put',
     path: '/api/shop-settings/payment-methods',
-    summary: 'The payment methods the shop takes, in display order',
+    summary: 'The payment methods the shop takes, in display order → {payment_methods, version}',
     tag,
     auth: ROLES.managers,
     body: PaymentMethodsBody,
     handler: ({ body, principal, deps }) =>
-      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'payment_methods', (tx) => settings.putPaymentMethods(tx, principal.shopId, body)),
+      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'payment_methods', (tx) =>
+        settings.putPaymentMethods(tx, principal.shopId, body),
+      ),
   }),
   route({
     method: 'put',
     path: '/api/shop-settings/locale',
-    summary: 'Currency, time zone, date format, language',
+    summary: 'Currency, time zone, date format, language → {locale, version}',
     tag,
     auth: ROLES.managers,
     body: LocaleBody,
-    handler: ({ body, principal, deps }) =>
-      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'locale', (tx) => settings.putLocale(tx, principal.shopId, body)),
+    handler: ({ body, principal, deps }) => settings.changeLocale(deps.sql, deps.notifier, principal.shopId, body),
   }),
   route({
     method: 'post',
     path: '/api/vat-rates',
-    summary: 'Add a VAT rate with its effective dates (an open-ended current rate is closed the day before)',
+    summary: 'Add a VAT rate → {vat_rates, version}; a later start closes the open-ended rate the day before',
     tag,
     auth: ROLES.managers,
     body: VatRateBody,
@@ -70,11 +73,14 @@ export const settingsRoutes: AnyRoute[] = [
   route({
     method: 'delete',
     path: '/api/vat-rates/:id',
-    summary: 'Remove a VAT rate (bills keep the rate they were computed with)',
+    summary: 'Remove a VAT rate; the rate before it covers the gap (bills keep the rate they were computed with)',
     tag,
     auth: ROLES.managers,
     params: IdParams,
+    status: 204,
     handler: ({ params, principal, deps }) =>
-      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'vat_rates', (tx) => settings.deleteVatRate(tx, principal.shopId, params.id)),
+      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'vat_rates', (tx) =>
+        settings.deleteVatRate(tx, principal.shopId, params.id),
+      ),
   }),
 ];
