@@ -4,7 +4,7 @@
  * prev_seq is not the seq on screen, one dashboard:sync makes the screen exact again.
  */
 import type { Dashboard } from '../../src/domain/dashboard/build.ts';
-import type { DashboardUpdateMessage } from '../../src/realtime/contracts.ts';
+import { applyDashboardChanges, type DashboardUpdateMessage } from '../../src/realtime/contracts.ts';
 import { ApiError, createApi } from './api.ts';
 import { chart } from './charts.ts';
 import { openConnection, type ConnectionState, type PageSocket } from './connection.ts';
@@ -142,7 +142,7 @@ function onUpdate(m: DashboardUpdateMessage): void {
     void resync();
     return;
   }
-  dashboard = { ...dashboard, ...m.changes, seq: m.seq } as Dashboard;
+  dashboard = applyDashboardChanges(dashboard, m.changes, m.seq);
   seq = m.seq;
   render();
 }

@@ -34,8 +34,56 @@ export interface DashboardUpdateMessage {
    * prev_seq has missed an update and calls dashboard:sync.
    */
   prev_seq: number | null;
-  /** The parts of the dashboard that moved since the previous update, in the shape of GET /api/dashboard. */
+  /**
+   * The parts of the dashboard that moved since the previous update, in the shape of
+   * GET /api/dashboard. The series (`daily`, `monthly`, `hourly`) carry only their entries that
+   * moved, keyed by date, month and hour: a bill moves one entry of each, and resending all 66
+   * to every manager on every bill was most of the push traffic. When the shop's date has moved
+   * (`changes.today.date` differs from the client's), `changes` holds every part in full. Apply
+   * with `applyDashboardChanges`.
+   */
   changes: Partial<Dashboard>;
+}
+
+/** The dashboard's series and the field that keys their entries. */
+const SERIES = { daily: 'date', monthly: 'month', hourly: 'hour' } as const;
+type SeriesName = keyof typeof SERIES;
+type Entry = Record<string, unknown>;
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** What `dashboard:update` carries to take a client from `before` to `after` (see DashboardUpdateMessage.changes). */
+export function dashboardChanges(before: Dashboard | undefined, after: Dashboard): Partial<Dashboard> {
+  const changes: Record<string, unknown> = {};
+  const full = !before || before.today.date !== after.today.date;
+  for (const k of Object.keys(after) as (keyof Dashboard)[]) {
+    if (k === 'seq') continue;
+    if (full) {
+      changes[k] = after[k];
+    } else if (k in SERIES) {
+      const key = SERIES[k as SeriesName];
+      const old = new Map((before[k] as Entry[]).map((e) => [e[key], e]));
+      const moved = (after[k] as Entry[]).filter((e) => !same(old.get(e[key]), e));
+      if (moved.length > 0) changes[k] = moved;
+    } else if (!same(before[k], after[k])) {
+      changes[k] = after[k];
+    }
+  }
+  return changes as Partial<Dashboard>;
+}
+
+/** The dashboard after an update: the inverse of `dashboardChanges`. */
+export function applyDashboardChanges(base: Dashboard, changes: Partial<Dashboard>, seq: number): Dashboard {
+  const next = { ...base, ...changes, seq } as Dashboard;
+  if (changes.today && changes.today.date !== base.today.date) return next; // a new day: every part is in full
+  for (const k of Object.keys(SERIES) as SeriesName[]) {
+    const moved = changes[k] as Entry[] | undefined;
+    if (!moved) continue;
+    const key = SERIES[k];
+    const byKey = new Map(moved.map((e) => [e[key], e]));
+    (next as Record<SeriesName, Entry[]>)[k] = (base[k] as Entry[]).map((e) => byKey.get(e[key]) ?? e);
+  }
+  return next;
 }
 
 export interface SettingsUpdateMessage {

@@ -17,7 +17,7 @@ import type { Dashboard } from '../domain/dashboard/build.ts';
 import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
 import type { BillCancelledPayload, BillCreatedPayload } from '../domain/events/payloads.ts';
 import type { Logger } from '../log.ts';
-import { rooms } from './contracts.ts';
+import { dashboardChanges, rooms } from './contracts.ts';
 import type { Io } from './io.ts';
 
 export interface Publisher extends CatchUpHooks, ChangeNotifier {
@@ -31,7 +31,7 @@ export interface PublisherOptions {
   windowMs?: number;
 }
 
-export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger }, opts: PublisherOptions = {}): Publisher {
+export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; metrics?: { observePush(seconds: number): void } }, opts: PublisherOptions = {}): Publisher {
   const windowMs = opts.windowMs ?? 50;
   const timers = new Map<number, NodeJS.Timeout>();
   const running = new Map<number, Promise<void>>();
@@ -57,11 +57,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger }, o
     const d = await getDashboard(deps, shopId);
     const before = last.get(shopId);
     if (before && d.seq <= before.seq) return;
-    const changes: Partial<Dashboard> = {};
-    for (const k of Object.keys(d) as (keyof Dashboard)[]) {
-      if (k === 'seq') continue;
-      if (!before || JSON.stringify(before[k]) !== JSON.stringify(d[k])) (changes as Record<string, unknown>)[k] = d[k];
-    }
+    const changes = dashboardChanges(before, d);
     last.set(shopId, d);
     if (last.size > 10_000) last.delete(last.keys().next().value as number);
     io.to(rooms.managers(shopId)).emit('dashboard:update', { seq: d.seq, prev_seq: before?.seq ?? null, changes });
@@ -84,6 +80,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger }, o
       for (const e of events) {
         if (e.kind === 'bill_created') {
           const p = e.payload as BillCreatedPayload;
+          deps.metrics?.observePush((Date.now() - p.created_ms) / 1000);
           io.to(rooms.managers(shopId)).emit('bill:created', {
             seq: e.seq,
             bill: {

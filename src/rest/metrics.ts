@@ -7,6 +7,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 export interface HttpMetrics {
   registry: Registry;
   observe(method: string, route: string, status: number, seconds: number): void;
+  /** A bill's transaction start → its bill:created handed to Socket.IO (the aggregator's lag as managers feel it). */
+  observePush(seconds: number): void;
 }
 
 export function createMetrics(): HttpMetrics {
@@ -25,8 +27,17 @@ export function createMetrics(): HttpMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const push = new Histogram({
+    name: 'tajir_bill_push_delay_seconds',
+    help: "Bill transaction start to bill:created emitted by the publisher (includes the commit, NOTIFY and the aggregator's apply)",
+    buckets: [0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
   return {
     registry,
+    observePush(seconds) {
+      push.observe(seconds);
+    },
     observe(method, route, status, seconds) {
       const labels = { method, route, status: String(status) };
       requests.inc(labels);

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { buildDashboard, type Dashboard } from '../src/domain/dashboard/build.ts';
+import { SUFFIX } from '../src/redis/keys.ts';
+import type { ShopState } from '../src/domain/aggregates/snapshot.ts';
+import { applyDashboardChanges, dashboardChanges } from '../src/realtime/contracts.ts';
+
+const TODAY = '2026-11-29';
+
+/** A dashboard built from day/month hashes with the given revenues (fils) per day offset. */
+function dashboard(seq: number, revenueByDay: Record<number, number>, today = TODAY): Dashboard {
+  const state: ShopState = {};
+  for (const [offset, rev] of Object.entries(revenueByDay)) {
+    const d = new Date(`${today}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() - Number(offset));
+    const day = d.toISOString().slice(0, 10);
+    state[SUFFIX.day(day)] = { h: { rev: String(rev), bills: '1', h10: String(rev) } };
+    const month = SUFFIX.month(day.slice(0, 7));
+    const m = state[month] && 'h' in state[month]! ? state[month]!.h : {};
+    state[month] = { h: { ...m, rev: String(Number(m.rev ?? 0) + rev), bills: String(Number(m.bills ?? 0) + 1) } };
+  }
+  return buildDashboard(state, seq, { today });
+}
+
+describe('dashboard:update changes', () => {
+  it('carry only the series entries that moved, and every part when the date moves', () => {
+    const before = dashboard(1, { 0: 100, 3: 500 });
+    const after = dashboard(2, { 0: 250, 3: 500 });
+    const c = dashboardChanges(before, after);
+    assert.deepEqual(c.daily, [after.daily.at(-1)]);
+    assert.deepEqual(c.monthly, [after.monthly.at(-1)]);
+    assert.deepEqual(c.hourly, [after.hourly[10]]);
+    assert.ok(c.today && c.month && !('customers' in c) && !('seq' in c));
+    assert.deepEqual(applyDashboardChanges(before, c, 2), after);
+
+    const tomorrow = dashboard(3, { 1: 250, 4: 500 }, '2026-11-30');
+    const full = dashboardChanges(after, tomorrow);
+    assert.equal(full.daily?.length, 30);
+    assert.deepEqual(applyDashboardChanges(after, full, 3), tomorrow);
+    // a publisher's first update of a shop: every part
+    assert.deepEqual(dashboardChanges(undefined, after), Object.fromEntries(Object.entries(after).filter(([k]) => k !== 'seq')));
+  });
+
+  it('applied to the state before, always give the state after', () => {
+    const days = fc.dictionary(
+      fc.integer({ min: 0, max: 40 }).map(String),
+      fc.integer({ min: 1, max: 10_000_000 }),
+      { maxKeys: 12 },
+    );
+    fc.assert(
+      fc.property(days, days, fc.boolean(), (a, b, nextDay) => {
+        const before = dashboard(1, a as Record<number, number>);
+        const after = dashboard(2, b as Record<number, number>, nextDay ? '2026-11-30' : TODAY);
+        assert.deepEqual(applyDashboardChanges(before, dashboardChanges(before, after), 2), after);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
