@@ -14,9 +14,8 @@
  * - the same managers polling GET /api/dashboard every 5 s instead: requests/s, Postgres
  *   transactions/s and rows read during each mode (pg_stat_database), and how stale a poller is.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { io, type Socket } from 'socket.io-client';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { freePort, run, summary } from './support.ts';
 
@@ -26,12 +25,25 @@ const { values } = parseArgs({
     shops: { type: 'string', default: '50' },
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '15' },
+    'client-procs': { type: 'string', default: '2' },
+    /** a directory: write the server's CPU profile there (node --cpu-prof) */
+    profile: { type: 'string' },
+    /** skip the polling comparison (when profiling the push path) */
+    'skip-poll': { type: 'boolean', default: false },
+    /** run the API and the sockets+aggregator as two processes (ROLES), as a two-core host would */
+    split: { type: 'boolean', default: false },
+    /** seconds of bills at the same rate before the sockets connect (JIT, pools, caches) */
+    warmup: { type: 'string', default: '5' },
   },
 });
 const SOCKETS = Number(values.sockets);
 const SHOPS = Number(values.shops);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
+const CLIENT_PROCS = Number(values['client-procs']);
+const PROFILE = values.profile;
+const SPLIT = values.split;
+const WARMUP = Number(values.warmup);
 
 
 async function rss(url: string): Promise<number> {
@@ -40,28 +52,41 @@ async function rss(url: string): Promise<number> {
 }
 
 async function main() {
-  const port = await freePort();
   const dbName = `tajir_bench_rt_${process.pid}`;
   const dbUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', dbName);
-  const url = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_PREFIX: `tajirbench:rt${process.pid}:`,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'error',
-      TOKEN_LIMIT_PER_MINUTE: '10000000',
-      DB_POOL_SIZE: '20',
-      SOCKET_HANDSHAKES_PER_IP: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  server.stdout!.on('data', (d) => (out += d));
-  while (!out.includes('Tajir POS is running')) await new Promise((r) => setTimeout(r, 100));
+  const servers: ChildProcess[] = [];
+  /** Starts src/main.ts with the given roles; resolves with its URL once it says it runs. */
+  const startServer = async (roles: string, profile: boolean) => {
+    const port = await freePort();
+    const server = spawn(process.execPath, ['--import=tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'src/main.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ROLES: roles,
+        REDIS_PREFIX: `tajirbench:rt${process.pid}:`,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'error',
+        TOKEN_LIMIT_PER_MINUTE: '10000000',
+        DB_POOL_SIZE: '20',
+        SOCKET_HANDSHAKES_PER_IP: '1000000',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    servers.push(server);
+    let out = '';
+    server.stdout!.on('data', (d) => (out += d));
+    while (!out.includes('Tajir POS is running')) {
+      if (server.exitCode !== null) throw new Error(`server (${roles}) exited: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return `http://127.0.0.1:${port}`;
+  };
+  // one process with every role (npm start), or with --split the API in one process and the
+  // sockets with the aggregator (which pushes to them without a Redis hop) in another
+  const url = await startServer(SPLIT ? 'api' : 'api,realtime,aggregator,worker', Boolean(PROFILE) && !SPLIT);
+  const live = SPLIT ? await startServer('realtime,aggregator', Boolean(PROFILE)) : url;
   const admin = createSql(dbUrl, { max: 2 });
   const post = async (path: string, body: unknown, token?: string) => {
     const r = await fetch(url + path, {
@@ -71,7 +96,6 @@ async function main() {
     });
     return (await r.json()) as any;
   };
-  const sockets: Socket[] = [];
   try {
     const shops: { token: string; shopId: number; product: number }[] = [];
     for (let i = 0; i < SHOPS; i++) {
@@ -80,43 +104,51 @@ async function main() {
       const [p] = await admin<{ id: number }[]>`insert into products (shop_id, type_id, name, rate_fils) values (${s.shop.id}, ${t!.id}, 'Wash', 1500) returning id`;
       shops.push({ token: s.token, shopId: s.shop.id, product: p!.id });
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    const rssBefore = await rss(url);
-
-    const received = new Map<number, number>(); // per bill id: number of receipts
-    const latencies: number[] = [];
-    const committedAt = new Map<number, number>();
-    let updates = 0;
-    let backwards = 0;
-    for (let i = 0; i < SOCKETS; i++) {
+    // warm-up (not measured): JIT, connection pools, prepared statements, the dashboard cache
+    const warm: Promise<unknown>[] = [];
+    const warmStart = performance.now();
+    for (let i = 0; i < RATE * WARMUP; i++) {
+      const wait = warmStart + (i * 1000) / RATE - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const shop = shops[i % SHOPS]!;
-      const s = io(url, { auth: { token: shop.token }, transports: ['websocket'], forceNew: true, reconnection: true });
-      let lastSeq = 0;
-      s.on('bill:created', (m: { seq: number; bill: { id: number; created_at: string } }) => {
-        received.set(m.bill.id, (received.get(m.bill.id) ?? 0) + 1);
-        // measured from the bill's own timestamp (the start of its transaction, on this machine's
-        // clock): the bench's event loop, busy receiving, would delay the POST response it could
-        // otherwise measure from
-        latencies.push(Date.now() - Date.parse(m.bill.created_at));
-      });
-      s.on('dashboard:update', (m: { seq: number }) => {
-        updates++;
-        if (m.seq <= lastSeq) backwards++;
-        lastSeq = m.seq;
-      });
-      sockets.push(s);
-      if (i % 200 === 199) await new Promise((r) => setTimeout(r, 50));
+      warm.push(post('/api/bills', { items: [{ product_id: shop.product, quantity: 1 }] }, shop.token));
     }
+    await Promise.all(warm);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssBefore = await rss(live);
+    const metricsText = async () => (await (await fetch(`${url}/metrics`)).text()) + (SPLIT ? await (await fetch(`${live}/metrics`)).text() : '');
+
+    // the sockets live in CLIENT_PROCS child processes (bench/realtime-clients.ts), not in this one
+    const tokens = Array.from({ length: SOCKETS }, (_, i) => shops[i % SHOPS]!.token);
+    const per = Math.ceil(SOCKETS / CLIENT_PROCS);
+    const children: ChildProcess[] = [];
+    const ask = <T>(child: ChildProcess, msg: unknown) =>
+      new Promise<T>((resolve) => {
+        child.once('message', (m) => resolve(m as T));
+        child.send(msg as never);
+      });
     const t0 = Date.now();
-    while (sockets.some((s) => !s.connected) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
-    const connectedCount = sockets.filter((s) => s.connected).length;
+    const opened = await Promise.all(
+      Array.from({ length: CLIENT_PROCS }, (_, k) => {
+        const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+        children.push(child);
+        return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
+      }),
+    );
+    const connectedCount = opened.reduce((a, o) => a + o.connected, 0);
+    console.log(`connected ${connectedCount} sockets in ${((Date.now() - t0) / 1000).toFixed(1)} s (${opened.reduce((a, o) => a + o.failed, 0)} refused)`);
     await new Promise((r) => setTimeout(r, 2000));
-    const rssAfter = await rss(url);
+    const rssAfter = await rss(live);
+    const committedAt = new Map<number, number>();
+    const postLatencies: number[] = [];
 
     const stat = async () =>
       (await admin<{ x: number; r: number }[]>`select xact_commit::bigint as x, tup_returned::bigint + tup_fetched::bigint as r from pg_stat_database where datname = current_database()`)[0]!;
 
     // push mode
+    const metricsBefore = await metricsText();
+    const apiBefore = await (await fetch(`${url}/metrics`)).text();
+    const liveBefore = SPLIT ? await (await fetch(`${live}/metrics`)).text() : apiBefore;
     const before = await stat();
     const total = RATE * SECONDS;
     const start = performance.now();
@@ -126,15 +158,50 @@ async function main() {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const shop = shops[i % SHOPS]!;
+      const sent = performance.now();
       pending.push(
         post('/api/bills', { items: [{ product_id: shop.product, quantity: 1 }] }, shop.token).then((b) => {
           committedAt.set(b.id, performance.now());
+          postLatencies.push(performance.now() - sent);
         }),
       );
     }
     await Promise.all(pending);
     await new Promise((r) => setTimeout(r, 3000));
     const after = await stat();
+    const metricsAfter = await metricsText();
+    /** a histogram's buckets during the push phase only: counts after minus counts before */
+    const hist = (name: string, filter = '') => {
+      const buckets = (text: string) =>
+        new Map(
+          text
+            .split('\n')
+            .filter((l) => l.startsWith(`${name}_bucket`) && l.includes(filter))
+            .map((l) => [/le="([^"]+)"/.exec(l)![1]!, Number(l.split(' ').at(-1))]),
+        );
+      const a = buckets(metricsBefore);
+      return [...buckets(metricsAfter)].map(([le, n]) => `≤${le}:${n - (a.get(le) ?? 0)}`).join(' ');
+    };
+    const gauge = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    for (const [role, u, a, b] of SPLIT
+      ? ([['api', url, apiBefore, await (await fetch(`${url}/metrics`)).text()], ['realtime+aggregator', live, liveBefore, await (await fetch(`${live}/metrics`)).text()]] as const)
+      : ([['all roles', url, apiBefore, await (await fetch(`${url}/metrics`)).text()]] as const)) {
+      void u;
+      const cpu = (gauge(b, 'process_cpu_seconds_total') - gauge(a, 'process_cpu_seconds_total')) / (SECONDS + 3);
+      console.log(`server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core; event-loop lag p50 ${(gauge(b, 'nodejs_eventloop_lag_p50_seconds') * 1000).toFixed(1)} ms, p99 ${(gauge(b, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms`);
+    }
+    console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
+    console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
+    const reports = await Promise.all(
+      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; backwards: number; gaps: number }>(c, 'report')),
+    );
+    const latencies = reports.flatMap((r) => r.latencies);
+    const received = new Map<number, number>();
+    for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
+    const updates = reports.reduce((a, r) => a + r.updates, 0);
+    const backwards = reports.reduce((a, r) => a + r.backwards, 0);
+    const gaps = reports.reduce((a, r) => a + r.gaps, 0);
+    for (const c of children) c.send('close');
     const perShop = SOCKETS / SHOPS;
     let lost = 0;
     let dup = 0;
@@ -146,11 +213,12 @@ async function main() {
     const lat = summary(latencies.map((x) => Math.max(0, x)));
     console.log(`sockets connected: ${connectedCount}/${SOCKETS} over ${SHOPS} shops; bills: ${committedAt.size} at ${RATE}/s for ${SECONDS}s`);
     console.log(`bill transaction start → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
-    console.log(`lost: ${lost}, duplicated: ${dup}, seq going backwards: ${backwards}, dashboard:update per socket: ${(updates / SOCKETS).toFixed(1)} for ${(committedAt.size / SHOPS).toFixed(0)} bills per shop`);
+    console.log(`POST /api/bills as the generator saw it (ms): ${JSON.stringify(summary(postLatencies))}`);
+    console.log(`lost: ${lost}, duplicated: ${dup}, seq going backwards: ${backwards}, prev_seq gaps: ${gaps}, dashboard:update per socket: ${(updates / SOCKETS).toFixed(1)} for ${(committedAt.size / SHOPS).toFixed(0)} bills per shop`);
     console.log(`server RSS idle: ${(rssBefore / 2 ** 20).toFixed(0)} MiB → ${(rssAfter / 2 ** 20).toFixed(0)} MiB with ${connectedCount} sockets = ${((rssAfter - rssBefore) / connectedCount / 1024).toFixed(1)} KiB per idle socket`);
     console.log(`push mode, Postgres: ${((after.x - before.x) / SECONDS).toFixed(0)} xact/s, ${((after.r - before.r) / SECONDS).toFixed(0)} rows read/s (bills being written included)`);
 
-    for (const s of sockets) s.disconnect();
+    if (values['skip-poll']) return;
     // polling mode: the same managers poll GET /api/dashboard every 5 s (1 request per 5 s each), with the same bills flowing
     const pollSeconds = Math.max(10, SECONDS);
     const pBefore = await stat();
@@ -205,8 +273,7 @@ async function main() {
     const pAfter = await stat();
     console.log(`poll mode: ${(polls / pollSeconds).toFixed(0)} GET /api/dashboard/s; Postgres: ${((pAfter.x - pBefore.x) / pollSeconds).toFixed(0)} xact/s, ${((pAfter.r - pBefore.r) / pollSeconds).toFixed(0)} rows read/s; staleness of a poller (ms): ${JSON.stringify(summary(staleness))}`);
   } finally {
-    for (const s of sockets) s.disconnect();
-    server.kill('SIGTERM');
+    for (const server of servers) server.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await admin.end();
     const a = createSql(withDatabase(dbUrl, 'postgres'), { max: 1 });

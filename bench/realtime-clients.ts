@@ -1,0 +1,91 @@
+/**
+ * One process of manager sockets for bench/realtime.ts (started by it with `fork`, never alone).
+ *
+ * The sockets speak the Engine.IO 4 / Socket.IO 5 wire protocol directly over `ws` rather than
+ * through socket.io-client: thousands of socket.io-client instances spend most of a core
+ * decoding, and on a 2-core machine that CPU is taken from the server being measured. The
+ * server sees exactly what socket.io-client sends with `transports: ['websocket']`:
+ *   open `0{...}` → client `40{auth}` → server `40{sid}`; server ping `2` → client pong `3`;
+ *   events arrive as `42[name, payload]`.
+ * Only what the benchmark measures is decoded: bill:created in full, dashboard:update's seq and
+ * prev_seq from the head of the frame.
+ *
+ * Parent → child: {url, tokens: string[] (one per socket)}, later 'report' and 'close'.
+ * Child → parent: {connected, failed}, then the report.
+ */
+import WebSocket from 'ws';
+
+interface Start {
+  url: string;
+  tokens: string[];
+}
+
+const latencies: number[] = [];
+const receipts = new Map<number, number>(); // bill id → receipts in this process
+let updates = 0;
+let backwards = 0;
+let gaps = 0;
+const sockets: WebSocket[] = [];
+
+const UPDATE_HEAD = /^42\["dashboard:update",\{"seq":(\d+),"prev_seq":(null|\d+)/;
+
+function open(url: string, token: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+    sockets.push(ws);
+    let lastSeq = 0;
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (!settled) {
+        settled = true;
+        resolve(ok);
+      }
+    };
+    ws.on('message', (data: Buffer) => {
+      const received = Date.now();
+      const text = data.toString();
+      const c = text.charCodeAt(0);
+      if (text === '2') {
+        ws.send('3');
+      } else if (c === 48 /* '0': engine open */) {
+        ws.send(`40${JSON.stringify({ token })}`);
+      } else if (text.startsWith('40')) {
+        done(true);
+      } else if (text.startsWith('44')) {
+        done(false);
+      } else if (text.startsWith('42["bill:created"')) {
+        const [, m] = JSON.parse(text.slice(2)) as [string, { bill: { id: number; created_at: string } }];
+        receipts.set(m.bill.id, (receipts.get(m.bill.id) ?? 0) + 1);
+        latencies.push(received - Date.parse(m.bill.created_at));
+      } else if (text.startsWith('42["dashboard:update"')) {
+        const head = UPDATE_HEAD.exec(text);
+        if (!head) return;
+        updates++;
+        const seq = Number(head[1]);
+        if (seq <= lastSeq) backwards++;
+        if (head[2] !== 'null' && lastSeq !== 0 && Number(head[2]) !== lastSeq) gaps++;
+        lastSeq = seq;
+      }
+    });
+    ws.on('error', () => done(false));
+    ws.on('close', () => done(false));
+  });
+}
+
+process.on('message', async (msg: Start | 'report' | 'close') => {
+  if (msg === 'report') {
+    process.send!({ latencies, receipts: [...receipts], updates, backwards, gaps });
+  } else if (msg === 'close') {
+    for (const ws of sockets) ws.terminate();
+    process.exit(0);
+  } else {
+    let connected = 0;
+    let failed = 0;
+    // 100 handshakes at a time: a connect storm is not what this benchmark measures
+    for (let i = 0; i < msg.tokens.length; i += 100) {
+      const batch = await Promise.all(msg.tokens.slice(i, i + 100).map((t) => open(msg.url, t)));
+      for (const ok of batch) ok ? connected++ : failed++;
+    }
+    process.send!({ connected, failed });
+  }
+});
