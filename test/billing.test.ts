@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { dashboardFromSql } from '../src/domain/dashboard/read.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { vatRateOn } from '../src/domain/settings/service.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
 import { get, newShop, post, type ShopSession } from './support/http.ts';
@@ -84,6 +85,29 @@ describe('billing', () => {
     assert.equal(ok.body.status, 'Paid');
     const again = await get(`/api/bills/${bill.body.id}`, s.cashier);
     assert.equal(again.body.payments.length, 1);
+  });
+
+  it('takes the VAT rate in force on the bill date, by the same rule as vatRateOn', async () => {
+    const shop = await newShop({ prices_include_vat: false });
+    const p = await addProduct(shop.shopId, 'Shirt', 100);
+    // a VAT holiday splits the open-ended 5%: 5% .. 2030-06-30, 2.5% .. 2030-12-31, 5% again from 2031
+    const hol = await post('/api/vat-rates', { rate_percent: 2.5, effective_from: '2030-07-01', effective_to: '2030-12-31' }, shop.token);
+    assert.equal(hol.status, 201, JSON.stringify(hol.body));
+    for (const [day, rate] of [
+      ['2030-06-30', 5],
+      ['2030-07-01', 2.5],
+      ['2030-12-31', 2.5],
+      ['2031-01-01', 5],
+    ] as const) {
+      const r = await post('/api/bills', { bill_date: day, items: [{ product_id: p, quantity: 1 }] }, shop.token);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.vat_amount, rate, day);
+      assert.equal(await vatRateOn(env().sql, shop.shopId, day), rate, day);
+    }
+    const none = await post('/api/bills', { bill_date: '2017-12-31', items: [{ product_id: p, quantity: 1 }] }, shop.token);
+    assert.equal(none.status, 422);
+    assert.equal(none.body.error.code, 'no_vat_rate');
+    assert.equal(await vatRateOn(env().sql, shop.shopId, '2017-12-31'), undefined);
   });
 
   it('redeems points within the limits and refuses beyond them', async () => {

@@ -248,6 +248,60 @@ describe('loyalty programme', () => {
     });
   });
 
+  describe('tier replacements racing bills and cancellations', () => {
+    it('every account ends on an existing tier, the one its lifetime points give under the final set', async () => {
+      const shop = await newShop();
+      const p = await addProduct(shop.shopId, 'Alteration', 150);
+      // Existing accounts just below, at and above the thresholds used below.
+      const existing = await Promise.all([0, 250, 299, 300, 580, 900, 1500, 2900].map((lifetime) => addCustomer(shop.shopId, { lifetime })));
+      // Bills to cancel during the race (each took 150 points).
+      const toCancel: number[] = [];
+      for (const cid of existing.slice(0, 4)) {
+        const b = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }] }, shop.token);
+        assert.equal(b.status, 201, JSON.stringify(b.body));
+        toCancel.push(b.body.id);
+      }
+      // Each set has new names (so the previous tiers are all deleted) and new thresholds.
+      const set = (i: number) => ({
+        tiers: [tier(`Base ${i}`, 0), tier(`Mid ${i}`, 100 + 100 * (i % 5), 1.1), tier(`Top ${i}`, 600 + 200 * (i % 4), 1.5)],
+      });
+      const work: Promise<{ what: string; status: number; body: any }>[] = [];
+      const track = (what: string, r: Promise<Res>) => work.push(r.then((x) => ({ what, status: x.status, body: x.body })));
+      for (let round = 0; round < 6; round++) {
+        track(`tiers ${round}`, put('/api/loyalty/tiers', set(round), shop.manager));
+        for (const [k, cid] of existing.entries()) {
+          track(`bill ${round}/${cid}`, post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }] }, shop.cashier));
+          if (k % 2 === 0) {
+            // a customer seen for the first time: enrolled by the bill
+            const phone = `+97152${String(1_000_000 + round * 100 + k)}`;
+            track(`new ${round}/${k}`, post('/api/bills', { customer: { phone, name: `New ${round}/${k}` }, items: [{ product_id: p, quantity: 2 }] }, shop.terminal));
+          }
+        }
+        const bill = toCancel[round];
+        if (bill !== undefined) track(`cancel ${bill}`, post(`/api/bills/${bill}/cancel`, { reason: 'race' }, shop.token));
+      }
+      const results = await Promise.all(work);
+      const failed = results.filter((r) => r.status >= 300);
+      assert.deepEqual(failed, [], 'every request succeeds');
+
+      const rows = await env().sql<{ customer_id: number; lifetime_points: number; tier_id: number | null; expected: number | null }[]>`
+        select a.customer_id, a.lifetime_points, a.tier_id,
+          (select t.id from loyalty_tiers t where t.shop_id = a.shop_id and t.threshold_points <= a.lifetime_points
+           order by t.threshold_points desc limit 1) as expected
+        from loyalty_accounts a where a.shop_id = ${shop.shopId} order by a.customer_id`;
+      assert.equal(rows.length, existing.length + 6 * 4);
+      const tierIds = (await get('/api/loyalty/tiers', shop.token)).body.items.map((t: any) => t.id);
+      for (const r of rows) {
+        assert.ok(r.tier_id !== null && tierIds.includes(r.tier_id), `customer ${r.customer_id} on tier ${r.tier_id}, not one of ${tierIds}`);
+        assert.equal(r.tier_id, r.expected, `customer ${r.customer_id} with ${r.lifetime_points} points`);
+      }
+      // and the read side agrees
+      const last = rows[rows.length - 1]!;
+      const acc = await get(`/api/loyalty/customers/${last.customer_id}`, shop.cashier);
+      assert.equal(acc.body.tier.id, last.expected);
+    });
+  });
+
   describe('GET /api/loyalty/customers/:id and /ledger', () => {
     it('reads an account made by billing, and follows a tier replacement at once', async () => {
       const shop = await newShop();

@@ -306,6 +306,23 @@ describe('shop settings', () => {
       }
       assert.deepEqual((await get('/api/shop-settings', s.token)).body.locale, LOCALE);
     });
+
+    it('refuses currencies whose minor unit is not 2 digits (amounts are kept in hundredths) and accepts 2-digit ones', async () => {
+      for (const currency of ['KWD', 'BHD', 'OMR', 'JOD', 'TND', 'JPY', 'KRW', 'IQD']) {
+        const r = await put('/api/shop-settings/locale', { ...LOCALE, currency }, s.token);
+        assert.equal(r.status, 400, currency);
+        assert.equal(r.body.error.code, 'validation_failed');
+        const detail = (r.body.error.details as { field: string; message: string }[]).find((d) => d.field === 'currency');
+        assert.ok(detail, `currency in ${JSON.stringify(fields(r))}`);
+        assert.match(detail.message, /hundredths/);
+      }
+      assert.deepEqual((await get('/api/shop-settings', s.token)).body.locale, LOCALE, 'nothing stored');
+      for (const currency of ['SAR', 'QAR', 'USD', 'EUR', 'AED']) {
+        const r = await put('/api/shop-settings/locale', { ...LOCALE, currency }, s.token);
+        assert.equal(r.status, 200, `${currency}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.locale.currency, currency);
+      }
+    });
   });
 });
 

@@ -10,6 +10,7 @@ import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCancelledPayload, LineFact } from '../events/payloads.ts';
+import { lockLoyaltyAccount } from './loyalty-lock.ts';
 import { tierFor } from './loyalty-rules.ts';
 import { type BillDetail, type BillRow, loadBill } from './present.ts';
 import { loadShopBillingContext } from './shop-context.ts';
@@ -48,12 +49,12 @@ export async function cancelBill(tx: Db, p: Principal, billId: number, reason: s
 
   let loyalty: BillCancelledPayload['loyalty'] = null;
   if (bill.customer_id !== null) {
-    const [acc] = await tx<{ available_points: number; lifetime_points: number; tier_id: number | null }[]>`
-      select available_points, lifetime_points, tier_id from loyalty_accounts
-      where shop_id = ${shopId} and customer_id = ${bill.customer_id} for update`;
+    // Tiers re-read under the programme lock: a concurrent tier replacement must not leave this
+    // account on a tier it deletes or re-thresholds (loyalty-lock.ts).
+    const { account: acc, tiers } = await lockLoyaltyAccount(tx, shopId, bill.customer_id);
     if (acc) {
       const lifetime = Math.max(0, acc.lifetime_points - bill.points_earned);
-      const tier = tierFor(ctx.tiers, lifetime);
+      const tier = tierFor(tiers, lifetime);
       const [after] = await tx<{ available_points: number; lifetime_points: number; tier_id: number | null; total_spent_fils: number; visits: number; last_purchase: Date | null }[]>`
         update loyalty_accounts set
           available_points = greatest(0, available_points - ${bill.points_earned} + ${bill.points_redeemed}),

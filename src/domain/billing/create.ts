@@ -21,7 +21,8 @@ import { normalizePhone } from '../common/phone.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
 import { computeBill, statusOf } from './arithmetic.ts';
-import { type LoyaltyConfigRow, checkRedemption, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
+import { type LockedAccount, lockLoyaltyAccount } from './loyalty-lock.ts';
+import { checkRedemption, type LoyaltyConfigRow, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
 import { nextBillNumber } from './numbering.ts';
 import { type BillDetail, loadBill } from './present.ts';
 import type { CreateBillBody } from './schema.ts';
@@ -139,18 +140,13 @@ export async function createBill(
   let newCustomer = false;
   if (body.customer) ({ customer, created: newCustomer } = await resolveCustomer(tx, shopId, body.customer));
 
-  // Loyalty account, locked for the rest of the transaction (redemption and earning read-modify-write it).
+  // Loyalty account, locked for the rest of the transaction (redemption and earning read-modify-write
+  // it), with the tiers read under the programme lock so a concurrent tier replacement cannot change
+  // them before the commit. Only bills with a customer in an enabled programme pay these round trips.
   const loyaltyOn = ctx.loyalty.enabled && customer !== undefined;
-  let account: { available_points: number; lifetime_points: number; tier_id: number | null } | undefined;
-  if (loyaltyOn && customer) {
-    const lowest = tierFor(ctx.tiers, 0);
-    await tx`
-      insert into loyalty_accounts (shop_id, customer_id, tier_id) values (${shopId}, ${customer.id}, ${lowest?.id ?? null})
-      on conflict (shop_id, customer_id) do nothing`;
-    [account] = await tx`
-      select available_points, lifetime_points, tier_id from loyalty_accounts
-      where shop_id = ${shopId} and customer_id = ${customer.id} for update`;
-  }
+  let account: LockedAccount | undefined;
+  let tiers: TierRow[] = [];
+  if (loyaltyOn && customer) ({ account, tiers } = await lockLoyaltyAccount(tx, shopId, customer.id, true));
 
   // Payments: points first, then money.
   const payments: { method: string; fils: number }[] = [];
@@ -182,8 +178,9 @@ export async function createBill(
   // Loyalty outcome.
   let earned = 0;
   let loyalty: BillCreatedPayload['loyalty'] = null;
+  // A newly enrolled account has no tier yet: it holds the one its lifetime points give (the lowest).
+  const tierBefore = account && (tiers.find((t) => t.id === account.tier_id) ?? tierFor(tiers, account.lifetime_points));
   if (loyaltyOn && customer && account) {
-    const tierBefore = ctx.tiers.find((t) => t.id === account.tier_id) ?? tierFor(ctx.tiers, account.lifetime_points);
     earned = pointsEarned(total, ctx.loyalty.points_per_unit, tierBefore?.multiplier ?? 1);
   }
 
@@ -240,7 +237,7 @@ export async function createBill(
 
   if (loyaltyOn && customer && account) {
     const lifetime = account.lifetime_points + earned;
-    const tierAfter = tierFor(ctx.tiers, lifetime);
+    const tierAfter = tierFor(tiers, lifetime);
     const [after] = await tx<(Omit<LoyaltySnapshot, 'customer_id' | 'tier' | 'last_purchase'> & { last_purchase: Date })[]>`
       update loyalty_accounts set
         available_points = available_points - ${redeemed} + ${earned},
@@ -267,7 +264,7 @@ export async function createBill(
       last_purchase: after!.last_purchase.toISOString(),
       points_earned: earned,
       points_redeemed: redeemed,
-      tier_changed: (tierAfter?.id ?? null) !== account.tier_id,
+      tier_changed: (tierAfter?.id ?? null) !== (tierBefore?.id ?? null),
     };
   }
 

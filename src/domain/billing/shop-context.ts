@@ -1,10 +1,14 @@
 /**
  * What a bill needs to know about its shop, read in one round trip inside the bill's transaction:
  * today's local date (from the transaction's now(), so the bill number, the payment day and the
- * event agree), the VAT rate in force on the bill date, price mode, payment settings, loyalty.
+ * event agree), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
+ * 0009, shared with vatRateOn), price mode, payment settings, loyalty.
+ *
+ * Tiers are not read here: a bill reads them under the programme lock, after locking the
+ * customer's account (loyalty-lock.ts), so bills without loyalty never pay for them.
  */
 import type { Db } from '../../db/client.ts';
-import type { LoyaltyConfigRow, TierRow } from './loyalty-rules.ts';
+import type { LoyaltyConfigRow } from './loyalty-rules.ts';
 
 export interface ShopBillingContext {
   timezone: string;
@@ -14,7 +18,6 @@ export interface ShopBillingContext {
   paymentMode: 'advance' | 'full';
   paymentMethods: string[];
   loyalty: LoyaltyConfigRow;
-  tiers: TierRow[];
 }
 
 export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: string): Promise<ShopBillingContext> {
@@ -31,7 +34,6 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
       point_value_fils: number;
       min_redeem_points: number;
       max_redeem_percent: number;
-      tiers: TierRow[] | null;
     }[]
   >`
     with s as (
@@ -39,14 +41,8 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
       from shop_settings where shop_id = ${shopId}
     )
     select s.timezone, s.today, s.prices_include_vat, s.billing_config, s.payment_methods,
-      (select rate_percent from vat_rates v
-        where v.shop_id = ${shopId}
-          and v.effective_from <= coalesce(${billDate ?? null}::date, s.today)
-          and (v.effective_to is null or v.effective_to >= coalesce(${billDate ?? null}::date, s.today))
-        order by v.effective_from desc limit 1) as vat,
-      c.enabled, c.points_per_unit, c.point_value_fils, c.min_redeem_points, c.max_redeem_percent,
-      (select json_agg(json_build_object('id', t.id, 'name', t.name, 'threshold_points', t.threshold_points, 'multiplier', t.multiplier))
-        from loyalty_tiers t where t.shop_id = ${shopId}) as tiers
+      (select rate_percent from vat_rate_on(${shopId}, coalesce(${billDate ?? null}::date, s.today))) as vat,
+      c.enabled, c.points_per_unit, c.point_value_fils, c.min_redeem_points, c.max_redeem_percent
     from s, loyalty_config c where c.shop_id = ${shopId}`;
   if (!row) throw new Error(`shop ${shopId} has no settings`);
   return {
@@ -63,6 +59,5 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
       min_redeem_points: row.min_redeem_points,
       max_redeem_percent: row.max_redeem_percent,
     },
-    tiers: (row.tiers ?? []).map((t) => ({ ...t, threshold_points: Number(t.threshold_points), multiplier: Number(t.multiplier) })),
   };
 }

@@ -67,7 +67,8 @@ export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise
   const errors = tierErrors(body);
   if (errors.length) throw ERRORS.validation(errors);
   // Serialises tier replacements of one shop (the settings version lock does too, but this
-  // function may be called on its own).
+  // function may be called on its own), and excludes bills and cancellations writing a tier: they
+  // hold this row FOR SHARE while they do (billing/loyalty-lock.ts).
   await tx`select 1 from loyalty_config where shop_id = ${shopId} for update`;
   const old = await tiers(tx, shopId);
   // (shop, threshold) is unique and tiers may swap thresholds: park every old threshold out of range first.

@@ -26,12 +26,12 @@ export async function vatRates(sql: Db, shopId: number): Promise<VatRate[]> {
   return [...rows]; // a plain array: it is pushed to clients as is
 }
 
-/** The VAT rate (percent) in force on a shop-local date 'YYYY-MM-DD', or undefined when none is. */
+/**
+ * The VAT rate (percent) in force on a shop-local date 'YYYY-MM-DD', or undefined when none is.
+ * The rule lives in the SQL function vat_rate_on (migration 0009), which bill creation also uses.
+ */
 export async function vatRateOn(sql: Db, shopId: number, date: string): Promise<number | undefined> {
-  const [r] = await sql<{ rate_percent: number }[]>`
-    select rate_percent from vat_rates
-    where shop_id = ${shopId} and effective_from <= ${date}::date and (effective_to is null or effective_to >= ${date}::date)
-    order by effective_from desc limit 1`;
+  const [r] = await sql<{ rate_percent: number }[]>`select rate_percent from vat_rate_on(${shopId}, ${date}::date)`;
   return r?.rate_percent;
 }
 
