@@ -74,7 +74,7 @@ function open(url: string, token: string): Promise<boolean> {
 
 process.on('message', async (msg: Start | 'report' | 'close') => {
   if (msg === 'report') {
-    process.send!({ latencies, receipts: [...receipts], updates, backwards, gaps });
+    process.send!({ latencies, receipts: [...receipts], updates, backwards, gaps, cpu: process.cpuUsage() });
   } else if (msg === 'close') {
     for (const ws of sockets) ws.terminate();
     process.exit(0);

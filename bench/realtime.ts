@@ -147,6 +147,7 @@ async function main() {
 
     // push mode
     const metricsBefore = await metricsText();
+    const clientCpu = (await Promise.all(children.map((c) => ask<{ cpu: NodeJS.CpuUsage }>(c, 'report')))).map((r) => r.cpu.user + r.cpu.system);
     const apiBefore = await (await fetch(`${url}/metrics`)).text();
     const liveBefore = SPLIT ? await (await fetch(`${live}/metrics`)).text() : apiBefore;
     const before = await stat();
@@ -193,9 +194,12 @@ async function main() {
     console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
     console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
     const reports = await Promise.all(
-      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; backwards: number; gaps: number }>(c, 'report')),
+      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; backwards: number; gaps: number; cpu: NodeJS.CpuUsage }>(c, 'report')),
     );
     const latencies = reports.flatMap((r) => r.latencies);
+    console.log(
+      `client processes: CPU ${reports.map((r, k) => `${(((r.cpu.user + r.cpu.system - clientCpu[k]!) / 1e6 / (SECONDS + 3)) * 100).toFixed(0)}%`).join(', ')} of a core`,
+    );
     const received = new Map<number, number>();
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
     const updates = reports.reduce((a, r) => a + r.updates, 0);

@@ -11,6 +11,7 @@ const SCRIPTS = {
   applyEvents: { file: 'apply-events', keys: undefined },
   beginRebuild: { file: 'begin-rebuild', keys: 1 },
   replaceShop: { file: 'replace-shop', keys: 2 },
+  readDashboard: { file: 'read-dashboard', keys: undefined },
 } as const;
 
 export interface ScriptedRedis extends Redis {
@@ -18,6 +19,8 @@ export interface ScriptedRedis extends Redis {
   applyEvents(numKeys: number, ...args: string[]): Promise<[number, number, number]>;
   beginRebuild(meta: string, token: string, nowMs: string, staleMs: string): Promise<number>;
   replaceShop(meta: string, registry: string, seq: string, data: string, token: string, rebuiltAt: string): Promise<number>;
+  /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. */
+  readDashboard(numKeys: number, ...args: string[]): Promise<unknown[]>;
 }
 
 /** Registers the scripts on a client (idempotent) and returns it typed. */

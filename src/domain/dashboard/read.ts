@@ -6,9 +6,8 @@
  */
 import type { Sql } from '../../db/client.ts';
 import { type Keys, type MonthlyTop, SUFFIX } from '../../redis/keys.ts';
-import { zpairs } from '../../redis/replies.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { type Bucket, type ShopState, snapshotShop } from '../aggregates/snapshot.ts';
+import { type ShopState, snapshotShop } from '../aggregates/snapshot.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import { buildDashboard, type Dashboard, windowKeys } from './build.ts';
 import { localDate } from './dates.ts';
@@ -21,8 +20,6 @@ export interface DashboardDeps {
 
 const TOPS: MonthlyTop[] = ['pr', 'pq', 'area', 'cust', 'emp'];
 const N = 10;
-
-type PipeResult = [Error | null, unknown][];
 
 /**
  * The last dashboard built per shop, keyed by (seq, today): the document is a pure function of
@@ -65,79 +62,73 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   const shop = keys.agg(shopId);
   const { days, month, months } = windowKeys(w);
   const k = (suffix: string) => shop.full(suffix);
-
-  const p1 = redis.pipeline();
-  p1.hget(shop.meta, 'seq');
-  p1.hgetall(k(SUFFIX.day(w.today)));
-  p1.hgetall(k(SUFFIX.month(month)));
-  p1.hgetall(k(SUFFIX.tot));
-  for (const d of days) p1.hmget(k(SUFFIX.day(d)), 'rev', 'bills', 'col', 'exp');
-  for (const m of months) p1.hmget(k(SUFFIX.month(m)), 'rev', 'exp', 'bills');
-  for (const t of TOPS) p1.zrevrange(k(SUFFIX.top(month, t)), 0, N - 1, 'WITHSCORES');
-  const r1 = (await p1.exec()) as PipeResult;
-  const seq = r1[0]?.[1] as string | null;
+  const keyList = [
+    shop.meta,
+    k(SUFFIX.day(w.today)),
+    k(SUFFIX.month(month)),
+    k(SUFFIX.tot),
+    ...days.map((d) => k(SUFFIX.day(d))),
+    ...months.map((m) => k(SUFFIX.month(m))),
+    ...TOPS.map((t) => k(SUFFIX.top(month, t))),
+    k(SUFFIX.top(month, 'empb')),
+    k(SUFFIX.names),
+  ];
+  const reply = await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N));
+  const [seq, today, thisMonth, tot, dayValues, monthValues, topLists, pqOfPr, prOfPq, empbOfEmp, nameList] = reply as [
+    string | null,
+    string[],
+    string[],
+    string[],
+    (string | null)[],
+    (string | null)[],
+    string[][],
+    (string | null)[],
+    (string | null)[],
+    (string | null)[],
+    string[],
+  ];
   if (seq === null || seq === undefined) return undefined;
 
   const state: ShopState = {};
-  const setHash = (suffix: string, h: Record<string, string>) => {
-    const cur = state[suffix] as { h: Record<string, string> } | undefined;
-    state[suffix] = { h: { ...(cur?.h ?? {}), ...h } };
+  const flat = (f: string[]) => {
+    const h: Record<string, string> = {};
+    for (let i = 0; i < f.length; i += 2) h[f[i]!] = f[i + 1]!;
+    return h;
   };
-  const pairs = (reply: unknown) => Object.fromEntries(zpairs(reply));
-  let i = 1;
-  setHash(SUFFIX.day(w.today), r1[i++]?.[1] as Record<string, string>);
-  setHash(SUFFIX.month(month), r1[i++]?.[1] as Record<string, string>);
-  setHash(SUFFIX.tot, r1[i++]?.[1] as Record<string, string>);
-  for (const d of days) {
-    const [rev, bills, col, exp] = (r1[i++]?.[1] ?? []) as (string | null)[];
-    if (d !== w.today) setHash(SUFFIX.day(d), compact({ rev, bills, col, exp }));
-  }
-  for (const m of months) {
-    const [rev, exp, bills] = (r1[i++]?.[1] ?? []) as (string | null)[];
-    if (m !== month) setHash(SUFFIX.month(m), compact({ rev, exp, bills }));
-  }
-  const tops: Record<string, Record<string, number>> = {};
-  for (const t of TOPS) tops[t] = pairs(r1[i++]?.[1]);
-
-  // Round 2: the other score of each top member, and display names.
-  const prIds = Object.keys(tops.pr ?? {});
-  const pqIds = Object.keys(tops.pq ?? {});
-  const empIds = Object.keys(tops.emp ?? {});
-  const nameFields = [
-    ...new Set([...prIds, ...pqIds].map((id) => `p:${id}`)),
-    ...Object.keys(tops.cust ?? {}).map((id) => `c:${id}`),
-    ...empIds.map((id) => `e:${id}`),
-  ];
-  const p2 = redis.pipeline();
-  p2.call('ZMSCORE', k(SUFFIX.top(month, 'pq')), ...(prIds.length ? prIds : ['-']));
-  p2.call('ZMSCORE', k(SUFFIX.top(month, 'pr')), ...(pqIds.length ? pqIds : ['-']));
-  p2.call('ZMSCORE', k(SUFFIX.top(month, 'empb')), ...(empIds.length ? empIds : ['-']));
-  p2.hmget(k(SUFFIX.names), ...(nameFields.length ? nameFields : ['-']));
-  const r2 = (await p2.exec()) as PipeResult;
-  const merge = (into: Record<string, number>, ids: string[], scores: (string | null)[]) => {
-    ids.forEach((id, j) => {
-      if (scores[j] != null) into[id] = Number(scores[j]);
-    });
-  };
-  const pq = { ...tops.pq };
-  const pr = { ...tops.pr };
-  const empb: Record<string, number> = {};
-  merge(pq, prIds, r2[0]?.[1] as (string | null)[]);
-  merge(pr, pqIds, r2[1]?.[1] as (string | null)[]);
-  merge(empb, empIds, r2[2]?.[1] as (string | null)[]);
-  const zset = (z: Record<string, number>): Bucket => ({ z });
-  state[SUFFIX.top(month, 'pq')] = zset(pq);
-  state[SUFFIX.top(month, 'pr')] = zset(pr);
-  state[SUFFIX.top(month, 'area')] = zset(tops.area ?? {});
-  state[SUFFIX.top(month, 'cust')] = zset(tops.cust ?? {});
-  state[SUFFIX.top(month, 'emp')] = zset(tops.emp ?? {});
-  state[SUFFIX.top(month, 'empb')] = zset(empb);
-  const nameValues = r2[3]?.[1] as (string | null)[];
-  const names: Record<string, string> = {};
-  nameFields.forEach((f, j) => {
-    if (nameValues?.[j] != null) names[f] = nameValues[j] as string;
+  state[SUFFIX.day(w.today)] = { h: flat(today) };
+  state[SUFFIX.month(month)] = { h: flat(thisMonth) };
+  state[SUFFIX.tot] = { h: flat(tot) };
+  days.forEach((d, j) => {
+    const [rev, bills, col, exp] = dayValues.slice(j * 4, j * 4 + 4);
+    if (d !== w.today) state[SUFFIX.day(d)] = { h: compact({ rev, bills, col, exp }) };
   });
-  state[SUFFIX.names] = { h: names };
+  months.forEach((m, j) => {
+    const [rev, exp, bills] = monthValues.slice(j * 3, j * 3 + 3);
+    if (m !== month) state[SUFFIX.month(m)] = { h: compact({ rev, exp, bills }) };
+  });
+  const zset = (f: string[]): Record<string, number> => {
+    const z: Record<string, number> = {};
+    for (let i = 0; i < f.length; i += 2) z[f[i]!] = Number(f[i + 1]);
+    return z;
+  };
+  const [pr, pq, area, cust, emp] = topLists.map(zset) as Record<string, number>[];
+  // members in the script's order (Object.keys would put numeric ids in ascending order)
+  const [prIds, pqIds, , , empIds] = topLists.map((f) => f.filter((_, i) => i % 2 === 0));
+  // each top list also needs the other score of its members (quantity of a top-revenue product…)
+  const merge = (into: Record<string, number>, ids: string[], scores: (string | null)[]) => {
+    const out = { ...into };
+    ids.forEach((id, j) => {
+      if (scores[j] != null) out[id] = Number(scores[j]);
+    });
+    return out;
+  };
+  state[SUFFIX.top(month, 'pq')] = { z: merge(pq!, prIds!, pqOfPr) };
+  state[SUFFIX.top(month, 'pr')] = { z: merge(pr!, pqIds!, prOfPq) };
+  state[SUFFIX.top(month, 'area')] = { z: area! };
+  state[SUFFIX.top(month, 'cust')] = { z: cust! };
+  state[SUFFIX.top(month, 'emp')] = { z: emp! };
+  state[SUFFIX.top(month, 'empb')] = { z: merge({}, empIds!, empbOfEmp) };
+  state[SUFFIX.names] = { h: flat(nameList) };
   return buildDashboard(state, Number(seq), w);
 }
 
