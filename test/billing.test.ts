@@ -38,6 +38,8 @@ describe('billing', () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.match(r.body.bill_number, /^BILL-\d{8}-001$/);
     assert.equal(r.body.total_amount, 450);
+    // the 201 body is built from what the inserts returned; it must be exactly what a re-read gives
+    assert.deepEqual(r.body, (await get(`/api/bills/${r.body.id}`, s.token)).body);
     assert.equal(r.body.vat_amount, 21.42);
     assert.equal(r.body.subtotal, 428.58);
     assert.equal(r.body.paid, 100);
@@ -121,6 +123,7 @@ describe('billing', () => {
     assert.equal(tooMany.status, 422);
     // 20% of 1000.00 is 200.00 = 20000 points at 0.01: 900 points (9.00) is allowed
     const ok = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 900 }, shop.token);
+    assert.deepEqual(ok.body, (await get(`/api/bills/${ok.body.id}`, shop.token)).body, 'points payment and loyalty standing as a re-read shows them');
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.equal(ok.body.paid, 9);
     assert.equal(ok.body.payments[0].method, 'Loyalty');

@@ -24,7 +24,7 @@ import { computeBill, statusOf } from './arithmetic.ts';
 import { type LockedAccount, lockLoyaltyAccount } from './loyalty-lock.ts';
 import { checkRedemption, type LoyaltyConfigRow, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
 import { nextBillNumber } from './numbering.ts';
-import { type BillDetail, loadBill } from './present.ts';
+import { type AccountStanding, accountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
 import type { CreateBillBody } from './schema.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 
@@ -131,9 +131,11 @@ export async function createBill(
   const { lines, products, amounts } = await priceLines(tx, p, body.items, ctx.vatPercent, ctx.pricesIncludeVat);
   const total = amounts.totalFils;
 
+  let employee: { id: number; name: string } | undefined;
   if (body.employee_id !== undefined) {
-    const [e] = await tx`select 1 from employees where shop_id = ${shopId} and id = ${body.employee_id} and deleted_at is null and active`;
-    if (!e) throw ERRORS.invalidReference('employee_id is not an active employee of this shop');
+    [employee] = await tx<{ id: number; name: string }[]>`
+      select id, name from employees where shop_id = ${shopId} and id = ${body.employee_id} and deleted_at is null and active`;
+    if (!employee) throw ERRORS.invalidReference('employee_id is not an active employee of this shop');
   }
 
   let customer: CustomerRow | undefined;
@@ -185,7 +187,7 @@ export async function createBill(
   }
 
   const billNumber = await nextBillNumber(tx, shopId, ctx.today);
-  const [bill] = await tx<{ id: number; created_at: Date; hour: number }[]>`
+  const [bill] = await tx<(BillRow & { hour: number })[]>`
     insert into bills (
       shop_id, bill_number, bill_date, delivery_date, trial_date, customer_id, customer_name, customer_phone,
       customer_city, customer_area, customer_trn, customer_type, employee_id, notes, vat_percent, prices_include_vat,
@@ -198,10 +200,12 @@ export async function createBill(
       ${body.employee_id ?? null}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
       ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
       ${earned}, ${redeemed}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null})
-    returning id, created_at, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
+    returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
   const billId = bill!.id;
 
-  await tx`
+  // Lines and payments go in one pipelined round trip; what they return is the response (no re-read).
+  const [lineRows, paymentRows] = await Promise.all([
+    tx<LineRow[]>`
     insert into bill_lines ${tx(
       lines.map((l, i) => ({
         shop_id: shopId,
@@ -220,9 +224,11 @@ export async function createBill(
         total_fils: amounts.lines[i]!.totalFils,
         notes: l.item.notes ?? null,
       })),
-    )}`;
-  if (payments.length > 0) {
-    await tx`
+    )}
+    returning id, line_no, product_id, product_name, product_type, quantity, rate_fils, discount_percent, discount_fils, vat_fils, total_fils, notes`,
+    payments.length === 0
+      ? ([] as PaymentRow[])
+      : tx<PaymentRow[]>`
       insert into payments ${tx(
         payments.map((x) => ({
           shop_id: shopId,
@@ -232,8 +238,10 @@ export async function createBill(
           taken_by_user: p.kind === 'user' ? p.id : null,
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
         })),
-      )}`;
-  }
+      )}
+      returning id, amount_fils, method, kind, paid_at`,
+  ]);
+  let standing: AccountStanding | undefined;
 
   if (loyaltyOn && customer && account) {
     const lifetime = account.lifetime_points + earned;
@@ -266,6 +274,10 @@ export async function createBill(
       points_redeemed: redeemed,
       tier_changed: (tierAfter?.id ?? null) !== (tierBefore?.id ?? null),
     };
+    standing = { available_points: after!.available_points, tier: tierAfter?.name ?? null };
+  } else if (customer) {
+    // the programme is off, but the customer may hold points from before
+    standing = await accountStanding(tx, shopId, customer.id);
   }
 
   const payDay = ctx.today;
@@ -283,7 +295,7 @@ export async function createBill(
     lines: lines.map((l, i): [number, number, number] => [l.product.id, l.item.quantity, amounts.lines[i]!.totalFils]),
     names: {
       p: Object.fromEntries(products.map((x) => [String(x.id), x.name])),
-      e: body.employee_id !== undefined ? await employeeName(tx, shopId, body.employee_id) : {},
+      e: employee ? { [String(employee.id)]: employee.name } : {},
       c: customer ? { [String(customer.id)]: customer.name } : {},
     },
     status,
@@ -292,16 +304,16 @@ export async function createBill(
     new_customer: newCustomer,
     loyalty,
   };
-  const detail = await loadBill(tx, shopId, billId);
+  const detail = presentBill(
+    bill!,
+    [...lineRows].sort((a, b) => a.line_no - b.line_no),
+    [...paymentRows].sort((a, b) => a.id - b.id),
+    standing,
+  );
   // Last statement: the shop's event counter lock is then held only until the commit.
   const seq =
     options.emitEvent === false ? undefined : await appendEvent(tx, shopId, 'bill_created', billId, payload as unknown as Record<string, unknown>);
   return { bill: detail, tierChanged: loyalty?.tier_changed ?? false, seq };
-}
-
-async function employeeName(tx: Db, shopId: number, id: number): Promise<Record<string, string>> {
-  const [e] = await tx<{ name: string }[]>`select name from employees where shop_id = ${shopId} and id = ${id}`;
-  return e ? { [String(id)]: e.name } : {};
 }
 
 export type { LoyaltyConfigRow, TierRow };

@@ -56,22 +56,37 @@ export function billSummary(b: BillRow) {
   };
 }
 
-export async function loadBill(sql: Db, shopId: number, id: number) {
-  const [bill] = await sql<BillRow[]>`select * from bills where shop_id = ${shopId} and id = ${id}`;
-  if (!bill) throw ERRORS.notFound('Bill');
-  const [lines, payments, account] = await Promise.all([
-    sql<
-      { id: number; line_no: number; product_id: number | null; product_name: string; product_type: string | null; quantity: number; rate_fils: number; discount_percent: number; discount_fils: number; vat_fils: number; total_fils: number; notes: string | null }[]
-    >`select * from bill_lines where shop_id = ${shopId} and bill_id = ${id} order by line_no`,
-    sql<{ id: number; amount_fils: number; method: string; kind: string; paid_at: Date }[]>`
-      select id, amount_fils, method, kind, paid_at from payments where shop_id = ${shopId} and bill_id = ${id} order by id`,
-    bill.customer_id === null
-      ? Promise.resolve([])
-      : sql<{ available_points: number; tier: string | null }[]>`
-          select a.available_points, t.name as tier from loyalty_accounts a
-          left join loyalty_tiers t on t.shop_id = a.shop_id and t.id = a.tier_id
-          where a.shop_id = ${shopId} and a.customer_id = ${bill.customer_id}`,
-  ]);
+export interface LineRow {
+  id: number;
+  line_no: number;
+  product_id: number | null;
+  product_name: string;
+  product_type: string | null;
+  quantity: number;
+  rate_fils: number;
+  discount_percent: number;
+  discount_fils: number;
+  vat_fils: number;
+  total_fils: number;
+  notes: string | null;
+}
+
+export interface PaymentRow {
+  id: number;
+  amount_fils: number;
+  method: string;
+  kind: string;
+  paid_at: Date;
+}
+
+/** The customer's loyalty standing shown with a bill (none when the bill has no customer or the customer no account). */
+export interface AccountStanding {
+  available_points: number;
+  tier: string | null;
+}
+
+/** GET /api/bills/:id's shape, from rows already read (createBill builds it from what its inserts return). */
+export function presentBill(bill: BillRow, lines: readonly LineRow[], payments: readonly PaymentRow[], account: AccountStanding | undefined) {
   return {
     ...billSummary(bill),
     customer: bill.customer_id === null
@@ -108,10 +123,31 @@ export async function loadBill(sql: Db, shopId: number, id: number) {
     loyalty: {
       points_earned: bill.points_earned,
       points_redeemed: bill.points_redeemed,
-      available_points: account[0]?.available_points ?? 0,
-      tier: account[0]?.tier ?? null,
+      available_points: account?.available_points ?? 0,
+      tier: account?.tier ?? null,
     },
   };
+}
+
+/** The customer's points and tier name now (loadBill and bills of a shop whose programme is off). */
+export async function accountStanding(sql: Db, shopId: number, customerId: number): Promise<AccountStanding | undefined> {
+  const [a] = await sql<AccountStanding[]>`
+    select a.available_points, t.name as tier from loyalty_accounts a
+    left join loyalty_tiers t on t.shop_id = a.shop_id and t.id = a.tier_id
+    where a.shop_id = ${shopId} and a.customer_id = ${customerId}`;
+  return a;
+}
+
+export async function loadBill(sql: Db, shopId: number, id: number) {
+  const [bill] = await sql<BillRow[]>`select * from bills where shop_id = ${shopId} and id = ${id}`;
+  if (!bill) throw ERRORS.notFound('Bill');
+  const [lines, payments, account] = await Promise.all([
+    sql<LineRow[]>`select * from bill_lines where shop_id = ${shopId} and bill_id = ${id} order by line_no`,
+    sql<PaymentRow[]>`
+      select id, amount_fils, method, kind, paid_at from payments where shop_id = ${shopId} and bill_id = ${id} order by id`,
+    bill.customer_id === null ? Promise.resolve(undefined) : accountStanding(sql, shopId, bill.customer_id),
+  ]);
+  return presentBill(bill, lines, payments, account);
 }
 
 export type BillDetail = Awaited<ReturnType<typeof loadBill>>;
