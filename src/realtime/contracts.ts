@@ -50,7 +50,15 @@ const SERIES = { daily: 'date', monthly: 'month', hourly: 'hour' } as const;
 type SeriesName = keyof typeof SERIES;
 type Entry = Record<string, unknown>;
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Deep equality of JSON values (series entries are flat, so the common case is a few field reads). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
 
 /** What `dashboard:update` carries to take a client from `before` to `after` (see DashboardUpdateMessage.changes). */
 export function dashboardChanges(before: Dashboard | undefined, after: Dashboard): Partial<Dashboard> {

@@ -19,11 +19,22 @@ export interface DashboardWindow {
   top?: number;
 }
 
-export function windowKeys(w: DashboardWindow) {
-  const days = Array.from({ length: w.days ?? 30 }, (_, i) => addDays(w.today, i - (w.days ?? 30) + 1));
-  const month = w.today.slice(0, 7);
-  const months = Array.from({ length: w.months ?? 12 }, (_, i) => addMonths(month, i - (w.months ?? 12) + 1));
-  return { days, month, months };
+type WindowKeys = { readonly days: readonly string[]; readonly month: string; readonly months: readonly string[] };
+/** Windows by (today, days, months): every shop in a zone shares one, and the publisher reads a dashboard per bill. */
+const windows = new Map<string, WindowKeys>();
+
+export function windowKeys(w: DashboardWindow): WindowKeys {
+  const id = `${w.today}/${w.days ?? 30}/${w.months ?? 12}`;
+  let k = windows.get(id);
+  if (!k) {
+    const days = Array.from({ length: w.days ?? 30 }, (_, i) => addDays(w.today, i - (w.days ?? 30) + 1));
+    const month = w.today.slice(0, 7);
+    const months = Array.from({ length: w.months ?? 12 }, (_, i) => addMonths(month, i - (w.months ?? 12) + 1));
+    k = Object.freeze({ days: Object.freeze(days), month, months: Object.freeze(months) });
+    if (windows.size >= 64) windows.clear(); // a few dates and zones are ever current
+    windows.set(id, k);
+  }
+  return k;
 }
 
 const num = (v: string | undefined) => Number(v ?? 0);
