@@ -79,18 +79,28 @@ export interface CreateBillOptions {
 
 type Item = CreateBillBody['items'][number];
 
-/**
- * Prices the lines of a bill: live, active products of the shop at their current rate (a line's
- * own rate only for owners and managers), then the bill arithmetic. Shared by createBill and
- * the terminal's quote, so a quote is exactly what the bill will be.
- */
-export async function priceLines(tx: Db, p: Principal, items: Item[], vatPercent: number, pricesIncludeVat: boolean) {
-  const shopId = p.shopId;
+interface LineProduct {
+  id: number;
+  name: string;
+  rate_fils: number;
+  type_name: string;
+}
+
+/** The live, active products of the shop among the items' product ids. */
+export async function lineProducts(tx: Db, shopId: number, items: Item[]): Promise<LineProduct[]> {
   const ids = [...new Set(items.map((i) => i.product_id))];
-  const products = await tx<{ id: number; name: string; rate_fils: number; type_name: string }[]>`
+  return tx<LineProduct[]>`
     select p.id, p.name, p.rate_fils, t.name as type_name
     from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
     where p.shop_id = ${shopId} and p.id in ${tx(ids)} and p.deleted_at is null and p.active`;
+}
+
+/**
+ * Prices the lines of a bill: live, active products of the shop (from lineProducts) at their
+ * current rate (a line's own rate only for owners and managers), then the bill arithmetic. Shared
+ * by createBill and the terminal's quote, so a quote is exactly what the bill will be.
+ */
+export function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPercent: number, pricesIncludeVat: boolean) {
   const byId = new Map(products.map((x) => [x.id, x]));
   const canOverride = p.role === 'owner' || p.role === 'manager';
   const lines = items.map((item, i) => {
@@ -119,7 +129,8 @@ export async function createBill(
   options: CreateBillOptions = {},
 ): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
   const shopId = p.shopId;
-  const ctx = await loadShopBillingContext(tx, shopId, body.bill_date);
+  // the shop's context and the products in one pipelined round trip
+  const [ctx, found] = await Promise.all([loadShopBillingContext(tx, shopId, body.bill_date), lineProducts(tx, shopId, body.items)]);
   const billDate = body.bill_date ?? ctx.today;
   if (ctx.vatPercent === undefined) {
     throw ERRORS.businessRule('no_vat_rate', `No VAT rate is in force on ${billDate}; add one in the shop settings`);
@@ -128,7 +139,7 @@ export async function createBill(
     throw ERRORS.validation([{ field: 'delivery_date', message: 'must not be before the bill date' }]);
   }
 
-  const { lines, products, amounts } = await priceLines(tx, p, body.items, ctx.vatPercent, ctx.pricesIncludeVat);
+  const { lines, products, amounts } = priceLines(p, body.items, found, ctx.vatPercent, ctx.pricesIncludeVat);
   const total = amounts.totalFils;
 
   let employee: { id: number; name: string } | undefined;
@@ -179,7 +190,6 @@ export async function createBill(
 
   // Loyalty outcome.
   let earned = 0;
-  let loyalty: BillCreatedPayload['loyalty'] = null;
   // A newly enrolled account has no tier yet: it holds the one its lifetime points give (the lowest).
   const tierBefore = account && (tiers.find((t) => t.id === account.tier_id) ?? tierFor(tiers, account.lifetime_points));
   if (loyaltyOn && customer && account) {
@@ -203,9 +213,7 @@ export async function createBill(
     returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
   const billId = bill!.id;
 
-  // Lines and payments go in one pipelined round trip; what they return is the response (no re-read).
-  const [lineRows, paymentRows] = await Promise.all([
-    tx<LineRow[]>`
+  const insertLines = tx<LineRow[]>`
     insert into bill_lines ${tx(
       lines.map((l, i) => ({
         shop_id: shopId,
@@ -225,7 +233,8 @@ export async function createBill(
         notes: l.item.notes ?? null,
       })),
     )}
-    returning id, line_no, product_id, product_name, product_type, quantity, rate_fils, discount_percent, discount_fils, vat_fils, total_fils, notes`,
+    returning id, line_no, product_id, product_name, product_type, quantity, rate_fils, discount_percent, discount_fils, vat_fils, total_fils, notes`;
+  const insertPayments =
     payments.length === 0
       ? ([] as PaymentRow[])
       : tx<PaymentRow[]>`
@@ -239,30 +248,31 @@ export async function createBill(
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
         })),
       )}
-      returning id, amount_fils, method, kind, paid_at`,
-  ]);
-  let standing: AccountStanding | undefined;
+      returning id, amount_fils, method, kind, paid_at`;
 
-  if (loyaltyOn && customer && account) {
-    const lifetime = account.lifetime_points + earned;
+  /** The account after the bill: points, tier re-evaluated at once, ledger rows. */
+  async function writeLoyalty(c: CustomerRow, acc: LockedAccount): Promise<NonNullable<BillCreatedPayload['loyalty']>> {
+    const lifetime = acc.lifetime_points + earned;
     const tierAfter = tierFor(tiers, lifetime);
-    const [after] = await tx<(Omit<LoyaltySnapshot, 'customer_id' | 'tier' | 'last_purchase'> & { last_purchase: Date })[]>`
-      update loyalty_accounts set
-        available_points = available_points - ${redeemed} + ${earned},
-        lifetime_points = ${lifetime},
-        tier_id = ${tierAfter?.id ?? null},
-        total_spent_fils = total_spent_fils + ${total},
-        visits = visits + 1,
-        last_purchase = ${bill!.created_at}
-      where shop_id = ${shopId} and customer_id = ${customer.id}
-      returning available_points, lifetime_points, tier_id, total_spent_fils, visits, last_purchase`;
     const ledger = [
-      ...(redeemed ? [{ shop_id: shopId, customer_id: customer.id, bill_id: billId, kind: 'redeemed', points: -redeemed }] : []),
-      ...(earned ? [{ shop_id: shopId, customer_id: customer.id, bill_id: billId, kind: 'earned', points: earned }] : []),
+      ...(redeemed ? [{ shop_id: shopId, customer_id: c.id, bill_id: billId, kind: 'redeemed', points: -redeemed }] : []),
+      ...(earned ? [{ shop_id: shopId, customer_id: c.id, bill_id: billId, kind: 'earned', points: earned }] : []),
     ];
-    if (ledger.length) await tx`insert into loyalty_ledger ${tx(ledger)}`;
-    loyalty = {
-      customer_id: customer.id,
+    const [[after]] = await Promise.all([
+      tx<(Omit<LoyaltySnapshot, 'customer_id' | 'tier' | 'last_purchase'> & { last_purchase: Date })[]>`
+        update loyalty_accounts set
+          available_points = available_points - ${redeemed} + ${earned},
+          lifetime_points = ${lifetime},
+          tier_id = ${tierAfter?.id ?? null},
+          total_spent_fils = total_spent_fils + ${total},
+          visits = visits + 1,
+          last_purchase = ${bill!.created_at}
+        where shop_id = ${shopId} and customer_id = ${c.id}
+        returning available_points, lifetime_points, tier_id, total_spent_fils, visits, last_purchase`,
+      ledger.length ? tx`insert into loyalty_ledger ${tx(ledger)}` : [],
+    ]);
+    return {
+      customer_id: c.id,
       available_points: after!.available_points,
       lifetime_points: after!.lifetime_points,
       tier_id: after!.tier_id,
@@ -274,14 +284,9 @@ export async function createBill(
       points_redeemed: redeemed,
       tier_changed: (tierAfter?.id ?? null) !== (tierBefore?.id ?? null),
     };
-    standing = { available_points: after!.available_points, tier: tierAfter?.name ?? null };
-  } else if (customer) {
-    // the programme is off, but the customer may hold points from before
-    standing = await accountStanding(tx, shopId, customer.id);
   }
 
-  const payDay = ctx.today;
-  const payload: BillCreatedPayload = {
+  const payload = (loyalty: BillCreatedPayload['loyalty']): BillCreatedPayload => ({
     bill_id: billId,
     bill_number: billNumber,
     day: billDate,
@@ -300,19 +305,40 @@ export async function createBill(
     },
     status,
     paid,
-    payments: payments.map((x): PaymentFact => [x.method, x.fils, payDay]),
+    payments: payments.map((x): PaymentFact => [x.method, x.fils, ctx.today]),
     new_customer: newCustomer,
     loyalty,
-  };
+  });
+  const append = (loyalty: BillCreatedPayload['loyalty']) =>
+    options.emitEvent === false ? undefined : appendEvent(tx, shopId, 'bill_created', billId, payload(loyalty) as unknown as Record<string, unknown>);
+
+  // The rest goes in one pipelined round trip (two with loyalty: the event carries the account
+  // after the bill). The event is in the last round trip either way: the shop's event counter
+  // lock is then held only until the commit.
+  let loyalty: BillCreatedPayload['loyalty'] = null;
+  let standing: AccountStanding | undefined;
+  let lineRows: LineRow[];
+  let paymentRows: PaymentRow[];
+  let seq: number | undefined;
+  if (loyaltyOn && customer && account) {
+    [lineRows, paymentRows, loyalty] = await Promise.all([insertLines, insertPayments, writeLoyalty(customer, account)]);
+    standing = { available_points: loyalty.available_points, tier: loyalty.tier };
+    seq = await append(loyalty);
+  } else {
+    // the programme is off, but a customer may hold points from before
+    [lineRows, paymentRows, standing, seq] = await Promise.all([
+      insertLines,
+      insertPayments,
+      customer ? accountStanding(tx, shopId, customer.id) : undefined,
+      append(null),
+    ]);
+  }
   const detail = presentBill(
     bill!,
     [...lineRows].sort((a, b) => a.line_no - b.line_no),
     [...paymentRows].sort((a, b) => a.id - b.id),
     standing,
   );
-  // Last statement: the shop's event counter lock is then held only until the commit.
-  const seq =
-    options.emitEvent === false ? undefined : await appendEvent(tx, shopId, 'bill_created', billId, payload as unknown as Record<string, unknown>);
   return { bill: detail, tierChanged: loyalty?.tier_changed ?? false, seq };
 }
 

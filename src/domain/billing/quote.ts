@@ -6,16 +6,16 @@ import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fromFils } from '../common/money.ts';
-import { priceLines } from './create.ts';
+import { lineProducts, priceLines } from './create.ts';
 import type { CreateBillBody } from './schema.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 
 export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody) {
-  const ctx = await loadShopBillingContext(sql, p.shopId, body.bill_date);
+  const [ctx, found] = await Promise.all([loadShopBillingContext(sql, p.shopId, body.bill_date), lineProducts(sql, p.shopId, body.items)]);
   if (ctx.vatPercent === undefined) {
     throw ERRORS.businessRule('no_vat_rate', `No VAT rate is in force on ${body.bill_date ?? ctx.today}`);
   }
-  const { lines, amounts } = await priceLines(sql, p, body.items, ctx.vatPercent, ctx.pricesIncludeVat);
+  const { lines, amounts } = priceLines(p, body.items, found, ctx.vatPercent, ctx.pricesIncludeVat);
   return {
     bill_date: body.bill_date ?? ctx.today,
     vat_percent: ctx.vatPercent,
