@@ -15,6 +15,9 @@
  *   transactions/s and rows read during each mode (pg_stat_database), and how stale a poller is.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { freePort, run, summary } from './support.ts';
@@ -34,6 +37,8 @@ const { values } = parseArgs({
     split: { type: 'boolean', default: false },
     /** seconds of bills at the same rate before the sockets connect (JIT, pools, caches) */
     warmup: { type: 'string', default: '5' },
+    /** nice value of the socket client processes and this generator (0 = same as the server) */
+    nice: { type: 'string', default: '0' },
   },
 });
 const SOCKETS = Number(values.sockets);
@@ -44,7 +49,43 @@ const CLIENT_PROCS = Number(values['client-procs']);
 const PROFILE = values.profile;
 const SPLIT = values.split;
 const WARMUP = Number(values.warmup);
+const NICE = Number(values.nice);
 
+
+/** CPU jiffies of the whole machine (/proc/stat) and per command name (/proc/<pid>/stat), for a breakdown of where the cores went. */
+function cpuSnapshot(): { machine: number[]; byCommand: Map<string, number>; at: number } {
+  const machine = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const byCommand = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const label = name === 'node' ? `node ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((a) => a.endsWith('.ts')) ?? ''}` : name;
+      byCommand.set(label, (byCommand.get(label) ?? 0) + Number(f[11]) + Number(f[12]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { machine, byCommand, at: performance.now() };
+}
+
+function cpuReport(a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSnapshot>): string {
+  const hz = 100; // USER_HZ on Linux
+  const secs = (b.at - a.at) / 1000;
+  const d = b.machine.map((v, i) => v - a.machine[i]!);
+  const total = d.reduce((x, y) => x + y, 0);
+  const pct = (v: number) => `${((v / total) * 100).toFixed(0)}%`;
+  // fields: user nice system idle iowait irq softirq steal
+  const machine = `machine: user ${pct(d[0]! + d[1]!)}, system ${pct(d[2]!)}, softirq ${pct(d[6]!)}, idle ${pct(d[3]! + d[4]!)}`;
+  const per = [...b.byCommand]
+    .map(([k, v]) => [k, (v - (a.byCommand.get(k) ?? 0)) / hz / secs] as const)
+    .filter(([, v]) => v >= 0.02)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k.replace(/^node .*\//, 'node ')} ${(v * 100).toFixed(0)}%`)
+    .join(', ');
+  return `${machine} of 2 cores; by process (% of one core): ${per}`;
+}
 
 async function rss(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -87,15 +128,34 @@ async function main() {
   // sockets with the aggregator (which pushes to them without a Redis hop) in another
   const url = await startServer(SPLIT ? 'api' : 'api,realtime,aggregator,worker', Boolean(PROFILE) && !SPLIT);
   const live = SPLIT ? await startServer('realtime,aggregator', Boolean(PROFILE)) : url;
+  // The harness (this generator and the socket clients, forked below) may run below the server's
+  // priority: on separate hosts it would not compete with the server at all, while on a shared
+  // two-core box each message the server sends wakes a client process that preempts the sender.
+  if (NICE) setPriority(NICE);
   const admin = createSql(dbUrl, { max: 2 });
-  const post = async (path: string, body: unknown, token?: string) => {
-    const r = await fetch(url + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
+  // node:http with a keep-alive agent: fetch costs the generator several times more CPU per
+  // request, and on two cores that CPU is taken from the server being measured
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const post = (path: string, body: unknown, token?: string) =>
+    new Promise<any>((resolve, reject) => {
+      const data = JSON.stringify(body);
+      const req = http.request(
+        `${url}${path}`,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
     });
-    return (await r.json()) as any;
-  };
   try {
     const shops: { token: string; shopId: number; product: number }[] = [];
     for (let i = 0; i < SHOPS; i++) {
@@ -132,6 +192,7 @@ async function main() {
       Array.from({ length: CLIENT_PROCS }, (_, k) => {
         const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
         children.push(child);
+        if (NICE) setPriority(child.pid!, NICE);
         return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
@@ -151,6 +212,7 @@ async function main() {
     const apiBefore = await (await fetch(`${url}/metrics`)).text();
     const liveBefore = SPLIT ? await (await fetch(`${live}/metrics`)).text() : apiBefore;
     const before = await stat();
+    const cpuBefore = cpuSnapshot();
     const total = RATE * SECONDS;
     const start = performance.now();
     const pending: Promise<void>[] = [];
@@ -169,6 +231,7 @@ async function main() {
     }
     await Promise.all(pending);
     await new Promise((r) => setTimeout(r, 3000));
+    const cpuAfter = cpuSnapshot();
     const after = await stat();
     const metricsAfter = await metricsText();
     /** a histogram's buckets during the push phase only: counts after minus counts before */
@@ -217,6 +280,7 @@ async function main() {
     const lat = summary(latencies.map((x) => Math.max(0, x)));
     console.log(`sockets connected: ${connectedCount}/${SOCKETS} over ${SHOPS} shops; bills: ${committedAt.size} at ${RATE}/s for ${SECONDS}s`);
     console.log(`bill transaction start → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
+    console.log(`CPU during the push phase: ${cpuReport(cpuBefore, cpuAfter)}`);
     console.log(`POST /api/bills as the generator saw it (ms): ${JSON.stringify(summary(postLatencies))}`);
     console.log(`lost: ${lost}, duplicated: ${dup}, seq going backwards: ${backwards}, prev_seq gaps: ${gaps}, dashboard:update per socket: ${(updates / SOCKETS).toFixed(1)} for ${(committedAt.size / SHOPS).toFixed(0)} bills per shop`);
     console.log(`server RSS idle: ${(rssBefore / 2 ** 20).toFixed(0)} MiB → ${(rssAfter / 2 ** 20).toFixed(0)} MiB with ${connectedCount} sockets = ${((rssAfter - rssBefore) / connectedCount / 1024).toFixed(1)} KiB per idle socket`);
