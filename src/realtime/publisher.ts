@@ -5,9 +5,12 @@
  *
  * dashboard:update is coalesced per shop: at most one per window (default 50 ms) carrying the
  * latest figures read from Redis, the parts that changed since the previous push, and the
- * latest seq; a push whose seq is not newer than the last one is dropped, so from one publisher
- * the seq a client sees never goes backwards (clients also ignore an older seq, and call
- * dashboard:sync when they see a jump).
+ * latest seq. The first change after a quiet window is pushed at once, together with the
+ * event's own messages (leading edge); changes within the window get one update when it ends
+ * (trailing edge). A push whose seq is not newer than the last one is dropped, so from one
+ * publisher the seq a client sees never goes backwards (clients also ignore an older seq, and
+ * call dashboard:sync when they see a jump). All of a shop's messages leave in order, from one
+ * promise chain per shop.
  */
 import type { CatchUpHooks } from '../domain/aggregates/catch-up.ts';
 import type { EventRow } from '../domain/aggregates/ops.ts';
@@ -33,34 +36,78 @@ export interface PublisherOptions {
 
 export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; metrics?: { observePush(seconds: number): void } }, opts: PublisherOptions = {}): Publisher {
   const windowMs = opts.windowMs ?? 50;
+  /** Trailing-edge pushes waiting for their window. */
   const timers = new Map<number, NodeJS.Timeout>();
+  /** Per shop, the tail of its chain of pushes: a shop's messages leave in the order they were made. */
   const running = new Map<number, Promise<void>>();
+  /** When each shop's last dashboard:update left (performance.now()). */
+  const pushedAt = new Map<number, number>();
   const last = new Map<number, Dashboard>();
 
-  function schedule(shopId: number): void {
+  function enqueue(shopId: number, step: () => Promise<void> | void): void {
+    const prev = running.get(shopId) ?? Promise.resolve();
+    const run = prev.then(step).catch((err) => deps.log.warn({ err: (err as Error).message }, 'push failed'));
+    running.set(shopId, run);
+    void run.finally(() => {
+      if (running.get(shopId) === run) running.delete(shopId);
+    });
+  }
+
+  function scheduleTrailing(shopId: number): void {
     if (timers.has(shopId)) return;
+    const wait = Math.max(0, (pushedAt.get(shopId) ?? 0) + windowMs - performance.now());
     timers.set(
       shopId,
       setTimeout(() => {
         timers.delete(shopId);
-        const prev = running.get(shopId) ?? Promise.resolve();
-        const run = prev.then(() => pushDashboard(shopId)).catch((err) => deps.log.warn({ err: (err as Error).message }, 'dashboard push failed'));
-        running.set(shopId, run);
-        void run.finally(() => {
-          if (running.get(shopId) === run) running.delete(shopId);
+        enqueue(shopId, async () => {
+          const d = await readNewer(shopId);
+          if (d) emitDashboard(shopId, d);
         });
-      }, windowMs),
+      }, wait),
     );
   }
 
-  async function pushDashboard(shopId: number): Promise<void> {
+  /** The shop's dashboard when it is newer than the last one pushed. */
+  async function readNewer(shopId: number): Promise<Dashboard | undefined> {
     const d = await getDashboard(deps, shopId);
     const before = last.get(shopId);
-    if (before && d.seq <= before.seq) return;
+    return before && d.seq <= before.seq ? undefined : d;
+  }
+
+  function emitDashboard(shopId: number, d: Dashboard): void {
+    const before = last.get(shopId);
     const changes = dashboardChanges(before, d);
     last.set(shopId, d);
     if (last.size > 10_000) last.delete(last.keys().next().value as number);
+    pushedAt.set(shopId, performance.now());
+    if (pushedAt.size > 10_000) pushedAt.delete(pushedAt.keys().next().value as number);
     io.to(rooms.managers(shopId)).emit('dashboard:update', { seq: d.seq, prev_seq: before?.seq ?? null, changes });
+  }
+
+  /**
+   * After events are applied: their messages, and the dashboard. On the leading edge of a window
+   * (no update in the last windowMs) the dashboard is read first and its update leaves in the
+   * same tick as the events' messages: uWebSockets.js sends what is published to a socket within
+   * one loop iteration in one write, so a bill costs each manager's connection one write, not
+   * two. Within the window the messages leave at once and one trailing update follows.
+   */
+  function pushApplied(shopId: number, emitMessages: () => void): void {
+    enqueue(shopId, async () => {
+      const leading = !timers.has(shopId) && performance.now() - (pushedAt.get(shopId) ?? Number.NEGATIVE_INFINITY) >= windowMs;
+      let d: Dashboard | undefined;
+      if (leading) {
+        try {
+          d = await readNewer(shopId);
+        } finally {
+          emitMessages(); // whatever the read did, the events' messages go
+        }
+        if (d) emitDashboard(shopId, d);
+      } else {
+        emitMessages();
+        scheduleTrailing(shopId);
+      }
+    });
   }
 
   function loyalty(shopId: number, l: NonNullable<BillCreatedPayload['loyalty'] | BillCancelledPayload['loyalty']>): void {
@@ -77,32 +124,33 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
 
   return {
     onApplied(shopId: number, events: EventRow[]) {
-      for (const e of events) {
-        if (e.kind === 'bill_created') {
-          const p = e.payload as BillCreatedPayload;
-          deps.metrics?.observePush((Date.now() - p.created_ms) / 1000);
-          io.to(rooms.managers(shopId)).emit('bill:created', {
-            seq: e.seq,
-            bill: {
-              id: p.bill_id,
-              bill_number: p.bill_number,
-              total_amount: fromFils(p.total),
-              status: p.status,
-              employee_id: p.employee_id,
-              customer_id: p.customer_id,
-              created_at: new Date(p.created_ms).toISOString(),
-            },
-          });
-          if (p.loyalty) loyalty(shopId, p.loyalty);
-        } else if (e.kind === 'bill_cancelled') {
-          const p = e.payload as BillCancelledPayload;
-          if (p.loyalty) loyalty(shopId, p.loyalty);
+      pushApplied(shopId, () => {
+        for (const e of events) {
+          if (e.kind === 'bill_created') {
+            const p = e.payload as BillCreatedPayload;
+            deps.metrics?.observePush((Date.now() - p.created_ms) / 1000);
+            io.to(rooms.managers(shopId)).emit('bill:created', {
+              seq: e.seq,
+              bill: {
+                id: p.bill_id,
+                bill_number: p.bill_number,
+                total_amount: fromFils(p.total),
+                status: p.status,
+                employee_id: p.employee_id,
+                customer_id: p.customer_id,
+                created_at: new Date(p.created_ms).toISOString(),
+              },
+            });
+            if (p.loyalty) loyalty(shopId, p.loyalty);
+          } else if (e.kind === 'bill_cancelled') {
+            const p = e.payload as BillCancelledPayload;
+            if (p.loyalty) loyalty(shopId, p.loyalty);
+          }
         }
-      }
-      schedule(shopId);
+      });
     },
     onRebuilt(shopId: number) {
-      schedule(shopId);
+      pushApplied(shopId, () => {});
     },
     productChanged(shopId, product) {
       io.to(rooms.terminals(shopId)).emit('product:updated', { product });
