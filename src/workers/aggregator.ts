@@ -1,8 +1,9 @@
 /**
  * The aggregator role: keeps every shop's Redis aggregates equal to its Postgres event stream.
  *
- * Correctness never depends on NOTIFY. NOTIFY is only a wake-up (payload: shop ids); the work is
- * always "catch up from Postgres", which runs
+ * Correctness never depends on NOTIFY. NOTIFY is a wake-up: its payload is shop ids, or (from
+ * the in-transaction trigger) the event itself, which is applied directly when it is exactly the
+ * next one this process expects. Otherwise the work is "catch up from Postgres", which runs
  *  - on start and on every (re)connect of the listener (notifications sent while it was away are lost),
  *  - on every notification,
  *  - in a periodic sweep comparing each shop's counter with Redis, so a lost wake-up costs at
@@ -18,7 +19,9 @@ import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
+import { applyEvents } from '../domain/aggregates/apply.ts';
 import { type CatchUpHooks, catchUpShop } from '../domain/aggregates/catch-up.ts';
+import type { EventRow } from '../domain/aggregates/ops.ts';
 import { EVENTS_CHANNEL } from '../domain/events/poke.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -94,7 +97,14 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       void catchUpAll().catch((err) => log.error({ err: (err as Error).message }, 'catch-up after connect failed'));
     });
     sub.notifications.on(EVENTS_CHANNEL, (payload: string) => {
-      for (const part of String(payload ?? '').split(',')) {
+      const text = String(payload ?? '');
+      if (text.startsWith('{')) {
+        // the in-transaction trigger's payload: the event itself (migration 0010)
+        const n = JSON.parse(text) as { shop: number; seq: number; kind: EventRow['kind']; entity_id: number; payload: unknown };
+        if (Number.isSafeInteger(n.shop) && n.shop > 0) wake(n.shop, { seq: n.seq, kind: n.kind, entity_id: n.entity_id, payload: n.payload });
+        return;
+      }
+      for (const part of text.split(',')) {
         const id = Number(part);
         if (Number.isSafeInteger(id) && id > 0) wake(id);
       }
@@ -102,16 +112,34 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     return sub;
   }
 
-  function wake(shopId: number): void {
+  /**
+   * Schedules a catch-up of the shop. `carried` is the event a notification carried: when it is
+   * the very next one this process expects, it is applied as is, without reading Postgres (the
+   * script's seq guard keeps that exactly-once whatever other aggregators do); anything else —
+   * a gap, a duplicate, a shop being rebuilt — falls back to the catch-up.
+   */
+  function wake(shopId: number, carried?: EventRow): void {
     if (stopped) return;
     if (running.has(shopId)) {
       again.add(shopId);
       return;
     }
     const run = (async () => {
+      let fast = carried !== undefined && known.get(shopId) === carried.seq - 1 ? carried : undefined;
       do {
         again.delete(shopId);
         try {
+          if (fast) {
+            const event = fast;
+            fast = undefined;
+            const r = await applyEvents(redis, keys, shopId, [event]);
+            if (r.status === 'ok') {
+              known.set(shopId, r.seq);
+              if (r.applied === 1) opts.hooks?.onApplied?.(shopId, [event]);
+              continue;
+            }
+            known.delete(shopId);
+          }
           const seq = await catchUpShop({ sql, redis, keys }, shopId, opts.hooks, known.get(shopId));
           if (seq === undefined) known.delete(shopId);
           else known.set(shopId, seq);
