@@ -13,7 +13,11 @@
  * Parent → child: {url, tokens: string[] (one per socket)}, later 'report' and 'close'.
  * Child → parent: {connected, failed}, then the report.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
+
+/** This process's own event-loop delay: the part of a measured latency that is the harness's. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 
 interface Start {
   url: string;
@@ -74,7 +78,17 @@ function open(url: string, token: string): Promise<boolean> {
 
 process.on('message', async (msg: Start | 'report' | 'close') => {
   if (msg === 'report') {
-    process.send!({ latencies, receipts: [...receipts], updates, backwards, gaps, cpu: process.cpuUsage() });
+    process.send!({
+      latencies,
+      receipts: [...receipts],
+      updates,
+      backwards,
+      gaps,
+      cpu: process.cpuUsage(),
+      loop: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+    });
+    loopDelay.reset();
+    loopDelay.enable();
   } else if (msg === 'close') {
     for (const ws of sockets) ws.terminate();
     process.exit(0);

@@ -110,7 +110,7 @@ async function main() {
         SEED_DEMO: 'false',
         LOG_LEVEL: 'error',
         TOKEN_LIMIT_PER_MINUTE: '10000000',
-        DB_POOL_SIZE: '20',
+        DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '20',
         SOCKET_HANDSHAKES_PER_IP: '1000000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -257,11 +257,11 @@ async function main() {
     console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
     console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
     const reports = await Promise.all(
-      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; backwards: number; gaps: number; cpu: NodeJS.CpuUsage }>(c, 'report')),
+      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; backwards: number; gaps: number; cpu: NodeJS.CpuUsage; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
     );
     const latencies = reports.flatMap((r) => r.latencies);
     console.log(
-      `client processes: CPU ${reports.map((r, k) => `${(((r.cpu.user + r.cpu.system - clientCpu[k]!) / 1e6 / (SECONDS + 3)) * 100).toFixed(0)}%`).join(', ')} of a core`,
+      `client processes: CPU ${reports.map((r, k) => `${(((r.cpu.user + r.cpu.system - clientCpu[k]!) / 1e6 / (SECONDS + 3)) * 100).toFixed(0)}%`).join(', ')} of a core; their own event-loop delay p50/p99/max (ms): ${reports.map((r) => `${r.loop.p50.toFixed(1)}/${r.loop.p99.toFixed(1)}/${r.loop.max.toFixed(0)}`).join(', ')}`,
     );
     const received = new Map<number, number>();
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);

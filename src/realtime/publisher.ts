@@ -61,6 +61,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
       setTimeout(() => {
         timers.delete(shopId);
         enqueue(shopId, async () => {
+          prefetched.delete(shopId);
           const d = await readNewer(shopId);
           if (d) emitDashboard(shopId, d);
         });
@@ -68,9 +69,21 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     );
   }
 
-  /** The shop's dashboard when it is newer than the last one pushed. */
-  async function readNewer(shopId: number): Promise<Dashboard | undefined> {
-    const d = await getDashboard(deps, shopId);
+  /** Dashboard reads started while the events they follow were being applied (onApplySent). */
+  const prefetched = new Map<number, Promise<Dashboard>>();
+
+  const isLeading = (shopId: number) => !timers.has(shopId) && performance.now() - (pushedAt.get(shopId) ?? Number.NEGATIVE_INFINITY) >= windowMs;
+
+  /**
+   * The shop's dashboard when it is newer than the last one pushed. `atLeast`: the seq just
+   * applied; a prefetched read that saw less (its command overtook the apply, e.g. after a
+   * NOSCRIPT retry) is read again.
+   */
+  async function readNewer(shopId: number, atLeast = 0): Promise<Dashboard | undefined> {
+    const early = prefetched.get(shopId);
+    prefetched.delete(shopId);
+    let d = early ? await early.catch(() => undefined) : undefined;
+    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, new Date(), { fresh: true });
     const before = last.get(shopId);
     return before && d.seq <= before.seq ? undefined : d;
   }
@@ -92,18 +105,18 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
    * one loop iteration in one write, so a bill costs each manager's connection one write, not
    * two. Within the window the messages leave at once and one trailing update follows.
    */
-  function pushApplied(shopId: number, emitMessages: () => void): void {
+  function pushApplied(shopId: number, seq: number, emitMessages: () => void): void {
     enqueue(shopId, async () => {
-      const leading = !timers.has(shopId) && performance.now() - (pushedAt.get(shopId) ?? Number.NEGATIVE_INFINITY) >= windowMs;
       let d: Dashboard | undefined;
-      if (leading) {
+      if (isLeading(shopId)) {
         try {
-          d = await readNewer(shopId);
+          d = await readNewer(shopId, seq);
         } finally {
           emitMessages(); // whatever the read did, the events' messages go
         }
         if (d) emitDashboard(shopId, d);
       } else {
+        prefetched.delete(shopId);
         emitMessages();
         scheduleTrailing(shopId);
       }
@@ -123,8 +136,16 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   }
 
   return {
+    onApplySent(shopId: number) {
+      // the leading edge's read, sent behind the apply on the same connection: one round trip for both
+      if (isLeading(shopId) && !running.has(shopId) && !prefetched.has(shopId)) {
+        const read = getDashboard(deps, shopId, new Date(), { fresh: true });
+        read.catch(() => {}); // consumed (or dropped) by the push that follows
+        prefetched.set(shopId, read);
+      }
+    },
     onApplied(shopId: number, events: EventRow[]) {
-      pushApplied(shopId, () => {
+      pushApplied(shopId, events.at(-1)?.seq ?? 0, () => {
         for (const e of events) {
           if (e.kind === 'bill_created') {
             const p = e.payload as BillCreatedPayload;
@@ -149,8 +170,9 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
         }
       });
     },
-    onRebuilt(shopId: number) {
-      pushApplied(shopId, () => {});
+    onRebuilt(shopId: number, seq: number) {
+      prefetched.delete(shopId);
+      pushApplied(shopId, seq, () => {});
     },
     productChanged(shopId, product) {
       io.to(rooms.terminals(shopId)).emit('product:updated', { product });

@@ -132,7 +132,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
           if (fast) {
             const event = fast;
             fast = undefined;
-            const r = await applyEvents(redis, keys, shopId, [event]);
+            const applying = applyEvents(redis, keys, shopId, [event]);
+            opts.hooks?.onApplySent?.(shopId);
+            const r = await applying;
             if (r.status === 'ok') {
               known.set(shopId, r.seq);
               if (r.applied === 1) opts.hooks?.onApplied?.(shopId, [event]);

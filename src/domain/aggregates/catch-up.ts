@@ -16,6 +16,12 @@ import { rebuildShop } from './rebuild.ts';
 export const BATCH = 500;
 
 export interface CatchUpHooks {
+  /**
+   * A batch of the shop's events has just been sent to Redis (the script call is on the wire, not
+   * yet answered). A reader that sends a command now, on the same connection, is answered after
+   * the batch is applied: the publisher reads the dashboard here, overlapping the two round trips.
+   */
+  onApplySent?(shopId: number): void;
   /** Events this process applied, in seq order, after they are in Redis. */
   onApplied?(shopId: number, events: EventRow[]): void;
   /** The shop's aggregates were rebuilt from a snapshot at `seq`; clients should resync. */
@@ -75,7 +81,9 @@ export async function catchUpShop(
       }
       return seq;
     }
-    const r = await applyEvents(redis, keys, shopId, events);
+    const applying = applyEvents(redis, keys, shopId, events);
+    hooks.onApplySent?.(shopId);
+    const r = await applying;
     if (r.applied > 0 && hooks.onApplied) {
       const from = r.seq - r.applied;
       hooks.onApplied(shopId, events.filter((e) => e.seq > from && e.seq <= r.seq));

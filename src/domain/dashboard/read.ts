@@ -30,11 +30,15 @@ const built = new Map<number, { seq: number; today: string; dashboard: Dashboard
 /** Shops kept in the cache. Default 2000. */
 const CACHE_SHOPS = 2000;
 
-export async function getDashboard(deps: DashboardDeps, shopId: number, now = new Date()): Promise<Dashboard> {
+/**
+ * `fresh`: the caller knows the shop's seq just moved (the publisher, right after applying
+ * events), so the cache check would only cost a round trip.
+ */
+export async function getDashboard(deps: DashboardDeps, shopId: number, now = new Date(), opts: { fresh?: boolean } = {}): Promise<Dashboard> {
   const tz = await shopTimeZone(deps.sql, shopId);
   const today = localDate(now, tz);
   const hit = built.get(shopId);
-  if (hit && hit.today === today) {
+  if (hit && hit.today === today && !opts.fresh) {
     const seq = await deps.redis.hget(deps.keys.agg(shopId).meta, 'seq');
     if (seq !== null && Number(seq) === hit.seq) return hit.dashboard;
   }
