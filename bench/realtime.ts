@@ -19,6 +19,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { freePort, run, summary } from './support.ts';
 
@@ -110,7 +111,7 @@ async function main() {
         SEED_DEMO: 'false',
         LOG_LEVEL: 'error',
         TOKEN_LIMIT_PER_MINUTE: '10000000',
-        DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '20',
+        DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10',
         SOCKET_HANDSHAKES_PER_IP: '1000000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -347,6 +348,14 @@ async function main() {
     const a = createSql(withDatabase(dbUrl, 'postgres'), { max: 1 });
     await a`drop database if exists ${a(dbName)} with (force)`;
     await a.end();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `tajirbench:rt${process.pid}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (found.length) await redis.del(...found);
+    } while (cursor !== '0');
+    redis.disconnect();
   }
 }
 
