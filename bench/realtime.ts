@@ -97,6 +97,7 @@ async function main() {
   const dbName = `tajir_bench_rt_${process.pid}`;
   const dbUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', dbName);
   const servers: ChildProcess[] = [];
+  let stopping = false;
   /** Starts src/main.ts with the given roles; resolves with its URL once it says it runs. */
   const startServer = async (roles: string, profile: boolean) => {
     const port = await freePort();
@@ -118,7 +119,10 @@ async function main() {
     });
     servers.push(server);
     let out = '';
-    server.stdout!.on('data', (d) => (out += d));
+    server.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+    server.on('exit', (code, signal) => {
+      if (!stopping) console.error(`server (${roles}) exited with ${code ?? signal}; its last output:\n${out.slice(-4000)}`);
+    });
     while (!out.includes('Tajir POS is running')) {
       if (server.exitCode !== null) throw new Error(`server (${roles}) exited: ${out}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -220,6 +224,7 @@ async function main() {
     const rssAfter = await rss(live);
     const committedAt = new Map<number, number>();
     const postLatencies: number[] = [];
+    let failedPosts = 0;
 
     const stat = async () =>
       (await admin<{ x: number; r: number }[]>`select xact_commit::bigint as x, tup_returned::bigint + tup_fetched::bigint as r from pg_stat_database where datname = current_database()`)[0]!;
@@ -241,10 +246,16 @@ async function main() {
       const shop = shops[i % SHOPS]!;
       const sent = performance.now();
       pending.push(
-        post('/api/bills', { items: [{ product_id: shop.product, quantity: 1 }] }, shop.token).then((b) => {
-          committedAt.set(b.id, performance.now());
-          postLatencies.push(performance.now() - sent);
-        }),
+        post('/api/bills', { items: [{ product_id: shop.product, quantity: 1 }] }, shop.token).then(
+          (b) => {
+            committedAt.set(b.id, performance.now());
+            postLatencies.push(performance.now() - sent);
+          },
+          (err) => {
+            failedPosts++;
+            if (failedPosts === 1) console.error(`a POST failed: ${(err as Error).message}`);
+          },
+        ),
       );
     }
     await Promise.all(pending);
@@ -296,7 +307,7 @@ async function main() {
       if (n > perShop) dup += n - perShop;
     }
     const lat = summary(latencies.map((x) => Math.max(0, x)));
-    console.log(`sockets connected: ${connectedCount}/${SOCKETS} over ${SHOPS} shops; bills: ${committedAt.size} at ${RATE}/s for ${SECONDS}s`);
+    console.log(`sockets connected: ${connectedCount}/${SOCKETS} over ${SHOPS} shops; bills: ${committedAt.size} at ${RATE}/s for ${SECONDS}s (${failedPosts} POSTs failed)`);
     console.log(`bill transaction start → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
     console.log(`CPU during the push phase: ${cpuReport(cpuBefore, cpuAfter)}`);
     console.log(`POST /api/bills as the generator saw it (ms): ${JSON.stringify(summary(postLatencies))}`);
@@ -359,6 +370,7 @@ async function main() {
     const pAfter = await stat();
     console.log(`poll mode: ${(polls / pollSeconds).toFixed(0)} GET /api/dashboard/s; Postgres: ${((pAfter.x - pBefore.x) / pollSeconds).toFixed(0)} xact/s, ${((pAfter.r - pBefore.r) / pollSeconds).toFixed(0)} rows read/s; staleness of a poller (ms): ${JSON.stringify(summary(staleness))}`);
   } finally {
+    stopping = true;
     for (const server of servers) server.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await admin.end();
