@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { dashboardFromSql } from '../src/domain/dashboard/read.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { formatBillNumber } from '../src/domain/billing/numbering.ts';
 import { vatRateOn } from '../src/domain/settings/service.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
@@ -159,6 +160,24 @@ describe('billing', () => {
     assert.deepEqual([loy[0]!.available_points, loy[0]!.lifetime_points, loy[0]!.visits], [60, 60, 1]);
     const v = await verifyShop(env().sql, env().redis, env().deps.keys, shop.shopId);
     assert.deepEqual(v.differences, []);
+  });
+
+  it('numbers bills BILL-YYYYMMDD-NNN, consecutive under concurrency, as next-number previews', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Press', 5);
+    const preview = await get('/api/bills/next-number', shop.token);
+    assert.match(preview.body.bill_number, /^BILL-\d{8}-001$/);
+    const made = await Promise.all(Array.from({ length: 12 }, () => post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, shop.token)));
+    assert.equal(made[0]!.body.bill_number.slice(0, 14), preview.body.bill_number.slice(0, 14));
+    const numbers = made.map((r) => r.body.bill_number as string).sort();
+    assert.deepEqual(
+      numbers.map((n) => Number(n.slice(-3))),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    assert.equal((await get('/api/bills/next-number', shop.token)).body.bill_number, `${numbers[0]!.slice(0, 14)}013`);
+    const [fmt] = await env().sql<{ a: string; b: string }[]>`select bill_number('2026-01-05', 7) as a, bill_number('2026-01-05', 1234) as b`;
+    assert.deepEqual(fmt, { a: 'BILL-20260105-007', b: 'BILL-20260105-1234' });
+    assert.deepEqual([formatBillNumber('2026-01-05', 7), formatBillNumber('2026-01-05', 1234)], [fmt!.a, fmt!.b], 'the seed formats as SQL does');
   });
 
   it('dashboard from Redis equals the dashboard computed by SQL, and verify is clean', async () => {

@@ -23,7 +23,7 @@ import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events
 import { computeBill, statusOf } from './arithmetic.ts';
 import { type LockedAccount, lockLoyaltyAccount } from './loyalty-lock.ts';
 import { checkRedemption, type LoyaltyConfigRow, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
-import { nextBillNumber } from './numbering.ts';
+import { takeBillNumber } from './numbering.ts';
 import { type AccountStanding, accountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
 import type { CreateBillBody } from './schema.ts';
 import { loadShopBillingContext } from './shop-context.ts';
@@ -196,22 +196,25 @@ export async function createBill(
     earned = pointsEarned(total, ctx.loyalty.points_per_unit, tierBefore?.multiplier ?? 1);
   }
 
-  const billNumber = await nextBillNumber(tx, shopId, ctx.today);
+  // the day's next number and the bill in one statement
   const [bill] = await tx<(BillRow & { hour: number })[]>`
+    ${takeBillNumber(tx, shopId, ctx.today)}
     insert into bills (
       shop_id, bill_number, bill_date, delivery_date, trial_date, customer_id, customer_name, customer_phone,
       customer_city, customer_area, customer_trn, customer_type, employee_id, notes, vat_percent, prices_include_vat,
       subtotal_fils, discount_fils, vat_fils, total_fils, paid_fils, status, points_earned, points_redeemed,
       created_by_user, created_by_terminal)
-    values (
-      ${shopId}, ${billNumber}, ${billDate}, ${body.delivery_date ?? null}, ${body.trial_date ?? null},
+    select
+      ${shopId}, numbered.bill_number, ${billDate}, ${body.delivery_date ?? null}, ${body.trial_date ?? null},
       ${customer?.id ?? null}, ${customer?.name ?? null}, ${customer?.phone ?? null}, ${customer?.city ?? null},
       ${customer?.area ?? null}, ${customer?.trn ?? null}, ${customer?.customer_type ?? null},
       ${body.employee_id ?? null}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
       ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
-      ${earned}, ${redeemed}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null})
+      ${earned}, ${redeemed}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null}
+    from numbered
     returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
   const billId = bill!.id;
+  const billNumber = bill!.bill_number;
 
   const insertLines = tx<LineRow[]>`
     insert into bill_lines ${tx(

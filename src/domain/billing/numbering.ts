@@ -1,28 +1,35 @@
 /**
- * Bill numbers BILL-YYYYMMDD-NNN per shop and shop-local day. The upsert takes the counter row's
- * lock until the bill's transaction ends: concurrent bills of one shop get consecutive numbers in
- * commit order, and a rolled-back bill releases its number to the next one (no gaps, no
- * duplicates). Past 999 bills in a day the number simply grows a digit (BILL-…-1000).
+ * Bill numbers BILL-YYYYMMDD-NNN per shop and shop-local day (the format is the SQL function
+ * bill_number, migration 0011). Taking a number upserts the day's bill_counters row, whose lock
+ * is held until the bill's transaction ends: concurrent bills of one shop get consecutive numbers
+ * in commit order, and a rolled-back bill releases its number to the next one (no gaps, no
+ * duplicates).
  */
 import type { Db } from '../../db/client.ts';
 
+/** bill_number(day, n) in TypeScript, for bulk loads that build rows without a statement per bill (seed). */
 export function formatBillNumber(day: string, n: number): string {
   return `BILL-${day.replace(/-/g, '')}-${String(n).padStart(3, '0')}`;
 }
 
-export async function nextBillNumber(tx: Db, shopId: number, day: string): Promise<string> {
-  const [row] = await tx<{ last_no: number }[]>`
-    insert into bill_counters (shop_id, day, last_no) values (${shopId}, ${day}, 1)
-    on conflict (shop_id, day) do update set last_no = bill_counters.last_no + 1
-    returning last_no`;
-  return formatBillNumber(day, row!.last_no);
+/**
+ * A `with` clause that takes the next number of `day` as `numbered.bill_number`, for the
+ * statement that inserts the bill (one round trip for both).
+ */
+export function takeBillNumber(tx: Db, shopId: number, day: string) {
+  return tx`
+    with numbered as (
+      insert into bill_counters (shop_id, day, last_no) values (${shopId}, ${day}, 1)
+      on conflict (shop_id, day) do update set last_no = bill_counters.last_no + 1
+      returning bill_number(day, last_no) as bill_number
+    )`;
 }
 
 /** The number the next bill of today will get (a preview: it is not reserved). */
 export async function peekBillNumber(sql: Db, shopId: number): Promise<string> {
-  const [row] = await sql<{ today: string; last_no: number | null }[]>`
-    select (now() at time zone s.timezone)::date as today,
-           (select last_no from bill_counters c where c.shop_id = s.shop_id and c.day = (now() at time zone s.timezone)::date) as last_no
-    from shop_settings s where s.shop_id = ${shopId}`;
-  return formatBillNumber(row!.today, (row!.last_no ?? 0) + 1);
+  const [row] = await sql<{ bill_number: string }[]>`
+    select bill_number(t.today, coalesce(c.last_no, 0) + 1) as bill_number
+    from (select (now() at time zone timezone)::date as today from shop_settings where shop_id = ${shopId}) t
+    left join bill_counters c on c.shop_id = ${shopId} and c.day = t.today`;
+  return row!.bill_number;
 }

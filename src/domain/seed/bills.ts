@@ -10,6 +10,7 @@ import type { Sql } from '../../db/client.ts';
 import { computeBill, statusOf } from '../billing/arithmetic.ts';
 import type { Rng } from './data.ts';
 import { insertBatches } from './batches.ts';
+import { formatBillNumber } from '../billing/numbering.ts';
 
 /** Bills per insert round trip. */
 const CHUNK = 2000;
@@ -74,7 +75,7 @@ export async function seedBills(sql: Sql, shopId: number, count: number, r: Rng,
       pending.push({
         bill: {
           shop_id: shopId,
-          bill_number: `BILL-${day.replace(/-/g, '')}-${String(k).padStart(3, '0')}`,
+          bill_number: formatBillNumber(day, k),
           bill_date: day,
           customer_id: c?.id ?? null,
           customer_name: c?.name ?? null,
