@@ -35,7 +35,7 @@ const UPDATE_HEAD = /^42\["dashboard:update",\{"seq":(\d+),"prev_seq":(null|\d+)
 
 function open(url: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, skipUTF8Validation: true });
     sockets.push(ws);
     let lastSeq = 0;
     let settled = false;
@@ -75,6 +75,9 @@ function open(url: string, token: string): Promise<boolean> {
     ws.on('close', () => done(false));
   });
 }
+
+// the bench died (or finished without saying so): do not linger with thousands of sockets open
+process.on('disconnect', () => process.exit(0));
 
 process.on('message', async (msg: Start | 'report' | 'close') => {
   if (msg === 'report') {

@@ -98,6 +98,11 @@ async function main() {
   const dbUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', dbName);
   const servers: ChildProcess[] = [];
   let stopping = false;
+  // however this process ends (an uncaught error included), its servers end with it: a server
+  // left running with 5,000 sockets would skew every later run on this machine
+  process.on('exit', () => {
+    for (const server of servers) server.kill('SIGKILL');
+  });
   /** Starts src/main.ts with the given roles; resolves with its URL once it says it runs. */
   const startServer = async (roles: string, profile: boolean) => {
     const port = await freePort();
