@@ -43,6 +43,8 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   /** When each shop's last dashboard:update left (performance.now()). */
   const pushedAt = new Map<number, number>();
   const last = new Map<number, Dashboard>();
+  /** Dashboard reads started while the events they follow were being applied (onApplySent). */
+  const prefetched = new Map<number, Promise<Dashboard>>();
 
   function enqueue(shopId: number, step: () => Promise<void> | void): void {
     const prev = running.get(shopId) ?? Promise.resolve();
@@ -68,9 +70,6 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
       }, wait),
     );
   }
-
-  /** Dashboard reads started while the events they follow were being applied (onApplySent). */
-  const prefetched = new Map<number, Promise<Dashboard>>();
 
   const isLeading = (shopId: number) => !timers.has(shopId) && performance.now() - (pushedAt.get(shopId) ?? Number.NEGATIVE_INFINITY) >= windowMs;
 
@@ -197,6 +196,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     close() {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
+      prefetched.clear();
     },
   };
 }

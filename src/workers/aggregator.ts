@@ -19,8 +19,7 @@ import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
-import { applyEvents } from '../domain/aggregates/apply.ts';
-import { type CatchUpHooks, catchUpShop } from '../domain/aggregates/catch-up.ts';
+import { applyBatch, type CatchUpHooks, catchUpShop } from '../domain/aggregates/catch-up.ts';
 import type { EventRow } from '../domain/aggregates/ops.ts';
 import { EVENTS_CHANNEL } from '../domain/events/poke.ts';
 import type { Logger } from '../log.ts';
@@ -132,12 +131,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
           if (fast) {
             const event = fast;
             fast = undefined;
-            const applying = applyEvents(redis, keys, shopId, [event]);
-            opts.hooks?.onApplySent?.(shopId);
-            const r = await applying;
+            const r = await applyBatch({ redis, keys }, shopId, [event], opts.hooks);
             if (r.status === 'ok') {
               known.set(shopId, r.seq);
-              if (r.applied === 1) opts.hooks?.onApplied?.(shopId, [event]);
               continue;
             }
             known.delete(shopId);

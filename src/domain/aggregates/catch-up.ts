@@ -8,7 +8,7 @@
 import type { Sql } from '../../db/client.ts';
 import type { Keys } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { appliedSeq, applyEvents } from './apply.ts';
+import { type ApplyResult, appliedSeq, applyEvents } from './apply.ts';
 import type { EventRow } from './ops.ts';
 import { rebuildShop } from './rebuild.ts';
 
@@ -32,6 +32,22 @@ export interface CatchUpDeps {
   sql: Sql;
   redis: ScriptedRedis;
   keys: Keys;
+}
+
+/**
+ * Applies a batch of one shop's events and tells the hooks: onApplySent once the script call is
+ * on the wire, onApplied with exactly the events this call applied. The one way events reach
+ * Redis, from a catch-up or from a notification that carried the event.
+ */
+export async function applyBatch(deps: Pick<CatchUpDeps, 'redis' | 'keys'>, shopId: number, events: EventRow[], hooks: CatchUpHooks = {}): Promise<ApplyResult> {
+  const applying = applyEvents(deps.redis, deps.keys, shopId, events);
+  hooks.onApplySent?.(shopId);
+  const r = await applying;
+  if (r.applied > 0 && hooks.onApplied) {
+    const from = r.seq - r.applied;
+    hooks.onApplied(shopId, events.filter((e) => e.seq > from && e.seq <= r.seq));
+  }
+  return r;
 }
 
 /**
@@ -81,13 +97,7 @@ export async function catchUpShop(
       }
       return seq;
     }
-    const applying = applyEvents(redis, keys, shopId, events);
-    hooks.onApplySent?.(shopId);
-    const r = await applying;
-    if (r.applied > 0 && hooks.onApplied) {
-      const from = r.seq - r.applied;
-      hooks.onApplied(shopId, events.filter((e) => e.seq > from && e.seq <= r.seq));
-    }
+    const r = await applyBatch(deps, shopId, events, hooks);
     if (r.status === 'ok' && events.length < BATCH) return r.seq;
     // a gap (our start seq was stale) or a full batch: continue from what the script reported
     if (r.status !== 'needs_rebuild') hint = r.seq;

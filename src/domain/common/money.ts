@@ -2,16 +2,26 @@
  * Money is integer fils inside (1.00 AED = 100 fils) and a JSON number with at most 2 decimals
  * outside. Conversions happen only at the edge, here.
  */
-import { ERRORS } from '../../errors.ts';
+import { ERRORS, type FieldError } from '../../errors.ts';
+
+const TWO_DECIMALS = 'must have at most 2 decimals';
+
+/** Whether a number is a whole number of hundredths (money, and percentages stored as numeric(_,2)). */
+function isHundredths(v: number): boolean {
+  return Number.isFinite(v) && Math.abs(v * 100 - Math.round(v * 100)) <= 1e-6;
+}
 
 /** 12.5 → 1250. Throws 400 naming `field` when the amount has more than 2 decimals. */
 export function toFils(amount: number, field: string): number {
-  const scaled = amount * 100;
-  const fils = Math.round(scaled);
-  if (!Number.isFinite(amount) || Math.abs(scaled - fils) > 1e-6) {
-    throw ERRORS.validation([{ field, message: 'must have at most 2 decimals' }]);
-  }
-  return fils;
+  if (!isHundredths(amount)) throw ERRORS.validation([{ field, message: TWO_DECIMALS }]);
+  return Math.round(amount * 100);
+}
+
+/** Field errors for the numbers that have more than 2 decimals (numeric(_,2) columns would round them silently). */
+export function twoDecimals(values: Record<string, number>): FieldError[] {
+  return Object.entries(values)
+    .filter(([, v]) => !isHundredths(v))
+    .map(([field]) => ({ field, message: TWO_DECIMALS }));
 }
 
 /** 1250 → 12.5 */

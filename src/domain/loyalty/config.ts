@@ -1,8 +1,8 @@
 /** The loyalty programme's settings (DOMAIN.md section 3): one row per shop, written at signup. */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { fromFils } from '../common/money.ts';
-import { type LoyaltyConfigBody, twoDecimals } from './schema.ts';
+import { fromFils, twoDecimals } from '../common/money.ts';
+import type { LoyaltyConfigBody } from './schema.ts';
 import { tiers } from './tiers.ts';
 
 export interface LoyaltyConfigView {

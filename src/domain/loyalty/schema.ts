@@ -1,5 +1,4 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FieldError } from '../../errors.ts';
 import { Name, Page } from '../common/schema.ts';
 
 export const LoyaltyConfigBody = Type.Object(
@@ -45,11 +44,4 @@ export interface TierView {
   discount_percent: number;
   perks: string;
   colour: string;
-}
-
-/** Field errors for numbers that must have at most 2 decimals (numeric(_,2) columns would round them silently). */
-export function twoDecimals(values: Record<string, number>): FieldError[] {
-  return Object.entries(values)
-    .filter(([, v]) => Math.abs(v * 100 - Math.round(v * 100)) > 1e-6)
-    .map(([field]) => ({ field, message: 'must have at most 2 decimals' }));
 }

@@ -4,7 +4,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
-import { type TierView, type TiersBody, twoDecimals } from './schema.ts';
+import { twoDecimals } from '../common/money.ts';
+import type { TierView, TiersBody } from './schema.ts';
 
 /** The shop's tiers, lowest threshold first. */
 export async function tiers(sql: Db, shopId: number): Promise<TierView[]> {

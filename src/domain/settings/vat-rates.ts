@@ -16,6 +16,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
+import { twoDecimals } from '../common/money.ts';
 import type { VatRate, VatRateBody } from './schema.ts';
 
 /** Every VAT rate of the shop, oldest first. */
@@ -36,10 +37,7 @@ export async function vatRateOn(sql: Db, shopId: number, date: string): Promise<
 }
 
 function checkRate(body: VatRateBody): void {
-  const errors = [];
-  if (Math.abs(body.rate_percent * 100 - Math.round(body.rate_percent * 100)) > 1e-6) {
-    errors.push({ field: 'rate_percent', message: 'must have at most 2 decimals' });
-  }
+  const errors = twoDecimals({ rate_percent: body.rate_percent });
   if (body.effective_to && body.effective_to < body.effective_from) {
     errors.push({ field: 'effective_to', message: 'must not be before effective_from' });
   }
