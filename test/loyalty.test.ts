@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChangeNotifier, noopNotifier } from '../src/domain/common/notifier.ts';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { call, get, newShop, post, put, type Res, type ShopSession } from './support/http.ts';
+import { recordingSettingsPushes } from './support/pushes.ts';
 
 const HOSTILE = "Bob's '; drop table loyalty_tiers; --";
 const HUGE = 'x'.repeat(10_000);
@@ -37,18 +37,6 @@ async function accountTier(shopId: number, customerId: number): Promise<string |
   return row!.name;
 }
 
-async function recording(fn: (pushes: { version: number; section: string; value: any }[]) => Promise<void>): Promise<void> {
-  const pushes: { version: number; section: string; value: any }[] = [];
-  const recorder: ChangeNotifier = { ...noopNotifier, settingsChanged: (_shop, version, section, value) => void pushes.push({ version, section, value }) };
-  const deps = env().deps as any;
-  const saved = deps.notifier;
-  deps.notifier = recorder;
-  try {
-    await fn(pushes);
-  } finally {
-    deps.notifier = saved;
-  }
-}
 
 describe('loyalty programme', () => {
   let s: ShopSession;
@@ -76,14 +64,14 @@ describe('loyalty programme', () => {
 
     it('replaces the config (point value stored in fils), bumps the version and pushes the loyalty section', async () => {
       const shop = await newShop();
-      await recording(async (pushes) => {
+      await recordingSettingsPushes(async (pushes) => {
         const v0 = (await get('/api/shop-settings', shop.token)).body.version;
         const r = await put('/api/loyalty/config', { ...CONFIG, program_name: `  ${HOSTILE} ` }, shop.manager);
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + 1);
         assert.deepEqual(r.body.loyalty.config, { ...CONFIG, program_name: HOSTILE });
         assert.equal(r.body.loyalty.tiers.length, 4);
-        assert.deepEqual(pushes, [{ version: v0 + 1, section: 'loyalty', value: r.body.loyalty }]);
+        assert.deepEqual(pushes, [{ shopId: shop.shopId, version: v0 + 1, section: 'loyalty', value: r.body.loyalty }]);
         const [row] = await env().sql<{ point_value_fils: number }[]>`select point_value_fils from loyalty_config where shop_id = ${shop.shopId}`;
         assert.equal(row!.point_value_fils, 5);
         assert.deepEqual((await get('/api/loyalty/config', shop.terminal)).body, { ...CONFIG, program_name: HOSTILE });
@@ -186,7 +174,7 @@ describe('loyalty programme', () => {
       const theirs = await addCustomer(other.shopId, { lifetime: 1500, tierName: 'Silver' });
       // accounts are read from the aggregates: rebuild them from Postgres, as after a Redis loss
       assert.equal((await rebuildShop(env().sql, env().redis, env().deps.keys, shop.shopId)).status, 'rebuilt');
-      await recording(async (pushes) => {
+      await recordingSettingsPushes(async (pushes) => {
         const v0 = (await get('/api/shop-settings', shop.token)).body.version;
         const r = await put(
           '/api/loyalty/tiers',

@@ -1,40 +1,15 @@
 import assert from 'node:assert/strict';
-import { type ChangeNotifier, noopNotifier } from '../src/domain/common/notifier.ts';
 import { vatRateOn } from '../src/domain/settings/service.ts';
 import { env } from './support/env.ts';
 import { addEmployee } from './support/fixtures.ts';
 import { call, del, get, newShop, post, put, type Res, type ShopSession } from './support/http.ts';
+import { recordingSettingsPushes } from './support/pushes.ts';
 
 const HOSTILE = "Bob's '; drop table shops; --";
 const HUGE = 'x'.repeat(10_000);
 
 const fields = (r: Res) => (r.body.error.details as { field: string }[]).map((d) => d.field);
 
-interface Push {
-  shopId: number;
-  version: number;
-  section: string;
-  value: any;
-}
-
-/** Installs a recording notifier on the running server for the duration of `fn`. */
-async function recording(fn: (pushes: Push[]) => Promise<void>): Promise<void> {
-  const pushes: Push[] = [];
-  const recorder: ChangeNotifier = {
-    ...noopNotifier,
-    settingsChanged: (shopId, version, section, value) => {
-      pushes.push({ shopId, version, section, value });
-    },
-  };
-  const deps = env().deps as any;
-  const saved = deps.notifier;
-  deps.notifier = recorder;
-  try {
-    await fn(pushes);
-  } finally {
-    deps.notifier = saved;
-  }
-}
 
 const version = async (s: ShopSession): Promise<number> => (await get('/api/shop-settings', s.token)).body.version;
 const rates = (r: Res) => (r.body.vat_rates as any[]).map((v) => [v.rate_percent, v.effective_from, v.effective_to]);
@@ -100,7 +75,7 @@ describe('shop settings', () => {
   it('raises the version by exactly one per change and pushes (version, section, value) after commit', async () => {
     const shop = await newShop();
     const emp = await addEmployee(shop.shopId, 'Master Ali');
-    await recording(async (pushes) => {
+    await recordingSettingsPushes(async (pushes) => {
       const v0 = await version(shop);
       const steps: [string, string, unknown, string][] = [
         ['PUT', '/api/shop-settings/shop-info', { name: 'Al Noor', trn: '100123456700003' }, 'shop_info'],
@@ -138,7 +113,7 @@ describe('shop settings', () => {
 
   it('gives concurrent changes distinct, consecutive versions, and each push carries the state at its version', async () => {
     const shop = await newShop();
-    await recording(async (pushes) => {
+    await recordingSettingsPushes(async (pushes) => {
       const v0 = await version(shop);
       const writes = [
         ...[1, 2, 3, 4].map((i) => put('/api/shop-settings/payment-methods', { payment_methods: i % 2 ? ['Cash', 'Card'] : ['Card'] }, shop.manager)),
