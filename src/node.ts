@@ -41,7 +41,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   const { roles, config } = { roles: opts.roles, config: deps.config };
   // Every role that pushes (api: prices and settings; aggregator: figures) needs the Socket.IO
   // server; without the realtime role it stays unattached and emits through the Redis adapter.
-  const io = createIo(config.redisUrl, deps.keys);
+  const io = createIo(config.redisUrl, deps.keys, deps.log);
   const publisher = createPublisher(io.io, deps, { windowMs: config.pushWindowMs });
   deps.notifier = publisher;
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import type { Dashboard } from '../src/domain/dashboard/build.ts';
 import { applyDashboardChanges } from '../src/realtime/contracts.ts';
+import { createRedis } from '../src/redis/client.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { get, newShop, post, type ShopSession } from './support/http.ts';
@@ -42,6 +43,22 @@ describe('realtime', function () {
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(seenOther, []);
     assert.ok(!seenCashier.some((e) => e.name === 'dashboard:update' || e.name === 'bill:created'));
+  });
+
+  it('reaches local sockets without waiting for the publish to other nodes (adapter.ts)', async () => {
+    const mine = await connect(a.manager);
+    const seen = record(mine);
+    const admin = createRedis(env().config.redisUrl);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '1500', 'WRITE'); // holds every SPUBLISH for 1.5 s
+      const t0 = performance.now();
+      env().node.publisher.productChanged(a.shopId, { id: product, name: 'Kandura' } as never);
+      await until(() => seen.some((e) => e.name === 'product:updated'), 1000, 'local delivery while Redis holds the publish');
+      assert.ok(performance.now() - t0 < 1000);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+      admin.disconnect();
+    }
   });
 
   it('refuses missing, forged and expired tokens with a code, and terminals on manager events', async () => {

@@ -1,15 +1,17 @@
 /**
- * The Socket.IO server with the Redis adapter, so rooms span every node. Sharded Pub/Sub
+ * The Socket.IO server with the Redis adapter, so rooms span every node (adapter.ts: local
+ * sockets are sent to without waiting for the publish). Sharded Pub/Sub
  * (Redis 7, SSUBSCRIBE/SPUBLISH) is used: it works with ioredis on a standalone Redis, which is
  * what runs here; the adapter's README notes it does not yet work with ioredis on a Redis
  * *cluster* — switch to createAdapter (classic) there.
  * A process without the realtime role still builds an (unattached) server: its emits go through
  * the adapter to the nodes that hold the sockets (the aggregator pushes this way).
  */
-import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
+import type { Logger } from '../log.ts';
 import { createRedis, type Redis } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { createLocalFirstAdapter } from './adapter.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './contracts.ts';
 
 export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -19,13 +21,15 @@ export interface IoHandle {
   close(): Promise<void>;
 }
 
-export function createIo(redisUrl: string, keys: Keys): IoHandle {
+export function createIo(redisUrl: string, keys: Keys, log: Logger): IoHandle {
   // Pub/Sub connections must wait for Redis forever rather than fail commands.
   const pub: Redis = createRedis(redisUrl, { name: 'tajir-sio-pub', maxRetriesPerRequest: null });
   const sub: Redis = createRedis(redisUrl, { name: 'tajir-sio-sub', maxRetriesPerRequest: null });
   const io: Io = new Server({
     serveClient: false,
-    adapter: createShardedAdapter(pub, sub, { channelPrefix: keys.socketIo(), subscriptionMode: 'dynamic' }),
+    adapter: createLocalFirstAdapter(pub, sub, { channelPrefix: keys.socketIo(), subscriptionMode: 'dynamic' }, (err) =>
+      log.warn({ err: err.message }, 'Socket.IO publish to other nodes failed; their managers resync on the next seq'),
+    ),
     // managers' dashboards reconnect after network blips; keep the defaults generous but bounded
     pingInterval: 20_000,
     pingTimeout: 20_000,
