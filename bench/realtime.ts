@@ -106,7 +106,7 @@ async function main() {
   /** Starts src/main.ts with the given roles; resolves with its URL once it says it runs. */
   const startServer = async (roles: string, profile: boolean) => {
     const port = await freePort();
-    const server = spawn(process.execPath, ['--import=tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'src/main.ts'], {
+    const server = spawn(process.execPath, ['--import=tsx', ...(process.env.SRV_FLAGS ?? '').split(' ').filter(Boolean), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'src/main.ts'], {
       env: {
         ...process.env,
         DATABASE_URL: dbUrl,

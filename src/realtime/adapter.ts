@@ -26,6 +26,7 @@ type Publishing = { publishAndReturnOffset(message: { type: MessageType; data: u
 export function createLocalFirstAdapter(pub: Redis, sub: Redis, opts: ShardedRedisAdapterOptions, onPublishError: (err: Error) => void): AdapterFactory {
   const factory = createShardedAdapter(pub, sub, opts);
   // a function, not an arrow: Socket.IO calls it with `new`, and the object it returns is the adapter
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be called with `new`
   return function (nsp: unknown) {
     const adapter: ClusterAdapter = factory(nsp);
     adapter.broadcast = function (this: ClusterAdapter, packet: unknown, options: BroadcastOptions) {
