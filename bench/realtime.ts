@@ -3,7 +3,9 @@
  *
  *   node --import=tsx bench/realtime.ts [--sockets 5000] [--shops 50] [--rate 200] [--seconds 15]
  *
- * Starts the service (src/main.ts, every role, one process) on a fresh database, connects
+ * Starts the service on a fresh database — with the node flags of `npm start`
+ * (package.json), plus `--node-flags` for experiments — every role in one process, or with
+ * `--split` as two processes; connects
  * `sockets` manager sockets spread over `shops` shops, then posts bills over REST at `rate`/s
  * for `seconds`. Reports:
  * - commit → socket receipt of bill:created (p50/p95/p99), measured from the bill's created_at
@@ -38,6 +40,8 @@ const { values } = parseArgs({
     split: { type: 'boolean', default: false },
     /** seconds of bills at the same rate before the sockets connect (JIT, pools, caches) */
     warmup: { type: 'string', default: '5' },
+    /** extra node flags for the service's processes, e.g. "--max-semi-space-size=64" (experiments) */
+    'node-flags': { type: 'string', default: '' },
     /** nice value of the socket client processes and this generator (0 = same as the server) */
     nice: { type: 'string', default: '0' },
   },
@@ -51,6 +55,11 @@ const PROFILE = values.profile;
 const SPLIT = values.split;
 const WARMUP = Number(values.warmup);
 const NICE = Number(values.nice);
+/** `npm start`'s node flags (between `node` and the entry point), so the bench runs the service as deployed. */
+const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
+const NODE_FLAGS = [...START_FLAGS, ...values['node-flags'].split(/\s+/).filter(Boolean)];
 
 
 /** CPU jiffies of the whole machine (/proc/stat) and per command name (/proc/<pid>/stat), for a breakdown of where the cores went. */
@@ -104,9 +113,10 @@ async function main() {
     for (const server of servers) server.kill('SIGKILL');
   });
   /** Starts src/main.ts with the given roles; resolves with its URL once it says it runs. */
+  console.log(`service: node ${NODE_FLAGS.join(' ')} src/main.ts${SPLIT ? ' as ROLES=api and ROLES=realtime,aggregator' : ', every role in one process'}`);
   const startServer = async (roles: string, profile: boolean) => {
     const port = await freePort();
-    const server = spawn(process.execPath, ['--import=tsx', ...(process.env.SRV_FLAGS ?? '').split(' ').filter(Boolean), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'src/main.ts'], {
+    const server = spawn(process.execPath, [...NODE_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'src/main.ts'], {
       env: {
         ...process.env,
         DATABASE_URL: dbUrl,
@@ -280,13 +290,19 @@ async function main() {
       const a = buckets(metricsBefore);
       return [...buckets(metricsAfter)].map(([le, n]) => `≤${le}:${n - (a.get(le) ?? 0)}`).join(' ');
     };
-    const gauge = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const gauge = (text: string, name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? Number.NaN);
     for (const [role, u, a, b] of SPLIT
       ? ([['api', url, apiBefore, await (await fetch(`${url}/metrics`)).text()], ['realtime+aggregator', live, liveBefore, await (await fetch(`${live}/metrics`)).text()]] as const)
       : ([['all roles', url, apiBefore, await (await fetch(`${url}/metrics`)).text()]] as const)) {
       void u;
       const cpu = (gauge(b, 'process_cpu_seconds_total') - gauge(a, 'process_cpu_seconds_total')) / (SECONDS + 3);
-      console.log(`server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core; event-loop lag p50 ${(gauge(b, 'nodejs_eventloop_lag_p50_seconds') * 1000).toFixed(1)} ms, p99 ${(gauge(b, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms`);
+      // GC pauses stop every push in flight in that process: the young generation's (minor) are the ones that add up
+      const gc = (kind: string) => {
+        const at = (text: string, what: string) => gauge(text, `nodejs_gc_duration_seconds_${what}{kind="${kind}"}`) || 0; // no line: none yet
+        const d = (what: string) => at(b, what) - at(a, what);
+        return d('count') === 0 ? `${kind} none` : `${kind} ${d('count')} × ${((d('sum') / d('count')) * 1000).toFixed(1)} ms`;
+      };
+      console.log(`server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core; GC pauses: ${gc('minor')}, ${gc('major')}`);
     }
     console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
     console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
