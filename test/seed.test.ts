@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { divRound } from '../src/domain/common/money.ts';
+import { seedBills } from '../src/domain/seed/bills.ts';
+import { rng } from '../src/domain/seed/data.ts';
 import { seed } from '../src/domain/seed/seed.ts';
 import { env } from './support/env.ts';
 
@@ -41,5 +43,25 @@ describe('demo data seeder', function () {
       const expected = l.prices_include_vat ? divRound(BigInt(l.net_fils) * p, 10_000n + p) : divRound(BigInt(l.net_fils) * p, 10_000n);
       assert.equal(BigInt(l.vat_fils), expected);
     }
+  });
+
+  it('gives each seeded bill the VAT rate in force on its date, and no bills where none is', async () => {
+    const sql = env().sql;
+    const [shop] = await seed(sql, { shops: 1, customers: 10, products: 10, employees: 1, expenses: 0, bills: 0, seed: 11 });
+    const id = shop!.id;
+    // 5% until 200 days ago, nothing for 9 days, then 7.5%
+    await sql`update vat_rates set effective_to = current_date - 200 where shop_id = ${id}`;
+    await sql`insert into vat_rates (shop_id, rate_percent, effective_from) values (${id}, 7.5, current_date - 190)`;
+    await seedBills(sql, id, 600, rng(3), () => {});
+    const [r] = await sql<{ n: number; wrong: number; in_gap: number; rates: string[] }[]>`
+      select count(*)::int as n,
+        count(*) filter (where vat_percent is distinct from (select rate_percent from vat_rate_on(${id}, bill_date)))::int as wrong,
+        count(*) filter (where bill_date between current_date - 199 and current_date - 191)::int as in_gap,
+        array_agg(distinct vat_percent::text) as rates
+      from bills where shop_id = ${id}`;
+    assert.equal(r!.n, 600);
+    assert.equal(r!.wrong, 0);
+    assert.equal(r!.in_gap, 0);
+    assert.deepEqual(r!.rates.map(Number).sort(), [5, 7.5]);
   });
 });

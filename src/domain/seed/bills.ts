@@ -17,18 +17,27 @@ const CHUNK = 2000;
 
 export async function seedBills(sql: Sql, shopId: number, count: number, r: Rng, log: (s: string) => void): Promise<void> {
   const [settings] = await sql<{ timezone: string; prices_include_vat: boolean }[]>`select timezone, prices_include_vat from shop_settings where shop_id = ${shopId}`;
-  const [vat] = await sql<{ rate: number }[]>`select rate_percent as rate from vat_rates where shop_id = ${shopId} order by effective_from desc limit 1`;
   const products = await sql<{ id: number; name: string; rate_fils: number; type: string }[]>`
     select p.id, p.name, p.rate_fils, t.name as type from products p join product_types t on t.id = p.type_id where p.shop_id = ${shopId}`;
   const customers = await sql<{ id: number; name: string; phone: string; city: string | null; area: string | null; customer_type: string }[]>`
     select id, name, phone, city, area, customer_type from customers where shop_id = ${shopId}`;
   const employees = await sql<{ id: number }[]>`select id from employees where shop_id = ${shopId}`;
-  const vatPercent = vat?.rate ?? 5;
   const tzOffset = '+04:00'; // seeded hours are Dubai times; shops of other zones get Dubai-hour bills
 
   // Days with a weight that grows towards today; each bill picks a day, then days are numbered.
+  // Each day's bills use the VAT rate in force that day (vat_rate_on, as bill creation does); a
+  // day without one gets no bills, as bill creation would refuse them.
   const today = new Date();
-  const days = Array.from({ length: 365 }, (_, i) => new Date(today.getTime() - (364 - i) * 86_400_000).toISOString().slice(0, 10));
+  const calendar = Array.from({ length: 365 }, (_, i) => new Date(today.getTime() - (364 - i) * 86_400_000).toISOString().slice(0, 10));
+  const rates = await sql<{ day: string; rate: number | null }[]>`
+    select d::text as day, (select rate_percent from vat_rate_on(${shopId}, d)) as rate
+    from unnest(${calendar}::date[]) as d order by d`;
+  const rateOn = new Map(rates.filter((x) => x.rate !== null).map((x) => [x.day, Number(x.rate)]));
+  const days = calendar.filter((d) => rateOn.has(d));
+  if (days.length === 0) {
+    log(`  shop ${shopId}: no VAT rate in force in the last year; no bills seeded`);
+    return;
+  }
   const weights = days.map((_, i) => 1 + (i / 365) * 2);
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   const perDay = days.map((_, i) => Math.floor((count * weights[i]!) / totalWeight));
@@ -52,6 +61,7 @@ export async function seedBills(sql: Sql, shopId: number, count: number, r: Rng,
   for (const [di, day] of days.entries()) {
     const n = perDay[di]!;
     if (n === 0) continue;
+    const vatPercent = rateOn.get(day)!;
     counters.push({ shop_id: shopId, day, last_no: n });
     for (let k = 1; k <= n; k++) {
       const items = Array.from({ length: r.int(1, 4) }, () => {
