@@ -318,6 +318,31 @@ describe('loyalty programme', () => {
       assert.deepEqual(ledger.body.items.map((x: any) => [x.kind, x.points, x.bill_id, x.bill_number]), [['earned', 1200, b.body.id, b.body.bill_number]]);
     });
 
+    it('a cancellation takes back only what its bill added: a bill made with the programme off changes nothing', async () => {
+      const shop = await newShop();
+      const p = await addProduct(shop.shopId, 'Shirt', 100);
+      const cfg = (await get('/api/loyalty/config', shop.token)).body;
+      const bill = (qty: number) => post('/api/bills', { customer: { phone: '0509990002', name: 'Sometimes' }, items: [{ product_id: p, quantity: qty }] }, shop.token);
+      const figures = async (cid: number) => {
+        await settled(shop.shopId);
+        const a = (await get(`/api/loyalty/customers/${cid}`, shop.token)).body;
+        return [a.total_spent, a.visits, a.lifetime_points];
+      };
+      const counted = await bill(1); // programme on: 100 spent, 1 visit, 100 points
+      assert.equal(counted.status, 201);
+      const cid = counted.body.customer_id;
+      assert.equal((await put('/api/loyalty/config', { ...cfg, enabled: false }, shop.token)).status, 200);
+      const uncounted = await bill(2); // programme off: the account is not touched
+      assert.deepEqual(await figures(cid), [100, 1, 100]);
+      assert.equal((await post(`/api/bills/${uncounted.body.id}/cancel`, { reason: 'test' }, shop.token)).status, 200);
+      assert.deepEqual(await figures(cid), [100, 1, 100]);
+      // a bill counted while the programme was on is taken back even after it was switched off
+      assert.equal((await post(`/api/bills/${counted.body.id}/cancel`, { reason: 'test' }, shop.token)).status, 200);
+      assert.deepEqual(await figures(cid), [0, 0, 0]);
+      const [row] = await env().sql<{ n: number }[]>`select count(*)::int as n from loyalty_accounts where shop_id = ${shop.shopId} and total_spent_fils < 0`;
+      assert.equal(row!.n, 0);
+    });
+
     it('answers zeros in the lowest tier for a customer without an account', async () => {
       const cid = await addCustomer(s.shopId);
       const r = await get(`/api/loyalty/customers/${cid}`, s.token);

@@ -48,7 +48,8 @@ export async function cancelBill(tx: Db, p: Principal, billId: number, reason: s
     where shop_id = ${shopId} and id = ${billId}`;
 
   let loyalty: BillCancelledPayload['loyalty'] = null;
-  if (bill.customer_id !== null) {
+  // Only a bill that was added to the account (the programme was on) is taken back from it.
+  if (bill.customer_id !== null && bill.loyalty_counted) {
     // Tiers re-read under the programme lock: a concurrent tier replacement must not leave this
     // account on a tier it deletes or re-thresholds (loyalty-lock.ts).
     const { account: acc, tiers } = await lockLoyaltyAccount(tx, shopId, bill.customer_id);

@@ -28,6 +28,8 @@ export interface BillRow {
   status: 'Pending' | 'Partial' | 'Paid' | 'Cancelled';
   points_earned: number;
   points_redeemed: number;
+  /** added to the customer's loyalty account (programme enabled): a cancellation takes it back */
+  loyalty_counted: boolean;
   created_at: Date;
   cancelled_at: Date | null;
   cancel_reason: string | null;
