@@ -162,6 +162,32 @@ describe('billing', () => {
     assert.deepEqual(v.differences, []);
   });
 
+  it('pages by cursor without skipping bills created within the same millisecond', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Ironing', 10);
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, shop.token)).body.id);
+    // three bills in one millisecond, microseconds apart (what a busy counter produces)
+    await env().sql`
+      update bills set created_at = ('2026-11-20T10:00:00.1234' || (id % 10)::text || '0Z')::timestamptz
+      where shop_id = ${shop.shopId} and id in ${env().sql(ids.slice(1, 4))}`;
+    const byPage = (await get('/api/bills?per_page=50', shop.token)).body.items.map((b: any) => b.id);
+    const byCursor: number[] = [];
+    let cursor = '';
+    for (let n = 0; n < 10; n++) {
+      const r = await get(`/api/bills?per_page=2&cursor=${cursor}`, shop.token);
+      assert.equal(r.status, 200);
+      byCursor.push(...r.body.items.map((b: any) => b.id));
+      if (r.body.next_cursor === null) break;
+      cursor = r.body.next_cursor;
+    }
+    assert.deepEqual(byCursor, byPage);
+    assert.deepEqual([...byCursor].sort((a, b) => a - b), ids);
+    const bad = await get('/api/bills?cursor=not-a-cursor', shop.token);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'validation_failed');
+  });
+
   it('numbers bills BILL-YYYYMMDD-NNN, consecutive under concurrency, as next-number previews', async () => {
     const shop = await newShop();
     const p = await addProduct(shop.shopId, 'Press', 5);

@@ -19,7 +19,13 @@ function decodeCursor(c: string): { at: string; id: number } {
   }
 }
 
-const encodeCursor = (b: BillRow) => Buffer.from(JSON.stringify([b.created_at.toISOString(), b.id])).toString('base64url');
+/**
+ * The cursor holds created_at to the microsecond, as Postgres stores it (`cursor_at`): a
+ * millisecond Date would make the next page's `<` skip bills created in the same millisecond
+ * but later than the truncated instant. It is sent as text and cast in SQL: postgres.js would
+ * serialise a timestamptz parameter through a JavaScript Date, truncating it again.
+ */
+const encodeCursor = (b: BillRow & { cursor_at: string }) => Buffer.from(JSON.stringify([b.cursor_at, b.id])).toString('base64url');
 
 export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
   if (q.from && q.to && q.from > q.to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
@@ -41,9 +47,9 @@ export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
 
   if (q.cursor !== undefined) {
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const rows = await sql<BillRow[]>`
-      select * from bills b where ${where}
-      ${after ? sql`and (b.created_at, b.id) < (${after.at}::timestamptz, ${after.id})` : sql``}
+    const rows = await sql<(BillRow & { cursor_at: string })[]>`
+      select b.*, to_char(b.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at from bills b where ${where}
+      ${after ? sql`and (b.created_at, b.id) < (${after.at}::text::timestamptz, ${after.id})` : sql``}
       order by b.created_at desc, b.id desc limit ${q.per_page + 1}`;
     const more = rows.length > q.per_page;
     const items = rows.slice(0, q.per_page);
