@@ -162,6 +162,20 @@ describe('billing', () => {
     assert.deepEqual(v.differences, []);
   });
 
+  it('refuses a discount with more than 2 decimals with 400 naming the line, and creates nothing', async () => {
+    const [before] = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${s.shopId}`;
+    const items = [{ product_id: kandura, quantity: 1, discount_percent: 10 }, { product_id: hem, quantity: 1, discount_percent: 12.345 }];
+    for (const path of ['/api/bills', '/api/bills/quote']) {
+      const r = await post(path, { items }, s.token);
+      assert.equal(r.status, 400, path);
+      assert.deepEqual(r.body.error.details.map((d: any) => d.field), ['items.1.discount_percent']);
+    }
+    const [after] = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${s.shopId}`;
+    assert.equal(after!.n, before!.n);
+    const ok = await post('/api/bills/quote', { items: [{ product_id: kandura, quantity: 1, discount_percent: 12.35 }] }, s.token);
+    assert.equal(ok.status, 200);
+  });
+
   it('pages by cursor without skipping bills created within the same millisecond', async () => {
     const shop = await newShop();
     const p = await addProduct(shop.shopId, 'Ironing', 10);

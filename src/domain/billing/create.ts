@@ -16,7 +16,7 @@
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { toFils } from '../common/money.ts';
+import { toFils, twoDecimals } from '../common/money.ts';
 import { normalizePhone } from '../common/phone.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
@@ -101,6 +101,9 @@ export async function lineProducts(tx: Db, shopId: number, items: Item[]): Promi
  * by createBill and the terminal's quote, so a quote is exactly what the bill will be.
  */
 export function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPercent: number, pricesIncludeVat: boolean) {
+  // the arithmetic works in hundredths of a percent; more decimals are the client's error, not a 500
+  const badDiscounts = twoDecimals(Object.fromEntries(items.flatMap((it, i) => (it.discount_percent === undefined ? [] : [[`items.${i}.discount_percent`, it.discount_percent]]))));
+  if (badDiscounts.length) throw ERRORS.validation(badDiscounts);
   const byId = new Map(products.map((x) => [x.id, x]));
   const canOverride = p.role === 'owner' || p.role === 'manager';
   const lines = items.map((item, i) => {
