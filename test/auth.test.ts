@@ -15,6 +15,20 @@ describe('auth', () => {
     assert.equal(me.body.role, 'owner');
   });
 
+  it('refuses at signup what the locale settings refuse (3-decimal currency, unknown zone, VAT with 3 decimals), creating nothing', async () => {
+    const email = uniqueEmail();
+    const base = { shop_name: 'Dinar Tailors', email, password: 'secret-123' };
+    const r = await post('/api/auth/signup', { ...base, currency: 'KWD', timezone: 'Mars/Olympus', vat_percent: 5.555 });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.error.details.map((d: any) => d.field).sort(), ['currency', 'timezone', 'vat_percent']);
+    assert.equal((await post('/api/auth/login', { email, password: 'secret-123' })).status, 401);
+    // the zone is stored in its canonical spelling, as the settings store it
+    const ok = await post('/api/auth/signup', { ...base, currency: 'SAR', timezone: 'asia/riyadh', vat_percent: 15 });
+    assert.equal(ok.status, 201);
+    const settings = await get('/api/shop-settings', ok.body.token);
+    assert.deepEqual([settings.body.locale.currency, settings.body.locale.timezone], ['SAR', 'Asia/Riyadh']);
+  });
+
   it('refuses a duplicate email with 409', async () => {
     const email = uniqueEmail();
     await post('/api/auth/signup', { shop_name: 'A', email, password: 'secret-123' });

@@ -4,10 +4,10 @@
  * The put* functions run inside that transaction and return the section's new value.
  */
 import type { Db, Sql } from '../../db/client.ts';
-import { ERRORS } from '../../errors.ts';
+import { ERRORS, type FieldError } from '../../errors.ts';
 import type { ChangeNotifier } from '../common/notifier.ts';
 import { loyaltySettings } from '../loyalty/config.ts';
-import { isValidTimeZone } from '../shops/provision.ts';
+import { currencyError, knownTimeZone } from '../shops/locale.ts';
 import { forgetTimeZone } from '../shops/timezone.ts';
 import type { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody } from './schema.ts';
 import { changeSettings } from './version.ts';
@@ -80,37 +80,16 @@ export async function putPaymentMethods(tx: Db, shopId: number, body: PaymentMet
   return body.payment_methods;
 }
 
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-
-/** Digits of a currency's minor unit, as the runtime formats it: AED 2, KWD 3, JPY 0. */
-function minorDigits(currency: string): number | undefined {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
-}
-
 /**
- * Currency, time zone, date format, language. The currency must have a minor unit of exactly
- * 2 digits: every amount is stored as integer hundredths (fils) and priced, taxed and rounded
- * to 0.01, so a 3-digit currency (KWD, BHD, OMR, JOD) would lose its last digit and a 0-digit one
- * (JPY) would carry fractions it cannot have. The zone must be known to the runtime (pages and
- * the dashboard format with Intl) AND to Postgres (bill dates use `now() at time zone`): a zone
- * only one of them knows would break billing. It is stored in its canonical spelling.
+ * Currency, time zone, date format, language, under the rules of shops/locale.ts (a currency
+ * with 2 decimal places; a zone both the runtime and Postgres know, stored canonically).
  */
 export async function putLocale(tx: Db, shopId: number, body: LocaleBody) {
-  const errors = [];
-  if (!CURRENCIES.has(body.currency)) errors.push({ field: 'currency', message: 'is not an ISO 4217 currency code' });
-  else {
-    const digits = minorDigits(body.currency);
-    if (digits !== 2) {
-      errors.push({
-        field: 'currency',
-        message: `has ${digits} decimal places; amounts are kept in hundredths, so only currencies with 2 decimal places are supported`,
-      });
-    }
-  }
-  let timezone = body.timezone;
-  if (isValidTimeZone(timezone)) timezone = new Intl.DateTimeFormat('en', { timeZone: timezone }).resolvedOptions().timeZone;
-  const [known] = isValidTimeZone(timezone) ? await tx`select 1 from pg_timezone_names where name = ${timezone}` : [];
-  if (!known) errors.push({ field: 'timezone', message: 'is not an IANA time zone' });
+  const errors: FieldError[] = [];
+  const currency = currencyError(body.currency);
+  if (currency) errors.push(currency);
+  const timezone = await knownTimeZone(tx, body.timezone);
+  if (!timezone) errors.push({ field: 'timezone', message: 'is not an IANA time zone' });
   if (errors.length) throw ERRORS.validation(errors);
   const locale = { currency: body.currency, timezone, date_format: body.date_format, language: body.language };
   await tx`update shop_settings set ${tx(locale)} where shop_id = ${shopId}`;

@@ -6,7 +6,9 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
-import { ERRORS } from '../../errors.ts';
+import { ERRORS, type FieldError } from '../../errors.ts';
+import { twoDecimals } from '../common/money.ts';
+import { currencyError, knownTimeZone } from './locale.ts';
 
 export const DEFAULT_EXPENSE_CATEGORIES = [
   'Rent',
@@ -43,15 +45,6 @@ export interface ShopInput {
   pricesIncludeVat?: boolean;
 }
 
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 function shopCode(): string {
   let s = '';
@@ -61,8 +54,14 @@ function shopCode(): string {
 
 /** Returns the new shop's id and code. */
 export async function provisionShop(tx: Db, input: ShopInput): Promise<{ id: number; shop_code: string }> {
-  const timezone = input.timezone ?? 'Asia/Dubai';
-  if (!isValidTimeZone(timezone)) throw ERRORS.validation([{ field: 'timezone', message: 'is not an IANA time zone' }]);
+  // what the settings would refuse, signup refuses too (shops/locale.ts), before anything is written
+  const errors: FieldError[] = [];
+  const currencyProblem = currencyError(input.currency ?? 'AED');
+  if (currencyProblem) errors.push(currencyProblem);
+  const timezone = await knownTimeZone(tx, input.timezone ?? 'Asia/Dubai');
+  if (!timezone) errors.push({ field: 'timezone', message: 'is not an IANA time zone' });
+  errors.push(...twoDecimals(input.vatPercent === undefined ? {} : { vat_percent: input.vatPercent }));
+  if (errors.length) throw ERRORS.validation(errors);
   let shop: { id: number; shop_code: string } | undefined;
   // 32^6 ≈ 1e9 codes: a clash is rare, so retrying a few times is enough.
   for (let attempt = 0; attempt < 5 && !shop; attempt++) {
