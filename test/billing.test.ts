@@ -78,6 +78,19 @@ describe('billing', () => {
     assert.equal(other.status, 422);
   });
 
+  it('a terminal takes payments only on bills it created; staff on any bill of the shop', async () => {
+    const other = await post('/api/terminals', { name: 'Counter 2' }, s.manager);
+    assert.equal(other.status, 201);
+    const bill = await post('/api/bills', { items: [{ product_id: kandura, quantity: 1 }] }, s.terminal);
+    assert.equal(bill.status, 201);
+    const foreign = await post(`/api/bills/${bill.body.id}/payments`, { amount: 1, method: 'Cash' }, other.body.token);
+    assert.equal(foreign.status, 404);
+    assert.equal((await get(`/api/bills/${bill.body.id}`, s.token)).body.paid, 0);
+    assert.equal((await post(`/api/bills/${bill.body.id}/payments`, { amount: 1, method: 'Cash' }, s.terminal)).status, 201);
+    assert.equal((await post(`/api/bills/${bill.body.id}/payments`, { amount: 1, method: 'Cash' }, s.cashier)).status, 201);
+    assert.equal((await get(`/api/bills/${bill.body.id}`, s.token)).body.paid, 2);
+  });
+
   it('refuses a payment over the balance with 422 and changes nothing', async () => {
     const bill = await post('/api/bills', { items: [{ product_id: kandura, quantity: 1 }] }, s.cashier);
     const over = await post(`/api/bills/${bill.body.id}/payments`, { amount: 100.01, method: 'Cash' }, s.cashier);

@@ -1,6 +1,9 @@
 /**
  * POST /api/bills/:id/payments: a payment on an open bill. The bill row is locked so two
  * payments racing for the same balance cannot both pass the "not more than the balance" check.
+ * A terminal takes payments only on bills it created, as it reads only those (DOMAIN.md: a
+ * terminal cannot read other terminals' data, and the answer is the whole bill); any other bill
+ * is a 404 to it. Staff logged in as users take payments on every bill of the shop.
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
@@ -19,6 +22,7 @@ export async function addPayment(tx: Db, p: Principal, billId: number, body: Add
            (now() at time zone s.timezone)::date as today
     from bills b join shop_settings s on s.shop_id = b.shop_id
     where b.shop_id = ${shopId} and b.id = ${billId}
+      ${p.kind === 'terminal' ? tx`and b.created_by_terminal = ${p.id}` : tx``}
     for update of b`;
   if (!bill) throw ERRORS.notFound('Bill');
   if (bill.status === 'Cancelled') throw ERRORS.businessRule('bill_cancelled', 'The bill is cancelled');

@@ -88,7 +88,7 @@ export const billingRoutes = [
   route({
     method: 'post',
     path: '/api/bills/:id/payments',
-    summary: 'Take a payment on an open bill (not more than the balance)',
+    summary: 'Take a payment on an open bill (not more than the balance; terminals: only bills they created)',
     tag,
     auth: ROLES.any,
     params: IdParams,
