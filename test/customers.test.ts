@@ -37,6 +37,11 @@ describe('customers and employees', () => {
     assert.deepEqual(byName.body.items.map((c: any) => c.name), ['Fatima Hassan']);
     const byPhone = await get('/api/customers?search=777889', s.cashier);
     assert.equal(byPhone.body.items[0].name, 'Fatima Hassan');
+    // as people type phones at the counter: the local form, a local fragment with its trunk 0, the international forms
+    for (const typed of ['0567778899', '056 777', '+971 56 777 8899', '00971567778899']) {
+      const r = await get(`/api/customers?search=${encodeURIComponent(typed)}`, s.cashier);
+      assert.deepEqual(r.body.items.map((c: any) => c.name), ['Fatima Hassan'], typed);
+    }
     const page = await get('/api/customers?per_page=1&page=2', s.cashier);
     assert.equal(page.body.items.length, 1);
     assert.ok(page.body.total >= 3);

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
+import { phoneFragment } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
 import { billSummary, type BillRow } from './present.ts';
 import type { ListBillsQuery } from './schema.ts';
@@ -30,7 +31,7 @@ const encodeCursor = (b: BillRow & { cursor_at: string }) => Buffer.from(JSON.st
 export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
   if (q.from && q.to && q.from > q.to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
   const term = q.search?.trim();
-  const digits = term?.replace(/\D/g, '') ?? '';
+  const digits = term ? phoneFragment(term) : '';
   const where = sql`
     b.shop_id = ${shopId}
     ${q.status ? sql`and b.status = ${q.status}` : sql``}
@@ -41,7 +42,7 @@ export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
     ${
       term
         ? sql`and (b.bill_number ilike ${likePattern(term)} or b.customer_name ilike ${likePattern(term)}
-              ${digits.length >= 3 ? sql`or b.customer_phone like ${likePattern(digits)}` : sql``})`
+              ${digits ? sql`or b.customer_phone like ${likePattern(digits)}` : sql``})`
         : sql``
     }`;
 

@@ -9,7 +9,7 @@ import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fromFils } from '../common/money.ts';
 import { offsetOf, pageResult } from '../common/paging.ts';
-import { normalizePhone } from '../common/phone.ts';
+import { normalizePhone, phoneFragment } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
 import { SUFFIX } from '../../redis/keys.ts';
 import { appendEvent } from '../events/append.ts';
@@ -61,14 +61,14 @@ export async function listCustomers(deps: FiguresDeps & { sql: Sql }, p: Princip
     ]);
     return pageResult(await withFigures(deps, p.shopId, rows), q, total);
   }
-  const digits = term.replace(/\D/g, '');
+  const digits = phoneFragment(term);
   // Only (id, sort key) of the matches are kept and sorted; whole rows are read for the page alone.
   const rows = await sql<(CustomerRow & { total: number })[]>`
     with matches as materialized (
       select id, lower(name) as k from customers
       where shop_id = ${p.shopId} and deleted_at is null
         and (name ilike ${likePattern(term)} or business_name ilike ${likePattern(term)}
-             ${digits.length >= 3 ? sql`or phone like ${likePattern(digits)}` : sql``})
+             ${digits ? sql`or phone like ${likePattern(digits)}` : sql``})
     ), page as (
       select id, k, count(*) over ()::int as total from matches order by k, id limit ${q.per_page} offset ${offsetOf(q)}
     )
@@ -83,7 +83,7 @@ async function countMatches(sql: Sql, shopId: number, term: string, digits: stri
   const [r] = await sql<{ n: number }[]>`
     select count(*)::int as n from customers where shop_id = ${shopId} and deleted_at is null
       and (name ilike ${likePattern(term)} or business_name ilike ${likePattern(term)}
-           ${digits.length >= 3 ? sql`or phone like ${likePattern(digits)}` : sql``})`;
+           ${digits ? sql`or phone like ${likePattern(digits)}` : sql``})`;
   return r!.n;
 }
 

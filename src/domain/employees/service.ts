@@ -8,7 +8,7 @@ import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fromFils } from '../common/money.ts';
 import { offsetOf, pageResult } from '../common/paging.ts';
-import { normalizePhone } from '../common/phone.ts';
+import { normalizePhone, phoneFragment } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
 import { employeeFigures, type FiguresDeps } from '../customers/figures.ts';
 import { addDays, localDate } from '../dashboard/dates.ts';
@@ -39,8 +39,9 @@ async function withFigures(deps: FiguresDeps, shopId: number, rows: EmployeeRow[
 export async function listEmployees(deps: FiguresDeps & { sql: Sql }, p: Principal, q: ListEmployeesQuery) {
   const { sql } = deps;
   const term = q.search?.trim();
+  const digits = term ? phoneFragment(term) : '';
   const filter = sql`
-    ${term ? sql`and (name ilike ${likePattern(term)} or position ilike ${likePattern(term)} or phone like ${likePattern(term.replace(/\D/g, '') || term)})` : sql``}
+    ${term ? sql`and (name ilike ${likePattern(term)} or position ilike ${likePattern(term)} ${digits ? sql`or phone like ${likePattern(digits)}` : sql``})` : sql``}
     ${q.active === undefined ? sql`` : sql`and active = ${q.active}`}`;
   const [rows, [count]] = await Promise.all([
     sql<EmployeeRow[]>`
