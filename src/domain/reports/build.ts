@@ -40,6 +40,7 @@ export async function buildReport(sql: Sql, report: ReportRow, opts: BuildOption
     columns: source.columns,
     expected,
     chart: source.chart,
+    totals: source.totals,
     onProgress: (n) => {
       const pct = expected ? Math.min(99, Math.floor((n / expected) * 100)) : 99;
       if (pct !== last) {

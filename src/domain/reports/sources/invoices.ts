@@ -1,4 +1,9 @@
-/** Invoices: one row per bill, with the filters of DOMAIN.md (dates, products, employees, city, area, status). */
+/**
+ * Invoices: one row per bill, with the filters of DOMAIN.md (dates, products, employees, city,
+ * area, status). A cancelled bill is listed with the amounts it had (what was voided), paid and
+ * balance 0, and left out of the totals row, so the totals are what was sold and Total = Paid +
+ * Balance holds.
+ */
 import type { Db, Sql } from '../../../db/client.ts';
 import type { ReportParams } from '../schema.ts';
 import { CURSOR_BATCH, type ReportSource, type Row } from './types.ts';
@@ -36,6 +41,7 @@ export const invoices: ReportSource = {
     { key: 'paid', header: 'Paid', kind: 'money', total: true },
     { key: 'balance', header: 'Balance', kind: 'money', total: true },
   ],
+  totals: { label: 'Total (cancelled bills excluded)', include: (row) => row.status !== 'Cancelled' },
   async count(sql, shopId, p) {
     const [r] = await sql<{ n: number }[]>`select count(*)::int as n from bills b where ${where(sql, shopId, p)}`;
     return r!.n;

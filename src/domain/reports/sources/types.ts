@@ -23,6 +23,8 @@ export interface ReportSource {
   rows(sql: Sql, shopId: number, p: ReportParams): AsyncIterable<Row[]>;
   /** a chart of the summary types: label column and value column */
   chart?: { label: string; value: string };
+  /** which rows the totals row sums, and how it is labelled (default: every row, "Total") */
+  totals?: { label: string; include(row: Row): boolean };
 }
 
 /** Rows per cursor fetch. */

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { Row } from '../sources/types.ts';
-import { addTotals, formatDate, money, progress, safeText, type WriteContext, type WriteResult } from './format.ts';
+import { addTotals, totalsLabel, formatDate, money, progress, safeText, type WriteContext, type WriteResult } from './format.ts';
 
 export async function writeCsv(path: string, ctx: WriteContext, batches: AsyncIterable<Row[]>): Promise<WriteResult> {
   const out = createWriteStream(path);
@@ -18,13 +18,13 @@ export async function writeCsv(path: string, ctx: WriteContext, batches: AsyncIt
   let rows = 0;
   for await (const batch of batches) {
     for (const r of batch) {
-      addTotals(totals, ctx.columns, r);
+      addTotals(totals, ctx, r);
       if (!csv.write(ctx.columns.map((c) => cell(c.kind, r[c.key])))) await once(csv, 'drain');
       rows++;
     }
     tick(rows);
   }
-  csv.write(ctx.columns.map((c, i) => (i === 0 ? 'Total' : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')));
+  csv.write(ctx.columns.map((c, i) => (i === 0 ? totalsLabel(ctx) : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')));
   csv.end();
   await finished(out);
   return { rows, totals };

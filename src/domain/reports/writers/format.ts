@@ -18,6 +18,8 @@ export interface WriteContext {
   expected: number;
   onProgress(rowsWritten: number): void;
   chart?: { label: string; value: string };
+  /** see ReportSource.totals */
+  totals?: { label: string; include(row: Row): boolean };
 }
 
 export interface WriteResult {
@@ -46,8 +48,14 @@ export function safeText(v: unknown): string {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
-export function addTotals(totals: Record<string, number>, columns: Column[], row: Row): void {
-  for (const c of columns) if (c.total) totals[c.key] = (totals[c.key] ?? 0) + Number(row[c.key] ?? 0);
+export function addTotals(totals: Record<string, number>, ctx: Pick<WriteContext, 'columns' | 'totals'>, row: Row): void {
+  if (ctx.totals && !ctx.totals.include(row)) return;
+  for (const c of ctx.columns) if (c.total) totals[c.key] = (totals[c.key] ?? 0) + Number(row[c.key] ?? 0);
+}
+
+/** The first cell of the totals row. */
+export function totalsLabel(ctx: Pick<WriteContext, 'totals'>): string {
+  return ctx.totals?.label ?? 'Total';
 }
 
 /** Reports progress at most every `step` rows, as 0-100. */

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import PDFDocument from 'pdfkit';
 import type { Row } from '../sources/types.ts';
-import { addTotals, formatDate, money, progress, type WriteContext, type WriteResult } from './format.ts';
+import { addTotals, totalsLabel, formatDate, money, progress, type WriteContext, type WriteResult } from './format.ts';
 
 export const MAX_PDF_ROWS = 20_000;
 
@@ -52,7 +52,7 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
   let rows = 0;
   for await (const batch of batches) {
     for (const r of batch) {
-      addTotals(totals, ctx.columns, r);
+      addTotals(totals, ctx, r);
       if (rows < MAX_PDF_ROWS) line(ctx.columns.map((c) => cell(c.kind, r[c.key])));
       if (ctx.chart) chartRows.push({ label: String(r[ctx.chart.label] ?? ''), value: Number(r[ctx.chart.value] ?? 0) });
       rows++;
@@ -60,7 +60,7 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
     tick(rows);
   }
   if (rows > MAX_PDF_ROWS) line([`… ${rows - MAX_PDF_ROWS} more rows: use CSV or XLSX for every row`]);
-  line(ctx.columns.map((c, i) => (i === 0 ? 'Total' : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')), true);
+  line(ctx.columns.map((c, i) => (i === 0 ? totalsLabel(ctx) : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')), true);
 
   if (ctx.chart && chartRows.length) {
     const top = chartRows.sort((a, b) => b.value - a.value).slice(0, 10);

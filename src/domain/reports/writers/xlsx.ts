@@ -1,7 +1,7 @@
 /** XLSX with exceljs's streaming writer: each row is committed to disk as it is written. */
 import ExcelJS from 'exceljs';
 import type { Row } from '../sources/types.ts';
-import { addTotals, formatDate, progress, type WriteContext, type WriteResult } from './format.ts';
+import { addTotals, totalsLabel, formatDate, progress, type WriteContext, type WriteResult } from './format.ts';
 
 /**
  * exceljs's streaming writer has no back-pressure of its own: a committed row's XML is written
@@ -31,7 +31,7 @@ export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncI
   let rows = 0;
   for await (const batch of batches) {
     for (const r of batch) {
-      addTotals(totals, ctx.columns, r);
+      addTotals(totals, ctx, r);
       const values: Record<string, unknown> = {};
       for (const c of ctx.columns) {
         const v = r[c.key];
@@ -43,7 +43,7 @@ export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncI
     tick(rows);
     await drained(sheet);
   }
-  const totalRow: Record<string, unknown> = { [ctx.columns[0]!.key]: 'Total' };
+  const totalRow: Record<string, unknown> = { [ctx.columns[0]!.key]: totalsLabel(ctx) };
   for (const c of ctx.columns) if (c.total) totalRow[c.key] = c.kind === 'money' ? (totals[c.key] ?? 0) / 100 : (totals[c.key] ?? 0);
   sheet.addRow(totalRow).commit();
   sheet.commit();
