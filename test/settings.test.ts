@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { vatRateOn } from '../src/domain/settings/service.ts';
 import { env } from './support/env.ts';
-import { addEmployee } from './support/fixtures.ts';
-import { call, del, get, newShop, post, put, type Res, type ShopSession } from './support/http.ts';
+import { addEmployee, addProduct } from './support/fixtures.ts';
+import { call, del, get, newShop, post, put, type Res, type ShopSession, uniqueEmail } from './support/http.ts';
 import { recordingSettingsPushes } from './support/pushes.ts';
 
 const HOSTILE = "Bob's '; drop table shops; --";
@@ -302,10 +302,9 @@ describe('shop settings', () => {
 });
 
 describe('VAT rates', () => {
-  it('refuses zero, negative, above-100 and 3-decimal rates and reversed or impossible dates with 400', async () => {
+  it('refuses negative, above-100 and 3-decimal rates and reversed or impossible dates with 400', async () => {
     const s = await newShop();
     const cases: [Record<string, unknown>, string][] = [
-      [{ rate_percent: 0, effective_from: '2040-01-01' }, 'rate_percent'],
       [{ rate_percent: -5, effective_from: '2040-01-01' }, 'rate_percent'],
       [{ rate_percent: 100.01, effective_from: '2040-01-01' }, 'rate_percent'],
       [{ rate_percent: 5.125, effective_from: '2040-01-01' }, 'rate_percent'],
@@ -321,6 +320,18 @@ describe('VAT rates', () => {
       assert.ok(fields(r).includes(field), `${field} in ${JSON.stringify(fields(r))}`);
     }
     assert.deepEqual(rates(await get('/api/shop-settings', s.token)), [[5, '2018-01-01', null]]);
+  });
+
+  it('a shop that charges no VAT has a 0% rate: its bills carry no VAT', async () => {
+    const r = await post('/api/auth/signup', { shop_name: 'Small Tailor', email: uniqueEmail(), password: 'secret-123', vat_percent: 0, prices_include_vat: false });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const p = await addProduct(r.body.shop.id, 'Alteration', 35);
+    const bill = await post('/api/bills', { items: [{ product_id: p, quantity: 2 }] }, r.body.token);
+    assert.equal(bill.status, 201, JSON.stringify(bill.body));
+    assert.deepEqual([bill.body.subtotal, bill.body.vat_amount, bill.body.total_amount], [70, 0, 70]);
+    // and a registered shop can switch to 0% from a date
+    const s = await newShop();
+    assert.equal((await post('/api/vat-rates', { rate_percent: 0, effective_from: '2040-01-01' }, s.token)).status, 201);
   });
 
   it('closes the open-ended rate the day before a later rate starts; a temporary rate lets it resume; other overlaps are 409', async () => {

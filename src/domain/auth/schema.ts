@@ -12,7 +12,7 @@ export const SignupBody = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200 })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    vat_percent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    vat_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     prices_include_vat: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

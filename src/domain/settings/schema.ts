@@ -69,8 +69,8 @@ export type LocaleBody = Static<typeof LocaleBody>;
 
 export const VatRateBody = Type.Object(
   {
-    /** > 0 and <= 100, at most 2 decimals. */
-    rate_percent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
+    /** 0 to 100, at most 2 decimals; 0 for a shop that charges no VAT (migration 0013). */
+    rate_percent: Type.Number({ minimum: 0, maximum: 100 }),
     effective_from: DateStr,
     effective_to: Type.Optional(Nullable(DateStr)),
   },
