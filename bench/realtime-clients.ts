@@ -7,6 +7,7 @@
  * server sees exactly what socket.io-client sends with `transports: ['websocket']`:
  *   open `0{...}` → client `40{auth}` → server `40{sid}`; server ping `2` → client pong `3`;
  *   events arrive as `42[name, payload]`.
+ * The sockets ask for dashboard:update's series in the 'moved' form, as the dashboard page does.
  * Only what the benchmark measures is decoded: bill:created in full, dashboard:update's seq and
  * prev_seq from the head of the frame.
  *
@@ -52,7 +53,7 @@ function open(url: string, token: string): Promise<boolean> {
       if (text === '2') {
         ws.send('3');
       } else if (c === 48 /* '0': engine open */) {
-        ws.send(`40${JSON.stringify({ token })}`);
+        ws.send(`40${JSON.stringify({ token, series: 'moved' })}`);
       } else if (text.startsWith('40')) {
         done(true);
       } else if (text.startsWith('44')) {

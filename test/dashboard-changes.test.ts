@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { buildDashboard, type Dashboard } from '../src/domain/dashboard/build.ts';
 import { SUFFIX } from '../src/redis/keys.ts';
 import type { ShopState } from '../src/domain/aggregates/snapshot.ts';
-import { applyDashboardChanges, dashboardChanges } from '../src/realtime/contracts.ts';
+import { applyDashboardChanges, dashboardChanges, withWholeSeries } from '../src/realtime/contracts.ts';
 
 const TODAY = '2026-11-29';
 
@@ -32,6 +32,12 @@ describe('dashboard:update changes', () => {
     assert.deepEqual(c.hourly, [after.hourly[10]]);
     assert.ok(c.today && c.month && !('customers' in c) && !('seq' in c));
     assert.deepEqual(applyDashboardChanges(before, c, 2), after);
+    // the API.md form: the moved series whole, so a shallow merge is the new dashboard
+    const whole = withWholeSeries(c, after);
+    assert.deepEqual([whole.daily?.length, whole.monthly?.length, whole.hourly?.length], [30, 12, 24]);
+    assert.ok(!('customers' in whole));
+    assert.deepEqual({ ...before, ...whole, seq: 2 }, after);
+    assert.deepEqual(applyDashboardChanges(before, whole, 2), after);
 
     const tomorrow = dashboard(3, { 1: 250, 4: 500 }, '2026-11-30');
     const full = dashboardChanges(after, tomorrow);
@@ -41,7 +47,7 @@ describe('dashboard:update changes', () => {
     assert.deepEqual(dashboardChanges(undefined, after), Object.fromEntries(Object.entries(after).filter(([k]) => k !== 'seq')));
   });
 
-  it('applied to the state before, always give the state after', () => {
+  it('applied to the state before (either form, the whole one by a shallow merge), always give the state after', () => {
     const days = fc.dictionary(
       fc.integer({ min: 0, max: 40 }).map(String),
       fc.integer({ min: 1, max: 10_000_000 }),
@@ -51,7 +57,9 @@ describe('dashboard:update changes', () => {
       fc.property(days, days, fc.boolean(), (a, b, nextDay) => {
         const before = dashboard(1, a as Record<number, number>);
         const after = dashboard(2, b as Record<number, number>, nextDay ? '2026-11-30' : TODAY);
-        assert.deepEqual(applyDashboardChanges(before, dashboardChanges(before, after), 2), after);
+        const moved = dashboardChanges(before, after);
+        assert.deepEqual(applyDashboardChanges(before, moved, 2), after);
+        assert.deepEqual({ ...before, ...withWholeSeries(moved, after), seq: 2 }, after);
       }),
       { numRuns: 200 },
     );

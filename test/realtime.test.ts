@@ -101,8 +101,10 @@ describe('realtime', function () {
     this.timeout(120_000);
     const s = await newShop();
     const p = await addProduct(s.shopId, 'Iron', 3);
-    const sock = await connect(s.manager);
+    const sock = await connected(openSocket(s.manager, undefined, { auth: { token: s.manager, series: 'moved' } }));
     const seen = record(sock);
+    const plain = await connect(s.manager); // API.md's form: whole parts
+    const seenPlain = record(plain);
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
@@ -131,6 +133,15 @@ describe('realtime', function () {
     const rest = (await get('/api/dashboard', s.token)).body;
     assert.deepEqual(state, rest);
     assert.equal(rest.today.bills, 2000);
+    // the same updates in the whole form: a shallow merge of each gives the same end state
+    await until(() => seenPlain.filter((e) => e.name === 'dashboard:update').at(-1)?.args[0].seq === seq, 10_000, 'last whole update');
+    let merged = {} as Dashboard;
+    for (const e of seenPlain.filter((x) => x.name === 'dashboard:update')) {
+      const u = e.args[0];
+      if (u.changes.daily) assert.equal(u.changes.daily.length, 30, 'a series that moved comes whole');
+      merged = { ...merged, ...u.changes, seq: u.seq };
+    }
+    assert.deepEqual(merged, rest);
   });
 
   it('terminals acknowledge settings versions and show online in GET /api/terminals', async () => {

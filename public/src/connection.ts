@@ -11,7 +11,9 @@ export type PageSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export function openConnection(token: string, onState: (s: ConnectionState) => void, onAuthFailed: () => void): PageSocket {
   const socket: PageSocket = io({
-    auth: { token },
+    // series: 'moved' — dashboard:update carries only the chart entries that moved; the page
+    // applies them with applyDashboardChanges (contracts.ts)
+    auth: { token, series: 'moved' },
     transports: ['websocket'],
     reconnectionDelay: 500,
     reconnectionDelayMax: 10_000,

@@ -36,11 +36,13 @@ export interface DashboardUpdateMessage {
   prev_seq: number | null;
   /**
    * The parts of the dashboard that moved since the previous update, in the shape of
-   * GET /api/dashboard. The series (`daily`, `monthly`, `hourly`) carry only their entries that
-   * moved, keyed by date, month and hour: a bill moves one entry of each, and resending all 66
-   * to every manager on every bill was most of the push traffic. When the shop's date has moved
-   * (`changes.today.date` differs from the client's), `changes` holds every part in full. Apply
-   * with `applyDashboardChanges`.
+   * GET /api/dashboard (API.md): each part whole, so `{...dashboard, ...changes, seq}` is the new
+   * dashboard. A client that says `series: 'moved'` in its handshake auth gets the series
+   * (`daily`, `monthly`, `hourly`) with only their entries that moved, keyed by date, month and
+   * hour: a bill moves one entry of each, and resending all 66 to every manager on every bill is
+   * most of the push traffic. Such a client applies updates with `applyDashboardChanges` (which
+   * takes either form). When the shop's date has moved (`changes.today.date` differs from the
+   * client's), `changes` holds every part in full in both forms.
    */
   changes: Partial<Dashboard>;
 }
@@ -80,7 +82,17 @@ export function dashboardChanges(before: Dashboard | undefined, after: Dashboard
   return changes as Partial<Dashboard>;
 }
 
-/** The dashboard after an update: the inverse of `dashboardChanges`. */
+/** `dashboardChanges` in the API.md form: every series that moved, whole (for clients that shallow-merge). */
+export function withWholeSeries(changes: Partial<Dashboard>, after: Dashboard): Partial<Dashboard> {
+  const whole: Record<string, unknown> = { ...changes };
+  for (const k of Object.keys(SERIES) as SeriesName[]) if (k in changes) whole[k] = after[k];
+  return whole as Partial<Dashboard>;
+}
+
+/** How a manager's socket wants the series of dashboard:update (DashboardUpdateMessage.changes). */
+export type SeriesForm = 'whole' | 'moved';
+
+/** The dashboard after an update: the inverse of `dashboardChanges` (and of `withWholeSeries`). */
 export function applyDashboardChanges(base: Dashboard, changes: Partial<Dashboard>, seq: number): Dashboard {
   const next = { ...base, ...changes, seq } as Dashboard;
   if (changes.today && changes.today.date !== base.today.date) return next; // a new day: every part is in full
@@ -124,6 +136,8 @@ export interface SocketData {
   id: number;
   shopId: number;
   role: 'owner' | 'manager' | 'cashier' | 'terminal';
+  /** managers: the form of dashboard:update's series this socket asked for (handshake `auth.series`) */
+  series: SeriesForm;
 }
 
 export type RoomKind = 'managers' | 'cashiers' | 'terminals' | 'user';
@@ -133,6 +147,8 @@ export const rooms = {
   managers: (shopId: number) => `shop:${shopId}:managers`,
   cashiers: (shopId: number) => `shop:${shopId}:cashiers`,
   terminals: (shopId: number) => `shop:${shopId}:terminals`,
+  /** the managers whose dashboard:update carries the series in this form (each manager is in one) */
+  dashboard: (shopId: number, form: SeriesForm) => `shop:${shopId}:dashboard:${form}`,
   /** one user's sockets (report progress goes to the requester only) */
   user: (shopId: number, userId: number) => `shop:${shopId}:user:${userId}`,
 };
@@ -141,5 +157,5 @@ export const rooms = {
 export function roomsFor(d: SocketData): string[] {
   if (d.kind === 'terminal') return [rooms.terminals(d.shopId)];
   const own = rooms.user(d.shopId, d.id);
-  return d.role === 'cashier' ? [rooms.cashiers(d.shopId), own] : [rooms.managers(d.shopId), own];
+  return d.role === 'cashier' ? [rooms.cashiers(d.shopId), own] : [rooms.managers(d.shopId), rooms.dashboard(d.shopId, d.series), own];
 }

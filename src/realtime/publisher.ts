@@ -20,7 +20,7 @@ import type { Dashboard } from '../domain/dashboard/build.ts';
 import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
 import type { BillCancelledPayload, BillCreatedPayload } from '../domain/events/payloads.ts';
 import type { Logger } from '../log.ts';
-import { dashboardChanges, rooms } from './contracts.ts';
+import { dashboardChanges, rooms, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
 
 export interface Publisher extends CatchUpHooks, ChangeNotifier {
@@ -94,7 +94,10 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     if (last.size > 10_000) last.delete(last.keys().next().value as number);
     pushedAt.set(shopId, performance.now());
     if (pushedAt.size > 10_000) pushedAt.delete(pushedAt.keys().next().value as number);
-    io.to(rooms.managers(shopId)).emit('dashboard:update', { seq: d.seq, prev_seq: before?.seq ?? null, changes });
+    // one emit per form, each to the one room of the managers who asked for it (contracts.ts)
+    const head = { seq: d.seq, prev_seq: before?.seq ?? null };
+    io.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', { ...head, changes });
+    io.to(rooms.dashboard(shopId, 'whole')).emit('dashboard:update', { ...head, changes: withWholeSeries(changes, d) });
   }
 
   /**

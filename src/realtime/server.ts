@@ -56,9 +56,9 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       } catch (err) {
         if (err instanceof RateLimiterRes) return next(refuse('rate_limited', 'Too many connection attempts; retry later'));
       }
-      const token = (socket.handshake.auth as { token?: unknown })?.token;
-      const p = await deps.auth.authenticate(typeof token === 'string' ? token : undefined);
-      socket.data = { kind: p.kind, id: p.id, shopId: p.shopId, role: p.role };
+      const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
+      const p = await deps.auth.authenticate(typeof auth?.token === 'string' ? auth.token : undefined);
+      socket.data = { kind: p.kind, id: p.id, shopId: p.shopId, role: p.role, series: auth?.series === 'moved' ? 'moved' : 'whole' };
       next();
     } catch (err) {
       if (err instanceof TokenError) return next(refuse(err.reason, 'Authentication failed'));
