@@ -1,7 +1,7 @@
 /**
  * The error catalogue. Every error a client can see is created here, with a stable `code`,
- * an HTTP status and a message; `src/rest/reply.ts` is the one place that turns it into
- * `{"error": {"code", "message", "details"}}`.
+ * an HTTP status and a message; `src/rest/http/server.ts` is the one place that turns it into
+ * `{"error": {"code", "message", "details"}}` (details null when there are none).
  */
 
 export class AppError extends Error {

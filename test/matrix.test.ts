@@ -20,6 +20,8 @@ describe('route matrix', () => {
       const none = await call(r.method.toUpperCase(), concrete(r.path), { body: r.body ? {} : undefined });
       assert.equal(none.status, 401, `${r.method} ${r.path} without token`);
       assert.equal(none.body.error.code, 'token_missing');
+      assert.deepEqual(Object.keys(none.body.error), ['code', 'message', 'details'], 'API.md error shape');
+      assert.equal(none.body.error.details, null);
       const forged = await call(r.method.toUpperCase(), concrete(r.path), { token: `${shop.token.slice(0, -4)}AAAA` });
       assert.equal(forged.status, 401, `${r.method} ${r.path} with forged token`);
     }

@@ -7,8 +7,9 @@ const ERROR_SCHEMA = {
   properties: {
     error: {
       type: 'object',
+      // details: field errors for 400, context for some 409/422s, null otherwise
       properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-      required: ['code', 'message'],
+      required: ['code', 'message', 'details'],
     },
   },
 };

@@ -199,7 +199,8 @@ function fail(res: HttpResponse, state: ResState, err: unknown, deps: AppDeps, m
       e = ERRORS.internal();
     }
   }
-  const body = { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+  // `details` is always there (null when the error has none): API.md's error shape has the key
+  const body = { error: { code: e.code, message: e.message, details: e.details ?? null } };
   // 413: the client may still be sending; close the connection after answering instead of reading on.
   const close = e.status === 413;
   const info = { method, route, ip: '', header: () => undefined };
