@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChangeNotifier, noopNotifier } from '../src/domain/common/notifier.ts';
 import { env } from './support/env.ts';
 import { call, del, get, newShop, patch, post, type ShopSession } from './support/http.ts';
+import { recordingProductPushes } from './support/pushes.ts';
 
 const HOSTILE = "'; drop table products; --";
 const HUGE = 'x'.repeat(10_000);
@@ -19,25 +19,6 @@ async function mkProduct(token: string, body: Record<string, unknown>): Promise<
 }
 
 const fields = (r: { body: any }) => (r.body.error.details as { field: string }[]).map((d) => d.field);
-
-/** Records productChanged calls; installed on the running server's deps for the duration of `fn`. */
-async function recording(fn: (calls: { shopId: number; product: Record<string, unknown> }[]) => Promise<void>): Promise<void> {
-  const calls: { shopId: number; product: Record<string, unknown> }[] = [];
-  const recorder: ChangeNotifier = {
-    ...noopNotifier,
-    productChanged: (shopId, product) => {
-      calls.push({ shopId, product });
-    },
-  };
-  const deps = env().deps as any;
-  const saved = deps.notifier;
-  deps.notifier = recorder;
-  try {
-    await fn(calls);
-  } finally {
-    deps.notifier = saved;
-  }
-}
 
 describe('catalogue: product types', () => {
   let a: ShopSession;
@@ -486,7 +467,7 @@ describe('catalogue: change notifications', () => {
   });
 
   it('tells the notifier after a product is created, updated and deleted', async () => {
-    await recording(async (calls) => {
+    await recordingProductPushes(async (calls) => {
       const p = await mkProduct(s.token, { type_id: typeId, name: 'Live price', rate: 20 });
       assert.equal(calls.length, 1);
       assert.equal(calls[0]!.shopId, s.shopId);
@@ -508,7 +489,7 @@ describe('catalogue: change notifications', () => {
 
   it('stays silent when the write fails', async () => {
     await mkProduct(s.token, { type_id: typeId, name: 'Coded', rate: 1, barcode: 'DUP' });
-    await recording(async (calls) => {
+    await recordingProductPushes(async (calls) => {
       assert.equal((await post('/api/products', { type_id: typeId, name: 'Clash', rate: 1, barcode: 'DUP' }, s.token)).status, 409);
       assert.equal((await post('/api/products', { type_id: 999999999, name: 'Orphan', rate: 1 }, s.token)).status, 422);
       assert.equal((await patch('/api/products/999999999', { rate: 1 }, s.token)).status, 404);

@@ -10,7 +10,7 @@
  * Percentages carry at most 2 decimals, so they are scaled to integer hundredths and the whole
  * computation stays in bigint: no float ever touches money.
  */
-import { divRound } from '../common/money.ts';
+import { divRound, isHundredths } from '../common/money.ts';
 
 export interface LineInput {
   rateFils: number;
@@ -37,9 +37,9 @@ export interface BillAmounts {
 
 /** 5 → 500n, 12.5 → 1250n: a percentage as integer hundredths. */
 export function hundredths(percent: number): bigint {
-  const h = Math.round(percent * 100);
-  if (Math.abs(percent * 100 - h) > 1e-6) throw new RangeError(`percentage ${percent} has more than 2 decimals`);
-  return BigInt(h);
+  // callers validate at the edge (twoDecimals); reaching this is a programming error
+  if (!isHundredths(percent)) throw new RangeError(`percentage ${percent} has more than 2 decimals`);
+  return BigInt(Math.round(percent * 100));
 }
 
 export function computeLine(line: LineInput, vatPercent: number, pricesIncludeVat: boolean): LineAmounts {

@@ -7,7 +7,7 @@ import { ERRORS, type FieldError } from '../../errors.ts';
 const TWO_DECIMALS = 'must have at most 2 decimals';
 
 /** Whether a number is a whole number of hundredths (money, and percentages stored as numeric(_,2)). */
-function isHundredths(v: number): boolean {
+export function isHundredths(v: number): boolean {
   return Number.isFinite(v) && Math.abs(v * 100 - Math.round(v * 100)) <= 1e-6;
 }
 
