@@ -17,7 +17,7 @@
  *   transactions/s and rows read during each mode (pg_stat_database), and how stale a poller is.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -44,6 +44,8 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     /** nice value of the socket client processes and this generator (0 = same as the server) */
     nice: { type: 'string', default: '0' },
+    /** a path prefix: append each server process's stdout to PREFIX.<roles> (with --node-flags=--trace-gc, say) */
+    'server-log': { type: 'string' },
   },
 });
 const SOCKETS = Number(values.sockets);
@@ -55,12 +57,12 @@ const PROFILE = values.profile;
 const SPLIT = values.split;
 const WARMUP = Number(values.warmup);
 const NICE = Number(values.nice);
+const SERVER_LOG = values['server-log'];
 /** `npm start`'s node flags (between `node` and the entry point), so the bench runs the service as deployed. */
 const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
   .filter((a) => a.startsWith('--'));
 const NODE_FLAGS = [...START_FLAGS, ...values['node-flags'].split(/\s+/).filter(Boolean)];
-
 
 /** CPU jiffies of the whole machine (/proc/stat) and per command name (/proc/<pid>/stat), for a breakdown of where the cores went. */
 function cpuSnapshot(): { machine: number[]; byCommand: Map<string, number>; at: number } {
@@ -134,7 +136,10 @@ async function main() {
     });
     servers.push(server);
     let out = '';
-    server.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+    server.stdout!.on('data', (d) => {
+      out = (out + d).slice(-20_000);
+      if (SERVER_LOG) appendFileSync(`${SERVER_LOG}.${roles}`, d);
+    });
     server.on('exit', (code, signal) => {
       if (!stopping) console.error(`server (${roles}) exited with ${code ?? signal}; its last output:\n${out.slice(-4000)}`);
     });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import type { Dashboard } from '../src/domain/dashboard/build.ts';
+import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { applyDashboardChanges } from '../src/realtime/contracts.ts';
+import { SUFFIX } from '../src/redis/keys.ts';
 import { createRedis } from '../src/redis/client.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
-import { get, newShop, post, type ShopSession } from './support/http.ts';
+import { get, newShop, post, put, type ShopSession } from './support/http.ts';
 import { closeAllSockets, connect, connected, openSocket, record, sync, until } from './support/sockets.ts';
 
 describe('realtime', function () {
@@ -158,6 +160,64 @@ describe('realtime', function () {
     assert.equal(me.settings_version_acked, version);
     t.disconnect();
     await until(async () => !(await get('/api/terminals', a.token)).body.items.find((x: any) => x.id === a.terminalId).online, 5000, 'offline');
+  });
+
+  it('pushes loyalty:update to managers and terminals, tier_changed when a bill or a tier replacement moves the account', async () => {
+    const s = await newShop();
+    const p = await addProduct(s.shopId, 'Thobe', 100);
+    const manager = await connect(s.manager);
+    const terminal = await connect(s.terminal);
+    const stranger = await connect(b.token);
+    const [toManager, toTerminal, toStranger] = [manager, terminal, stranger].map(record) as [ReturnType<typeof record>, ReturnType<typeof record>, ReturnType<typeof record>];
+    const updates = (seen: ReturnType<typeof record>) => seen.filter((e) => e.name === 'loyalty:update').map((e) => e.args[0]);
+    const bill = async (customer: object, quantity: number) => {
+      const r = await post('/api/bills', { customer, items: [{ product_id: p, quantity }] }, s.cashier);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.customer_id as number;
+    };
+    const loyal = await bill({ phone: '0507770001', name: 'Loyal' }, 5); // 500 points: Bronze
+    const casual = await bill({ phone: '0507770002', name: 'Casual' }, 1); // 100 points: Bronze
+    await bill({ id: loyal }, 3); // 800: still Bronze
+    await bill({ id: loyal }, 4); // 1,200: Silver (threshold 1,000)
+    await settled(s.shopId);
+    await until(() => updates(toManager).length === 4 && updates(toTerminal).length === 4, 5000, 'four loyalty:updates each');
+    assert.deepEqual(updates(toTerminal), updates(toManager));
+    const mine = updates(toManager).filter((u) => u.customer_id === loyal);
+    assert.deepEqual(
+      mine.slice(1).map((u) => [u.lifetime_points, u.tier, u.tier_changed]),
+      [
+        [800, 'Bronze', false],
+        [1200, 'Silver', true],
+      ],
+    );
+    const read = (await get(`/api/loyalty/customers/${loyal}`, s.cashier)).body;
+    assert.deepEqual(mine.at(-1), { customer_id: loyal, available_points: read.available_points, lifetime_points: read.lifetime_points, tier: 'Silver', tier_changed: true });
+
+    // A replacement that raises Silver to 2,000 moves Loyal back to Bronze, which it renames
+    // (matched case-insensitively, so Casual keeps its tier row under the new name).
+    toManager.length = 0;
+    toTerminal.length = 0;
+    const tiers = [
+      { name: 'BRONZE', threshold_points: 0, multiplier: 1, discount_percent: 0 },
+      { name: 'Silver', threshold_points: 2000, multiplier: 1.1, discount_percent: 5 },
+    ];
+    assert.equal((await put('/api/loyalty/tiers', { tiers }, s.manager)).status, 200);
+    await settled(s.shopId);
+    await until(() => updates(toManager).length === 1 && updates(toTerminal).length === 1, 5000, 'the moved account only');
+    assert.deepEqual(updates(toManager), [{ customer_id: loyal, available_points: read.available_points, lifetime_points: 1200, tier: 'BRONZE', tier_changed: true }]);
+    assert.deepEqual(updates(toTerminal), updates(toManager));
+    // the aggregates' copy of both accounts follows (tier id and the new name), as a rebuild from Postgres would have it
+    const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
+    assert.deepEqual([v.error, v.differences], [undefined, []]);
+    const snapshot = JSON.parse((await env().redis.hget(env().deps.keys.agg(s.shopId).full(SUFFIX.loy), String(casual)))!);
+    assert.equal(snapshot.tier, 'BRONZE');
+
+    // nothing moved, nothing renamed: no event, no push
+    toManager.length = 0;
+    assert.equal((await put('/api/loyalty/tiers', { tiers }, s.manager)).status, 200);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(updates(toManager), []);
+    assert.deepEqual(toStranger.filter((e) => e.name === 'loyalty:update'), []);
   });
 
   it('pushes product and settings changes to terminals', async () => {

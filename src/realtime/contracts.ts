@@ -18,11 +18,18 @@ export interface BillCreatedMessage {
   };
 }
 
+/**
+ * A customer's loyalty account after a bill, a cancellation or a tier replacement that moved it
+ * to another tier (a tier that is only renamed reaches clients as the loyalty section's
+ * `settings:updated`).
+ */
 export interface LoyaltyUpdateMessage {
   customer_id: number;
   available_points: number;
   lifetime_points: number;
+  /** the tier's name */
   tier: string | null;
+  /** the account is on another tier than before this change: up after a bill, down after a cancellation, either way after a tier replacement */
   tier_changed: boolean;
 }
 

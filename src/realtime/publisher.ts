@@ -18,7 +18,7 @@ import type { ChangeNotifier } from '../domain/common/notifier.ts';
 import { fromFils } from '../domain/common/money.ts';
 import type { Dashboard } from '../domain/dashboard/build.ts';
 import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
-import type { BillCancelledPayload, BillCreatedPayload } from '../domain/events/payloads.ts';
+import type { BillCancelledPayload, BillCreatedPayload, LoyaltyRetieredPayload, LoyaltySnapshot } from '../domain/events/payloads.ts';
 import type { Logger } from '../log.ts';
 import { dashboardChanges, rooms, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
@@ -125,7 +125,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     });
   }
 
-  function loyalty(shopId: number, l: NonNullable<BillCreatedPayload['loyalty'] | BillCancelledPayload['loyalty']>): void {
+  function loyalty(shopId: number, l: LoyaltySnapshot & { tier_changed: boolean }): void {
     const m = {
       customer_id: l.customer_id,
       available_points: l.available_points,
@@ -168,6 +168,11 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
           } else if (e.kind === 'bill_cancelled') {
             const p = e.payload as BillCancelledPayload;
             if (p.loyalty) loyalty(shopId, p.loyalty);
+          } else if (e.kind === 'loyalty_retiered') {
+            // only the accounts that moved: a renamed tier reaches the counters as the loyalty
+            // section's settings:updated, and a shop renaming a tier held by thousands of
+            // customers should not send each counter thousands of messages
+            for (const a of (e.payload as LoyaltyRetieredPayload).accounts) if (a.tier_changed) loyalty(shopId, a);
           }
         }
       });

@@ -20,6 +20,7 @@ import type {
   BillFacts,
   ExpenseFacts,
   ExpensePayload,
+  LoyaltyRetieredPayload,
   LoyaltySnapshot,
   PaymentAddedPayload,
   PaymentFact,
@@ -159,6 +160,9 @@ export function opsFor(e: EventRow): Op[] {
       break;
     case 'customer_deleted':
       o.hi(SUFFIX.tot, 'cust', -1);
+      break;
+    case 'loyalty_retiered':
+      for (const a of (e.payload as LoyaltyRetieredPayload).accounts) o.hs(SUFFIX.loy, String(a.customer_id), loyaltyJson(a));
       break;
   }
   return o.ops;

@@ -14,7 +14,9 @@ export type EventKind =
   | 'expense_updated'
   | 'expense_deleted'
   | 'customer_created'
-  | 'customer_deleted';
+  | 'customer_deleted'
+  /** a tier replacement moved or renamed some accounts' tiers (loyalty/tiers.ts) */
+  | 'loyalty_retiered';
 
 export async function appendEvent(
   tx: Db,

@@ -73,6 +73,14 @@ export interface ExpensePayload extends ExpenseFacts {
   previous?: ExpenseFacts;
 }
 
+/**
+ * The accounts whose tier a tier replacement changed, as Postgres holds them after it: moved to
+ * another tier (`tier_changed`, up or down) or kept on a tier that was renamed.
+ */
+export interface LoyaltyRetieredPayload {
+  accounts: (LoyaltySnapshot & { tier_changed: boolean })[];
+}
+
 export interface CustomerPayload {
   customer_id: number;
 }

@@ -52,7 +52,8 @@ async function assertCustomer(sql: Db, shopId: number, customerId: number): Prom
 /**
  * GET /api/loyalty/customers/:id. A customer without an account reads as zeros in the lowest
  * tier. The tier is derived from lifetime points and the CURRENT tiers (the rule itself) rather
- * than the snapshot's tier_id, which a tier replacement does not rewrite in Redis.
+ * than the snapshot's tier_id: right at once after a tier replacement, before the aggregator has
+ * applied its loyalty_retiered event to the snapshot.
  */
 export async function customerLoyalty(deps: AccountDeps, shopId: number, customerId: number) {
   const [, all, account] = await Promise.all([

@@ -5,6 +5,8 @@
 import type { Db } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
 import { twoDecimals } from '../common/money.ts';
+import { appendEvent } from '../events/append.ts';
+import type { LoyaltyRetieredPayload, LoyaltySnapshot } from '../events/payloads.ts';
 import type { TierView, TiersBody } from './schema.ts';
 
 /** The shop's tiers, lowest threshold first. */
@@ -63,6 +65,7 @@ export function tierErrors(body: TiersBody): FieldError[] {
  * ones by name (case-insensitive), so a renamed threshold keeps its row and accounts keep their
  * tier_id; unmatched names are inserted. Every account's tier is then re-evaluated against the new
  * set, and only after that are the tiers no longer listed deleted (accounts reference them).
+ * Accounts whose tier moved or was renamed go out as one `loyalty_retiered` event.
  */
 export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise<TierView[]> {
   const errors = tierErrors(body);
@@ -94,12 +97,43 @@ export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise
       keep.push(r!.id);
     }
   }
-  await tx`
+  // `o` is the same row before the update (a self-join reads the pre-update snapshot)
+  const accounts = await tx<(Omit<LoyaltySnapshot, 'tier' | 'last_purchase'> & { last_purchase: Date | null; old_tier_id: number | null })[]>`
     update loyalty_accounts a set tier_id = (
       select t.id from loyalty_tiers t
       where t.shop_id = a.shop_id and t.id in ${tx(keep)} and t.threshold_points <= a.lifetime_points
       order by t.threshold_points desc limit 1)
-    where a.shop_id = ${shopId}`;
+    from loyalty_accounts o
+    where a.shop_id = ${shopId} and o.shop_id = a.shop_id and o.customer_id = a.customer_id
+    returning a.customer_id, a.available_points, a.lifetime_points, a.tier_id, o.tier_id as old_tier_id,
+      a.total_spent_fils, a.visits, a.last_purchase`;
   await tx`delete from loyalty_tiers where shop_id = ${shopId} and id not in ${tx(keep)}`;
-  return tiers(tx, shopId);
+  const now = await tiers(tx, shopId);
+  await appendRetiered(tx, shopId, accounts, old, now);
+  return now;
+}
+
+/**
+ * The event for the accounts whose tier this replacement moved or renamed, so the aggregates'
+ * copy of each account follows and the counters hear of it (loyalty:update). None when no
+ * account's tier changed.
+ */
+async function appendRetiered(
+  tx: Db,
+  shopId: number,
+  accounts: readonly (Omit<LoyaltySnapshot, 'tier' | 'last_purchase'> & { last_purchase: Date | null; old_tier_id: number | null })[],
+  before: readonly TierView[],
+  after: readonly TierView[],
+): Promise<void> {
+  const nameIn = (set: readonly TierView[], id: number | null) => set.find((t) => t.id === id)?.name ?? null;
+  const changed: LoyaltyRetieredPayload['accounts'] = [];
+  for (const { old_tier_id, last_purchase, ...a } of accounts) {
+    const tier = nameIn(after, a.tier_id);
+    const moved = old_tier_id !== a.tier_id;
+    if (!moved && tier === nameIn(before, old_tier_id)) continue;
+    changed.push({ ...a, tier, last_purchase: last_purchase?.toISOString() ?? null, tier_changed: moved });
+  }
+  if (changed.length === 0) return;
+  changed.sort((x, y) => x.customer_id - y.customer_id);
+  await appendEvent(tx, shopId, 'loyalty_retiered', shopId, { accounts: changed } satisfies LoyaltyRetieredPayload);
 }

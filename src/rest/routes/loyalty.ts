@@ -42,8 +42,11 @@ export const loyaltyRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: TiersBody,
-    handler: ({ body, principal, deps }) =>
-      changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.replaceTiers(tx, principal.shopId, body)),
+    handler: async ({ body, principal, deps }) => {
+      const r = await changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.replaceTiers(tx, principal.shopId, body));
+      deps.poker.poke(principal.shopId); // accounts it re-tiered are an event (loyalty_retiered)
+      return r;
+    },
   }),
   route({
     method: 'get',
