@@ -1,6 +1,7 @@
 /**
  * Three server processes (src/main.ts) on three ports sharing Postgres and Redis, one of them
- * running the aggregator: managers on every node get every push exactly once, and a manager
+ * running the aggregator: managers on every node get every push exactly once and end on the
+ * state GET /api/dashboard reads, a terminal's presence is seen from every node, and a manager
  * whose node dies resyncs on another node.
  */
 import assert from 'node:assert/strict';
@@ -41,7 +42,7 @@ describe('three nodes, one aggregator', function () {
     for (const n of nodes) n.child.kill('SIGKILL');
   });
 
-  it('delivers every bill to managers on every node exactly once, and a node loss is healed by resync', async () => {
+  it('delivers every bill to managers on every node exactly once, ends exact, shares presence, and heals a node loss by resync', async () => {
     const prefix = `${env().config.redisPrefix}cluster:`;
     nodes.push(await startNode('api,realtime,aggregator', prefix));
     nodes.push(await startNode('api,realtime', prefix));
@@ -58,6 +59,8 @@ describe('three nodes, one aggregator', function () {
     const on3 = await connect(token, n3.url);
     const seen2 = record(on2);
     const seen3 = record(on3);
+    // each manager's screen: the state from dashboard:sync, then every update merged in
+    const [start2, start3] = await Promise.all([sync(on2), sync(on3)]);
 
     const ids: number[] = [];
     for (let i = 0; i < 40; i++) {
@@ -74,9 +77,27 @@ describe('three nodes, one aggregator', function () {
       for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'seq only grows');
     }
     const rest = await http(n1, 'GET', '/api/dashboard', undefined, token);
-    const last2 = seen2.filter((e) => e.name === 'dashboard:update').at(-1)!.args[0];
-    await until(() => seen2.filter((e) => e.name === 'dashboard:update').at(-1)!.args[0].seq === rest.body.seq, 5000, 'last update');
-    assert.equal(last2.changes.today?.revenue ?? rest.body.today.revenue, rest.body.today.revenue);
+    for (const [seen, start] of [
+      [seen2, start2],
+      [seen3, start3],
+    ] as const) {
+      const updates = () => seen.filter((e) => e.name === 'dashboard:update').map((e) => e.args[0]);
+      await until(() => updates().at(-1)?.seq === rest.body.seq, 5000, 'the last update at the final seq');
+      // API.md's form: `changes` holds whole parts, so a shallow merge keeps the screen exact
+      let screen = start.dashboard;
+      for (const u of updates()) if (u.seq > start.seq) screen = { ...screen, ...u.changes, seq: u.seq };
+      assert.deepEqual(screen, rest.body);
+    }
+
+    // presence spans nodes: a terminal on node 3 is online in GET /api/terminals on node 1
+    const term = await http(n1, 'POST', '/api/terminals', { name: 'Counter on node 3' }, token);
+    assert.equal(term.status, 201);
+    const online = async () => (await http(n1, 'GET', '/api/terminals', undefined, token)).body.items.find((t: any) => t.id === term.body.id).online;
+    assert.equal(await online(), false);
+    const counter = await connect(term.body.token, n3.url);
+    await until(online, 5000, 'online as seen from node 1');
+    counter.disconnect();
+    await until(async () => !(await online()), 5000, 'offline as seen from node 1');
 
     // node 2 dies; its manager moves to node 3 and resyncs
     n2.child.kill('SIGKILL');

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import type { Dashboard } from '../src/domain/dashboard/build.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
-import { applyDashboardChanges } from '../src/realtime/contracts.ts';
+import { applyDashboardChanges, rooms } from '../src/realtime/contracts.ts';
 import { SUFFIX } from '../src/redis/keys.ts';
 import { createRedis } from '../src/redis/client.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { get, newShop, post, put, type ShopSession } from './support/http.ts';
+import { freePort } from './support/redis-server.ts';
+import { spawnService } from './support/service.ts';
 import { closeAllSockets, connect, connected, openSocket, record, sync, until } from './support/sockets.ts';
 
 describe('realtime', function () {
@@ -22,13 +24,17 @@ describe('realtime', function () {
   });
   afterEach(() => closeAllSockets());
 
-  it('pushes a bill to the managers of its shop, and nothing to another shop', async () => {
+  it('pushes a bill to the managers of its shop, and nothing to another shop, even one asking to join', async () => {
     const mine = await connect(a.manager);
     const other = await connect(b.token);
     const cashier = await connect(a.cashier);
     const seenMine = record(mine);
     const seenOther = record(other);
     const seenCashier = record(cashier);
+    // there is no way in: the server joins rooms, and events asking to join are not handled
+    for (const room of [rooms.managers(a.shopId), rooms.dashboard(a.shopId, 'whole'), rooms.terminals(a.shopId)]) {
+      for (const name of ['join', 'subscribe', 'room:join']) (other.emit as (...args: unknown[]) => void)(name, room);
+    }
     const bill = await post('/api/bills', { items: [{ product_id: product, quantity: 2 }], payments: [{ amount: 100, method: 'Cash' }] }, a.cashier);
     assert.equal(bill.status, 201);
     await until(() => seenMine.some((e) => e.name === 'dashboard:update'), 5000, 'dashboard:update');
@@ -79,6 +85,26 @@ describe('realtime', function () {
     assert.equal(r.error.code, 'forbidden');
     const cashier = await connect(a.cashier);
     assert.equal((await sync(cashier)).error.code, 'forbidden');
+  });
+
+  it('limits reconnect storms: handshakes per IP, and dashboard:sync per connection', async function () {
+    this.timeout(30_000);
+    // a node of its own with a small handshake budget (the shared test node allows 100,000)
+    const port = await freePort();
+    const storm = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}storm:`, PORT: String(port), ROLES: 'api,realtime', SOCKET_HANDSHAKES_PER_IP: '3' });
+    try {
+      await storm.ready();
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 3; i++) await connect(a.manager, url);
+      await assert.rejects(connected(openSocket(a.manager, url)), (e: any) => e.code === 'rate_limited');
+    } finally {
+      storm.child.kill('SIGKILL');
+    }
+    const sock = await connect(a.manager);
+    assert.equal(typeof (await sync(sock)).seq, 'number');
+    assert.equal((await sync(sock)).error.code, 'rate_limited', 'a second sync within 200 ms');
+    await new Promise((r) => setTimeout(r, 250));
+    assert.ok(typeof (await sync(sock)).seq === 'number');
   });
 
   it('a manager offline during 100 bills is exact after one dashboard:sync', async () => {
