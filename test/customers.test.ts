@@ -56,6 +56,32 @@ describe('customers and employees', () => {
     assert.equal((await get('/api/customers/999999', s.token)).status, 404);
   });
 
+  it('PATCH /api/customers/:id changes the fields sent, with the same rules as creation', async () => {
+    const c = await post('/api/customers', { name: 'Mariam', phone: '0509871111', city: 'Sharjah' }, s.cashier);
+    await post('/api/customers', { name: 'Taken', phone: '0509872222' }, s.cashier);
+    const r = await patch(`/api/customers/${c.body.id}`, { name: '  Mariam Saeed ', phone: '050 987 3333', area: null }, s.cashier);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual([r.body.name, r.body.phone, r.body.city, r.body.area], ['Mariam Saeed', '+971509873333', 'Sharjah', null]);
+    assert.equal((await get(`/api/customers/${c.body.id}`, s.cashier)).body.name, 'Mariam Saeed');
+    const refused = async (body: unknown, token = s.cashier, id = c.body.id) => (await patch(`/api/customers/${id}`, body, token)).status;
+    // a body of only unknown fields names nothing to change (it was a 500 when it reached SQL empty)
+    assert.equal(await refused({ foo: 1 }), 400);
+    assert.equal(await refused({}), 400);
+    assert.equal(await refused({ phone: '12' }), 400);
+    assert.equal(await refused({ customer_type: 'Business' }), 400, 'a business needs its name');
+    assert.equal(await refused({ phone: '+971 50 987 2222' }), 409);
+    assert.equal(await refused({ name: 'X' }, s.terminal), 403);
+    assert.equal(await refused({ name: 'X' }, s.cashier, 999_999_999), 404);
+    assert.equal((await get(`/api/customers/${c.body.id}`, s.cashier)).body.phone, '+971509873333', 'refusals changed nothing');
+    // the same rule for the other PATCH bodies and for a bill's customer reference
+    const e = await post('/api/employees', { name: 'Patched' }, s.token);
+    assert.equal((await patch(`/api/employees/${e.body.id}`, { foo: 1 }, s.manager)).status, 400);
+    const p = await addProduct(s.shopId, 'Hem', 10);
+    const bill = await post('/api/bills', { customer: { foo: 1 }, items: [{ product_id: p, quantity: 1 }] }, s.cashier);
+    assert.equal(bill.status, 400);
+    assert.equal(bill.body.error.details[0].field, 'customer');
+  });
+
   it('lists bill count, total spent and last visit from the aggregates, equal to SQL', async () => {
     const p = await addProduct(s.shopId, 'Suit', 100);
     const e = (await post('/api/employees', { name: 'Rashid', phone: '0501110001', position: 'Master' }, s.manager)).body;

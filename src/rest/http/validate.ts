@@ -32,8 +32,12 @@ export type Validator = (value: unknown, where: 'params' | 'query' | 'body') => 
 
 export function compileValidator(schema: TSchema, coerce: boolean): Validator {
   const fn: ValidateFunction = (coerce ? ajvInput : ajvBody).compile(schema);
+  // Ajv checks minProperties before removeAdditional drops unknown fields, so a PATCH of only
+  // unknown fields would pass as {} (and reach SQL as an UPDATE with nothing to set). A second
+  // pass over the cleaned value counts only the known fields.
+  const recheck = JSON.stringify(schema).includes('"minProperties"');
   return (value, where) => {
-    if (fn(value)) return value;
+    if (fn(value) && (!recheck || fn(value))) return value;
     throw ERRORS.validation(toFieldErrors(fn.errors ?? [], where));
   };
 }
