@@ -160,6 +160,44 @@ describe('reports', function () {
     await until(async () => (await get(`/api/reports/${mine[0]!.report_id}`, s.token)).body.emailed === true, 20_000, 'summary mailed');
     const parsed = await simpleParser(mail().messages.slice(before).at(-1)!);
     assert.match(parsed.subject ?? '', /daily_summary/);
+    assert.equal((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.text, 'owner@shop.test', 'the recipients set, not the managers');
+  });
+
+  it("reads and writes schedules; with no recipients the summary goes to the shop's owners and managers", async () => {
+    const shop = await newShop();
+    const defaults = (await get('/api/report-schedules', shop.manager)).body.items;
+    assert.deepEqual(
+      defaults.map((x: any) => [x.kind, x.enabled, x.hour, x.recipients, x.format]),
+      [
+        ['daily_summary', false, 8, [], 'pdf'],
+        ['monthly_vat', false, 8, [], 'pdf'],
+      ],
+    );
+    const body = { schedules: [{ kind: 'daily_summary', enabled: true, hour: 0, recipients: [], format: 'csv' }] };
+    assert.equal((await put('/api/report-schedules', body, shop.cashier)).status, 403);
+    assert.equal((await put('/api/report-schedules', { schedules: [body.schedules[0], body.schedules[0]] }, shop.token)).status, 400);
+    assert.equal((await put('/api/report-schedules', { schedules: [{ ...body.schedules[0], recipients: ['not-an-email'] }] }, shop.token)).status, 400);
+    const r = await put('/api/report-schedules', body, shop.manager);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const read = (await get('/api/report-schedules', shop.token)).body.items;
+    assert.deepEqual(
+      read.map((x: any) => [x.kind, x.enabled, x.hour, x.recipients, x.format]),
+      [
+        ['daily_summary', true, 0, [], 'csv'],
+        ['monthly_vat', false, 8, [], 'pdf'],
+      ],
+    );
+    const managers = await env().sql<{ email: string }[]>`
+      select email from users where shop_id = ${shop.shopId} and role in ('owner', 'manager') order by id`;
+    assert.equal(managers.length, 2, 'the owner and the manager newShop adds');
+    await runSchedules(env().sql, new Date());
+    const [run] = await env().sql<{ report_id: string }[]>`select report_id from report_schedule_runs where shop_id = ${shop.shopId}`;
+    const before = mail().messages.length;
+    await env().deps.jobs.enqueueReport(run!.report_id);
+    await until(async () => (await get(`/api/reports/${run!.report_id}`, shop.token)).body.emailed === true, 20_000, 'summary mailed');
+    const parsed = await simpleParser(mail().messages.slice(before).at(-1)!);
+    const to = (Array.isArray(parsed.to) ? parsed.to : [parsed.to]).flatMap((a) => a?.value.map((v) => v.address) ?? []);
+    assert.deepEqual(to.sort(), managers.map((m) => m.email).sort());
   });
 
   it('sends the monthly VAT summary on the 1st only, and deletes expired files', async () => {

@@ -37,7 +37,10 @@ export const ScheduleItem = Type.Object(
     kind: Type.Union([Type.Literal('daily_summary'), Type.Literal('monthly_vat')]),
     enabled: Type.Boolean(),
     hour: Type.Integer({ minimum: 0, maximum: 23 }),
-    recipients: Type.Array(Type.String({ format: 'email', maxLength: 254 }), { maxItems: 20 }),
+    recipients: Type.Array(Type.String({ format: 'email', maxLength: 254 }), {
+      maxItems: 20,
+      description: "where the report is emailed; empty: the shop's active owners and managers",
+    }),
     format: Type.Optional(Type.Union(FORMATS.map((f) => Type.Literal(f)))),
   },
   { additionalProperties: false },

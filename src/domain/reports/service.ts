@@ -82,11 +82,6 @@ export async function listSchedules(sql: Db, shopId: number) {
 export async function putSchedules(sql: Db, shopId: number, body: PutSchedulesBody) {
   const kinds = body.schedules.map((s) => s.kind);
   if (new Set(kinds).size !== kinds.length) throw ERRORS.validation([{ field: 'schedules', message: 'each kind at most once' }]);
-  for (const [i, s] of body.schedules.entries()) {
-    if (s.enabled && s.recipients.length === 0) {
-      throw ERRORS.validation([{ field: `schedules.${i}.recipients`, message: 'an enabled schedule needs a recipient' }]);
-    }
-  }
   for (const s of body.schedules) {
     await sql`
       insert into report_schedules (shop_id, kind, enabled, hour, recipients, format, updated_at)

@@ -40,7 +40,7 @@ export async function runSchedules(sql: Sql, now: Date): Promise<string[]> {
   const due = await sql<ScheduleRow[]>`
     select s.shop_id, s.kind, s.hour, s.format, st.timezone
     from report_schedules s join shop_settings st on st.shop_id = s.shop_id
-    where s.enabled and cardinality(s.recipients) > 0`;
+    where s.enabled`;
   const created: string[] = [];
   for (const s of due) {
     const today = localDate(now, s.timezone);

@@ -42,9 +42,17 @@ export function handler(deps: { sql: Sql; mailer: Mailer; from: string }) {
   };
 }
 
+/**
+ * A scheduled report goes to its schedule's recipients, or when the list is empty to the shop's
+ * active owners and managers (read at send time, so a manager added since is included).
+ */
 async function scheduleRecipients(sql: Sql, r: ReportRow): Promise<string[]> {
   const [s] = await sql<{ recipients: string[] }[]>`
     select sc.recipients from report_schedule_runs run join report_schedules sc on sc.shop_id = run.shop_id and sc.kind = run.kind
     where run.report_id = ${r.id}`;
-  return s?.recipients ?? [];
+  if (!s) return [];
+  if (s.recipients.length > 0) return s.recipients;
+  const managers = await sql<{ email: string }[]>`
+    select email from users where shop_id = ${r.shop_id} and role in ('owner', 'manager') and active order by id`;
+  return managers.map((u) => u.email);
 }
