@@ -5,7 +5,7 @@ import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
 import { env, mail } from './support/env.ts';
 import { addEmployee, addProduct } from './support/fixtures.ts';
 import { call, get, newShop, post, put, type ShopSession } from './support/http.ts';
-import { until } from './support/sockets.ts';
+import { closeAllSockets, connect, record, until } from './support/sockets.ts';
 
 async function finished(id: string, token: string) {
   let r: any;
@@ -133,6 +133,34 @@ describe('reports', function () {
       assert.equal(buf.subarray(0, 5).toString(), '%PDF-');
       assert.ok((buf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length >= 1, `${type} has pages`);
     }
+  });
+
+  it('pushes report:progress as rows are written and report:ready to the requester only', async () => {
+    const shop = await newShop();
+    // 40,000 expenses (written with SQL: the report reads the table), 20 cursor batches → a push about every 5%
+    await env().sql`
+      insert into expenses (shop_id, category_id, expense_date, amount_fils, description)
+      select ${shop.shopId}, (select min(id) from expense_categories where shop_id = ${shop.shopId}),
+        date '2026-01-01' + (g % 300), 100 + g, 'Expense ' || g
+      from generate_series(1, 40000) g`;
+    const requester = await connect(shop.token);
+    const colleague = await connect(shop.manager);
+    const seen = record(requester);
+    const seenByColleague = record(colleague);
+    const r = await post('/api/reports', { type: 'expenses', from, to, format: 'csv' }, shop.token);
+    assert.equal(r.status, 202);
+    const done = await finished(r.body.id, shop.token);
+    await until(() => seen.some((e) => e.name === 'report:ready'), 5000, 'report:ready');
+    const progress = seen.filter((e) => e.name === 'report:progress').map((e) => e.args[0]);
+    assert.ok(progress.every((p) => p.id === r.body.id));
+    const values = progress.map((p) => p.progress);
+    assert.equal(values[0], 0, 'at the start');
+    assert.ok(values.length >= 10 && values.length <= 25, `${values.length} progress pushes: ${values}`);
+    for (let i = 1; i < values.length; i++) assert.ok(values[i] > values[i - 1] && values[i] < 100, 'rising, below 100 until ready');
+    assert.deepEqual(seen.find((e) => e.name === 'report:ready')!.args[0], { id: r.body.id, download_url: done.download_url });
+    assert.equal(seen.findIndex((e) => e.name === 'report:ready'), seen.length - 1, 'ready comes last');
+    assert.deepEqual(seenByColleague.filter((e) => e.name.startsWith('report:')), []);
+    closeAllSockets();
   });
 
   it('keeps reports to their shop and checks the request', async () => {

@@ -49,6 +49,7 @@ export async function buildReport(sql: Sql, report: ReportRow, opts: BuildOption
       }
     },
   };
+  ctx.onProgress(0); // the requester hears at once that the work started
   const final = join(opts.dir, `${report.id}.${report.format}`);
   // written under a temporary name and renamed: a download never sees half a file
   const tmp = `${final}.part`;

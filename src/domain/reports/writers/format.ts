@@ -58,8 +58,11 @@ export function totalsLabel(ctx: Pick<WriteContext, 'totals'>): string {
   return ctx.totals?.label ?? 'Total';
 }
 
-/** Reports progress at most every `step` rows, as 0-100. */
-export function progress(ctx: WriteContext, step = 5000) {
+/**
+ * Reports rows written about every 5% of the expected rows: at least 100 rows apart (a small
+ * report is done before a push would help) and at most 5,000 (a long one still moves visibly).
+ */
+export function progress(ctx: WriteContext, step = Math.max(100, Math.min(5000, Math.ceil(ctx.expected / 20)))) {
   let next = step;
   return (n: number) => {
     if (n >= next) {
