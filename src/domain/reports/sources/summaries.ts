@@ -67,6 +67,7 @@ export const expenses: ReportSource = {
     { key: 'payment_method', header: 'Method', kind: 'text' },
     { key: 'amount', header: 'Amount', kind: 'money', total: true },
   ],
+  chart: { label: 'category', value: 'amount' },
   async count(sql, shopId, p) {
     const [r] = await sql<{ n: number }[]>`
       select count(*)::int as n from expenses where shop_id = ${shopId} and deleted_at is null and expense_date between ${p.from} and ${p.to}`;
@@ -119,6 +120,7 @@ export const customers: ReportSource = {
     { key: 'lifetime_points', header: 'Lifetime points', kind: 'int', total: true },
     { key: 'tier', header: 'Tier', kind: 'text' },
   ],
+  chart: { label: 'name', value: 'spent' },
   async count(sql, shopId) {
     const [r] = await sql<{ n: number }[]>`select count(*)::int as n from customers where shop_id = ${shopId} and deleted_at is null`;
     return r!.n;

@@ -27,7 +27,8 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
   doc.fontSize(11).text(`${ctx.title} · ${formatDate(ctx.period.from, ctx.shop.date_format)} – ${formatDate(ctx.period.to, ctx.shop.date_format)} · ${ctx.shop.currency}`);
   doc.moveDown(0.5);
 
-  const chartRows: { label: string; value: number }[] = [];
+  /** the chart's values summed per label (an expense category, a month over its VAT rates) */
+  const chartValues = new Map<string, number>();
   const header = () => {
     doc.font('Helvetica-Bold').fontSize(7);
     const y = doc.y;
@@ -54,7 +55,10 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
     for (const r of batch) {
       addTotals(totals, ctx, r);
       if (rows < MAX_PDF_ROWS) line(ctx.columns.map((c) => cell(c.kind, r[c.key])));
-      if (ctx.chart) chartRows.push({ label: String(r[ctx.chart.label] ?? ''), value: Number(r[ctx.chart.value] ?? 0) });
+      if (ctx.chart) {
+        const label = String(r[ctx.chart.label] ?? '');
+        chartValues.set(label, (chartValues.get(label) ?? 0) + Number(r[ctx.chart.value] ?? 0));
+      }
       rows++;
     }
     tick(rows);
@@ -62,17 +66,19 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
   if (rows > MAX_PDF_ROWS) line([`… ${rows - MAX_PDF_ROWS} more rows: use CSV or XLSX for every row`]);
   line(ctx.columns.map((c, i) => (i === 0 ? totalsLabel(ctx) : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')), true);
 
-  if (ctx.chart && chartRows.length) {
-    const top = chartRows.sort((a, b) => b.value - a.value).slice(0, 10);
+  if (ctx.chart && chartValues.size) {
+    const top = [...chartValues].map(([label, value]) => ({ label, value })).sort((a, b) => b.value - a.value).slice(0, 10);
+    const valueColumn = ctx.columns.find((c) => c.key === ctx.chart!.value);
+    const shown = (v: number) => (valueColumn?.kind === 'money' ? money(v) : String(v));
     doc.addPage();
-    doc.font('Helvetica-Bold').fontSize(12).text(`${ctx.title}: top ${top.length}`, left);
+    doc.font('Helvetica-Bold').fontSize(12).text(`${ctx.title}: top ${top.length} by ${valueColumn?.header ?? ctx.chart.value}`, left);
     const max = Math.max(...top.map((x) => x.value), 1);
     const barArea = width - 160;
     let y = doc.y + 10;
     for (const x of top) {
       doc.font('Helvetica').fontSize(8).fillColor('#000').text(x.label, left, y, { width: 150, lineBreak: false, ellipsis: true });
       doc.rect(left + 155, y, Math.max(1, (x.value / max) * barArea), 10).fill('#2f6db5');
-      doc.fillColor('#000').text(ctx.chart.value === 'revenue' || ctx.chart.value === 'vat' ? money(x.value) : String(x.value), left + 160 + (x.value / max) * barArea, y, { lineBreak: false });
+      doc.fillColor('#000').text(shown(x.value), left + 160 + (x.value / max) * barArea, y, { lineBreak: false });
       y += 16;
     }
   }
