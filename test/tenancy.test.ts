@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { allRoutes } from '../src/rest/routes/index.ts';
+import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
 import { call, get, newShop, post } from './support/http.ts';
 import { until } from './support/sockets.ts';
@@ -71,5 +72,16 @@ describe('tenant isolation matrix', function () {
     assert.equal(dash.today.bills, 0);
     // and the first shop still has everything
     assert.equal((await get(`/api/bills/${bill.body.id}`, a.token)).status, 200);
+  });
+
+  it('every reference between two shop tables carries shop_id, so no row can point into another shop', async () => {
+    const loose = await env().sql<{ tbl: string; conname: string; ref: string }[]>`
+      select c.conrelid::regclass::text as tbl, c.conname, c.confrelid::regclass::text as ref
+      from pg_constraint c
+      where c.contype = 'f' and c.confrelid <> 'shops'::regclass
+        and exists (select 1 from pg_attribute a where a.attrelid = c.conrelid and a.attname = 'shop_id')
+        and exists (select 1 from pg_attribute a where a.attrelid = c.confrelid and a.attname = 'shop_id')
+        and not ((select attnum from pg_attribute where attrelid = c.conrelid and attname = 'shop_id') = any (c.conkey))`;
+    assert.deepEqual([...loose], []);
   });
 });
