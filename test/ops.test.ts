@@ -83,6 +83,33 @@ describe('operations', () => {
     }
   });
 
+  it('limits login attempts per IP whatever the email (429), counted in Redis', async () => {
+    const config = { ...testConfig(), loginLimitPerIp: 4, redisPrefix: `${env().config.redisPrefix}login-ip:` };
+    const deps = createDeps(config, createLogger('silent'));
+    await deps.redis.ping(); // connected: until then the limiter lets requests through (rate-limits.ts)
+    const api = buildApi(deps);
+    const port = await api.listen(0, '127.0.0.1');
+    try {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      // a different email each time: the per-email limit never trips, the per-IP one does
+      for (let i = 0; i < 5; i++) {
+        last = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `spray-${i}@test.tajir`, password: 'guess-guess' }),
+        });
+        statuses.push(last.status);
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 401, 429]);
+      assert.ok(Number(last!.headers.get('retry-after')) > 0);
+      assert.equal(((await last!.json()) as any).error.code, 'rate_limited');
+    } finally {
+      await api.close(500);
+      await closeDeps(deps);
+    }
+  });
+
   it('readyz answers 503 when Redis stops', async function () {
     this.timeout(20_000);
     const port = await freePort();

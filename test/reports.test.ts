@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
+import { existsSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
+import { safeText } from '../src/domain/reports/writers/format.ts';
 import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
 import { env, mail } from './support/env.ts';
 import { addEmployee, addProduct } from './support/fixtures.ts';
@@ -253,12 +255,21 @@ describe('reports', function () {
     const r = await post('/api/reports', { type: 'expenses', from, to, format: 'csv' }, shop.token);
     const done = await finished(r.body.id, shop.token);
     assert.ok(done.download_url);
+    const [built] = await env().sql<{ file_path: string }[]>`select file_path from report_jobs where id = ${r.body.id}`;
+    assert.ok(existsSync(built!.file_path));
     await env().sql`update report_jobs set expires_at = now() - interval '1 minute' where id = ${r.body.id}`;
     assert.equal((await get(`/api/reports/${r.body.id}/download`, shop.token)).status, 404);
     const { handler } = await import('../src/workers/jobs/schedule-tick.ts');
     await handler({ sql: env().sql, jobs: { enqueueReport: async () => {} }, log: env().deps.log })({ data: {} } as any);
     const [row] = await env().sql<{ file_path: string | null }[]>`select file_path from report_jobs where id = ${r.body.id}`;
     assert.equal(row!.file_path, null);
+    assert.equal(existsSync(built!.file_path), false, 'the file is gone from disk');
+  });
+
+  it('escapes every text a spreadsheet would run as a formula, and nothing else', () => {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r']) assert.equal(safeText(`${lead}1+1`), `'${lead}1+1`);
+    for (const plain of ['Ahmed', '050 123', '1-800', '', ' =x']) assert.equal(safeText(plain), plain);
+    assert.equal(safeText(null), '');
   });
 
   it('writes mail to .eml files when no SMTP relay is configured', async () => {

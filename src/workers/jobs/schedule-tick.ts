@@ -85,9 +85,18 @@ export function handler(deps: Deps) {
       select id from report_jobs where status = 'queued' and created_at < ${new Date(now.getTime() - 60_000)} limit 500`;
     for (const id of [...created, ...stale.map((r) => r.id)]) await deps.jobs.enqueueReport(id);
     const expenses = deps.generateRecurring ? await deps.generateRecurring(deps.sql, now) : 0;
+    // RETURNING gives the row after the update (file_path null): the path to delete comes from the
+    // locked rows before it
     const expired = await deps.sql<{ id: string; file_path: string }[]>`
-      update report_jobs set file_path = null where expires_at < ${now} and file_path is not null returning id, file_path`;
-    for (const f of expired) await unlink(f.file_path).catch(() => {});
+      with gone as (
+        select id, file_path from report_jobs where expires_at < ${now} and file_path is not null for update skip locked
+      )
+      update report_jobs j set file_path = null from gone where j.id = gone.id returning gone.id, gone.file_path`;
+    for (const f of expired) {
+      await unlink(f.file_path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') deps.log.warn({ report: f.id, err: err.message }, 'could not delete an expired report file');
+      });
+    }
     return { reports: created.length, requeued: stale.length, expenses, expired: expired.length };
   };
 }
