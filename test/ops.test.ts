@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, copyFile, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { closeDeps, createDeps } from '../src/app.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -170,7 +171,7 @@ describe('operations', () => {
     assert.ok(c.jwtSecretIsDefault);
   });
 
-  it('the service starts, serves, and shuts down gracefully on SIGTERM', async function () {
+  it('the service starts, serves, and on SIGTERM refuses new connections, answers the request in flight and exits 0', async function () {
     this.timeout(60_000);
     const port = await freePort();
     const dbUrl = withDatabase(env().config.databaseUrl, `tajir_test_${runId()}_main`);
@@ -193,9 +194,29 @@ describe('operations', () => {
         body: JSON.stringify({ email: 'demo@tajir.local', password: 'demo-pass-123' }),
       });
       assert.equal(login.status, 200);
+      // a login whose body is still arriving when SIGTERM comes: it is answered, not cut off
+      const body = JSON.stringify({ email: 'demo@tajir.local', password: 'demo-pass-123' });
+      const slow = request(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const answered = new Promise<number>((resolve, reject) => {
+        slow.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        slow.on('error', reject);
+      });
+      slow.write(body.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 200)); // the request has reached the handler
       const started = Date.now();
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      // meanwhile the port takes no new connections
+      await assert.rejects(
+        new Promise((resolve, reject) => request(`http://127.0.0.1:${port}/healthz`, { agent: false }, resolve).on('error', reject).end()),
+        (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+      );
+      slow.end(body.slice(10));
+      assert.equal(await answered, 200);
       const code = await exited;
       assert.equal(code, 0, out);
       assert.ok(Date.now() - started < 10_000);
