@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { vatRateOn } from '../src/domain/settings/service.ts';
 import { env } from './support/env.ts';
-import { addEmployee, addProduct } from './support/fixtures.ts';
+import { addEmployee, addProduct, settled } from './support/fixtures.ts';
 import { call, del, get, newShop, post, put, type Res, type ShopSession, uniqueEmail } from './support/http.ts';
 import { recordingSettingsPushes } from './support/pushes.ts';
 
@@ -259,6 +260,37 @@ describe('shop settings', () => {
       assert.deepEqual(r.body.locale, { currency: 'SAR', timezone: 'Asia/Riyadh', date_format: 'YYYY-MM-DD', language: 'ar' });
       assert.deepEqual((await get('/api/shop-settings', s.terminal)).body.locale, r.body.locale);
       assert.equal((await put('/api/shop-settings/locale', LOCALE, s.token)).status, 200);
+    });
+
+    it('a zone change rebuilds the aggregates in the new zone: Redis equals Postgres before and after, and after a cancellation', async () => {
+      const shop = await newShop();
+      const p = await addProduct(shop.shopId, 'Abaya', 240);
+      const bills: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const b = await post('/api/bills', { items: [{ product_id: p, quantity: 1 + i }], payments: [{ amount: 100, method: 'Cash' }] }, shop.cashier);
+        assert.equal(b.status, 201, JSON.stringify(b.body));
+        bills.push(b.body.id);
+      }
+      const clean = async (what: string) => {
+        await settled(shop.shopId);
+        const v = await verifyShop(env().sql, env().redis, env().deps.keys, shop.shopId);
+        assert.deepEqual([v.error, v.differences], [undefined, []], what);
+      };
+      await clean('before');
+      const before = (await get('/api/dashboard', shop.token)).body;
+      // +5:30 against Dubai's +4:00: every bill moves to another local hour
+      assert.equal((await put('/api/shop-settings/locale', { ...LOCALE, timezone: 'Asia/Kolkata' }, shop.token)).status, 200);
+      await clean('after the zone change');
+      const after = (await get('/api/dashboard', shop.token)).body;
+      assert.ok(after.seq > before.seq);
+      assert.notDeepEqual(after.hourly, before.hourly, 'the hours moved');
+      assert.equal((await post(`/api/bills/${bills[1]}/cancel`, { reason: 'zone test' }, shop.token)).status, 200);
+      await clean('after a cancellation in the new zone');
+      // the same zone again is no change: no event
+      const seq = (await get('/api/dashboard', shop.token)).body.seq;
+      assert.equal((await put('/api/shop-settings/locale', { ...LOCALE, timezone: 'Asia/Kolkata', language: 'ar' }, shop.token)).status, 200);
+      await settled(shop.shopId);
+      assert.equal((await get('/api/dashboard', shop.token)).body.seq, seq);
     });
 
     it('rejects unknown zones, currencies, formats and languages with 400 naming the field', async () => {

@@ -131,7 +131,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
           if (fast) {
             const event = fast;
             fast = undefined;
-            const r = await applyBatch({ redis, keys }, shopId, [event], opts.hooks);
+            const r = await applyBatch({ sql, redis, keys }, shopId, [event], opts.hooks);
             if (r.status === 'ok') {
               known.set(shopId, r.seq);
               continue;

@@ -38,15 +38,39 @@ export interface CatchUpDeps {
  * Applies a batch of one shop's events and tells the hooks: onApplySent once the script call is
  * on the wire, onApplied with exactly the events this call applied. The one way events reach
  * Redis, from a catch-up or from a notification that carried the event.
+ *
+ * A `timezone_changed` among them is followed by a rebuild: every hour and payment day so far was
+ * filed in the old zone, while a snapshot of Postgres files them in the new one.
  */
-export async function applyBatch(deps: Pick<CatchUpDeps, 'redis' | 'keys'>, shopId: number, events: EventRow[], hooks: CatchUpHooks = {}): Promise<ApplyResult> {
+export async function applyBatch(deps: CatchUpDeps, shopId: number, events: EventRow[], hooks: CatchUpHooks = {}): Promise<ApplyResult> {
   const applying = applyEvents(deps.redis, deps.keys, shopId, events);
   hooks.onApplySent?.(shopId);
   const r = await applying;
-  if (r.applied > 0 && hooks.onApplied) {
-    const from = r.seq - r.applied;
-    hooks.onApplied(shopId, events.filter((e) => e.seq > from && e.seq <= r.seq));
+  if (r.applied === 0) return r;
+  const from = r.seq - r.applied;
+  const applied = events.filter((e) => e.seq > from && e.seq <= r.seq);
+  hooks.onApplied?.(shopId, applied);
+  if (!applied.some((e) => e.kind === 'timezone_changed')) return r;
+  const rebuilt = await rebuildAndHandOn(deps, shopId, hooks, r.seq);
+  // busy: another process holds a rebuild claim and finishes the job
+  return rebuilt.status === 'rebuilt' ? { ...r, seq: rebuilt.seq } : { ...r, status: 'needs_rebuild' };
+}
+
+/**
+ * Rebuilds the shop from a snapshot. Events the snapshot includes after `pushedSeq` (the last
+ * event this process pushed) were never pushed: they go to onApplied (only the winner of the
+ * rebuild claim gets here), then onRebuilt tells clients to resync.
+ */
+async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
+  const r = await rebuildShop(deps.sql, deps.redis, deps.keys, shopId);
+  if (r.status !== 'rebuilt') return r;
+  if (pushedSeq !== undefined && r.seq > pushedSeq && hooks.onApplied) {
+    const missed = await deps.sql<EventRow[]>`
+      select seq, kind, entity_id, payload from events
+      where shop_id = ${shopId} and seq > ${pushedSeq} and seq <= ${r.seq} order by seq limit ${BATCH * 10}`;
+    if (missed.length) hooks.onApplied(shopId, missed);
   }
+  hooks.onRebuilt?.(shopId, r.seq);
   return r;
 }
 
@@ -68,18 +92,9 @@ export async function catchUpShop(
     const seq = hint ?? (await appliedSeq(redis, keys, shopId));
     hint = undefined;
     if (seq === undefined) {
-      const r = await rebuildShop(sql, redis, keys, shopId);
+      const r = await rebuildAndHandOn(deps, shopId, hooks, knownSeq);
       if (r.status === 'rebuilt') {
-        // Events this process had not applied yet but the snapshot now includes were still never
-        // pushed: hand them to onApplied (only the winner of the rebuild claim gets here).
-        if (knownSeq !== undefined && r.seq > knownSeq && hooks.onApplied) {
-          const missed = await sql<EventRow[]>`
-            select seq, kind, entity_id, payload from events
-            where shop_id = ${shopId} and seq > ${knownSeq} and seq <= ${r.seq} order by seq limit ${BATCH * 10}`;
-          if (missed.length) hooks.onApplied(shopId, missed);
-        }
         knownSeq = r.seq;
-        hooks.onRebuilt?.(shopId, r.seq);
         continue;
       }
       // another process is rebuilding (or the shop is gone): it will finish the job
@@ -98,6 +113,8 @@ export async function catchUpShop(
       return seq;
     }
     const r = await applyBatch(deps, shopId, events, hooks);
+    // what this process has pushed: a rebuild later in this loop hands on only what came after
+    if (r.applied > 0) knownSeq = r.seq;
     if (r.status === 'ok' && events.length < BATCH) return r.seq;
     // a gap (our start seq was stale) or a full batch: continue from what the script reported
     if (r.status !== 'needs_rebuild') hint = r.seq;

@@ -161,6 +161,9 @@ export function opsFor(e: EventRow): Op[] {
     case 'customer_deleted':
       o.hi(SUFFIX.tot, 'cust', -1);
       break;
+    case 'timezone_changed':
+      // nothing to add up: applying it makes catch-up.ts rebuild the shop in the new zone
+      break;
     case 'loyalty_retiered':
       for (const a of (e.payload as LoyaltyRetieredPayload).accounts) o.hs(SUFFIX.loy, String(a.customer_id), loyaltyJson(a));
       break;

@@ -16,7 +16,9 @@ export type EventKind =
   | 'customer_created'
   | 'customer_deleted'
   /** a tier replacement moved or renamed some accounts' tiers (loyalty/tiers.ts) */
-  | 'loyalty_retiered';
+  | 'loyalty_retiered'
+  /** the shop's time zone changed: the aggregator rebuilds the shop (aggregates/catch-up.ts) */
+  | 'timezone_changed';
 
 export async function appendEvent(
   tx: Db,

@@ -81,6 +81,11 @@ export interface LoyaltyRetieredPayload {
   accounts: (LoyaltySnapshot & { tier_changed: boolean })[];
 }
 
+export interface TimezoneChangedPayload {
+  from: string;
+  to: string;
+}
+
 export interface CustomerPayload {
   customer_id: number;
 }

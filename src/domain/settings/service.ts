@@ -6,6 +6,8 @@
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
 import type { ChangeNotifier } from '../common/notifier.ts';
+import { appendEvent } from '../events/append.ts';
+import type { TimezoneChangedPayload } from '../events/payloads.ts';
 import { loyaltySettings } from '../loyalty/config.ts';
 import { currencyError, knownTimeZone } from '../shops/locale.ts';
 import { forgetTimeZone } from '../shops/timezone.ts';
@@ -92,7 +94,12 @@ export async function putLocale(tx: Db, shopId: number, body: LocaleBody) {
   if (!timezone) errors.push({ field: 'timezone', message: 'is not an IANA time zone' });
   if (errors.length) throw ERRORS.validation(errors);
   const locale = { currency: body.currency, timezone, date_format: body.date_format, language: body.language };
+  const [before] = await tx<{ timezone: string }[]>`select timezone from shop_settings where shop_id = ${shopId} for update`;
   await tx`update shop_settings set ${tx(locale)} where shop_id = ${shopId}`;
+  if (before && timezone && before.timezone !== timezone) {
+    // the aggregates filed hours and payment days in the old zone: the aggregator rebuilds them
+    await appendEvent(tx, shopId, 'timezone_changed', shopId, { from: before.timezone, to: timezone } satisfies TimezoneChangedPayload);
+  }
   return locale;
 }
 

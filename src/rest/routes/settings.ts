@@ -57,7 +57,11 @@ export const settingsRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: LocaleBody,
-    handler: ({ body, principal, deps }) => settings.changeLocale(deps.sql, deps.notifier, principal.shopId, body),
+    handler: async ({ body, principal, deps }) => {
+      const r = await settings.changeLocale(deps.sql, deps.notifier, principal.shopId, body);
+      deps.poker.poke(principal.shopId); // a zone change is an event (timezone_changed)
+      return r;
+    },
   }),
   route({
     method: 'post',
