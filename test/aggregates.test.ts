@@ -3,7 +3,7 @@
  * clean and every acknowledged bill present.
  */
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { closeDeps, createDeps } from '../src/app.ts';
 import { applyEvents } from '../src/domain/aggregates/apply.ts';
@@ -11,6 +11,7 @@ import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { getDashboard } from '../src/domain/dashboard/read.ts';
 import { createLogger } from '../src/log.ts';
+import { SUFFIX } from '../src/redis/keys.ts';
 import { type Aggregator, createAggregator } from '../src/workers/aggregator.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
@@ -143,6 +144,46 @@ describe('aggregates under concurrency and faults', function () {
     assert.equal(again.status, 'ok');
     const v = await verifyShop(sql, redis, deps.keys, f.shop.shopId);
     assert.deepEqual(v.differences, []);
+  });
+
+  it('refuses a batch that skips an event (gap) and applies none of it', async () => {
+    const f = await fixture();
+    for (let i = 0; i < 3; i++) await post('/api/bills', randomBill(f, i), f.shop.cashier);
+    const seq = await settled(f.shop.shopId);
+    const { sql, redis, deps } = env();
+    const [last] = await sql<EventRow[]>`select seq, kind, entity_id, payload from events where shop_id = ${f.shop.shopId} and seq = ${seq}`;
+    const r = await applyEvents(redis, deps.keys, f.shop.shopId, [{ ...last!, seq: seq + 2 }]);
+    assert.deepEqual([r.status, r.applied, r.seq], ['gap', 0, seq]);
+    const v = await verifyShop(sql, redis, deps.keys, f.shop.shopId);
+    assert.deepEqual([v.seq, v.differences], [seq, []]);
+  });
+
+  it('npm run aggregates: verify names a corrupted figure and exits 1; rebuild repairs it', async function () {
+    this.timeout(60_000);
+    const f = await fixture();
+    const bill = await post('/api/bills', randomBill(f, 1), f.shop.cashier);
+    assert.equal(bill.status, 201);
+    await settled(f.shop.shopId);
+    const { redis, deps, config } = env();
+    const day = deps.keys.agg(f.shop.shopId).full(SUFFIX.day(bill.body.bill_date));
+    const rev = Number(await redis.hget(day, 'rev'));
+    await redis.hincrby(day, 'rev', 1); // one fils too many
+    const cli = (command: string) => {
+      const r = spawnSync(process.execPath, ['--import=tsx', 'src/cli/aggregates.ts', command, '--shop', String(f.shop.shopId)], {
+        env: { ...process.env, DATABASE_URL: config.databaseUrl, REDIS_URL: config.redisUrl, REDIS_PREFIX: config.redisPrefix, JWT_SECRET: config.jwtSecret },
+        encoding: 'utf8',
+      });
+      return { code: r.status, out: r.stdout + r.stderr };
+    };
+    const bad = cli('verify');
+    assert.equal(bad.code, 1, bad.out);
+    assert.ok(bad.out.includes(`${day.slice(day.indexOf('d:'))} rev: redis=${rev + 1} sql=${rev}`), bad.out);
+    const fix = cli('rebuild');
+    assert.equal(fix.code, 0, fix.out);
+    assert.match(fix.out, new RegExp(`shop ${f.shop.shopId}: rebuilt at seq \\d+`));
+    const good = cli('verify');
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, /: ok at seq/);
   });
 
   it('two aggregators at once apply each event exactly once', async () => {
