@@ -5,7 +5,7 @@ import { formatBillNumber } from '../src/domain/billing/numbering.ts';
 import { vatRateOn } from '../src/domain/settings/service.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
-import { get, newShop, post, type ShopSession } from './support/http.ts';
+import { get, newShop, post, put, type ShopSession } from './support/http.ts';
 
 describe('billing', () => {
   let s: ShopSession;
@@ -61,6 +61,9 @@ describe('billing', () => {
   it('an Idempotency-Key retry returns the first bill and creates nothing', async () => {
     const body = { items: [{ product_id: kandura, quantity: 1 }] };
     const key = `k-${Date.now()}`;
+    const [before] = await env().sql<{ bills: number; events: number }[]>`
+      select (select count(*)::int from bills where shop_id = ${s.shopId}) as bills,
+             (select count(*)::int from events where shop_id = ${s.shopId}) as events`;
     const [a, b] = await Promise.all([
       post('/api/bills', body, s.terminal, { 'idempotency-key': key }),
       post('/api/bills', body, s.terminal, { 'idempotency-key': key }),
@@ -71,9 +74,10 @@ describe('billing', () => {
     assert.equal(a.body.id, b.body.id);
     assert.equal(a.body.id, c.body.id);
     assert.equal(c.headers.get('idempotent-replayed'), 'true');
-    const [row] = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${s.shopId} and id = ${a.body.id}`;
-    const n = row?.n;
-    assert.equal(n, 1);
+    const [row] = await env().sql<{ bills: number; events: number }[]>`
+      select (select count(*)::int from bills where shop_id = ${s.shopId}) as bills,
+             (select count(*)::int from events where shop_id = ${s.shopId}) as events`;
+    assert.deepEqual([row!.bills, row!.events], [before!.bills + 1, before!.events + 1], 'one bill and one event for three requests');
     const other = await post('/api/bills', { items: [{ product_id: hem, quantity: 3 }] }, s.terminal, { 'idempotency-key': key });
     assert.equal(other.status, 422);
   });
@@ -135,6 +139,12 @@ describe('billing', () => {
     const cid = first.body.customer_id;
     const tooMany = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 1001 }, shop.token);
     assert.equal(tooMany.status, 422);
+    assert.equal(tooMany.body.error.code, 'insufficient_points');
+    // 20% of a 10.00 bill is 2.00 = 200 points: 500 of the 1,000 available is over the limit
+    const cheap = await addProduct(shop.shopId, 'Button', 10);
+    const over = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: cheap, quantity: 1 }], redeem_points: 500 }, shop.token);
+    assert.equal(over.status, 422);
+    assert.equal(over.body.error.code, 'redemption_over_limit');
     // 20% of 1000.00 is 200.00 = 20000 points at 0.01: 900 points (9.00) is allowed
     const ok = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 900 }, shop.token);
     assert.deepEqual(ok.body, (await get(`/api/bills/${ok.body.id}`, shop.token)).body, 'points payment and loyalty standing as a re-read shows them');
@@ -145,6 +155,50 @@ describe('billing', () => {
     const below = await post('/api/bills', { customer: { id: cid }, items: [{ product_id: p, quantity: 1 }], redeem_points: 50 }, shop.token);
     assert.equal(below.status, 422);
     assert.equal(below.body.error.code, 'redemption_below_minimum');
+    // cancelling the bill that redeemed gives the points back and takes back what it earned
+    const [acc] = await env().sql<{ available_points: number }[]>`select available_points from loyalty_accounts where shop_id = ${shop.shopId} and customer_id = ${cid}`;
+    assert.equal((await post(`/api/bills/${ok.body.id}/cancel`, { reason: 'redeemed by mistake' }, shop.token)).status, 200);
+    const [back] = await env().sql<{ available_points: number }[]>`select available_points from loyalty_accounts where shop_id = ${shop.shopId} and customer_id = ${cid}`;
+    assert.equal(back!.available_points, acc!.available_points + 900 - ok.body.loyalty.points_earned);
+  });
+
+  it('earns with the multiplier of the tier held before the bill', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Sherwani', 1000);
+    const first = await post('/api/bills', { customer: { phone: '0551113333', name: 'Huda' }, items: [{ product_id: p, quantity: 1 }] }, shop.token);
+    assert.deepEqual([first.body.loyalty.points_earned, first.body.loyalty.tier], [1000, 'Silver'], 'Bronze ×1.0, then Silver');
+    const second = await post('/api/bills', { customer: { id: first.body.customer_id }, items: [{ product_id: p, quantity: 1 }] }, shop.token);
+    assert.equal(second.body.loyalty.points_earned, 1100, 'Silver ×1.1');
+  });
+
+  it('takes bills only fully paid in payment mode full (422 payment_required)', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Iron', 20);
+    const billing = (await get('/api/shop-settings', shop.token)).body.billing_config;
+    const set = await put('/api/shop-settings/billing-config', { ...billing, payment_mode: 'full' }, shop.token);
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const unpaid = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }], payments: [{ amount: 10, method: 'Cash' }] }, shop.cashier);
+    assert.equal(unpaid.status, 422);
+    assert.equal(unpaid.body.error.code, 'payment_required');
+    const paid = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }], payments: [{ amount: 20, method: 'Cash' }] }, shop.cashier);
+    assert.equal(paid.status, 201, JSON.stringify(paid.body));
+    assert.equal(paid.body.status, 'Paid');
+    const [n] = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${shop.shopId}`;
+    assert.equal(n!.n, 1, 'the refused bill left nothing');
+  });
+
+  it('an Idempotency-Key on a payment records it once', async () => {
+    const b = await post('/api/bills', { items: [{ product_id: abaya, quantity: 1 }] }, s.cashier);
+    const key = `pay-${Date.now()}`;
+    const pay = () => post(`/api/bills/${b.body.id}/payments`, { amount: 50, method: 'Card' }, s.cashier, { 'idempotency-key': key });
+    const [x, y] = await Promise.all([pay(), pay()]);
+    const z = await pay();
+    assert.ok(x.status < 300, JSON.stringify(x.body));
+    assert.deepEqual([y.status, z.status, y.body.paid, z.body.paid], [x.status, x.status, x.body.paid, x.body.paid], 'each retry answers as the first');
+    assert.equal(z.headers.get('idempotent-replayed'), 'true');
+    const rows = await env().sql`select amount_fils from payments where bill_id = ${b.body.id}`;
+    assert.deepEqual(rows.map((r) => r.amount_fils), [5000]);
+    assert.equal((await get(`/api/bills/${b.body.id}`, s.cashier)).body.paid, 50);
   });
 
   it('cancellation restores every figure', async () => {
@@ -161,6 +215,16 @@ describe('billing', () => {
     assert.equal(c.body.status, 'Cancelled');
     assert.equal((await post(`/api/bills/${b.body.id}/cancel`, { reason: 'again' }, shop.token)).status, 409);
     assert.equal((await post(`/api/bills/${b.body.id}/cancel`, { reason: 'x' }, shop.cashier)).status, 403);
+    // the bill keeps its lines and payments, gains one refund per method, and one event says so
+    const [rows] = await env().sql<{ lines: number; payments: number[]; refunds: [string, number][]; events: number }[]>`
+      select (select count(*)::int from bill_lines where bill_id = ${b.body.id}) as lines,
+             (select array_agg(amount_fils order by id) from payments where bill_id = ${b.body.id} and kind = 'payment') as payments,
+             (select array_agg(json_build_array(method, amount_fils) order by method) from payments where bill_id = ${b.body.id} and kind = 'refund') as refunds,
+             (select count(*)::int from events where shop_id = ${shop.shopId} and kind = 'bill_cancelled' and entity_id = ${b.body.id}) as events`;
+    assert.deepEqual([rows!.lines, rows!.payments, rows!.refunds, rows!.events], [1, [2000, 1000], [['Card', -2000], ['Cash', -1000]], 1]);
+    const late = await post(`/api/bills/${b.body.id}/payments`, { amount: 1, method: 'Cash' }, shop.token);
+    assert.equal(late.status, 422);
+    assert.equal(late.body.error.code, 'bill_cancelled');
     await settled(shop.shopId);
     const after = await get('/api/dashboard', shop.token);
     assert.equal(after.body.today.revenue, before.body.today.revenue);
