@@ -253,6 +253,42 @@ describe('billing', () => {
     assert.equal(ok.status, 200);
   });
 
+  it('GET /api/bills: newest first; search by number, name or phone; filters by status, dates, master, customer', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Tailoring', 100);
+    const e = await addEmployee(shop.shopId, 'Yusuf');
+    const make = async (body: object) => {
+      const r = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }], ...body }, shop.token);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body;
+    };
+    const b1 = await make({ customer: { phone: '0501112233', name: 'Noura Ali' }, employee_id: e, bill_date: '2026-01-10', payments: [{ amount: 100, method: 'Cash' }] });
+    const b2 = await make({ customer: { phone: '0559998877', name: 'Khalid' }, bill_date: '2026-02-10' });
+    const b3 = await make({ customer: { id: b1.customer_id }, employee_id: e, bill_date: '2026-03-10', payments: [{ amount: 40, method: 'Card' }] });
+    const b4 = await make({ bill_date: '2026-03-11' });
+    assert.equal((await post(`/api/bills/${b4.id}/cancel`, { reason: 'test' }, shop.token)).status, 200);
+    const ids = async (qs: string) => {
+      const r = await get(`/api/bills?${qs}`, shop.cashier);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.total, r.body.items.length);
+      return r.body.items.map((b: any) => b.id);
+    };
+    assert.deepEqual(await ids(''), [b4.id, b3.id, b2.id, b1.id]);
+    assert.deepEqual(await ids('search=noura'), [b3.id, b1.id]);
+    assert.deepEqual(await ids('search=050111'), [b3.id, b1.id], 'a phone typed the local way');
+    assert.deepEqual(await ids(`search=${b2.bill_number}`), [b2.id]);
+    assert.deepEqual(await ids('status=Pending'), [b2.id]);
+    assert.deepEqual(await ids('status=Partial'), [b3.id]);
+    assert.deepEqual(await ids('status=Cancelled'), [b4.id]);
+    assert.deepEqual(await ids('from=2026-02-01&to=2026-03-10'), [b3.id, b2.id]);
+    assert.deepEqual(await ids(`employee_id=${e}`), [b3.id, b1.id]);
+    assert.deepEqual(await ids(`customer_id=${b2.customer_id}`), [b2.id]);
+    assert.deepEqual(await ids(`status=Paid&employee_id=${e}`), [b1.id]);
+    assert.equal((await get('/api/bills?from=2026-03-01&to=2026-02-01', shop.cashier)).status, 400);
+    assert.equal((await get('/api/bills?status=Lost', shop.cashier)).status, 400);
+    assert.deepEqual((await get('/api/bills', s.token)).body.items.filter((b: any) => [b1.id, b2.id].includes(b.id)), [], 'another shop sees none');
+  });
+
   it('pages by cursor without skipping bills created within the same millisecond', async () => {
     const shop = await newShop();
     const p = await addProduct(shop.shopId, 'Ironing', 10);
