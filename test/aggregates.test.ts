@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { closeDeps, createDeps } from '../src/app.ts';
-import { applyEvents } from '../src/domain/aggregates/apply.ts';
+import { appliedSeq, applyEvents } from '../src/domain/aggregates/apply.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { createSql } from '../src/db/client.ts';
+import { appendEvent } from '../src/domain/events/append.ts';
 import { getDashboard } from '../src/domain/dashboard/read.ts';
 import { createLogger } from '../src/log.ts';
 import { SUFFIX } from '../src/redis/keys.ts';
@@ -17,6 +19,7 @@ import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
 import { get, newShop, post, type ShopSession } from './support/http.ts';
 import { startRedisServer } from './support/redis-server.ts';
+import { until } from './support/sockets.ts';
 
 interface Fixture {
   shop: ShopSession;
@@ -131,6 +134,39 @@ describe('aggregates under concurrency and faults', function () {
     const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
     assert.equal(acks.length, 80);
     await assertExact(f.shop.shopId, acks);
+  });
+
+  it('catches up on every listener reconnect, not only in the sweep', async () => {
+    // an aggregator of its own, on a Redis of its own, whose sweep would come only after 10 minutes
+    const server = await startRedisServer();
+    const config = { ...env().config, redisUrl: server.url };
+    const deps = createDeps(config, createLogger('silent'));
+    const agg = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 600_000 });
+    const quiet = createSql(config.databaseUrl, { max: 1 }); // no tajir.notify_in_tx: its events wake nobody
+    try {
+      const f = await fixture();
+      await agg.start(); // the first catch-up builds the shop in this Redis
+      const seq = await appliedSeq(deps.redis, deps.keys, f.shop.shopId);
+      assert.equal(seq, (await env().sql<{ s: number }[]>`select event_seq as s from shop_counters where shop_id = ${f.shop.shopId}`)[0]!.s);
+      // an event no notification announces, as when one is lost while the listener is away
+      await quiet.begin(async (tx) => {
+        const [c] = await tx<{ id: number }[]>`insert into customers (shop_id, name, phone) values (${f.shop.shopId}, 'Silent', '+971509990000') returning id`;
+        await appendEvent(tx, f.shop.shopId, 'customer_created', c!.id, { customer_id: c!.id });
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(await appliedSeq(deps.redis, deps.keys, f.shop.shopId), seq, 'nothing applied it yet');
+      const killed = await env().sql`
+        select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tajir-listener' and datname = current_database()`;
+      assert.ok(killed.length >= 1);
+      await until(async () => (await appliedSeq(deps.redis, deps.keys, f.shop.shopId)) === seq! + 1, 10_000, 'the catch-up after the reconnect');
+      const v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId);
+      assert.deepEqual([v.error, v.differences], [undefined, []]);
+    } finally {
+      await agg.stop();
+      await quiet.end();
+      await closeDeps(deps);
+      server.stop();
+    }
   });
 
   it('applies the same events twice as a no-op', async () => {
