@@ -63,8 +63,13 @@ describe('tenant isolation matrix', function () {
       assert.equal(res.status, 404, `${r.method} ${r.path} as another shop → ${res.status} ${JSON.stringify(res.body)}`);
     }
     await settled(a.shopId);
-    for (const list of ['/api/products', '/api/product-types', '/api/customers', '/api/employees', '/api/bills', '/api/expenses', '/api/recurring-expenses', '/api/terminals', '/api/users']) {
-      const text = JSON.stringify((await get(list, b.token)).body);
+    const theirIds = new Set([cat, ...types.map((t: { id: number }) => t.id)]);
+    for (const list of ['/api/products', '/api/product-types', '/api/customers', '/api/customers/recent', '/api/employees', '/api/bills', '/api/expenses', '/api/expense-categories', '/api/recurring-expenses', '/api/terminals', '/api/users']) {
+      const res = await get(list, b.token);
+      assert.equal(res.status, 200, `${list}: ${JSON.stringify(res.body)}`);
+      // both shops have the same default type and category names: compare ids
+      assert.ok(!(res.body.items as { id: number }[]).some((x) => theirIds.has(x.id) && /categor|type/.test(list)), `${list} leaks ids`);
+      const text = JSON.stringify(res.body);
       assert.ok(!/Secret/.test(text), `${list} leaks`);
       assert.ok(!text.includes(`"id":${product}`) || list !== '/api/products', `${list} leaks ids`);
     }
