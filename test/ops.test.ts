@@ -13,6 +13,7 @@ import { buildApi } from '../src/rest/api.ts';
 import { dropDatabase, env, runId, testConfig } from './support/env.ts';
 import { call, get, newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
+import { spawnService } from './support/service.ts';
 
 
 describe('operations', () => {
@@ -108,6 +109,34 @@ describe('operations', () => {
     } finally {
       await api.close(500);
       await closeDeps(deps);
+    }
+  });
+
+  it('logs routes, codes and ids, never customer data, credentials or query strings', async function () {
+    this.timeout(60_000);
+    const port = await freePort();
+    const service = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}logs:`, PORT: String(port), ROLES: 'api', LOG_LEVEL: 'debug' });
+    try {
+      await service.ready();
+      const s = await newShop();
+      const url = `http://127.0.0.1:${port}`;
+      const send = (method: string, path: string, body?: unknown, token?: string) =>
+        fetch(url + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const secretName = 'Zubaida Qasimi';
+      const c = await send('POST', '/api/customers', { name: secretName, phone: '0507654321', email: 'zubaida@private.test' }, s.cashier);
+      assert.equal(c.status, 201);
+      await send('POST', '/api/customers', { name: secretName, phone: '0507654321' }, s.cashier); // 409
+      await send('GET', '/api/customers?search=0507654321', undefined, s.cashier);
+      await send('POST', '/api/auth/login', { email: 'zubaida@private.test', password: 'hunter2-secret' }); // 401
+      await send('POST', '/api/customers', { name: 'x', phone: 'not a phone at all' }, s.cashier); // 400
+      await new Promise((r) => setTimeout(r, 300));
+      const logs = service.output();
+      assert.match(logs, /"route":"\/api\/customers"/, 'requests are logged at debug');
+      for (const secret of [secretName, '507654321', 'zubaida@private.test', 'hunter2-secret', s.cashier, 'not a phone']) {
+        assert.ok(!logs.includes(secret), `the log holds ${secret.slice(0, 20)}`);
+      }
+    } finally {
+      await service.stop();
     }
   });
 
