@@ -109,6 +109,58 @@ describe('reports', function () {
     await until(async () => (await get(`/api/reports/${r.body.id}`, s.token)).body.emailed === true, 5000, 'emailed flag');
   });
 
+  it('invoice filters (products, masters, city, area, status) and the VAT summary agree with SQL', async () => {
+    const shop = await newShop();
+    const [pa, pb] = [await addProduct(shop.shopId, 'Wash', 15), await addProduct(shop.shopId, 'Press', 7.5)];
+    const [ea, eb] = [await addEmployee(shop.shopId, 'Amal'), await addEmployee(shop.shopId, 'Bilal')];
+    for (let i = 0; i < 24; i++) {
+      const b = await post(
+        '/api/bills',
+        {
+          employee_id: i % 3 === 0 ? undefined : i % 2 ? ea : eb,
+          customer: { phone: `05566600${String(i % 5).padStart(2, '0')}`, name: `C${i % 5}`, city: i % 2 ? 'Dubai' : 'Sharjah', area: i % 4 < 2 ? 'Deira' : 'Al Nahda' },
+          items: [{ product_id: i % 4 === 0 ? pb : pa, quantity: 1 + (i % 3) }],
+          bill_date: `2026-0${1 + (i % 3)}-15`,
+          payments: i % 2 ? [{ amount: 5, method: 'Cash' }] : [],
+        },
+        shop.token,
+      );
+      assert.equal(b.status, 201, JSON.stringify(b.body));
+      if (i === 5) assert.equal((await post(`/api/bills/${b.body.id}/cancel`, { reason: 'test' }, shop.token)).status, 200);
+    }
+    const csv = async (body: object) => {
+      const r = await post('/api/reports', { from, to, format: 'csv', ...body }, shop.token);
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      const done = await finished(r.body.id, shop.token);
+      return parseCsv((await call('GET', done.download_url, { token: shop.token })).body);
+    };
+    const filters: [object, (sql: any) => any][] = [
+      [{ product_ids: [pb] }, (sql: any) => sql`exists (select 1 from bill_lines l where l.bill_id = b.id and l.product_id = ${pb})`],
+      [{ employee_ids: [ea, eb] }, (sql: any) => sql`b.employee_id in (${ea}, ${eb})`],
+      [{ city: 'Sharjah' }, (sql: any) => sql`b.customer_city = 'Sharjah'`],
+      [{ area: 'Deira', status: 'Partial' }, (sql: any) => sql`b.customer_area = 'Deira' and b.status = 'Partial'`],
+    ];
+    for (const [f, cond] of filters) {
+      const rows = await csv({ type: 'invoices', filters: f });
+      const [want] = await env().sql<{ n: number; total: number }[]>`
+        select count(*)::int as n, coalesce(sum(total_fils) filter (where status <> 'Cancelled'), 0)::bigint as total
+        from bills b where b.shop_id = ${shop.shopId} and ${cond(env().sql)}`;
+      const header = rows[0]!;
+      assert.equal(rows.length - 2, want!.n, JSON.stringify(f));
+      assert.ok(want!.n > 0 && want!.n < 24, `the filter ${JSON.stringify(f)} selects some bills`);
+      assert.equal(Math.round(Number(rows.at(-1)![header.indexOf('Total (AED)')]) * 100), want!.total, JSON.stringify(f));
+    }
+    const vat = await csv({ type: 'vat' });
+    const want = await env().sql<{ month: string; rate: number; bills: number; taxable: number; vat: number }[]>`
+      select to_char(bill_date, 'YYYY-MM') as month, vat_percent as rate, count(*)::int as bills,
+             sum(subtotal_fils)::bigint as taxable, sum(vat_fils)::bigint as vat
+      from bills where shop_id = ${shop.shopId} and status <> 'Cancelled' group by 1, 2 order by 1, 2`;
+    assert.deepEqual(
+      vat.slice(1, -1).map((r) => [r[0], Number(r[1]), Number(r[2]), Math.round(Number(r[3]) * 100), Math.round(Number(r[4]) * 100)]),
+      want.map((w) => [w.month, w.rate, w.bills, w.taxable, w.vat]),
+    );
+  });
+
   it('writes XLSX that re-opens with the same numbers, and a PDF with pages', async () => {
     const x = await post('/api/reports', { type: 'invoices', from, to, format: 'xlsx', filters: { status: 'Partial' } }, s.token);
     const done = await finished(x.body.id, s.token);
