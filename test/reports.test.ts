@@ -107,6 +107,14 @@ describe('reports', function () {
     assert.deepEqual(mailed.at(-1), total);
     assert.match(parsed.text ?? '', /30 rows/);
     await until(async () => (await get(`/api/reports/${r.body.id}`, s.token)).body.emailed === true, 5000, 'emailed flag');
+    // the mail job run again (a retry after a lost acknowledgement) sends nothing more
+    const count = mail().messages.length;
+    const { handler } = await import('../src/workers/jobs/send-report-mail.ts');
+    const { createMailer } = await import('../src/workers/mail/transport.ts');
+    const again = handler({ sql: env().sql, mailer: createMailer(env().config.smtpUrl, env().config.mailDir, env().deps.log), from: 'reports@shop.test' });
+    assert.deepEqual(await again({ data: { reportId: r.body.id } } as never), { skipped: 'already sent' });
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(mail().messages.length, count);
   });
 
   it('invoice filters (products, masters, city, area, status) and the VAT summary agree with SQL', async () => {
