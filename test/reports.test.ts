@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { safeText } from '../src/domain/reports/writers/format.ts';
 import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
@@ -230,6 +230,34 @@ describe('reports', function () {
     assert.equal(seen.findIndex((e) => e.name === 'report:ready'), seen.length - 1, 'ready comes last');
     assert.deepEqual(seenByColleague.filter((e) => e.name.startsWith('report:')), []);
     closeAllSockets();
+
+    // the file (about 2 MB) is streamed from disk: the bytes arrive whole, a client that leaves
+    // half-way costs nothing, and the server goes on serving
+    const [job] = await env().sql<{ file_path: string }[]>`select file_path from report_jobs where id = ${r.body.id}`;
+    const onDisk = readFileSync(job!.file_path);
+    assert.ok(onDisk.length > 1_000_000);
+    const url = `${env().baseUrl}${done.download_url}`;
+    const headers = { authorization: `Bearer ${shop.token}` };
+    const whole = await fetch(url, { headers });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-length'), String(onDisk.length));
+    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(onDisk));
+    const leaving = new AbortController();
+    const partial = await fetch(url, { headers, signal: leaving.signal });
+    const reader = partial.body!.getReader();
+    await reader.read();
+    leaving.abort();
+    await reader.read().catch(() => {});
+    // a slow reader: the server's socket buffer fills and the rest goes out as it drains
+    const slow = (await fetch(url, { headers })).body!.getReader();
+    const parts: Buffer[] = [];
+    for (;;) {
+      const { done: over, value } = await slow.read();
+      if (over) break;
+      parts.push(Buffer.from(value));
+      if (parts.length % 4 === 0) await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.ok(Buffer.concat(parts).equals(onDisk));
   });
 
   it('keeps reports to their shop and checks the request', async () => {

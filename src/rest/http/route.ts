@@ -38,6 +38,19 @@ export class Reply {
   ) {}
 }
 
+/**
+ * A file sent as the body (200), streamed from disk with back-pressure: the process holds a
+ * chunk at a time however large the file (reports run to hundreds of megabytes).
+ */
+export class FileReply {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly contentType: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
 export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchema> {
   method: Method;
   path: string;

@@ -4,6 +4,7 @@
  * guards against aborts, authenticates, checks the role, rate-limits, validates, runs the
  * handler and writes one corked response. Errors of every kind become the catalogue's JSON.
  */
+import { createReadStream } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
@@ -13,7 +14,7 @@ import { TokenError } from '../../domain/auth/tokens.ts';
 import { AppError, ERRORS } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { readBody } from './body.ts';
-import { type AnyRoute, Reply, type RequestInfo } from './route.ts';
+import { type AnyRoute, FileReply, Reply, type RequestInfo } from './route.ts';
 import { compileValidator } from './validate.ts';
 
 /** Counts requests in flight so shutdown can wait for them. */
@@ -131,7 +132,9 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
           req: info,
           deps,
         });
-        if (result instanceof Reply) {
+        if (result instanceof FileReply) {
+          sendFile(res, state, deps, info, started, result);
+        } else if (result instanceof Reply) {
           if (result.contentType) {
             send(res, state, deps, info, started, result.status, { 'Content-Type': result.contentType, ...result.headers }, result.body as string | Buffer);
           } else {
@@ -205,6 +208,71 @@ function fail(res: HttpResponse, state: ResState, err: unknown, deps: AppDeps, m
   const close = e.status === 413;
   const info = { method, route, ip: '', header: () => undefined };
   send(res, state, deps, info, started, e.status, { ...JSON_HEADERS, ...(e.headers ?? {}) }, JSON.stringify(body), close);
+}
+
+/**
+ * Streams a file (uWebSockets.js's back-pressure pattern): each chunk goes out with tryEnd; when
+ * the socket's buffer is full the read stream pauses until onWritable has sent the rest of that
+ * chunk. An abort stops the read; a read error closes the connection, since the status is gone.
+ */
+function sendFile(res: HttpResponse, state: ResState, deps: AppDeps, info: RequestInfo, started: number, file: FileReply): void {
+  if (state.aborted || state.done) return;
+  state.done = true;
+  const finish = (status: number) => {
+    (res as unknown as { inflight: Inflight }).inflight.end();
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.observe(info.method, info.route, status, seconds);
+    deps.log.debug({ method: info.method, route: info.route, status, ms: Math.round(seconds * 1000) }, 'request');
+  };
+  res.cork(() => {
+    res.writeStatus('200 OK');
+    for (const [k, v] of Object.entries({ 'Content-Type': file.contentType, ...file.headers })) res.writeHeader(k, v);
+    if (file.size === 0) res.end();
+  });
+  if (file.size === 0) {
+    finish(200);
+    return;
+  }
+  const stream = createReadStream(file.path, { highWaterMark: 256 * 1024 });
+  let ended = false;
+  const end = (status: number) => {
+    if (ended) return;
+    ended = true;
+    stream.destroy();
+    finish(status);
+  };
+  // begin() set state.aborted; this stops reading as well
+  res.onAborted(() => {
+    state.aborted = true;
+    end(499);
+  });
+  stream.on('data', (chunk) => {
+    if (state.aborted) return end(499);
+    const ab = chunk as Buffer;
+    const offset = res.getWriteOffset();
+    let ok = false;
+    let done = false;
+    res.cork(() => {
+      [ok, done] = res.tryEnd(ab, file.size);
+    });
+    if (done) return end(200);
+    if (ok) return;
+    stream.pause();
+    res.onWritable((at) => {
+      let sent = false;
+      res.cork(() => {
+        [sent, done] = res.tryEnd(ab.subarray(at - offset), file.size);
+      });
+      if (done) end(200);
+      else if (sent) stream.resume();
+      return sent;
+    });
+  });
+  stream.on('error', (err) => {
+    deps.log.error({ route: info.route, err: err.message }, 'file read failed mid-response');
+    if (!state.aborted) res.close();
+    end(500);
+  });
 }
 
 function sendJson(

@@ -1,11 +1,11 @@
 /** Reports (API.md "Reports"): requested here, built by the worker role, downloaded by the same shop. */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/principal.ts';
 import { CreateReportBody, PutSchedulesBody } from '../../domain/reports/schema.ts';
 import { createReport, listSchedules, loadReport, presentReport, putSchedules } from '../../domain/reports/service.ts';
 import { ERRORS } from '../../errors.ts';
-import { Reply, route } from '../http/route.ts';
+import { FileReply, route } from '../http/route.ts';
 
 const tag = 'reports';
 const ReportParams = Type.Object({ id: Type.String({ maxLength: 36 }) });
@@ -52,8 +52,9 @@ export const reportsRoutes = [
       if (!view.download_url || !r.file_path) throw ERRORS.notFound('Report file');
       const info = await stat(r.file_path).catch(() => undefined);
       if (!info) throw ERRORS.notFound('Report file');
-      if (info.size > 512 * 1024 * 1024) throw ERRORS.businessRule('report_too_large', 'The file is too large to download here');
-      return new Reply(200, await readFile(r.file_path), { 'Content-Disposition': `attachment; filename="${r.type}-${r.params.from}-${r.params.to}.${r.format}"` }, CONTENT_TYPES[r.format]);
+      return new FileReply(r.file_path, info.size, CONTENT_TYPES[r.format], {
+        'Content-Disposition': `attachment; filename="${r.type}-${r.params.from}-${r.params.to}.${r.format}"`,
+      });
     },
   }),
   route({
