@@ -148,10 +148,33 @@ describe('pages in a browser', function () {
     const number = (await page.textContent('#receipt-number'))!.trim();
     await dash.waitForFunction((n) => (document.querySelector('#feed-list')?.textContent ?? '').includes(n), number, { timeout: 3000 });
     await dash.waitForFunction((b) => Number(document.querySelector('#kpi-bills')?.getAttribute('data-value')) === b + 1, billsBefore, { timeout: 3000 });
+    // a reload shows the latest bills at once, not only those pushed since
+    await dash.reload();
+    await dash.waitForFunction((n) => (document.querySelector('#feed-list')?.textContent ?? '').includes(n), number, { timeout: 5000 });
     const count = await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${owner.shopId} and customer_phone = '+971501234567'`;
     assert.equal(count[0]!.n, 1);
     const list = await api('GET', '/api/terminals');
     assert.equal(list.body.items.find((t: any) => t.id === term.body.id).online, true);
+
+    // lines added after a receipt, without pressing "new bill", are a new bill (a new key)
+    await page.selectOption('#product-select', String(product));
+    await page.fill('#qty', '1');
+    await page.click('#add-line');
+    await page.waitForSelector('#quote-total');
+    await page.click('#submit');
+    await page.waitForFunction((n) => (document.querySelector('#receipt-number')?.textContent ?? '').trim() !== n, number, { timeout: 3000 });
+    assert.equal((await page.textContent('#submit-error'))?.trim(), '');
+
+    // a settings push redraws what depends on it, keeps the draft, and is acknowledged
+    await page.selectOption('#product-select', String(product));
+    await page.click('#add-line');
+    await page.fill('#customer-phone', '0507778888');
+    const methods = await api('PUT', '/api/shop-settings/payment-methods', { payment_methods: ['Cash', 'Cheque'] });
+    assert.equal(methods.status, 200, JSON.stringify(methods.body));
+    await page.waitForFunction(() => [...document.querySelectorAll('#method option')].map((o) => (o as HTMLOptionElement).value).join() === 'Cash,Cheque', undefined, { timeout: 3000 });
+    assert.equal(await page.inputValue('#customer-phone'), '0507778888');
+    assert.equal(await page.locator('#lines-table tr').count(), 1);
+    await until(async () => (await api('GET', '/api/terminals')).body.items.find((t: any) => t.id === term.body.id).settings_version_acked === methods.body.version, 5000, 'the ack');
     await page.screenshot({ path: `${ARTIFACTS}terminal.png`, fullPage: true });
     await page.close();
     await dash.close();

@@ -19,7 +19,7 @@ let fmt = formatter(locale);
 let dashboard: Dashboard | undefined;
 let seq = -1;
 let socket: PageSocket | undefined;
-const feed: { bill_number: string; total_amount: number; status: string; at: Date }[] = [];
+const feed: { id: number; bill_number: string; total_amount: number; status: string; at: Date }[] = [];
 const upgrades: { customer_id: number; tier: string | null; at: Date }[] = [];
 
 function logout(): void {
@@ -100,7 +100,7 @@ function render(): void {
   const hourly = $('#chart-hourly');
   if (hourly) chart(hourly, d.hourly.map((x) => String(x.hour)), [{ label: t('revenue'), stroke: '#0a7', fill: 'rgba(0,170,119,.2)' }], [d.hourly.map((x) => x.revenue)], true);
   const daily = $('#chart-daily');
-  if (daily) chart(daily, d.daily.map((x) => fmt.date(x.date).slice(0, 5)), [{ label: t('revenue'), stroke: '#36c' }], [d.daily.map((x) => x.revenue)]);
+  if (daily) chart(daily, d.daily.map((x) => fmt.shortDate(x.date)), [{ label: t('revenue'), stroke: '#36c' }], [d.daily.map((x) => x.revenue)]);
   const monthly = $('#chart-monthly');
   if (monthly) {
     chart(
@@ -126,13 +126,31 @@ function renderFeed(): void {
 
 async function resync(): Promise<void> {
   if (!socket) return;
+  void loadFeed(); // bills made while this page was away are not pushed again
   const r = await new Promise<any>((resolve) => socket!.emit('dashboard:sync', resolve));
   if (r && 'dashboard' in r) {
+    // an update that arrived while the sync was on its way is newer than the sync's snapshot
+    if (r.seq < seq) return;
     dashboard = r.dashboard;
     seq = r.seq;
     render();
   } else if (r?.error?.code === 'rate_limited') {
     setTimeout(() => void resync(), 300);
+  }
+}
+
+/** The latest bills, for the feed on first paint and after a reconnect; pushes add on top. */
+async function loadFeed(): Promise<void> {
+  try {
+    const r = await api.get<{ items: { id: number; bill_number: string; total_amount: number; status: string; created_at: string }[] }>('/api/bills?per_page=20');
+    const pushed = feed.filter((b) => !r.items.some((x) => x.id === b.id));
+    feed.length = 0;
+    feed.push(...pushed, ...r.items.map((b) => ({ id: b.id, bill_number: b.bill_number, total_amount: b.total_amount, status: b.status, at: new Date(b.created_at) })));
+    feed.sort((a, b) => b.at.getTime() - a.at.getTime() || b.id - a.id);
+    feed.length = Math.min(feed.length, 20);
+    renderFeed();
+  } catch {
+    // the feed is a convenience: the figures do not depend on it
   }
 }
 
@@ -225,7 +243,7 @@ function reportsPanel() {
       h('button', {
         id: 'report-request',
         onclick: async () => {
-          const today = new Date().toISOString().slice(0, 10);
+          const today = fmt.today(); // the shop's date: a UTC date would leave out its early-morning bills
           bar.value = 0;
           try {
             const r = await api.post<{ id: string }>('/api/reports', { type: type.value, format: format.value, from: `${today.slice(0, 8)}01`, to: today });
@@ -269,7 +287,8 @@ function wireSocket(token: string): void {
   socket.on('connect', () => void resync());
   socket.on('dashboard:update', onUpdate);
   socket.on('bill:created', (m) => {
-    feed.unshift({ bill_number: m.bill.bill_number, total_amount: m.bill.total_amount, status: m.bill.status, at: new Date() });
+    if (feed.some((b) => b.id === m.bill.id)) return;
+    feed.unshift({ id: m.bill.id, bill_number: m.bill.bill_number, total_amount: m.bill.total_amount, status: m.bill.status, at: new Date(m.bill.created_at) });
     feed.length = Math.min(feed.length, 20);
     renderFeed();
   });

@@ -6,7 +6,7 @@
  * acknowledged with settings:ack.
  */
 import { ApiError, createApi } from './api.ts';
-import { openConnection, type PageSocket } from './connection.ts';
+import { type ConnectionState, openConnection, type PageSocket } from './connection.ts';
 import { $, h, replace } from './dom.ts';
 import { DEFAULT_LOCALE, formatter, type Locale } from './format.ts';
 import { setLanguage, t } from './i18n.ts';
@@ -126,6 +126,11 @@ function layout(): void {
     try {
       // The same key for every retry of this draft: the server answers a retry with the first bill.
       const bill = await api.post<any>('/api/bills', body, { 'Idempotency-Key': draftKey });
+      // the draft is done: lines added from now on are a new bill with a key of its own
+      lines = [];
+      draftKey = crypto.randomUUID();
+      renderLines();
+      replace($('#totals'));
       showReceipt(bill);
     } catch (err) {
       replace($('#submit-error'), err instanceof ApiError ? `${err.code}: ${err.message}` : `${(err as Error).message} — retry`);
@@ -160,7 +165,10 @@ function layout(): void {
   renderCatalogue();
 }
 
+let receipt: any;
+
 function showReceipt(bill: any): void {
+  receipt = bill;
   replace($('#receipt'),
     h('h2', {}, t('receipt')),
     h('div', { id: 'receipt-number' }, bill.bill_number),
@@ -172,8 +180,31 @@ function showReceipt(bill: any): void {
     h('div', { class: 'total', id: 'receipt-total' }, `${t('total')}: ${fmt.money(bill.total_amount)}`),
     h('div', {}, `${t('collected')}: ${fmt.money(bill.paid)} · ${t('outstanding')}: ${fmt.money(bill.balance)}`),
     h('button', { onclick: () => window.print() }, t('print')),
-    h('button', { id: 'new-bill', onclick: () => { lines = []; draftKey = crypto.randomUUID(); renderLines(); replace($('#totals')); replace($('#receipt')); } }, t('new_bill')),
+    h('button', { id: 'new-bill', onclick: () => { lines = []; draftKey = crypto.randomUUID(); receipt = undefined; renderLines(); replace($('#totals')); replace($('#receipt')); } }, t('new_bill')),
   );
+}
+
+/** layout() again with what the cashier has typed, the lines and the receipt kept. */
+function relayout(): void {
+  const ids = ['qty', 'discount', 'customer-phone', 'customer-name', 'master', 'advance', 'method'];
+  const typed = new Map(ids.map((id) => [id, $<HTMLInputElement>(`#${id}`)?.value]));
+  const selected = $<HTMLSelectElement>('#product-select')?.value;
+  const indicator = $('#indicator')?.dataset.state as ConnectionState | undefined;
+  layout();
+  for (const [id, v] of typed) {
+    const el = $<HTMLInputElement>(`#${id}`);
+    if (el && v !== undefined && (el.tagName !== 'SELECT' || [...(el as unknown as HTMLSelectElement).options].some((o) => o.value === v))) el.value = v;
+  }
+  const sel = $<HTMLSelectElement>('#product-select');
+  if (sel && selected) sel.value = selected;
+  const el = $('#indicator');
+  if (el && indicator) {
+    el.className = `indicator ${indicator}`;
+    el.dataset.state = indicator;
+    el.textContent = t(indicator);
+  }
+  renderLines();
+  if (receipt) showReceipt(receipt);
 }
 
 async function loadCatalogue(): Promise<void> {
@@ -220,7 +251,10 @@ async function start(): Promise<void> {
     }
     setLanguage(locale.language);
     fmt = formatter(locale);
-    renderCatalogue();
+    // labels, the method list and prices are drawn by layout(): redraw it, keeping the draft
+    relayout();
+    // VAT rates, price mode and payment mode live on the server: the quote reflects them
+    requote();
     socket?.emit('settings:ack', { version: m.version });
   });
 }
