@@ -161,7 +161,12 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     const seqs = (await pipe.exec()) ?? [];
     counters.forEach((c, i) => {
       const v = seqs[i]?.[1];
-      if (v === null || v === undefined || Number(v) !== c.event_seq) wake(c.shop_id);
+      if (v === null || v === undefined || Number(v) !== c.event_seq) {
+        // Redis is not where this process thinks (its state lost, say, with no event since):
+        // the catch-up must read Redis rather than trust the hint, or it never rebuilds
+        if (known.get(c.shop_id) !== (v == null ? undefined : Number(v))) known.delete(c.shop_id);
+        wake(c.shop_id);
+      }
     });
   }
 
