@@ -255,6 +255,28 @@ describe('operations', () => {
     }
   });
 
+  it('a client that leaves mid-upload is forgotten: the server serves on and shutdown does not wait for it', async function () {
+    this.timeout(30_000);
+    const port = await freePort();
+    const service = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}abort:`, PORT: String(port), ROLES: 'api' });
+    try {
+      await service.ready();
+      const { connect } = await import('node:net');
+      const sock = connect(port, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      sock.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":');
+      await new Promise((r) => setTimeout(r, 200));
+      sock.destroy(); // gone with 990 bytes unsent
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      const started = Date.now();
+      assert.equal(await service.stop(), 0);
+      assert.ok(Date.now() - started < 3000, `shutdown took ${Date.now() - started} ms: it waited for the aborted request`);
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  });
+
   it('prints one line and exits 2 when Postgres is unreachable', async function () {
     this.timeout(20_000);
     const port = await freePort();
@@ -267,6 +289,21 @@ describe('operations', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 2);
     assert.match(err, /^tajir: PostgreSQL is not answering at 127\.0\.0\.1:\d+ .*pg_ctlcluster/);
+    assert.equal(err.trim().split('\n').length, 1);
+  });
+
+  it('prints one line and exits 2 when Redis is unreachable', async function () {
+    this.timeout(20_000);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import=tsx', 'src/main.ts'], {
+      env: { ...process.env, DATABASE_URL: env().config.databaseUrl, REDIS_URL: `redis://127.0.0.1:${port}`, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 2, err);
+    assert.match(err, /^tajir: Redis is not answering at 127\.0\.0\.1:\d+.*redis-server/);
     assert.equal(err.trim().split('\n').length, 1);
   });
 });
