@@ -125,6 +125,37 @@ describe('customers and employees', () => {
     assert.equal((await get(`/api/customers/${a.body.id}`, shop.cashier)).status, 404);
   });
 
+  it('employees carry bills, sales and average bill from the aggregates; search finds them; recent customers come newest first', async () => {
+    const shop = await newShop();
+    const p = await addProduct(shop.shopId, 'Kameez', 30);
+    const hamid = (await post('/api/employees', { name: 'Hamid Saleh', phone: '0503330001' }, shop.token)).body.id;
+    const other = (await post('/api/employees', { name: 'Other Master' }, shop.token)).body.id;
+    const customers: number[] = [];
+    for (const [i, qty] of [1, 2, 4].entries()) {
+      const b = await post('/api/bills', { employee_id: hamid, customer: { phone: `050444000${i}`, name: `Walk-in ${i}` }, items: [{ product_id: p, quantity: qty }] }, shop.cashier);
+      assert.equal(b.status, 201);
+      customers.push(b.body.customer_id);
+    }
+    await settled(shop.shopId);
+    const list = await get('/api/employees?search=hamid', shop.cashier);
+    assert.deepEqual(
+      list.body.items.map((e: any) => [e.id, e.total_bills, e.total_sales, e.avg_bill_value]),
+      [[hamid, 3, 210, 70]],
+    );
+    assert.deepEqual((await get('/api/employees?search=0503330', shop.cashier)).body.items.map((e: any) => e.id), [hamid]);
+    const all = (await get('/api/employees', shop.cashier)).body.items;
+    assert.equal(all.find((e: any) => e.id === other)?.total_bills, 0, 'a master without bills is listed with zeros');
+    const one = await get(`/api/customers/${customers[0]}`, shop.cashier);
+    assert.equal(one.status, 200);
+    assert.deepEqual([one.body.name, one.body.phone, one.body.total_bills], ['Walk-in 0', '+971504440000', 1]);
+    const recent = await get('/api/customers/recent?limit=2', shop.cashier);
+    assert.deepEqual(recent.body.items.map((c: any) => c.id), [customers[2], customers[1]]);
+    for (const bad of ['0', '51', 'x']) assert.equal((await get(`/api/customers/recent?limit=${bad}`, shop.cashier)).status, 400);
+    // an email already used by any user is refused
+    const dup = await post('/api/users', { email: shop.email.toUpperCase(), password: 'secret-123', name: 'Twin', role: 'cashier' }, shop.token);
+    assert.equal(dup.status, 409);
+  });
+
   it('employees: managers write, staff read, terminals neither; phones unique among active', async () => {
     const e = await post('/api/employees', { name: 'Anwar', phone: '0502220001' }, s.token);
     assert.equal(e.status, 201);
