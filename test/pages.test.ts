@@ -133,6 +133,10 @@ describe('pages in a browser', function () {
       { timeout: 3000 },
     );
 
+    const keys: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/bills') keys.push(r.headers()['idempotency-key'] ?? '');
+    });
     const billsBefore = await kpi(dash, 'kpi-bills');
     await page.selectOption('#product-select', String(product));
     await page.fill('#qty', '2');
@@ -164,6 +168,9 @@ describe('pages in a browser', function () {
     await page.click('#submit');
     await page.waitForFunction((n) => (document.querySelector('#receipt-number')?.textContent ?? '').trim() !== n, number, { timeout: 3000 });
     assert.equal((await page.textContent('#submit-error'))?.trim(), '');
+    // every submit carried a key; the second bill its own
+    assert.ok(keys.length >= 2 && keys.every((k) => /^[0-9a-f-]{36}$/.test(k)), JSON.stringify(keys));
+    assert.notEqual(keys.at(-1), keys[0]);
 
     // a settings push redraws what depends on it, keeps the draft, and is acknowledged
     await page.selectOption('#product-select', String(product));
@@ -192,6 +199,12 @@ describe('pages in a browser', function () {
     await page.click('#report-download');
     const file = await download;
     assert.match(file.suggestedFilename(), /^report-/);
+    // the period picker shows what the API computes
+    const insights = (await api('GET', '/api/financial-insights?days=30')).body;
+    await page.click('[data-days="30"]');
+    await page.waitForSelector('#insights-table');
+    const firstRow = await page.locator('#insights-table tbody tr').first().textContent();
+    assert.ok((firstRow ?? '').replace(/[\s,\u00a0]/g, '').includes(insights.current.revenue.toFixed(2)), `${firstRow} vs ${insights.current.revenue}`);
     await page.click('#lang');
     await page.waitForFunction(() => document.documentElement.dir === 'rtl');
     assert.match((await page.textContent('header')) ?? '', /لوحة التحكم/);
@@ -213,6 +226,27 @@ describe('pages in a browser', function () {
     await api('POST', '/api/bills', { customer: { phone: '0559876543', name: evil }, items: [{ product_id: product, quantity: 1 }] });
     await page.waitForFunction((e) => (document.querySelector('#top-products')?.textContent ?? '').includes(e), evil, { timeout: 5000 });
     assert.equal(await page.locator('#top-products img').count(), 0);
+    // the terminal: the catalogue, and a receipt for a customer with that name
+    const term = await api('POST', '/api/terminals', { name: 'Counter XSS' });
+    const counter = await browser.newPage();
+    counter.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await counter.goto(`${base}/terminal`);
+    await counter.fill('#token-input', term.body.token);
+    await counter.click('#token-save');
+    await counter.waitForSelector(`#catalogue-list li[data-product-id="${product}"]`);
+    assert.ok(((await counter.textContent(`#catalogue-list li[data-product-id="${product}"]`)) ?? '').includes(evil));
+    await counter.selectOption('#product-select', String(product));
+    await counter.click('#add-line');
+    await counter.fill('#customer-phone', '0559876544');
+    await counter.fill('#customer-name', evil);
+    await counter.click('#submit');
+    await counter.waitForSelector('#receipt-customer');
+    assert.ok(((await counter.textContent('#receipt-customer')) ?? '').includes(evil));
+    assert.equal(await counter.locator('#app img').count(), 0);
+    await counter.close();
     assert.equal(dialogs, 0);
     await page.screenshot({ path: `${ARTIFACTS}xss.png`, fullPage: true });
     await page.close();
