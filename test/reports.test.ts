@@ -288,6 +288,41 @@ describe('reports', function () {
     assert.equal((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.text, 'owner@shop.test', 'the recipients set, not the managers');
   });
 
+  it('the daily summary holds the day\'s figures: revenue, bills, VAT, expenses, top products and masters', async () => {
+    const shop = await newShop();
+    const dishdasha = await addProduct(shop.shopId, 'Dishdasha', 50);
+    const cap = await addProduct(shop.shopId, 'Cap', 30);
+    const hamid = await addEmployee(shop.shopId, 'Hamid');
+    const bill = (body: object) => post('/api/bills', body, shop.token);
+    await bill({ employee_id: hamid, bill_date: '2026-06-15', items: [{ product_id: dishdasha, quantity: 2 }] });
+    await bill({ bill_date: '2026-06-15', items: [{ product_id: cap, quantity: 1 }] });
+    const voided = await bill({ employee_id: hamid, bill_date: '2026-06-15', items: [{ product_id: dishdasha, quantity: 1 }] });
+    assert.equal((await post(`/api/bills/${voided.body.id}/cancel`, { reason: 'test' }, shop.token)).status, 200);
+    await bill({ employee_id: hamid, bill_date: '2026-06-14', items: [{ product_id: cap, quantity: 3 }] }); // the day before
+    const cat = (await get('/api/expense-categories', shop.token)).body.items[0].id;
+    await post('/api/expenses', { category_id: cat, expense_date: '2026-06-15', amount: 12.5 }, shop.token);
+    await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 6, recipients: ['owner@shop.test'], format: 'csv' }] }, shop.token);
+    await runSchedules(env().sql, new Date('2026-06-16T04:00:00Z')); // 08:00 in Dubai: the summary of the 15th
+    const [run] = await env().sql<{ report_id: string; period: string }[]>`select report_id, period::text from report_schedule_runs where shop_id = ${shop.shopId}`;
+    assert.equal(run!.period, '2026-06-15');
+    await env().deps.jobs.enqueueReport(run!.report_id);
+    const done = await finished(run!.report_id, shop.token);
+    const rows = parseCsv((await call('GET', done.download_url, { token: shop.token })).body);
+    const figure = new Map(rows.slice(1).map((r) => [r[0], r]));
+    const [vat] = await env().sql<{ vat: number; open: number }[]>`
+      select sum(vat_fils) filter (where bill_date = '2026-06-15' and status <> 'Cancelled')::bigint as vat,
+             sum(total_fils - paid_fils) filter (where status in ('Pending', 'Partial'))::bigint as open
+      from bills where shop_id = ${shop.shopId}`;
+    assert.equal(figure.get('Revenue')?.[2], '130.00');
+    assert.equal(figure.get('Bills')?.[1], '2');
+    assert.equal(figure.get('VAT')?.[2], (vat!.vat / 100).toFixed(2));
+    assert.equal(figure.get('Expenses')?.[2], '12.50');
+    assert.equal(figure.get('Outstanding (all open bills)')?.[2], (vat!.open / 100).toFixed(2));
+    assert.equal(figure.get('Top product: Dishdasha')?.[2], '100.00');
+    assert.equal(figure.get('Top product: Cap')?.[2], '30.00');
+    assert.equal(figure.get('Top employee: Hamid')?.[2], '100.00');
+  });
+
   it("reads and writes schedules; with no recipients the summary goes to the shop's owners and managers", async () => {
     const shop = await newShop();
     const defaults = (await get('/api/report-schedules', shop.manager)).body.items;
