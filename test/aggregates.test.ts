@@ -247,8 +247,10 @@ describe('aggregates under concurrency and faults', function () {
     await Promise.all(extra.map((a) => a.start()));
     try {
       const f = await fixture();
-      await pool(Array.from({ length: 60 }, (_, i) => i), 6, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
-      await assertExact(f.shop.shopId, []);
+      const results = await pool(Array.from({ length: 60 }, (_, i) => i), 6, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
+      const acks = results.filter((r) => r.status === 201).map((r) => r.body.id as number);
+      assert.equal(acks.length, 60);
+      await assertExact(f.shop.shopId, acks);
       for (const [k, n] of seen) if (k.startsWith(`${f.shop.shopId}:`)) assert.equal(n, 1, `event ${k} applied ${n} times`);
     } finally {
       await Promise.all(extra.map((a) => a.stop()));
@@ -266,7 +268,10 @@ describe('aggregates under concurrency and faults', function () {
       const flow = pool(Array.from({ length: 60 }, (_, i) => i), 4, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
       await new Promise((r) => setTimeout(r, 200));
       await deps.redis.flushall();
-      await flow;
+      const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
+      assert.equal(acks.length, 60, 'a Redis loss refuses no bill');
+      const stored = (await deps.sql<{ id: number }[]>`select id from bills where shop_id = ${f.shop.shopId}`).map((r) => r.id);
+      for (const id of acks) assert.ok(stored.includes(id), `acknowledged bill ${id} missing`);
       const deadline = Date.now() + 20_000;
       let v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId, { waitMs: 20_000 });
       while (v.error && Date.now() < deadline) v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId);
