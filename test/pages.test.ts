@@ -82,6 +82,10 @@ describe('pages in a browser', function () {
   it('dashboard: a bill moves the figures and the feed within a second; a server restart is survived', async () => {
     const product = await addProduct(owner.shopId, 'Kandura', 120);
     const page = await browser.newPage();
+    const polls: number[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/dashboard') polls.push(Date.now());
+    });
     await login(page);
     const before = await kpi(page, 'kpi-revenue');
     const posted = Date.now();
@@ -107,6 +111,16 @@ describe('pages in a browser', function () {
     assert.equal(await kpi(page, 'kpi-collected'), d.today.collected);
     assert.equal(await kpi(page, 'kpi-open'), d.open_bills);
     assert.equal(await kpi(page, 'kpi-outstanding'), d.outstanding);
+    assert.equal(await kpi(page, 'kpi-avg'), d.today.avg_bill);
+    assert.equal(await kpi(page, 'kpi-month'), d.month.revenue);
+    // the panels show what the API holds
+    const cells = async (sel: string) => (await page.locator(`${sel} tbody tr`).allTextContents()).length;
+    assert.equal(await cells('#top-products-table'), d.top_products.length);
+    assert.equal(await cells('#employees-table'), d.employees.length);
+    assert.equal(await cells('#top-areas-table'), d.top_areas.length);
+    assert.ok(((await page.textContent('#top-products-table')) ?? '').includes('Kandura'));
+    // and nothing polls: one GET for the first paint, the rest came over the socket
+    assert.equal(polls.length, 1, `${polls.length} GET /api/dashboard`);
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
     await page.close();
   });
