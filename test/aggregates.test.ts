@@ -194,6 +194,34 @@ describe('aggregates under concurrency and faults', function () {
     assert.deepEqual([v.seq, v.differences], [seq, []]);
   });
 
+  it('while a rebuild holds a shop, the dashboard and loyalty reads come from SQL and agree', async () => {
+    const f = await fixture();
+    for (let i = 0; i < 4; i++) {
+      await post('/api/bills', { ...randomBill(f, i), customer: { phone: '0509991234', name: 'Regular' } }, f.shop.cashier);
+    }
+    await settled(f.shop.shopId);
+    const { redis, deps } = env();
+    const customer = (await get('/api/customers?search=0509991234', f.shop.cashier)).body.items[0].id;
+    const dashboard = (await get('/api/dashboard', f.shop.token)).body;
+    const account = (await get(`/api/loyalty/customers/${customer}`, f.shop.cashier)).body;
+    // another process's rebuild claim, as begin-rebuild.lua leaves it: no seq, and ours is refused
+    const meta = deps.keys.agg(f.shop.shopId).meta;
+    await redis.hdel(meta, 'seq');
+    await redis.hset(meta, 'rebuilding', 'elsewhere', 'rebuild_started', String(Date.now()));
+    try {
+      await redis.hset(deps.keys.agg(f.shop.shopId).full(SUFFIX.loy), String(customer), '{"available_points":1}'); // must not be read
+      await new Promise((r) => setTimeout(r, 700)); // a sweep passes and cannot rebuild
+      assert.equal(await redis.hget(meta, 'seq'), null);
+      assert.deepEqual((await get(`/api/loyalty/customers/${customer}`, f.shop.cashier)).body, account);
+      assert.deepEqual((await get('/api/dashboard', f.shop.token)).body, dashboard);
+    } finally {
+      await redis.hdel(meta, 'rebuilding', 'rebuild_started');
+    }
+    await settled(f.shop.shopId); // the claim is gone: the sweep rebuilds
+    const v = await verifyShop(env().sql, redis, deps.keys, f.shop.shopId);
+    assert.deepEqual([v.error, v.differences], [undefined, []]);
+  });
+
   it('rebuilds a shop whose Redis is ahead of Postgres (a restored database)', async () => {
     const f = await fixture();
     for (let i = 0; i < 3; i++) await post('/api/bills', randomBill(f, i), f.shop.cashier);
