@@ -98,7 +98,7 @@ export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise
     }
   }
   // `o` is the same row before the update (a self-join reads the pre-update snapshot)
-  const accounts = await tx<(Omit<LoyaltySnapshot, 'tier' | 'last_purchase'> & { last_purchase: Date | null; old_tier_id: number | null })[]>`
+  const accounts = await tx<RetierRow[]>`
     update loyalty_accounts a set tier_id = (
       select t.id from loyalty_tiers t
       where t.shop_id = a.shop_id and t.id in ${tx(keep)} and t.threshold_points <= a.lifetime_points
@@ -113,6 +113,9 @@ export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise
   return now;
 }
 
+/** An account after the re-evaluation, with its tier before it. */
+type RetierRow = Omit<LoyaltySnapshot, 'tier' | 'last_purchase'> & { last_purchase: Date | null; old_tier_id: number | null };
+
 /**
  * The event for the accounts whose tier this replacement moved or renamed, so the aggregates'
  * copy of each account follows and the counters hear of it (loyalty:update). None when no
@@ -121,7 +124,7 @@ export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise
 async function appendRetiered(
   tx: Db,
   shopId: number,
-  accounts: readonly (Omit<LoyaltySnapshot, 'tier' | 'last_purchase'> & { last_purchase: Date | null; old_tier_id: number | null })[],
+  accounts: readonly RetierRow[],
   before: readonly TierView[],
   after: readonly TierView[],
 ): Promise<void> {
