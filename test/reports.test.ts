@@ -260,6 +260,19 @@ describe('reports', function () {
     assert.ok(Buffer.concat(parts).equals(onDisk));
   });
 
+  it('a report Postgres refuses fails at once with its reason, not after five retries', async () => {
+    // params the API would refuse, as a row written by an older version or by hand could hold
+    const [row] = await env().sql<{ id: string }[]>`
+      insert into report_jobs (shop_id, type, format, params) values (${s.shopId}, 'invoices', 'csv', ${env().sql.json({ from: '2026-02-30', to: '2026-03-01' })})
+      returning id`;
+    const started = Date.now();
+    await env().deps.jobs.enqueueReport(row!.id);
+    const r = await finished(row!.id, s.token);
+    assert.equal(r.status, 'failed');
+    assert.match(r.error ?? '', /date/i);
+    assert.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
+  });
+
   it('keeps reports to their shop and checks the request', async () => {
     const r = await post('/api/reports', { type: 'vat', from, to, format: 'csv' }, s.token);
     await finished(r.body.id, s.token);

@@ -1,7 +1,7 @@
 /**
  * Job "build-report" {reportId}: builds the file, then queues the email when the request asked
- * for one. Retried with exponential backoff; a report that cannot succeed (deleted, unknown
- * type) fails at once (UnrecoverableError) instead of being retried.
+ * for one. Retried with exponential backoff; a report that cannot succeed (deleted, or data
+ * Postgres refuses) fails at once (UnrecoverableError) instead of being retried.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
@@ -47,6 +47,8 @@ export function handler(deps: Deps) {
           void sql`update report_jobs set progress = ${progress} where id = ${r.id} and status = 'running'`.catch(() => {});
         }
       },
+    }).catch((err: unknown) => {
+      throw permanent(err) ? new UnrecoverableError((err as Error).message) : err;
     });
     deps.notifier.reportReady(report.shop_id, report.requested_by, report.id, `/api/reports/${report.id}/download`);
     const [scheduled] = await sql`select 1 from report_schedule_runs where report_id = ${report.id}`;
@@ -56,6 +58,15 @@ export function handler(deps: Deps) {
     }
     return { rows: result.rows };
   };
+}
+
+/**
+ * An error a retry cannot cure: Postgres refusing the request's own data (class 22, e.g. a date
+ * that does not exist) or the query itself (class 42). Connection and I/O errors are retried.
+ */
+function permanent(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|42)[0-9A-Z]{3}$/.test(code);
 }
 
 /** After the last attempt: record the failure so GET /api/reports/:id says why. */
