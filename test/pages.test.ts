@@ -196,6 +196,10 @@ describe('pages in a browser', function () {
     assert.equal(await page.inputValue('#customer-phone'), '0507778888');
     assert.equal(await page.locator('#lines-table tr').count(), 1);
     await until(async () => (await api('GET', '/api/terminals')).body.items.find((t: any) => t.id === term.body.id).settings_version_acked === methods.body.version, 5000, 'the ack');
+    // the token is kept in this browser: a reload goes straight to the counter
+    await page.reload();
+    await page.waitForSelector(`#catalogue-list li[data-product-id="${product}"]`, { timeout: 5000 });
+    assert.equal(await page.locator('#token-input').count(), 0);
     await page.screenshot({ path: `${ARTIFACTS}terminal.png`, fullPage: true });
     await page.close();
     await dash.close();
@@ -224,6 +228,16 @@ describe('pages in a browser', function () {
     assert.match((await page.textContent('header')) ?? '', /لوحة التحكم/);
     await page.screenshot({ path: `${ARTIFACTS}dashboard-ar.png`, fullPage: true });
     await page.click('#lang');
+    // the shop's currency shows on the page
+    const locale = { currency: 'SAR', timezone: 'Asia/Riyadh', date_format: 'YYYY-MM-DD', language: 'en' };
+    assert.equal((await api('PUT', '/api/shop-settings/locale', locale)).status, 200);
+    try {
+      await page.reload();
+      await page.waitForSelector('#kpi-revenue');
+      assert.match((await page.textContent('#kpi-revenue .value')) ?? '', /SAR/);
+    } finally {
+      await api('PUT', '/api/shop-settings/locale', { currency: 'AED', timezone: 'Asia/Dubai', date_format: 'DD/MM/YYYY', language: 'en' });
+    }
     await page.close();
   });
 
