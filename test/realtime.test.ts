@@ -107,6 +107,25 @@ describe('realtime', function () {
     assert.ok(typeof (await sync(sock)).seq === 'number');
   });
 
+  it('a storm of dashboard:syncs of one shop costs one Redis read, not one per socket', async () => {
+    const s = await newShop();
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => connect(s.manager)));
+    // every command Redis receives, as Redis itself reports it (MONITOR)
+    const monitor = await createRedis(env().config.redisUrl).monitor();
+    const reads: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (/^eval/i.test(args[0] ?? '') && args.some((a) => a.includes(`{shop:${s.shopId}}`))) reads.push(args[0]!);
+    });
+    try {
+      const replies = await Promise.all(sockets.map(sync));
+      assert.ok(replies.every((r) => r.seq === replies[0].seq && r.dashboard));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(reads.length >= 1 && reads.length <= 2, `${reads.length} script calls for 40 syncs`);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
   it('a manager offline during 100 bills is exact after one dashboard:sync', async () => {
     const s = await newShop();
     const p = await addProduct(s.shopId, 'Wash', 7.35);
