@@ -119,6 +119,10 @@ describe('pages in a browser', function () {
     assert.equal(await cells('#employees-table'), d.employees.length);
     assert.equal(await cells('#top-areas-table'), d.top_areas.length);
     assert.ok(((await page.textContent('#top-products-table')) ?? '').includes('Kandura'));
+    // a customer's upgrade shows in the tier list
+    const big = await api('POST', '/api/bills', { customer: { phone: '0501112299', name: 'Upgrader' }, items: [{ product_id: product, quantity: 9 }] });
+    assert.equal(big.body.loyalty.tier, 'Silver');
+    await page.waitForFunction((id) => (document.querySelector('#tiers')?.textContent ?? '').includes(`#${id}`), big.body.customer_id, { timeout: 3000 });
     // and nothing polls: one GET for the first paint, the rest came over the socket
     assert.equal(polls.length, 1, `${polls.length} GET /api/dashboard`);
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
