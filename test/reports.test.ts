@@ -167,6 +167,14 @@ describe('reports', function () {
       vat.slice(1, -1).map((r) => [r[0], Number(r[1]), Number(r[2]), Math.round(Number(r[3]) * 100), Math.round(Number(r[4]) * 100)]),
       want.map((w) => [w.month, w.rate, w.bills, w.taxable, w.vat]),
     );
+    // dates in the shop's date format, money headers in its currency
+    assert.equal((await put('/api/shop-settings/locale', { currency: 'SAR', timezone: 'Asia/Riyadh', date_format: 'MM/DD/YYYY', language: 'en' }, shop.token)).status, 200);
+    const us = await csv({ type: 'invoices', filters: { status: 'Pending' } });
+    const header = us[0]!;
+    assert.ok(header.includes('Total (SAR)'), header.join());
+    const dates = new Set(us.slice(1, -1).map((r) => r[header.indexOf('Date')]));
+    assert.deepEqual([...dates].sort(), ['01/15/2026', '02/15/2026', '03/15/2026'].filter((d) => dates.has(d)));
+    assert.ok(dates.size > 0);
   });
 
   it('writes XLSX that re-opens with the same numbers, and a PDF with pages', async () => {
