@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { existsSync, readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { simpleParser } from 'mailparser';
 import { safeText } from '../src/domain/reports/writers/format.ts';
 import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
@@ -16,6 +17,24 @@ async function finished(id: string, token: string) {
     return r.status === 'done' || r.status === 'failed';
   }, 30_000, `report ${id}`);
   return r;
+}
+
+/** The text a pdfkit PDF draws: its content streams inflated, each TJ's hex segments joined. */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const out: string[] = [];
+  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
+    } catch {
+      continue;
+    }
+    for (const tj of content.matchAll(/\[([^\]]*)\]\s*TJ/g)) {
+      out.push([...tj[1]!.matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => Buffer.from(h[1]!, 'hex').toString('latin1')).join(''));
+    }
+  }
+  return out.join('\n');
 }
 
 function parseCsv(text: string): string[][] {
@@ -199,6 +218,8 @@ describe('reports', function () {
       const e = await post('/api/expenses', { category_id: c.id, expense_date: '2026-01-0' + (i + 1), amount: 50 + i }, s.token);
       assert.equal(e.status, 201, JSON.stringify(e.body));
     }
+    const info = (await get('/api/shop-settings', s.token)).body.shop_info;
+    assert.equal((await put('/api/shop-settings/shop-info', { ...info, trn: '100123456700003' }, s.token)).status, 200);
     for (const type of ['vat', 'employees', 'products', 'customers', 'expenses', 'invoices'] as const) {
       const p = await post('/api/reports', { type, from, to, format: 'pdf' }, s.token);
       const d = await finished(p.body.id, s.token);
@@ -209,6 +230,10 @@ describe('reports', function () {
       // these few rows fit one page; each summary type adds a page with its chart
       const pages = (buf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length;
       assert.equal(pages, type === 'invoices' ? 1 : 2, `${type}: ${pages} pages`);
+      // the header names the shop and its TRN; a summary's chart page says what it ranks
+      const text = pdfText(buf);
+      assert.ok(text.includes(info.name) && text.includes('TRN: 100123456700003'), `${type}: ${text.slice(0, 200)}`);
+      if (type !== 'invoices') assert.match(text, /: top \d+ by /);
     }
   });
 
