@@ -315,6 +315,20 @@ describe('billing', () => {
     assert.equal(bad.body.error.code, 'validation_failed');
   });
 
+  it("dates and numbers a bill by the shop's local day, not the server's or UTC", async () => {
+    for (const timezone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const shop = await newShop();
+      const p = await addProduct(shop.shopId, 'Wash', 5);
+      const locale = { currency: 'AED', timezone, date_format: 'DD/MM/YYYY', language: 'en' };
+      assert.equal((await put('/api/shop-settings/locale', locale, shop.token)).status, 200);
+      const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      const b = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, shop.token);
+      assert.equal(b.status, 201, JSON.stringify(b.body));
+      assert.equal(b.body.bill_date, local, timezone);
+      assert.equal(b.body.bill_number, `BILL-${local.replaceAll('-', '')}-001`);
+    }
+  });
+
   it('numbers bills BILL-YYYYMMDD-NNN, consecutive under concurrency, as next-number previews', async () => {
     const shop = await newShop();
     const p = await addProduct(shop.shopId, 'Press', 5);
