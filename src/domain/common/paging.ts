@@ -13,3 +13,8 @@ export function offsetOf(p: PageArgs): number {
 export function pageResult<T>(items: T[], p: PageArgs, total: number): PageResult<T> {
   return { items, page: p.page, per_page: p.per_page, total };
 }
+
+/** A page of a list read whole (a short one, see ShortListQuery). */
+export function pageOfAll<T>(all: T[], p: PageArgs): PageResult<T> {
+  return pageResult(all.slice(offsetOf(p), offsetOf(p) + p.per_page), p, all.length);
+}

@@ -18,6 +18,16 @@ export const Page = {
   per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 };
 
+/**
+ * The query of a list that is small by nature (product types, tiers, users, terminals...): the same
+ * envelope as every list (API.md), but a page holds the maximum, 200, unless asked otherwise, so
+ * a client that reads only `items` still gets them all.
+ */
+export const ShortListQuery = Type.Object(
+  { page: Page.page, per_page: Type.Integer({ minimum: 1, maximum: 200, default: 200 }) },
+  { additionalProperties: false },
+);
+
 /** Free text searched with ILIKE; capped so a pasted novel does not become a trigram scan. */
 export const Search = Type.String({ maxLength: 100 });
 

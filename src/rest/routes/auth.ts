@@ -1,9 +1,10 @@
 /** Signup, login, users and terminals (API.md "Auth and people"). */
+import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
 import { rebuildShop } from '../../domain/aggregates/rebuild.ts';
 import { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from '../../domain/auth/schema.ts';
 import * as auth from '../../domain/auth/service.ts';
-import { IdParams } from '../../domain/common/schema.ts';
+import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
 import { onlineTerminals } from '../../domain/terminals/presence.ts';
 import { ERRORS } from '../../errors.ts';
 import { route } from '../http/route.ts';
@@ -72,7 +73,8 @@ export const authRoutes = [
     summary: 'Users of the shop',
     tag,
     auth: ROLES.managers,
-    handler: async ({ principal, deps }) => ({ items: await auth.listUsers(deps.sql, principal) }),
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => pageOfAll(await auth.listUsers(deps.sql, principal), query),
   }),
   route({
     method: 'post',
@@ -90,18 +92,20 @@ export const authRoutes = [
     summary: 'Terminals with online state, last seen and acknowledged settings version',
     tag,
     auth: ROLES.managers,
-    handler: async ({ principal, deps }) => {
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => {
       const [rows, online] = await Promise.all([
         auth.listTerminals(deps.sql, principal),
         onlineTerminals(deps.redis, deps.keys, principal.shopId),
       ]);
-      return {
-        items: rows.map((t) => ({
+      return pageOfAll(
+        rows.map((t) => ({
           ...t,
           online: online.has(t.id),
           last_seen: online.has(t.id) ? new Date(online.get(t.id)!) : t.last_seen,
         })),
-      };
+        query,
+      );
     },
   }),
   route({

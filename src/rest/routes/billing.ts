@@ -1,4 +1,5 @@
 /** Bills, payments, cancellation (API.md "Billing"). Money-moving POSTs honour Idempotency-Key. */
+import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
 import { cancelBill } from '../../domain/billing/cancel.ts';
 import { createBill } from '../../domain/billing/create.ts';
@@ -10,7 +11,7 @@ import { quoteBill } from '../../domain/billing/quote.ts';
 import { addPayment } from '../../domain/billing/payments.ts';
 import { loadBill } from '../../domain/billing/present.ts';
 import { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from '../../domain/billing/schema.ts';
-import { IdParams } from '../../domain/common/schema.ts';
+import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
 import { ERRORS } from '../../errors.ts';
 import { Reply, route } from '../http/route.ts';
 
@@ -50,7 +51,8 @@ export const billingRoutes = [
     summary: 'Active employees as {id, name} only, for choosing the master of a bill (terminals may not read the employee list)',
     tag,
     auth: ROLES.any,
-    handler: async ({ principal, deps }) => ({ items: await listMasters(deps.sql, principal.shopId) }),
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => pageOfAll(await listMasters(deps.sql, principal.shopId), query),
   }),
   route({
     method: 'get',

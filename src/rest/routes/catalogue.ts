@@ -1,8 +1,9 @@
 /** Product types and products (API.md "Products"): read by every principal, written by owners and managers. */
+import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
 import { CreateProductBody, ListProductsQuery, TypeBody, UpdateProductBody } from '../../domain/catalogue/schema.ts';
 import * as catalogue from '../../domain/catalogue/service.ts';
-import { IdParams } from '../../domain/common/schema.ts';
+import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
 import { route } from '../http/route.ts';
 
 const tag = 'catalogue';
@@ -14,7 +15,8 @@ export const catalogueRoutes = [
     summary: 'Live product types ordered by name, each with its product count',
     tag,
     auth: ROLES.any,
-    handler: ({ principal, deps }) => catalogue.listTypes(deps.sql, principal),
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => pageOfAll((await catalogue.listTypes(deps.sql, principal)).items, query),
   }),
   route({
     method: 'post',

@@ -1,6 +1,7 @@
 /** Expenses, categories and recurring definitions (API.md "Expenses"): staff read, managers write. */
+import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
+import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
 import {
   CategoryBody,
   CreateExpenseBody,
@@ -23,7 +24,8 @@ export const expensesRoutes: AnyRoute[] = [
     summary: 'Expense categories with their number of expenses',
     tag,
     auth: ROLES.staff,
-    handler: async ({ principal, deps }) => ({ items: await expenses.listCategories(deps.sql, principal.shopId) }),
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => pageOfAll(await expenses.listCategories(deps.sql, principal.shopId), query),
   }),
   route({
     method: 'post',

@@ -1,6 +1,7 @@
 /** Loyalty programme and accounts (API.md "Loyalty"). Config and tier changes are settings changes (section 'loyalty'). */
+import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
+import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
 import { LedgerQuery, LoyaltyConfigBody, TiersBody } from '../../domain/loyalty/schema.ts';
 import * as loyalty from '../../domain/loyalty/service.ts';
 import { changeSettings } from '../../domain/settings/service.ts';
@@ -33,7 +34,8 @@ export const loyaltyRoutes: AnyRoute[] = [
     summary: 'The tiers, lowest first → {items}',
     tag,
     auth: ROLES.any,
-    handler: async ({ principal, deps }) => ({ items: await loyalty.tiers(deps.sql, principal.shopId) }),
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => pageOfAll(await loyalty.tiers(deps.sql, principal.shopId), query),
   }),
   route({
     method: 'put',

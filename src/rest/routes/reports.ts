@@ -1,6 +1,8 @@
 /** Reports (API.md "Reports"): requested here, built by the worker role, downloaded by the same shop. */
 import { stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
+import { ShortListQuery } from '../../domain/common/schema.ts';
+import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
 import { CreateReportBody, PutSchedulesBody } from '../../domain/reports/schema.ts';
 import { createReport, listSchedules, loadReport, presentReport, putSchedules } from '../../domain/reports/service.ts';
@@ -63,7 +65,8 @@ export const reportsRoutes = [
     summary: 'The daily summary and monthly VAT schedules of the shop',
     tag,
     auth: ROLES.managers,
-    handler: async ({ principal, deps }) => ({ items: await listSchedules(deps.sql, principal.shopId) }),
+    query: ShortListQuery,
+    handler: async ({ query, principal, deps }) => pageOfAll(await listSchedules(deps.sql, principal.shopId), query),
   }),
   route({
     method: 'put',
