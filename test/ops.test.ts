@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { closeDeps, createDeps } from '../src/app.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { type Config, ConfigError, loadConfig } from '../src/config.ts';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
@@ -15,6 +15,20 @@ import { call, get, newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
 import { spawnService } from './support/service.ts';
 
+
+/** An API of this test's own (config overrides, e.g. a small limit and its own Redis prefix), closed after fn. */
+async function withOwnApi(overrides: Partial<Config>, fn: (url: string) => Promise<void>): Promise<void> {
+  const deps = createDeps({ ...testConfig(), ...overrides }, createLogger('silent'));
+  await deps.redis.ping(); // connected: until then the rate limiter lets requests through (rate-limits.ts)
+  const api = buildApi(deps);
+  const port = await api.listen(0, '127.0.0.1');
+  try {
+    await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    await api.close(500);
+    await closeDeps(deps);
+  }
+}
 
 describe('operations', () => {
   it('GET /healthz and /readyz answer 200', async () => {
@@ -62,41 +76,29 @@ describe('operations', () => {
 
   it('limits requests per token (429 with Retry-After), counted in Redis', async () => {
     const s = await newShop();
-    const config = { ...testConfig(), tokenLimitPerMinute: 3, redisPrefix: `${env().config.redisPrefix}limits:` };
-    const deps = createDeps(config, createLogger('silent'));
-    const api = buildApi(deps);
-    const port = await api.listen(0, '127.0.0.1');
-    try {
+    await withOwnApi({ tokenLimitPerMinute: 3, redisPrefix: `${env().config.redisPrefix}limits:` }, async (url) => {
       const statuses: number[] = [];
       let last: Response | undefined;
       for (let i = 0; i < 4; i++) {
-        last = await fetch(`http://127.0.0.1:${port}/api/auth/me`, { headers: { authorization: `Bearer ${s.token}` } });
+        last = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${s.token}` } });
         statuses.push(last.status);
       }
       assert.deepEqual(statuses, [200, 200, 200, 429]);
       assert.ok(Number(last!.headers.get('retry-after')) > 0);
       assert.equal(((await last!.json()) as any).error.code, 'rate_limited');
       // another token is not affected
-      const other = await fetch(`http://127.0.0.1:${port}/api/auth/me`, { headers: { authorization: `Bearer ${s.manager}` } });
+      const other = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${s.manager}` } });
       assert.equal(other.status, 200);
-    } finally {
-      await api.close(500);
-      await closeDeps(deps);
-    }
+    });
   });
 
   it('limits login attempts per IP whatever the email (429), counted in Redis', async () => {
-    const config = { ...testConfig(), loginLimitPerIp: 4, redisPrefix: `${env().config.redisPrefix}login-ip:` };
-    const deps = createDeps(config, createLogger('silent'));
-    await deps.redis.ping(); // connected: until then the limiter lets requests through (rate-limits.ts)
-    const api = buildApi(deps);
-    const port = await api.listen(0, '127.0.0.1');
-    try {
+    await withOwnApi({ loginLimitPerIp: 4, redisPrefix: `${env().config.redisPrefix}login-ip:` }, async (url) => {
       const statuses: number[] = [];
       let last: Response | undefined;
       // a different email each time: the per-email limit never trips, the per-IP one does
       for (let i = 0; i < 5; i++) {
-        last = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        last = await fetch(`${url}/api/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ email: `spray-${i}@test.tajir`, password: 'guess-guess' }),
@@ -106,10 +108,7 @@ describe('operations', () => {
       assert.deepEqual(statuses, [401, 401, 401, 401, 429]);
       assert.ok(Number(last!.headers.get('retry-after')) > 0);
       assert.equal(((await last!.json()) as any).error.code, 'rate_limited');
-    } finally {
-      await api.close(500);
-      await closeDeps(deps);
-    }
+    });
   });
 
   it('logs routes, codes and ids, never customer data, credentials or query strings', async function () {
