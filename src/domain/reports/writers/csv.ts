@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { Row } from '../sources/types.ts';
-import { addTotals, totalsLabel, formatDate, money, progress, safeText, type WriteContext, type WriteResult } from './format.ts';
+import { addTotals, formatDate, money, progress, safeText, totalsRow, type WriteContext, type WriteResult } from './format.ts';
 
 export async function writeCsv(path: string, ctx: WriteContext, batches: AsyncIterable<Row[]>): Promise<WriteResult> {
   const out = createWriteStream(path);
@@ -24,7 +24,7 @@ export async function writeCsv(path: string, ctx: WriteContext, batches: AsyncIt
     }
     tick(rows);
   }
-  csv.write(ctx.columns.map((c, i) => (i === 0 ? totalsLabel(ctx) : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')));
+  csv.write(totalsRow(ctx, totals));
   csv.end();
   await finished(out);
   return { rows, totals };

@@ -58,6 +58,16 @@ export function totalsLabel(ctx: Pick<WriteContext, 'totals'>): string {
   return ctx.totals?.label ?? 'Total';
 }
 
+/** A total as text: money in the shop's format, counts as they are. */
+export function totalText(kind: string, value: number | undefined): string {
+  return kind === 'money' ? money(value) : String(value ?? 0);
+}
+
+/** The totals row as text cells (CSV, PDF): the label, then each summed column's total. */
+export function totalsRow(ctx: Pick<WriteContext, 'columns' | 'totals'>, totals: Record<string, number>): string[] {
+  return ctx.columns.map((c, i) => (i === 0 ? totalsLabel(ctx) : c.total ? totalText(c.kind, totals[c.key]) : ''));
+}
+
 /**
  * Reports rows written about every 5% of the expected rows: at least 100 rows apart (a small
  * report is done before a push would help) and at most 5,000 (a long one still moves visibly).

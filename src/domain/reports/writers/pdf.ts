@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import PDFDocument from 'pdfkit';
 import type { Row } from '../sources/types.ts';
-import { addTotals, totalsLabel, formatDate, money, progress, type WriteContext, type WriteResult } from './format.ts';
+import { addTotals, formatDate, money, progress, totalsRow, totalText, type WriteContext, type WriteResult } from './format.ts';
 
 export const MAX_PDF_ROWS = 20_000;
 
@@ -64,12 +64,11 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
     tick(rows);
   }
   if (rows > MAX_PDF_ROWS) line([`… ${rows - MAX_PDF_ROWS} more rows: use CSV or XLSX for every row`]);
-  line(ctx.columns.map((c, i) => (i === 0 ? totalsLabel(ctx) : c.total ? (c.kind === 'money' ? money(totals[c.key]) : String(totals[c.key] ?? 0)) : '')), true);
+  line(totalsRow(ctx, totals), true);
 
   if (ctx.chart && chartValues.size) {
     const top = [...chartValues].map(([label, value]) => ({ label, value })).sort((a, b) => b.value - a.value).slice(0, 10);
     const valueColumn = ctx.columns.find((c) => c.key === ctx.chart!.value);
-    const shown = (v: number) => (valueColumn?.kind === 'money' ? money(v) : String(v));
     doc.addPage();
     doc.font('Helvetica-Bold').fontSize(12).text(`${ctx.title}: top ${top.length} by ${valueColumn?.header ?? ctx.chart.value}`, left);
     const max = Math.max(...top.map((x) => x.value), 1);
@@ -78,7 +77,7 @@ export async function writePdf(path: string, ctx: WriteContext, batches: AsyncIt
     for (const x of top) {
       doc.font('Helvetica').fontSize(8).fillColor('#000').text(x.label, left, y, { width: 150, lineBreak: false, ellipsis: true });
       doc.rect(left + 155, y, Math.max(1, (x.value / max) * barArea), 10).fill('#2f6db5');
-      doc.fillColor('#000').text(shown(x.value), left + 160 + (x.value / max) * barArea, y, { lineBreak: false });
+      doc.fillColor('#000').text(totalText(valueColumn?.kind ?? 'int', x.value), left + 160 + (x.value / max) * barArea, y, { lineBreak: false });
       y += 16;
     }
   }
