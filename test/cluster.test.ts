@@ -6,10 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { env } from './support/env.ts';
 import { addProduct } from './support/fixtures.ts';
-import { freePort } from './support/redis-server.ts';
-import { spawnService } from './support/service.ts';
+import { startOwnService } from './support/service.ts';
 import { type ClientSocket, closeAllSockets, connect, record, sync, until } from './support/sockets.ts';
 
 interface Node {
@@ -18,11 +16,10 @@ interface Node {
   child: ChildProcess;
 }
 
-async function startNode(roles: string, prefix: string): Promise<Node> {
-  const port = await freePort();
-  const service = spawnService({ REDIS_PREFIX: prefix, PORT: String(port), ROLES: roles });
-  await service.ready();
-  return { port, url: `http://127.0.0.1:${port}`, child: service.child };
+/** A node of the cluster: its own port, the cluster's shared Redis prefix. */
+async function startNode(roles: string): Promise<Node> {
+  const { port, url, child } = await startOwnService('cluster', { ROLES: roles });
+  return { port, url, child };
 }
 
 async function http(node: Node, method: string, path: string, body?: unknown, token?: string) {
@@ -43,10 +40,9 @@ describe('three nodes, one aggregator', function () {
   });
 
   it('delivers every bill to managers on every node exactly once, ends exact, shares presence, and heals a node loss by resync', async () => {
-    const prefix = `${env().config.redisPrefix}cluster:`;
-    nodes.push(await startNode('api,realtime,aggregator', prefix));
-    nodes.push(await startNode('api,realtime', prefix));
-    nodes.push(await startNode('api,realtime', prefix));
+    nodes.push(await startNode('api,realtime,aggregator'));
+    nodes.push(await startNode('api,realtime'));
+    nodes.push(await startNode('api,realtime'));
     const [n1, n2, n3] = nodes as [Node, Node, Node];
 
     const signup = await http(n1, 'POST', '/api/auth/signup', { shop_name: 'Cluster Laundry', email: `cluster-${Date.now()}@test.tajir`, password: 'secret-123' });

@@ -13,7 +13,7 @@ import { buildApi } from '../src/rest/api.ts';
 import { dropDatabase, env, runId, testConfig } from './support/env.ts';
 import { call, get, newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
-import { spawnService } from './support/service.ts';
+import { startOwnService } from './support/service.ts';
 
 
 /** An API of this test's own (config overrides, e.g. a small limit and its own Redis prefix), closed after fn. */
@@ -113,12 +113,10 @@ describe('operations', () => {
 
   it('logs routes, codes and ids, never customer data, credentials or query strings', async function () {
     this.timeout(60_000);
-    const port = await freePort();
-    const service = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}logs:`, PORT: String(port), ROLES: 'api', LOG_LEVEL: 'debug' });
+    const service = await startOwnService('logs', { ROLES: 'api', LOG_LEVEL: 'debug' });
     try {
-      await service.ready();
       const s = await newShop();
-      const url = `http://127.0.0.1:${port}`;
+      const url = service.url;
       const send = (method: string, path: string, body?: unknown, token?: string) =>
         fetch(url + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
       const secretName = 'Zubaida Qasimi';
@@ -256,10 +254,9 @@ describe('operations', () => {
 
   it('a client that leaves mid-upload is forgotten: the server serves on and shutdown does not wait for it', async function () {
     this.timeout(30_000);
-    const port = await freePort();
-    const service = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}abort:`, PORT: String(port), ROLES: 'api' });
+    const service = await startOwnService('abort', { ROLES: 'api' });
+    const { port } = service;
     try {
-      await service.ready();
       const { connect } = await import('node:net');
       const sock = connect(port, '127.0.0.1');
       await new Promise((r) => sock.once('connect', r));

@@ -8,8 +8,7 @@ import { createRedis } from '../src/redis/client.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { get, newShop, post, put, type ShopSession } from './support/http.ts';
-import { freePort } from './support/redis-server.ts';
-import { spawnService } from './support/service.ts';
+import { startOwnService } from './support/service.ts';
 import { closeAllSockets, connect, connected, openSocket, record, sync, until } from './support/sockets.ts';
 
 describe('realtime', function () {
@@ -90,11 +89,9 @@ describe('realtime', function () {
   it('limits reconnect storms: handshakes per IP, and dashboard:sync per connection', async function () {
     this.timeout(30_000);
     // a node of its own with a small handshake budget (the shared test node allows 100,000)
-    const port = await freePort();
-    const storm = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}storm:`, PORT: String(port), ROLES: 'api,realtime', SOCKET_HANDSHAKES_PER_IP: '3' });
+    const storm = await startOwnService('storm', { ROLES: 'api,realtime', SOCKET_HANDSHAKES_PER_IP: '3' });
+    const { url } = storm;
     try {
-      await storm.ready();
-      const url = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 3; i++) await connect(a.manager, url);
       await assert.rejects(connected(openSocket(a.manager, url)), (e: any) => e.code === 'rate_limited');
     } finally {

@@ -1,6 +1,7 @@
 /** The service as a child process (src/main.ts) on the test run's database and Redis, for tests that kill or restart it. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { env } from './env.ts';
+import { freePort } from './redis-server.ts';
 import { until } from './sockets.ts';
 
 export interface Service {
@@ -42,4 +43,20 @@ export function spawnService(vars: Record<string, string>): Service {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * A service of the test's own on a free port, its Redis keys under the run's prefix + `tag` (so
+ * its rate limits and aggregates are its own), started and ready. `vars` as for spawnService.
+ */
+export async function startOwnService(tag: string, vars: Record<string, string> = {}): Promise<Service & { port: number; url: string }> {
+  const port = await freePort();
+  const service = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}${tag}:`, PORT: String(port), ...vars });
+  try {
+    await service.ready();
+  } catch (err) {
+    service.child.kill('SIGKILL');
+    throw err;
+  }
+  return { ...service, port, url: `http://127.0.0.1:${port}` };
 }

@@ -58,7 +58,7 @@ export function totalsLabel(ctx: Pick<WriteContext, 'totals'>): string {
   return ctx.totals?.label ?? 'Total';
 }
 
-/** A total as text: money in the shop's format, counts as they are. */
+/** A total as text: money with 2 decimals, counts as they are. */
 export function totalText(kind: string, value: number | undefined): string {
   return kind === 'money' ? money(value) : String(value ?? 0);
 }
