@@ -2,13 +2,18 @@
  * Prometheus metrics (prom-client), one registry per app instance so tests can run several apps
  * in one process. Requests are labelled by route pattern, never by raw URL.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface HttpMetrics {
   registry: Registry;
   observe(method: string, route: string, status: number, seconds: number): void;
   /** A bill's transaction start → its bill:created handed to Socket.IO (the aggregator's lag as managers feel it). */
   observePush(seconds: number): void;
+  /** Shops whose aggregates stopped at an event that cannot be applied (see domain/aggregates). */
+  setStuckShops(count: number): void;
+  /** Counts a limit that let a request through because Redis did not answer (fail open). */
+  failedOpen(limit: string): void;
 }
 
 export function createMetrics(): HttpMetrics {
@@ -33,8 +38,47 @@ export function createMetrics(): HttpMetrics {
     buckets: [0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const stuck = new Gauge({
+    name: 'tajir_aggregates_stuck_shops',
+    help: 'Shops whose aggregates stopped at an event that cannot be applied; `aggregates rebuild --shop N` clears one',
+    registers: [registry],
+  });
+  const failOpen = new Counter({
+    name: 'tajir_rate_limit_fail_open_total',
+    help: 'Requests a rate limit let through because Redis did not answer in time',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+  // The service's own event-loop delay (a stall of every shop's requests and pushes at once). The
+  // histogram is reset at every scrape, so max and p99 are "since the last scrape".
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  new Gauge({
+    name: 'tajir_event_loop_delay_max_seconds',
+    help: 'Largest event-loop delay since the previous scrape',
+    registers: [registry],
+    collect() {
+      this.set(loop.max / 1e9);
+    },
+  });
+  new Gauge({
+    name: 'tajir_event_loop_delay_p99_seconds',
+    help: 'p99 event-loop delay since the previous scrape',
+    registers: [registry],
+    collect() {
+      this.set(loop.percentile(99) / 1e9);
+      // the max gauge above is collected first (registration order); both then start afresh
+      loop.reset();
+    },
+  });
   return {
     registry,
+    setStuckShops(count) {
+      stuck.set(count);
+    },
+    failedOpen(limit) {
+      failOpen.inc({ limit });
+    },
     observePush(seconds) {
       push.observe(seconds);
     },
