@@ -15,8 +15,8 @@ const SCRIPTS = {
 } as const;
 
 export interface ScriptedRedis extends Redis {
-  /** KEYS: meta, registry, ...data keys; ARGV: events JSON. → [applied, lastSeq, status] */
-  applyEvents(numKeys: number, ...args: string[]): Promise<[number, number, number]>;
+  /** KEYS: meta, registry, ...data keys; ARGV: events JSON[, unreadable seq]. → [applied, lastSeq, status, stuckSeq] */
+  applyEvents(numKeys: number, ...args: string[]): Promise<[number, number, number, number]>;
   beginRebuild(meta: string, token: string, nowMs: string, staleMs: string): Promise<number>;
   replaceShop(meta: string, registry: string, seq: string, data: string, token: string, rebuiltAt: string): Promise<number>;
   /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. */

@@ -26,6 +26,7 @@ for key, v in pairs(data) do
     for member, score in pairs(v.z) do redis.call('ZADD', key, score, member) end
   end
 end
-redis.call('HDEL', KEYS[1], 'rebuilding')
+-- a rebuild recomputes from Postgres, so an event the shop was stuck at no longer stands in the way
+redis.call('HDEL', KEYS[1], 'rebuilding', 'stuck')
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'rebuilt_at', ARGV[4] or '')
 return 1
