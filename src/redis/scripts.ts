@@ -13,6 +13,7 @@ const SCRIPTS = {
   clearShopKeys: { file: 'clear-shop-keys', keys: undefined },
   writeShopKeys: { file: 'write-shop-keys', keys: undefined },
   finishRebuild: { file: 'finish-rebuild', keys: 1 },
+  claimPush: { file: 'claim-push', keys: 1 },
   readDashboard: { file: 'read-dashboard', keys: undefined },
 } as const;
 
@@ -25,6 +26,8 @@ export interface ScriptedRedis extends Redis {
   /** KEYS: meta, registry, ...keys written; ARGV: token, parts JSON. → 1, or 0 when the claim was lost */
   writeShopKeys(numKeys: number, ...args: string[]): Promise<number>;
   finishRebuild(meta: string, seq: string, token: string, rebuiltAt: string): Promise<number>;
+  /** → the previous pushed seq (-1 unknown), or -2 when this seq was pushed already */
+  claimPush(meta: string, seq: string): Promise<number>;
   /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. */
   readDashboard(numKeys: number, ...args: string[]): Promise<unknown[]>;
 }
