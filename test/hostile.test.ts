@@ -318,3 +318,17 @@ describe('a hostile or careless tenant', () => {
     });
   });
 });
+
+describe('request bodies', () => {
+  it('a body nested deeper than 32 levels is a 400 before it is parsed, with or without a token', async () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    for (const path of ['/api/auth/signup', '/api/expenses']) {
+      const res = await call('POST', path, { raw: `{"items":${deep}}`, headers: { 'content-type': 'application/json' } });
+      assert.ok([400, 401].includes(res.status), `${path}: ${res.status}`);
+      if (path === '/api/auth/signup') assert.equal(res.body.error.details[0].message, 'nests deeper than 32 levels');
+    }
+    // brackets inside strings do not count
+    const text = await call('POST', '/api/auth/login', { raw: JSON.stringify({ email: 'a@b.co', password: '['.repeat(150) }), headers: { 'content-type': 'application/json' } });
+    assert.equal(text.status, 401);
+  });
+});
