@@ -260,23 +260,26 @@ describe('a hostile or careless tenant', () => {
         const events = record(t);
         const replies: any[] = [];
         const disconnected = new Promise<string>((resolve) => t.on('disconnect', (reason) => resolve(reason)));
+        const flooded = performance.now();
         for (let i = 0; i < 2000 && t.connected; i++) t.emit('settings:ack', { version }, (r) => replies.push(r));
         assert.equal(await disconnected, 'io server disconnect');
+        const seconds = (performance.now() - flooded) / 1000;
         const ended = events.find((e) => e.name === 'session:ended');
         assert.deepEqual(ended?.args[0], { reason: 'flooding' });
         const ok = replies.filter((r) => r.ok).length;
         const refused = replies.filter((r) => r.error?.code === 'rate_limited').length;
-        assert.ok(ok <= 25, `${ok} acks accepted: the burst, not the flood`);
+        // the burst of 20 and what the bucket refilled (10 a second) while the flood was read
+        assert.ok(ok <= 20 + Math.ceil(10 * seconds), `${ok} acks accepted in ${seconds.toFixed(2)} s: the budget, not the flood`);
         assert.ok(refused > 0 && refused <= 60, `${refused} refused before the cut`);
-        // the accepted acks are written as at most two writes (the first at once, the rest a second later)
-        await new Promise((r) => setTimeout(r, 1300));
-        const [writes] = await sql<{ n: number }[]>`select count(*)::int as n from test_terminal_writes`;
-        const n = writes!.n;
-        assert.ok(n >= 1 && n <= 2, `${n} writes`);
-        // the terminal may connect again, and then is as welcome as before
+        // the terminal may connect again, and then is as welcome as before; its ack resolves once a
+        // write covers it, after every write the flood's accepted acks made
         const back = await connect(a.terminal);
         const reply = await new Promise<any>((resolve) => back.emit('settings:ack', { version }, resolve));
         assert.deepEqual(reply, { ok: true });
+        // the accepted acks cost at most two writes (the first at once, the rest a second later), and this one at most one more
+        const [writes] = await sql<{ n: number }[]>`select count(*)::int as n from test_terminal_writes`;
+        const n = writes!.n;
+        assert.ok(n >= 1 && n <= 3, `${n} writes`);
       } finally {
         await sql`drop trigger if exists test_count_terminal_write on terminals`;
         await sql`drop table if exists test_terminal_writes`;
@@ -303,7 +306,11 @@ describe('a hostile or careless tenant', () => {
       const third = await connect(s.terminal);
       await firstGone;
       assert.deepEqual(firstEvents.find((e) => e.name === 'session:ended')?.args[0], { reason: 'too_many_sockets' });
-      await new Promise((r) => setTimeout(r, 200));
+      // the two newer ones are still served: each answers a round trip
+      for (const sock of [second, third]) {
+        const [s2] = await env().sql<{ version: number }[]>`select version from shop_settings where shop_id = ${s.shopId}`;
+        assert.deepEqual(await new Promise((resolve) => sock.emit('settings:ack', { version: s2!.version }, resolve)), { ok: true });
+      }
       assert.ok(second.connected && third.connected);
     });
 
