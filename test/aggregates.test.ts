@@ -130,7 +130,7 @@ describe('aggregates under concurrency and faults', function () {
     const killed = await env().sql`
       select pg_terminate_backend(pid) from pg_stat_activity
       where application_name = 'tajir-listener' and datname = current_database()`;
-    assert.ok(killed.length >= 1);
+    assert.ok(killed.length >= 1, "killed.length >= 1");
     const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
     assert.equal(acks.length, 80);
     await assertExact(f.shop.shopId, acks);
@@ -164,7 +164,7 @@ describe('aggregates under concurrency and faults', function () {
       assert.equal(await appliedSeq(deps.redis, deps.keys, f.shop.shopId), seq, 'nothing applied it yet');
       const killed = await env().sql`
         select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tajir-listener' and datname = current_database()`;
-      assert.ok(killed.length >= 1);
+      assert.ok(killed.length >= 1, "killed.length >= 1");
       await until(async () => (await appliedSeq(deps.redis, deps.keys, f.shop.shopId)) === seq! + 1, 10_000, 'the catch-up after the reconnect');
       const v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId);
       assert.deepEqual([v.error, v.differences], [undefined, []]);
@@ -317,7 +317,7 @@ describe('aggregates under concurrency and faults', function () {
       v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId, { waitMs: 10_000 });
       assert.deepEqual([v.error, v.differences], [undefined, []]);
       const d = await getDashboard(deps, f.shop.shopId);
-      assert.ok(d.today.bills > 0);
+      assert.ok(d.today.bills > 0, "d.today.bills > 0");
     } finally {
       await agg.stop();
       await closeDeps(deps);

@@ -44,9 +44,9 @@ describe('customers and employees', () => {
     }
     const page = await get('/api/customers?per_page=1&page=2', s.cashier);
     assert.equal(page.body.items.length, 1);
-    assert.ok(page.body.total >= 3);
+    assert.ok(page.body.total >= 3, "page.body.total >= 3");
     const theirs = await get('/api/customers', other.token);
-    assert.ok(!theirs.body.items.some((c: any) => c.name === 'Fatima Hassan'));
+    assert.ok(!theirs.body.items.some((c: any) => c.name === 'Fatima Hassan'), "!theirs.body.items.some((c: any) => c.name === 'Fatima Hassan')");
     const id = byName.body.items[0].id;
     assert.equal((await get(`/api/customers/${id}`, other.token)).status, 404);
     assert.equal((await patch(`/api/customers/${id}`, { name: 'X' }, other.token)).status, 404);
@@ -93,7 +93,7 @@ describe('customers and employees', () => {
     const c = (await get('/api/customers?search=fatima', s.cashier)).body.items[0];
     assert.equal(c.total_bills, 2);
     assert.equal(c.total_spent, 300);
-    assert.ok(c.last_visit);
+    assert.ok(c.last_visit, "c.last_visit");
     const emp = (await get(`/api/employees/${e.id}`, s.cashier)).body;
     assert.deepEqual([emp.total_bills, emp.total_sales, emp.avg_bill_value], [2, 300, 150]);
     const perf = (await get(`/api/employees/${e.id}/performance`, s.cashier)).body;
@@ -111,7 +111,7 @@ describe('customers and employees', () => {
     assert.deepEqual(emp2, emp);
     const recent = await get('/api/customers/recent?limit=5', s.cashier);
     assert.equal(recent.body.items[0].name, 'Fatima Hassan');
-    assert.ok(b1.body.id);
+    assert.ok(b1.body.id, "b1.body.id");
   });
 
   it('keeps the dashboard customer count with creations and deletions', async () => {

@@ -186,7 +186,7 @@ describe('a hostile or careless tenant', () => {
       };
       const back: Record<string, Record<string, string>> = {};
       for (const chunk of chunks(state, 1000)) {
-        assert.ok(chunk.reduce((n, [, , flat]) => n + flat.length / 2, 0) <= 1000);
+        assert.ok(chunk.reduce((n, [, , flat]) => n + flat.length / 2, 0) <= 1000, "chunk.reduce((n, [, , flat]) => n + flat.length / 2, 0) <= 1000");
         for (const [key, , flat] of chunk) {
           const into = back[key] ?? {};
           back[key] = into;
@@ -294,7 +294,7 @@ describe('a hostile or careless tenant', () => {
       for (let i = 0; i < 500 && m.connected; i++) (m as unknown as ClientSocket & { emit(e: string, ...a: unknown[]): void }).emit(`no-such-event-${i}`, i, (r: unknown) => replies.push(r));
       await disconnected;
       assert.deepEqual(events.find((e) => e.name === 'session:ended')?.args[0], { reason: 'flooding' });
-      assert.ok(replies.every((r: any) => r.error.code === 'rate_limited'));
+      assert.ok(replies.every((r: any) => r.error.code === 'rate_limited'), "replies.every((r: any) => r.error.code === 'rate_limited')");
     });
 
     it('a terminal holds at most two sockets: the oldest is ended with too_many_sockets', async () => {
@@ -311,7 +311,7 @@ describe('a hostile or careless tenant', () => {
         const [s2] = await env().sql<{ version: number }[]>`select version from shop_settings where shop_id = ${s.shopId}`;
         assert.deepEqual(await new Promise((resolve) => sock.emit('settings:ack', { version: s2!.version }, resolve)), { ok: true });
       }
-      assert.ok(second.connected && third.connected);
+      assert.ok(second.connected && third.connected, "second.connected && third.connected");
     });
 
     it('refuses a frame larger than maxHttpBufferSize by closing that socket only', async () => {
@@ -321,7 +321,7 @@ describe('a hostile or careless tenant', () => {
       m.emit('settings:ack', { version: 1, pad: 'x'.repeat(64 * 1024) } as never);
       await gone;
       const other = await connect(b.manager);
-      assert.ok(other.connected);
+      assert.ok(other.connected, "other.connected");
     });
   });
 });
