@@ -174,3 +174,23 @@ describe('customers and employees', () => {
     assert.equal(list.body.items.length, 0);
   });
 });
+
+describe('customers made at the counter', () => {
+  it('follow the same rules as POST /api/customers: a blank business name is refused both ways', async () => {
+    const s = await newShop();
+    const p = await addProduct(s.shopId, 'Alteration', 25);
+    const direct = await post('/api/customers', { name: 'Acme', phone: '0501234567', customer_type: 'Business', business_name: '   ' }, s.token);
+    assert.equal(direct.status, 400);
+    assert.equal(direct.body.error.details[0].field, 'business_name');
+    const viaBill = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }], customer: { name: 'Acme', phone: '0501234567', customer_type: 'Business', business_name: '   ' } }, s.token);
+    assert.equal(viaBill.status, 400);
+    assert.equal(viaBill.body.error.details[0].field, 'customer.business_name');
+    const ok = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }], customer: { name: ' Acme ', phone: '050 123 4567', customer_type: 'Business', business_name: 'Acme LLC' } }, s.token);
+    assert.equal(ok.status, 201);
+    const found = await get('/api/customers?search=Acme', s.token);
+    assert.deepEqual(
+      found.body.items.map((c: { name: string; phone: string; business_name: string }) => [c.name, c.phone, c.business_name]),
+      [['Acme', '+971501234567', 'Acme LLC']],
+    );
+  });
+});
