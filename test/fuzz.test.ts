@@ -46,6 +46,7 @@ describe('fuzz: every route from its own schema', function () {
     assert.equal(report.restarts, 0, `the service stalled or died ${report.restarts} time(s):\n${formatReport(report)}`);
     assert.ok(report.healthzAtEnd, '/healthz answers at the end');
     assert.ok(report.loopSamples > 0, 'the event-loop gauge was read');
+    // seconds in which an idle canary process was as late are the shared machine's, not the service's
     assert.ok(report.maxLoopDelayMs < 200, `\n${formatReport(report)}`);
   });
 
