@@ -66,11 +66,22 @@ export interface FuzzReport {
 const EXCLUDED = new Set(['GET /metrics']);
 const FORGED_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6Im93bmVyIiwic2hvcCI6MX0.forged';
 
-async function request(
-  url: string,
-  method: string,
-  opts: { token?: string; body?: string; json?: unknown; timeoutMs?: number } = {},
-): Promise<{ status: number; text: string; ms: number }> {
+type RequestOptions = { token?: string; body?: string; json?: unknown; timeoutMs?: number };
+
+/**
+ * One request; a connection error is tried once more on a new connection: fetch may reuse a
+ * keep-alive connection the server has just closed. Only a second error is the server's.
+ */
+async function request(url: string, method: string, opts: RequestOptions = {}): Promise<{ status: number; text: string; ms: number }> {
+  try {
+    return await requestOnce(url, method, opts);
+  } catch (err) {
+    if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') throw err;
+    return await requestOnce(url, method, opts);
+  }
+}
+
+async function requestOnce(url: string, method: string, opts: RequestOptions): Promise<{ status: number; text: string; ms: number }> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body = opts.body;
