@@ -123,7 +123,20 @@ export interface ErrorReply {
   error: { code: string; message: string };
 }
 
+/** Why the server ends a socket's session (API.md "Realtime": `session:ended`). */
+export type SessionEndReason =
+  | 'logout'
+  | 'revoked'
+  | 'deactivated'
+  | 'role_changed'
+  | 'password_changed'
+  | 'expired'
+  | 'too_many_sockets'
+  | 'flooding';
+
 export interface ServerToClientEvents {
+  /** The socket's session ended; the server disconnects it right after. */
+  'session:ended': (m: { reason: SessionEndReason }) => void;
   'dashboard:update': (m: DashboardUpdateMessage) => void;
   'bill:created': (m: BillCreatedMessage) => void;
   'loyalty:update': (m: LoyaltyUpdateMessage) => void;

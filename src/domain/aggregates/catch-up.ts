@@ -15,6 +15,20 @@ import { rebuildShop } from './rebuild.ts';
 /** Events read per batch. Default 500. */
 export const BATCH = 500;
 
+/**
+ * The shop's aggregates stopped at an event that cannot be applied (apply-events.lua): nothing
+ * more is applied for it until `aggregates rebuild --shop N`. Every other shop goes on.
+ */
+export class StuckShopError extends Error {
+  constructor(
+    readonly shopId: number,
+    readonly seq: number,
+  ) {
+    super(`shop ${shopId}: aggregates stuck at event ${seq}; run: npm run aggregates -- rebuild --shop ${shopId}`);
+    this.name = 'StuckShopError';
+  }
+}
+
 export interface CatchUpHooks {
   /**
    * A batch of the shop's events has just been sent to Redis (the script call is on the wire, not
@@ -113,6 +127,7 @@ export async function catchUpShop(
       return seq;
     }
     const r = await applyBatch(deps, shopId, events, hooks);
+    if (r.status === 'stuck') throw new StuckShopError(shopId, r.stuckSeq ?? r.seq + 1);
     // what this process has pushed: a rebuild later in this loop hands on only what came after
     if (r.applied > 0) knownSeq = r.seq;
     if (r.status === 'ok' && events.length < BATCH) return r.seq;
