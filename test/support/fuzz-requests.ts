@@ -295,7 +295,7 @@ export function requestsFor(op: Operation, ids: readonly number[]): fc.Arbitrary
  * run still covers every route); public ones (signup, login: rate-limited) come up one in
  * `publicEvery` turns.
  */
-export async function generateCases(ops: Operation[], ids: readonly number[], count: number, runSeed: number, publicEvery = 8): Promise<FuzzCase[]> {
+export async function generateCases(ops: Operation[], ids: readonly number[], count: number, runSeed: number, publicEvery = 40): Promise<FuzzCase[]> {
   await loadFaker();
   // routes that take a date come up twice as often: dates are where the bounds are hardest
   const internal = ops.filter((o) => !o.public).flatMap((o) => (o.query.some((p) => p.schema?.format === 'date') ? [o, o] : [o]));
