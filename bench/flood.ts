@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { io as connectIo, type Socket } from 'socket.io-client';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { createRedis, deleteRedisPrefix } from '../test/support/env.ts';
-import { startTarget } from '../test/support/fuzz-target.ts';
+import { startTarget, type Target } from '../test/support/fuzz-target.ts';
 import { run, summary } from './support.ts';
 
 const { values } = parseArgs({
@@ -106,6 +106,8 @@ async function flood(base: string, token: string, n: number): Promise<FloodResul
   return result;
 }
 
+let lastTarget: Target | undefined;
+
 async function main() {
   const dbName = `tajir_bench_flood_${process.pid}`;
   const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', dbName);
@@ -119,6 +121,7 @@ async function main() {
     LOG_LEVEL: 'error',
     SOCKET_HANDSHAKES_PER_IP: '1000000',
   });
+  lastTarget = target;
   process.on('exit', () => void target.stop());
   const base = target.url;
   const admin = createSql(databaseUrl, { max: 2, applicationName: 'tajir-bench' });
@@ -138,6 +141,7 @@ async function main() {
       const text = await (await fetch(`${base}/metrics`)).text();
       return Number(/^tajir_event_loop_delay_max_seconds ([0-9.e+-]+)$/m.exec(text)?.[1] ?? Number.NaN) * 1000;
     };
+    const postmasterStart = async () => String((await admin<{ t: string }[]>`select pg_postmaster_start_time()::text as t`)[0]?.t);
     const updates = async () =>
       Number((await admin<{ n: string }[]>`select n_tup_upd::text as n from pg_stat_user_tables where relname = 'terminals'`)[0]?.n ?? 0);
 
@@ -146,6 +150,7 @@ async function main() {
       let failed = 0;
       await metricsMax(); // resets the service's gauge
       const updBefore = await updates();
+      const pgStart = await postmasterStart();
       loop.reset();
       const samples: number[] = [];
       let sampling = true;
@@ -192,10 +197,13 @@ async function main() {
       await sampler;
       await new Promise((r) => setTimeout(r, 1200)); // table statistics are flushed about once a second
       const updAfter = await updates();
+      // PostgreSQL restarted under the bench (by someone else on a shared machine): say so, the phase is void
+      const restarted = (await postmasterStart()) !== pgStart;
       const lost = bills.filter((b) => !received.has(b.id)).length;
       const commit = summary(bills.filter((b) => received.has(b.id)).map((b) => received.get(b.id)! - b.createdAt));
       const fromPost = summary(bills.filter((b) => received.has(b.id)).map((b) => received.get(b.id)! - b.postAt));
       const full = samples.filter((n) => n >= POOL).length;
+      if (restarted) console.log(`\n[${name}] VOID: PostgreSQL restarted during this phase`);
       console.log(`\n[${name}] ${bills.length} bills of shop V at ${RATE}/s over ${SECONDS} s (${failed} failed, ${lost} bill:created not received)`);
       console.log(`  bill transaction start → bill:created (ms): ${JSON.stringify(commit)}`);
       console.log(`  POST sent → bill:created (ms): ${JSON.stringify(fromPost)}`);
@@ -230,4 +238,11 @@ async function main() {
   }
 }
 
-run(main);
+run(async () => {
+  try {
+    await main();
+  } catch (err) {
+    if (lastTarget && !lastTarget.alive()) console.error(`the service died; its last output:\n${lastTarget.output().slice(-3000)}`);
+    throw err;
+  }
+});
