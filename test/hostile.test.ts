@@ -10,7 +10,7 @@ import { applyEvents } from '../src/domain/aggregates/apply.ts';
 import { chunks, rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { appendEvent } from '../src/domain/events/append.ts';
-import { EVENTS_CHANNEL } from '../src/domain/events/poke.ts';
+import { EVENTS_CHANNEL } from '../src/domain/events/channel.ts';
 import { allRoutes } from '../src/rest/routes/index.ts';
 import { parseNotifyPayload } from '../src/workers/notify-payload.ts';
 import { env } from './support/env.ts';
@@ -316,5 +316,19 @@ describe('a hostile or careless tenant', () => {
       const other = await connect(b.manager);
       assert.ok(other.connected);
     });
+  });
+});
+
+describe('request bodies', () => {
+  it('a body nested deeper than 32 levels is a 400 before it is parsed, with or without a token', async () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    for (const path of ['/api/auth/signup', '/api/expenses']) {
+      const res = await call('POST', path, { raw: `{"items":${deep}}`, headers: { 'content-type': 'application/json' } });
+      assert.ok([400, 401].includes(res.status), `${path}: ${res.status}`);
+      if (path === '/api/auth/signup') assert.equal(res.body.error.details[0].message, 'nests deeper than 32 levels');
+    }
+    // brackets inside strings do not count
+    const text = await call('POST', '/api/auth/login', { raw: JSON.stringify({ email: 'a@b.co', password: '['.repeat(150) }), headers: { 'content-type': 'application/json' } });
+    assert.equal(text.status, 401);
   });
 });

@@ -36,9 +36,10 @@ export interface LoyaltyUpdateMessage {
 export interface DashboardUpdateMessage {
   seq: number;
   /**
-   * The seq of the previous dashboard:update this shop's publisher sent (null for its first).
-   * Updates are coalesced, so seq may jump by more than one; a client whose last seen seq is not
-   * prev_seq has missed an update and calls dashboard:sync.
+   * The seq of the shop's previous dashboard:update, whichever process sent it (null when it is
+   * not known: the shop's first update, or the first after its state was rebuilt). Updates are
+   * coalesced, so seq may jump by more than one; a client whose last seen seq is not prev_seq has
+   * missed an update and calls dashboard:sync.
    */
   prev_seq: number | null;
   /**

@@ -21,7 +21,7 @@ import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
 import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../domain/aggregates/catch-up.ts';
 import type { EventRow } from '../domain/aggregates/ops.ts';
-import { EVENTS_CHANNEL } from '../domain/events/poke.ts';
+import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
@@ -62,6 +62,15 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const running = new Map<number, Promise<void>>();
   /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up. */
   const known = new Map<number, number>();
+  /**
+   * Highest applied seq ever seen per shop (applied means pushed, by whichever process applied
+   * it). Unlike `known` it survives errors and lost Redis state: after Redis comes back empty,
+   * the rebuild hands the events after it to the push path, so no bill misses its feed.
+   */
+  const pushed = new Map<number, number>();
+  const sawPushed = (shopId: number, seq: number | undefined) => {
+    if (seq !== undefined && seq >= 0 && seq > (pushed.get(shopId) ?? -1)) pushed.set(shopId, seq);
+  };
   const again = new Set<number>();
   /** Shops stuck at an event that cannot be applied (seq), as this process last saw them. */
   const stuck = new Map<number, number>();
@@ -138,13 +147,15 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
             const event = fast;
             fast = undefined;
             const r = await applyBatch({ sql, redis, keys }, shopId, [event], opts.hooks);
+            sawPushed(shopId, r.seq);
             if (r.status === 'ok') {
               known.set(shopId, r.seq);
               continue;
             }
             known.delete(shopId);
           }
-          const seq = await catchUpShop({ sql, redis, keys }, shopId, opts.hooks, known.get(shopId));
+          const seq = await catchUpShop({ sql, redis, keys }, shopId, opts.hooks, known.get(shopId), pushed.get(shopId));
+          sawPushed(shopId, seq);
           if (seq === undefined) known.delete(shopId);
           else known.set(shopId, seq);
         } catch (err) {
@@ -196,6 +207,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         return;
       }
       if (stuck.delete(c.shop_id)) opts.metrics?.setStuckShops(stuck.size);
+      if (v != null) sawPushed(c.shop_id, Number(v));
       if (v === null || v === undefined || Number(v) !== c.event_seq) {
         // Redis is not where this process thinks (its state lost, say, with no event since):
         // the catch-up must read Redis rather than trust the hint, or it never rebuilds

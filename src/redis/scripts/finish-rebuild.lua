@@ -12,6 +12,8 @@ Returns 1 when done, 0 when the token did not match (nothing changed).
 ]==]
 if redis.call('HGET', KEYS[1], 'rebuilding') ~= ARGV[2] then return 0 end
 -- a rebuild recomputes from Postgres, so an event the shop was stuck at no longer stands in the way
-redis.call('HDEL', KEYS[1], 'rebuilding', 'rebuild_started', 'stuck')
+-- "pushed" too: the seq may have gone back (Redis was ahead of a restored database), and clients
+-- resync after a rebuild anyway, so the next update starts a new chain (prev_seq null)
+redis.call('HDEL', KEYS[1], 'rebuilding', 'rebuild_started', 'stuck', 'pushed')
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'rebuilt_at', ARGV[3])
 return 1
