@@ -22,8 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { io as connectIo, type Socket } from 'socket.io-client';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { createRedis, deleteRedisPrefix } from '../test/support/env.ts';
-import { startTarget, type Target } from '../test/support/fuzz-target.ts';
+import { startOwnTarget, type Target } from '../test/support/fuzz-target.ts';
 import { run, summary } from './support.ts';
 
 const { values } = parseArgs({
@@ -111,15 +110,13 @@ let lastTarget: Target | undefined;
 async function main() {
   const dbName = `tajir_bench_flood_${process.pid}`;
   const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', dbName);
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisPrefix = `tajirbench:flood${process.pid}:`;
-  const target = await startTarget({
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: redisPrefix,
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-00',
-    LOG_LEVEL: 'error',
-    SOCKET_HANDSHAKES_PER_IP: '1000000',
+  const target = await startOwnTarget({
+    database: dbName,
+    baseDatabaseUrl: databaseUrl,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `tajirbench:flood${process.pid}:`,
+    jwtSecret: 'bench-secret-bench-secret-bench-secret-00',
+    vars: { LOG_LEVEL: 'error', SOCKET_HANDSHAKES_PER_IP: '1000000' },
   });
   lastTarget = target;
   process.on('exit', () => void target.stop());
@@ -229,12 +226,7 @@ async function main() {
   } finally {
     await admin.end();
     await target.stop();
-    const drop = createSql(withDatabase(databaseUrl, 'postgres'), { max: 1 });
-    await drop`drop database if exists ${drop(dbName)} with (force)`;
-    await drop.end();
-    const redis = createRedis(redisUrl);
-    await deleteRedisPrefix(redis, redisPrefix);
-    redis.disconnect();
+    await target.dropData();
   }
 }
 

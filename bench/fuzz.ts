@@ -10,10 +10,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createSql, withDatabase } from '../src/db/client.ts';
-import { createRedis, deleteRedisPrefix } from '../test/support/env.ts';
 import { formatReport, runFuzz } from '../test/support/fuzz-run.ts';
-import { startTarget } from '../test/support/fuzz-target.ts';
+import { startOwnTarget } from '../test/support/fuzz-target.ts';
 import { run } from './support.ts';
 
 const { values } = parseArgs({
@@ -32,11 +30,13 @@ run(async () => {
   const seed = values.seed ? Number(values.seed) : randomInt(1, 2 ** 31 - 1);
   const only = values.only?.split(',').map(Number);
   const cases = Math.max(Number(values.cases), ...(only ?? []).map((i) => i + 1));
-  const tag = `fuzz_${process.pid}`;
-  const databaseUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', `tajir_${tag}`);
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisPrefix = `tajirfuzz:${process.pid}:`;
-  const target = await startTarget({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, JWT_SECRET: 'fuzz-secret-fuzz-secret-fuzz-secret-0000' });
+  const target = await startOwnTarget({
+    database: `tajir_fuzz_${process.pid}`,
+    baseDatabaseUrl: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres',
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: `tajirfuzz:${process.pid}:`,
+    jwtSecret: 'fuzz-secret-fuzz-secret-fuzz-secret-0000',
+  });
   let failed = true;
   try {
     const report = await runFuzz(target, {
@@ -51,14 +51,7 @@ run(async () => {
     failed = report.failures.length > 0 || !report.healthzAtEnd || report.shopB.verifyCode !== 0 || report.maxLoopDelayMs >= 200;
   } finally {
     await target.stop();
-    if (!values.keep) {
-      const redis = createRedis(redisUrl);
-      await deleteRedisPrefix(redis, redisPrefix);
-      redis.disconnect();
-      const admin = createSql(withDatabase(databaseUrl, 'postgres'), { max: 1 });
-      await admin`drop database if exists ${admin(`tajir_${tag}`)} with (force)`;
-      await admin.end();
-    }
+    if (!values.keep) await target.dropData();
   }
   if (failed) throw new Error('the fuzz run failed (see above)');
 });

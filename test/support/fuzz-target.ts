@@ -5,7 +5,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSql, withDatabase } from '../../src/db/client.ts';
+import { createRedis, deleteRedisPrefix } from './env.ts';
 
 export interface TargetEnv {
   DATABASE_URL: string;
@@ -101,6 +106,45 @@ export async function startTarget(vars: TargetEnv, timeoutMs = 60_000): Promise<
       await launch();
     },
     stop: () => kill('SIGTERM'),
+  };
+}
+
+/**
+ * The service on a database, Redis prefix and report/mail folder of its own (the service creates
+ * the database): what it does — report schedules that send mail, recurring expenses, shops by the
+ * hundred — never reaches another test's data or mailbox. `dropData` removes all three.
+ */
+export async function startOwnTarget(opts: {
+  /** the database's name */
+  database: string;
+  baseDatabaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  jwtSecret: string;
+  vars?: Record<string, string>;
+}): Promise<Target & { dropData(): Promise<void> }> {
+  const databaseUrl = withDatabase(opts.baseDatabaseUrl, opts.database);
+  const files = await mkdtemp(join(tmpdir(), 'tajir-target-'));
+  const target = await startTarget({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: opts.redisUrl,
+    REDIS_PREFIX: opts.redisPrefix,
+    JWT_SECRET: opts.jwtSecret,
+    REPORTS_DIR: join(files, 'reports'),
+    MAIL_DIR: join(files, 'mail'),
+    ...opts.vars,
+  });
+  return {
+    ...target,
+    async dropData() {
+      const redis = createRedis(opts.redisUrl);
+      await deleteRedisPrefix(redis, opts.redisPrefix);
+      redis.disconnect();
+      const admin = createSql(withDatabase(databaseUrl, 'postgres'), { max: 1 });
+      await admin`drop database if exists ${admin(opts.database)} with (force)`;
+      await admin.end();
+      await rm(files, { recursive: true, force: true });
+    },
   };
 }
 
