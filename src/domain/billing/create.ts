@@ -325,7 +325,7 @@ export async function createBill(
     loyalty,
   });
   const append = (loyalty: BillCreatedPayload['loyalty']) =>
-    options.emitEvent === false ? undefined : appendEvent(tx, shopId, 'bill_created', billId, payload(loyalty) as unknown as Record<string, unknown>);
+    options.emitEvent === false ? undefined : appendEvent(tx, shopId, 'bill_created', billId, payload(loyalty));
 
   // The rest goes in one pipelined round trip (two with loyalty: the event carries the account
   // after the bill). The event is in the last round trip either way: the shop's event counter
