@@ -10,7 +10,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { formatReport, runFuzz } from '../test/support/fuzz-run.ts';
+import { formatReport } from '../test/support/fuzz-report.ts';
+import { runFuzz } from '../test/support/fuzz-run.ts';
 import { startOwnTarget } from '../test/support/fuzz-target.ts';
 import { run } from './support.ts';
 

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { env } from './support/env.ts';
-import { distinctFailures, type FuzzReport, formatReport, runFuzz } from './support/fuzz-run.ts';
+import { distinctFailures, type FuzzReport, formatReport } from './support/fuzz-report.ts';
+import { runFuzz } from './support/fuzz-run.ts';
 import { startOwnTarget, type Target } from './support/fuzz-target.ts';
 
 /** Fixed, so that a red run is red again on the same code; the CLI picks a new seed each run. */
