@@ -64,11 +64,11 @@ describe('bill arithmetic', () => {
         const b = computeBill(lines, p, inc);
         assert.equal(b.subtotalFils + b.vatFils, b.totalFils);
         for (const l of b.lines) {
-          assert.ok(l.discountFils >= 0 && l.netFils >= 0 && l.vatFils >= 0 && l.totalFils >= 0);
-          assert.ok(l.vatFils <= l.totalFils);
+          assert.ok(l.discountFils >= 0 && l.netFils >= 0 && l.vatFils >= 0 && l.totalFils >= 0, "l.discountFils >= 0 && l.netFils >= 0 && l.vatFils >= 0 && l.totalFils >= 0");
+          assert.ok(l.vatFils <= l.totalFils, "l.vatFils <= l.totalFils");
           assert.equal(l.grossFils - l.discountFils, l.netFils);
         }
-        assert.ok(b.subtotalFils >= 0);
+        assert.ok(b.subtotalFils >= 0, "b.subtotalFils >= 0");
       }),
     );
   });

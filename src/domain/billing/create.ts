@@ -18,7 +18,7 @@ import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fromFils, toFils, twoDecimals } from '../common/money.ts';
 import { MAX_BILL_TOTAL_FILS } from '../common/schema.ts';
-import { normalizePhone } from '../common/phone.ts';
+import { type BillCustomer, billCustomer, findOrCreateByPhone } from '../customers/service.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
 import { computeBill, statusOf } from './arithmetic.ts';
@@ -31,43 +31,15 @@ import { loadShopBillingContext } from './shop-context.ts';
 
 export const LOYALTY_METHOD = 'Loyalty';
 
-interface CustomerRow {
-  id: number;
-  name: string;
-  phone: string;
-  city: string | null;
-  area: string | null;
-  trn: string | null;
-  customer_type: string;
-}
+type CustomerRow = BillCustomer;
 
+/** The bill's customer: by id, or found or created by phone under the customers section's rules. */
 async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBillBody['customer']>): Promise<{ customer: CustomerRow; created: boolean }> {
-  if (ref.id !== undefined) {
-    const [c] = await tx<CustomerRow[]>`
-      select id, name, phone, city, area, trn, customer_type from customers
-      where shop_id = ${shopId} and id = ${ref.id} and deleted_at is null`;
-    if (!c) throw ERRORS.invalidReference('customer.id is not a customer of this shop');
-    return { customer: c, created: false };
-  }
+  if (ref.id !== undefined) return { customer: await billCustomer(tx, shopId, ref.id), created: false };
   if (!ref.phone || !ref.name) {
     throw ERRORS.validation([{ field: ref.phone ? 'customer.name' : 'customer.phone', message: 'is required (or give customer.id)' }]);
   }
-  const phone = normalizePhone(ref.phone, 'customer.phone');
-  const type = ref.customer_type ?? 'Individual';
-  if (type === 'Business' && !ref.business_name) {
-    throw ERRORS.validation([{ field: 'customer.business_name', message: 'is required for a business customer' }]);
-  }
-  const [inserted] = await tx<CustomerRow[]>`
-    insert into customers (shop_id, name, phone, city, area, customer_type, business_name, trn)
-    values (${shopId}, ${ref.name.trim()}, ${phone}, ${ref.city ?? null}, ${ref.area ?? null}, ${type},
-            ${ref.business_name ?? null}, ${ref.trn ?? null})
-    on conflict (shop_id, phone) where deleted_at is null do nothing
-    returning id, name, phone, city, area, trn, customer_type`;
-  if (inserted) return { customer: inserted, created: true };
-  const [existing] = await tx<CustomerRow[]>`
-    select id, name, phone, city, area, trn, customer_type from customers
-    where shop_id = ${shopId} and phone = ${phone} and deleted_at is null`;
-  return { customer: existing!, created: false };
+  return findOrCreateByPhone(tx, shopId, { ...ref, phone: ref.phone, name: ref.name });
 }
 
 export interface CreateBillOptions {
