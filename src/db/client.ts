@@ -1,6 +1,15 @@
 /**
  * The postgres.js client. One pool per process; domain functions take `sql` (or a transaction)
  * as their first argument so they work inside `sql.begin(...)`.
+ *
+ * postgres.js 3.4.9 (the newest release) is patched at install (patches/postgres+3.4.9.patch,
+ * applied by patch-package from the root package's `postinstall`): when a backend is terminated,
+ * a write queued on that connection could run after `closed()` had nulled its socket and crash
+ * the process from a timer, out of reach of any catch (TypeError: Cannot read properties of null
+ * (reading 'write') at nextWrite). The patch settles the pending queries with CONNECTION_CLOSED
+ * instead, as the unmerged upstream fix does. Drop it once a release carries one:
+ * https://github.com/porsager/postgres/issues/1154 https://github.com/porsager/postgres/issues/1208
+ * https://github.com/porsager/postgres/pull/1209 (also #1168). Regression test: test/faults-postgres.test.ts.
  */
 import postgres from 'postgres';
 
