@@ -35,7 +35,11 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
-    connect_timeout: 5,
+    // An unreachable server must cost a request seconds, not minutes (issue 13): connects give up
+    // after 2 s, and a dropped connection is reopened within half a second of the server's return
+    // (the default backoff grows to 20 s after a few failures).
+    connect_timeout: 2,
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     onnotice: () => {},
     connection: {
       application_name: options.applicationName ?? 'tajir',

@@ -55,6 +55,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         await handshakes.consume(ip);
       } catch (err) {
         if (err instanceof RateLimiterRes) return next(refuse('rate_limited', 'Too many connection attempts; retry later'));
+        deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
       const p = await deps.auth.authenticate(typeof auth?.token === 'string' ? auth.token : undefined);

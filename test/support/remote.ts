@@ -80,7 +80,8 @@ export async function postBillWithRetries(api: Remote, shop: RemoteShop, giveUpA
   while (Date.now() < giveUpAt) {
     const r = await api.call('POST', '/api/bills', { token: shop.token, body, headers: { 'idempotency-key': key }, timeoutMs: 5000 });
     if (r.status === 201) return { key, shopId: shop.shopId, id: r.body.id, billNumber: r.body.bill_number };
-    if (r.status !== 0 && r.status < 500 && r.status !== 429) throw new Error(`bill refused: ${r.status} ${JSON.stringify(r.body)}`);
+    // 409: the first attempt of this key is still running (its answer was cut short); ask again
+    if (r.status !== 0 && r.status < 500 && r.status !== 429 && r.status !== 409) throw new Error(`bill refused: ${r.status} ${JSON.stringify(r.body)}`);
     await new Promise((res) => setTimeout(res, 100));
   }
   return undefined;
