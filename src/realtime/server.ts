@@ -20,6 +20,7 @@ import type { AppDeps } from '../rest/deps.ts';
 import type { ErrorReply, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';
 import type { Io } from './io.ts';
+import { backpressureOptions, guardSlowConsumers } from './slow-consumers.ts';
 
 export interface RealtimeOptions {
   /** Handshakes per IP per 10 s before connect_error rate_limited. Default 60. */
@@ -39,7 +40,8 @@ function refuse(code: string, message: string): Error {
 const forbidden: ErrorReply = { error: { code: 'forbidden', message: 'Your role may not do this' } };
 
 export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: RealtimeOptions = {}): Realtime {
-  io.attachApp(app);
+  io.attachApp(app, backpressureOptions(deps.config.socketBufferCapBytes));
+  const slowConsumers = guardSlowConsumers(io, deps.log, () => deps.metrics.slowConsumer(), deps.config.socketBufferCapBytes);
   const handshakes = new RateLimiterRedis({
     storeClient: deps.redis,
     keyPrefix: deps.keys.rateLimit('sio-handshake'),
@@ -150,6 +152,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
   return {
     close() {
       clearInterval(beat);
+      slowConsumers.close();
     },
   };
 }
