@@ -7,9 +7,13 @@
  * a write queued on that connection could run after `closed()` had nulled its socket and crash
  * the process from a timer, out of reach of any catch (TypeError: Cannot read properties of null
  * (reading 'write') at nextWrite). The patch settles the pending queries with CONNECTION_CLOSED
- * instead, as the unmerged upstream fix does. Drop it once a release carries one:
- * https://github.com/porsager/postgres/issues/1154 https://github.com/porsager/postgres/issues/1208
- * https://github.com/porsager/postgres/pull/1209 (also #1168). Regression test: test/faults-postgres.test.ts.
+ * instead, as the unmerged upstream fix does (https://github.com/porsager/postgres/issues/1154,
+ * https://github.com/porsager/postgres/issues/1208, https://github.com/porsager/postgres/pull/1209,
+ * also #1168). Second, a backend terminated while a new connection fetched its array types
+ * rejected a promise postgres.js drops: an unhandled rejection, which also exits the process
+ * (https://github.com/porsager/postgres/issues/1192, #1205, #1223; no fix merged); the patch
+ * catches it and fetches the types again on the next connect. Drop the patch once a release
+ * carries both fixes. Regression test: test/faults-postgres.test.ts.
  */
 import postgres from 'postgres';
 
