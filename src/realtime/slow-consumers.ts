@@ -24,6 +24,7 @@ export function backpressureOptions(capBytes: number): Partial<ServerOptions> {
 
 interface UwsSocket {
   getBufferedAmount(): number;
+  close(): void;
 }
 type IoSocket = Parameters<Parameters<Io['on']>[1]>[0];
 type Broadcast = (packet: unknown, opts: { rooms: Set<string> }) => void;
@@ -34,14 +35,24 @@ export interface SlowConsumerGuard {
 
 export function guardSlowConsumers(io: Io, log: Logger, onDisconnect: () => void, capBytes: number): SlowConsumerGuard {
   const nsp = io.of('/');
+  const dropped = new WeakSet<IoSocket>();
   const check = (socket: IoSocket | undefined) => {
-    if (!socket || socket.disconnected) return;
+    if (!socket || socket.disconnected || dropped.has(socket)) return;
     const transport = (socket.conn as unknown as { transport?: { name?: string; socket?: UwsSocket } }).transport;
-    const buffered = transport?.name === 'websocket' ? (transport.socket?.getBufferedAmount?.() ?? 0) : 0;
-    if (buffered <= capBytes) return;
+    const ws = transport?.name === 'websocket' ? transport.socket : undefined;
+    const buffered = ws?.getBufferedAmount?.() ?? 0;
+    if (!ws || buffered <= capBytes) return;
+    dropped.add(socket);
     log.warn({ shopId: socket.data?.shopId, kind: socket.data?.kind, buffered }, 'socket disconnected: it stopped reading (slow consumer)');
     onDisconnect();
-    socket.disconnect(true);
+    // uWS's close() ends the connection at once; a polite disconnect (a close frame, engine.io's
+    // wait for its buffer to drain) would queue behind the very bytes this reader does not take.
+    // The close handler then tells engine.io and Socket.IO, as for any dropped connection.
+    try {
+      ws.close();
+    } catch {
+      // closed meanwhile
+    }
   };
 
   io.on('connection', (socket) => {
