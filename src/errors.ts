@@ -48,5 +48,10 @@ export const ERRORS = {
     }),
   unavailable: (message = 'A backing service is unavailable') =>
     new AppError(503, 'unavailable', message),
+  /** PostgreSQL or Redis does not answer; the request may be retried (with its Idempotency-Key). */
+  dependencyUnavailable: (dependencies: readonly string[]) =>
+    new AppError(503, 'dependency_unavailable', `Unavailable for a moment: ${dependencies.join(' and ')} does not answer; retry shortly`, { dependencies }, {
+      'Retry-After': '1',
+    }),
   internal: () => new AppError(500, 'internal', 'Something went wrong on our side'),
 } as const;
