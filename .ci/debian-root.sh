@@ -52,7 +52,11 @@ debian_root_exec() {
     mount --rbind /sys "$root/sys"
     mount --rbind /dev "$root/dev"
     for pair in ${DEBIAN_ROOT_BINDS:-}; do
-      mkdir -p "$root${pair#*:}"
+      if [ -d "${pair%%:*}" ]; then
+        mkdir -p "$root${pair#*:}"
+      else
+        mkdir -p "$(dirname "$root${pair#*:}")" && touch "$root${pair#*:}"
+      fi
       mount --bind "${pair%%:*}" "$root${pair#*:}"
     done
     cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
