@@ -58,6 +58,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
       log: deps.log,
       sweepMs: config.sweepMs,
       hooks: publisher,
+      metrics: deps.metrics,
     });
     await aggregator.start();
     const a = aggregator;
