@@ -89,6 +89,14 @@ debian_root_ensure() {
   }
   mirror=$(debian_mirror) || { echo "[ci] no Debian mirror found in apt's sources" >&2; return 1; }
   mkdir -p "$DEBIAN_ROOT_CACHE"
+  # One builder at a time on this machine; another run waits, then finds the root complete.
+  local lockfd
+  exec {lockfd}>"$DEBIAN_ROOT_CACHE/.build.lock"
+  flock "$lockfd"
+  if [ -f "$dir/.tajir-ci-complete" ]; then
+    echo "$dir"
+    return 0
+  fi
   # Leftovers of interrupted builds (and a stale unfinished root) are never reused.
   for tmp in "$DEBIAN_ROOT_CACHE"/building.* "$dir"; do
     [ -e "$tmp" ] && { debian_root_remove "$tmp" || return 1; }
