@@ -10,7 +10,7 @@ import { applyEvents } from '../src/domain/aggregates/apply.ts';
 import { chunks, rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { appendEvent } from '../src/domain/events/append.ts';
-import { EVENTS_CHANNEL } from '../src/domain/events/poke.ts';
+import { EVENTS_CHANNEL } from '../src/domain/events/channel.ts';
 import { allRoutes } from '../src/rest/routes/index.ts';
 import { parseNotifyPayload } from '../src/workers/notify-payload.ts';
 import { env } from './support/env.ts';

@@ -21,7 +21,7 @@ import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
 import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../domain/aggregates/catch-up.ts';
 import type { EventRow } from '../domain/aggregates/ops.ts';
-import { EVENTS_CHANNEL } from '../domain/events/poke.ts';
+import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
