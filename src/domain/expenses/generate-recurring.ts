@@ -32,7 +32,7 @@ export async function generateRecurringExpenses(sql: Sql, now: Date, onShop?: (s
           on conflict (shop_id, recurring_id, expense_date) where recurring_id is not null do nothing returning id`;
         if (e) {
           const payload: ExpensePayload = { amount_fils: r.amount_fils, expense_date: r.next_due, category_id: r.category_id };
-          await appendEvent(tx, r.shop_id, 'expense_created', e.id, payload as unknown as Record<string, unknown>);
+          await appendEvent(tx, r.shop_id, 'expense_created', e.id, payload);
           onShop?.(r.shop_id);
         }
         await tx`update recurring_expenses set next_due = ${nextDueDate(r.next_due, r.frequency, Number(r.start_date.slice(8, 10)))}, updated_at = now() where id = ${r.id}`;
