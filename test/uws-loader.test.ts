@@ -8,7 +8,7 @@ const major = Number(process.versions.node.split('.')[0]);
 describe('uWS loader', () => {
   it('loads a native binary for this Node ABI, never a JavaScript fallback', () => {
     assertNativeUws();
-    assert.ok(uwsBuild);
+    assert.ok(uwsBuild, 'a uWS build loaded');
     assert.ok(uwsBuild.binary.endsWith(`_${process.platform}_${process.arch}_${process.versions.modules}.node`), uwsBuild.binary);
     // the module in use is the one process.dlopen made from that file
     assert.equal(createRequire(import.meta.url)(uwsBuild.binary), uWS);
@@ -16,7 +16,7 @@ describe('uWS loader', () => {
   });
 
   it('uses the current build on Node 22 and later, and says so when it is on the development fallback', () => {
-    assert.ok(uwsBuild);
+    assert.ok(uwsBuild, 'a uWS build loaded');
     if (major >= 22) {
       assert.equal(uwsBuild.package, 'uwebsockets');
       assert.equal(uwsBuild.fallback, undefined);
