@@ -24,6 +24,8 @@ export interface FieldError {
 }
 
 export const ERRORS = {
+  ambiguousFraming: () =>
+    new AppError(400, 'ambiguous_framing', 'The request framing is ambiguous: its Content-Length, Transfer-Encoding or a header line'),
   malformedJson: () => new AppError(400, 'malformed_json', 'The request body is not valid JSON'),
   validation: (details: FieldError[]) =>
     new AppError(400, 'validation_failed', 'The request is not valid', details),

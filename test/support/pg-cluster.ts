@@ -4,7 +4,7 @@
  * Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,15 @@ import { promisify } from 'node:util';
 import { freePort } from './redis-server.ts';
 
 const run = promisify(execFile);
-const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Debian's server binaries: PG_BIN, else the newest /usr/lib/postgresql/N/bin (15 on Debian 12, 17 on 13). */
+const BIN =
+  process.env.PG_BIN ??
+  (() => {
+    const base = '/usr/lib/postgresql';
+    const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))) : [];
+    const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+    return join(base, newest ?? '15', 'bin');
+  })();
 
 export interface PgCluster {
   port: number;
