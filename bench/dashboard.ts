@@ -119,6 +119,13 @@ async function main() {
     const viaRedis = await get();
     const same = JSON.stringify(viaRedis) === JSON.stringify(JSON.parse(JSON.stringify(fromSql)));
     console.log(`documents equal: ${same}`);
+    if (!same) {
+      const a = viaRedis as Record<string, unknown>;
+      const b = JSON.parse(JSON.stringify(fromSql)) as Record<string, unknown>;
+      const differ = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+      console.log(`parts that differ: ${differ.join(', ')}`);
+      for (const k of differ) console.log(`  ${k}: redis ${JSON.stringify(a[k]).slice(0, 300)}\n  ${k}: sql   ${JSON.stringify(b[k]).slice(0, 300)}`);
+    }
   } finally {
     child?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));

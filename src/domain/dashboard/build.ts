@@ -44,13 +44,17 @@ function hash(state: ShopState, key: string): Record<string, string> {
   return b && 'h' in b ? b.h : {};
 }
 
-/** Members of a top list, highest score first (ties by member for a stable order). */
+/**
+ * Members of a top list, highest score first, ties by member in reverse byte order: the order
+ * Redis's ZREVRANGE picks the top N in (read-dashboard.lua). With any other tie-break, a list cut
+ * at N inside a tie named other members from Redis than from the SQL fallback.
+ */
 function top(state: ShopState, key: string, n: number): [string, number][] {
   const b = state[key];
   if (!b || !('z' in b)) return [];
   return Object.entries(b.z)
     .filter(([, s]) => s > 0)
-    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : 0))
     .slice(0, n);
 }
 
