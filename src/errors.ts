@@ -46,6 +46,10 @@ export const ERRORS = {
     new AppError(429, 'rate_limited', 'Too many requests; try again later', undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     }),
+  reportQueueFull: (limit: number) =>
+    new AppError(429, 'report_queue_full', `This shop already has ${limit} reports waiting; request more when they are done`, { limit }, {
+      'Retry-After': '30',
+    }),
   unavailable: (message = 'A backing service is unavailable') =>
     new AppError(503, 'unavailable', message),
   internal: () => new AppError(500, 'internal', 'Something went wrong on our side'),
