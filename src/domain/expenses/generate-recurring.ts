@@ -69,8 +69,9 @@ export async function generateRecurringExpenses(sql: Sql, now: Date, onShop?: (s
         from recurring_expenses r join shop_settings s on s.shop_id = r.shop_id
         where r.id = any(${ids}::bigint[]) and r.active and r.deleted_at is null
           and r.next_due <= (${now}::timestamptz at time zone s.timezone)::date
-        order by r.id
         for update of r skip locked`;
+      // written in turn order, so a shop's second definition never goes before another's first
+      due.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
       let n = 0;
       for (const r of due) n += await materialise(tx, r, localDate(now, r.timezone), onShop);
       return n;
