@@ -154,3 +154,28 @@ describe('reports are fair across shops', function () {
     await until(async () => ((await statuses(shop.shopId)).running ?? 0) === 0, 60_000, 'the running report');
   });
 });
+
+describe('a report whose job ended without recording it', function () {
+  this.timeout(60_000);
+
+  it('does not block its shop: a dispatch records the failure, or runs a completed job again', async () => {
+    const shop = await newShop();
+    const { sql, deps } = env();
+    const status = async (id: string) => (await sql<{ status: string }[]>`select status from report_jobs where id = ${id}`)[0]!.status;
+    // a job that failed for good while its report stayed open (markFailed never ran)
+    const [bad] = await sql<{ id: string }[]>`
+      insert into report_jobs (shop_id, type, format, params) values (${shop.shopId}, 'invoices', 'csv', ${sql.json({ from: '2026-02-30', to: '2026-03-01' })})
+      returning id`;
+    await deps.jobs.enqueueReport(bad!.id);
+    await until(async () => (await status(bad!.id)) === 'failed', 20_000, 'failed');
+    await sql`update report_jobs set status = 'queued', error = null where id = ${bad!.id}`;
+    const next = await post('/api/reports', report, shop.token);
+    assert.equal(next.status, 202);
+    await until(async () => (await status(bad!.id)) === 'failed', 20_000, 'failure recorded by the dispatch');
+    await until(async () => (await status(next.body.id)) === 'done', 30_000, 'the next report of the shop');
+    // a job that completed while its report shows queued again (its ending was lost)
+    await sql`update report_jobs set status = 'queued' where id = ${next.body.id}`;
+    await deps.jobs.enqueueReport(next.body.id);
+    await until(async () => (await status(next.body.id)) === 'done', 30_000, 'built again');
+  });
+});

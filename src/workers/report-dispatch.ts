@@ -26,7 +26,8 @@ export function reportJobs(queue: Queue, sql: Sql): ReportJobs {
     if (state !== 'completed' && state !== 'failed') return;
     if ((await nextReportOf(sql, shopId)) !== head) return; // it ended in the meantime
     if (state === 'failed') {
-      await buildReport.markFailed(sql, head, job.failedReason ?? 'failed');
+      const stored = await queue.getJob(job.id ?? buildReport.jobId(head));
+      await buildReport.markFailed(sql, head, stored?.failedReason || 'failed');
     } else {
       await job.remove().catch(() => {}); // taken by a worker again: the next dispatch finds it
     }

@@ -42,14 +42,17 @@ export async function shopOfReport(sql: Db, reportId: string): Promise<number | 
 }
 
 /**
- * The next report of every shop whose backlog has waited since before `before` (at most
- * `limit` shops): the tick re-dispatches them, in case a dispatch was lost.
+ * The next report of every shop (at most `limit` shops) that is queued since before `queuedBefore`
+ * or running since before `runningBefore`: the tick re-dispatches them, in case a dispatch was
+ * lost. (A running report's job is normally alive: re-dispatching it is a no-op then.)
  */
-export async function waitingHeads(sql: Db, before: Date, limit = 1000): Promise<string[]> {
+export async function waitingHeads(sql: Db, queuedBefore: Date, runningBefore: Date, limit = 1000): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
     select id from (
-      select distinct on (shop_id) id, created_at from report_jobs where status in ('queued', 'running')
+      select distinct on (shop_id) id, status, created_at from report_jobs where status in ('queued', 'running')
       order by shop_id, status = 'running' desc, queue_seq
-    ) head where created_at < ${before} limit ${limit}`;
+    ) head
+    where created_at < case when status = 'running' then ${runningBefore}::timestamptz else ${queuedBefore}::timestamptz end
+    limit ${limit}`;
   return rows.map((r) => r.id);
 }

@@ -86,9 +86,9 @@ export function handler(deps: Deps) {
   return async (job: Job<Payload>) => {
     const now = new Date(job.data?.now ?? Date.now());
     const created = await runSchedules(deps.sql, now);
-    // A shop's next report whose dispatch was lost: waiting for over a minute (the job id dedupes
-    // those still in the queue).
-    const stale = await waitingHeads(deps.sql, new Date(now.getTime() - 60_000));
+    // A shop's next report whose dispatch was lost: queued for over a minute (the job id dedupes
+    // those still in the queue), or running for long enough that its job may be gone with Redis.
+    const stale = await waitingHeads(deps.sql, new Date(now.getTime() - 60_000), new Date(now.getTime() - 15 * 60_000));
     for (const id of [...created, ...stale]) await deps.jobs.enqueueReport(id);
     const expenses = deps.generateRecurring ? await deps.generateRecurring(deps.sql, now) : 0;
     // RETURNING gives the row after the update (file_path null): the path to delete comes from the
