@@ -111,6 +111,24 @@ describe('reports are fair across shops', function () {
     await env().sql`update report_jobs set status = 'done' where shop_id = ${shop.shopId}`;
   });
 
+  it('a job that reaches the worker while its shop has a report running waits instead of running beside it', async () => {
+    const shop = await newShop();
+    const { sql } = env();
+    const [a, b] = await sql<{ id: string }[]>`
+      insert into report_jobs (shop_id, type, format, params)
+      select ${shop.shopId}, 'invoices', 'csv', ${sql.json({ from: '2026-01-01', to: '2026-01-02' })} from generate_series(1, 2)
+      returning id`;
+    await sql`update report_jobs set status = 'running' where id = ${a!.id}`; // as if a worker held it
+    // a stray job for the second report (a dispatch that raced the end of the first)
+    await queue.add('build-report', { reportId: b!.id }, { jobId: `report-${b!.id}`, attempts: 5 });
+    await until(async () => (await queue.getJob(`report-${b!.id}`))?.isDelayed() ?? false, 10_000, 'delayed');
+    assert.equal((await statuses(shop.shopId)).running, 1);
+    const job = await queue.getJob(`report-${b!.id}`);
+    assert.equal(job!.attemptsMade, 0, 'waiting spends no attempt');
+    await sql`update report_jobs set status = 'done' where id = ${a!.id}`;
+    await until(async () => (await statuses(shop.shopId)).done === 2, 30_000, 'built once the shop is free');
+  });
+
   it('past 10 queued a request answers 429 report_queue_full and creates nothing; a scheduled report waits for room', async () => {
     const shop = await newShop();
     // ten queued that no worker takes yet (never dispatched, and too young for the tick)
