@@ -4,21 +4,20 @@
  *   node --import=tsx bench/billing.ts [--seconds 15] [--concurrency 16] [--rate 200]
  *
  * 1. Throughput: the bill transaction (3 lines, one payment, spread over 50 shops) run back to
- *    back by `concurrency` workers for `seconds`, in three modes, interleaved twice:
- *    - full: event row + one coalesced NOTIFY after commit (the default placement), aggregator running;
- *    - in_tx: event row + NOTIFY from the trigger inside the transaction, aggregator running;
+ *    back by `concurrency` workers for `seconds`, in two modes, interleaved twice:
+ *    - full: event row + the trigger's NOTIFY inside the transaction, aggregator running;
  *    - bare: the same transaction with the event row and NOTIFY removed (no aggregator work).
+ *    (A third placement, one coalesced NOTIFY after commit, measured worse on both figures and
+ *    was removed: bench/RESULTS.md.)
  * 2. Lag: bills at a fixed `rate`/s for `seconds`; for each, the time from its commit to the
- *    moment the aggregator's Lua script applied its event, for both NOTIFY placements.
+ *    moment the aggregator's Lua script applied its event.
  */
 import { parseArgs } from 'node:util';
-import { createDeps } from '../src/app.ts';
 import { createSql } from '../src/db/client.ts';
 import type { Principal } from '../src/domain/auth/principal.ts';
 import { createBill } from '../src/domain/billing/create.ts';
 import type { CreateBillBody } from '../src/domain/billing/schema.ts';
 import { provisionShop } from '../src/domain/shops/provision.ts';
-import { createLogger } from '../src/log.ts';
 import type { AppDeps } from '../src/rest/deps.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
 import { benchEnv, run, summary } from './support.ts';
@@ -70,7 +69,7 @@ function billBody(s: Shop, i: number): CreateBillBody {
   };
 }
 
-async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx' | 'bare'): Promise<number> {
+async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'bare'): Promise<number> {
   let n = 0;
   let counter = 0;
   const end = Date.now() + SECONDS * 1000;
@@ -80,7 +79,6 @@ async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx' |
         const i = counter++;
         const s = shops[i % shops.length]!;
         await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i), { emitEvent: mode !== 'bare' }));
-        if (mode === 'full') deps.poker.poke(s.principal.shopId);
         n++;
       }
     }),
@@ -88,7 +86,7 @@ async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx' |
   return n / SECONDS;
 }
 
-async function lag(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx', applied: Map<string, number>): Promise<ReturnType<typeof summary>> {
+async function lag(deps: AppDeps, shops: Shop[], applied: Map<string, number>): Promise<ReturnType<typeof summary>> {
   const commits = new Map<string, number>();
   const total = RATE * SECONDS;
   const start = performance.now();
@@ -102,7 +100,6 @@ async function lag(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx', applied
       (async () => {
         const r = await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i)));
         commits.set(`${s.principal.shopId}:${r.seq}`, performance.now());
-        if (mode === 'full') deps.poker.poke(s.principal.shopId);
       })(),
     );
   }
@@ -118,9 +115,8 @@ async function lag(deps: AppDeps, shops: Shop[], mode: 'full' | 'in_tx', applied
 }
 
 async function main() {
-  const env = await benchEnv('billing', { NOTIFY_MODE: 'after_commit' });
+  const env = await benchEnv('billing');
   const { deps, config } = env;
-  const inTxDeps = createDeps({ ...config, notifyMode: 'in_transaction' }, createLogger('warn'));
   const applied = new Map<string, number>();
   // the aggregator role gets a pool of its own, as main.ts gives it
   const aggSql = createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator' });
@@ -140,14 +136,13 @@ async function main() {
   try {
     const shops = await makeShops(deps);
     await aggregator.start();
-    deps.poker.onLocal((shopId) => aggregator.wake(shopId));
     // warm-up: connections, JIT, customers created
     await throughput(deps, shops, 'full');
-    const results: Record<string, number[]> = { full: [], in_tx: [], bare: [] };
+    const results: Record<string, number[]> = { full: [], bare: [] };
     const rounds = Number(values.rounds);
     for (let round = 0; round < rounds; round++) {
-      for (const mode of ['bare', 'full', 'in_tx'] as const) {
-        const rate = await throughput(mode === 'in_tx' ? inTxDeps : deps, shops, mode);
+      for (const mode of ['bare', 'full'] as const) {
+        const rate = await throughput(deps, shops, mode);
         results[mode]!.push(rate);
         await aggregator.idle();
         console.log(`round ${round + 1} ${mode}: ${rate.toFixed(0)} bills/s`);
@@ -155,19 +150,12 @@ async function main() {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const bare = mean(results.bare!);
-    for (const mode of rounds ? (['full', 'in_tx'] as const) : []) {
-      console.log(`${mode}: ${mean(results[mode]!).toFixed(0)} bills/s = ${((mean(results[mode]!) / bare) * 100).toFixed(0)}% of bare (${bare.toFixed(0)} bills/s)`);
-    }
-    for (const mode of ['full', 'in_tx'] as const) {
-      const s = await lag(mode === 'in_tx' ? inTxDeps : deps, shops, mode, applied);
-      console.log(`commit → Redis applied at ${RATE} bills/s, ${mode}: ${JSON.stringify(s)} ms`);
-    }
+    if (rounds) console.log(`full: ${mean(results.full!).toFixed(0)} bills/s = ${((mean(results.full!) / bare) * 100).toFixed(0)}% of bare (${bare.toFixed(0)} bills/s)`);
+    const s = await lag(deps, shops, applied);
+    console.log(`commit → Redis applied at ${RATE} bills/s: ${JSON.stringify(s)} ms`);
   } finally {
     await aggregator.stop();
     await aggSql.end();
-    await inTxDeps.sql.end();
-    await inTxDeps.poker.close();
-    inTxDeps.redis.disconnect();
     await env.cleanup();
   }
 }

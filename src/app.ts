@@ -7,7 +7,6 @@ import { createSql } from './db/client.ts';
 import { createAuthenticator } from './domain/auth/authenticate.ts';
 import { createTokenService } from './domain/auth/tokens.ts';
 import { noopNotifier } from './domain/common/notifier.ts';
-import { createPoker } from './domain/events/poke.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
@@ -17,8 +16,7 @@ import { createMetrics } from './rest/metrics.ts';
 import { createRateLimits } from './rest/rate-limits.ts';
 
 export function createDeps(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): AppDeps {
-  const notifyInTransaction = config.notifyMode === 'in_transaction';
-  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize, notifyInTransaction });
+  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
   const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main' }));
   const keys = createKeys(config.redisPrefix);
   const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
@@ -35,18 +33,9 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     notifier: noopNotifier,
     // replaced by startNode with the BullMQ queue; until then a report request is refused
     jobs: { enqueueReport: async () => Promise.reject(new Error('the report queue is not started')) },
-    // with the trigger placement the transaction already notified; the after-commit poke would double it
-    poker: notifyInTransaction
-      ? { poke() {}, onLocal() {}, flush: async () => {}, close: async () => {} }
-      : createPoker(
-          createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-poke' }),
-          (err) => log.warn({ err: (err as Error).message }, 'NOTIFY failed; the aggregator sweep will catch up'),
-          true,
-        ),
   };
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
-  await deps.poker.close().catch(() => {});
   await Promise.allSettled([deps.sql.end({ timeout: 5 }), deps.redis.quit().catch(() => deps.redis.disconnect())]);
 }

@@ -39,13 +39,6 @@ export interface Config {
   logLevel: string;
   /** Create the demo shop on an empty database at start. Default true. */
   seedDemo: boolean;
-  /**
-   * Where the aggregator's wake-up NOTIFY is sent: 'in_transaction' (a trigger on the events
-   * table; the default, measured faster in bench/RESULTS.md) or 'after_commit' (one coalesced
-   * NOTIFY per tick on a connection of its own, plus a direct wake of an aggregator in the same
-   * process).
-   */
-  notifyMode: 'after_commit' | 'in_transaction';
   /** Aggregator sweep interval in ms: the worst delay of a lost wake-up. Default 2000. */
   sweepMs: number;
   /** At most one dashboard:update per shop per this many ms. Default 50. */
@@ -107,12 +100,6 @@ function url(env: Env, name: string, def: string, protocols: string[]): string {
   return v;
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], def: T): T {
-  const v = env[name];
-  if (v === undefined || v === '') return def;
-  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${v}"`);
-  return v as T;
-}
 
 function bool(env: Env, name: string, def: boolean): boolean {
   const v = env[name];
@@ -164,7 +151,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
     logLevel,
     seedDemo: bool(env, 'SEED_DEMO', true),
-    notifyMode: oneOf(env, 'NOTIFY_MODE', ['after_commit', 'in_transaction'] as const, 'in_transaction'),
     sweepMs: int(env, 'AGGREGATOR_SWEEP_MS', 2000, 50, 600_000),
     pushWindowMs: int(env, 'PUSH_WINDOW_MS', 50, 0, 60_000),
     handshakesPerIp: int(env, 'SOCKET_HANDSHAKES_PER_IP', 60, 1, 10_000_000),

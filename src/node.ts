@@ -58,10 +58,9 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
       log: deps.log,
       sweepMs: config.sweepMs,
       hooks: publisher,
+      metrics: deps.metrics,
     });
     await aggregator.start();
-    const a = aggregator;
-    deps.poker.onLocal((shopId) => a.wake(shopId));
   }
 
   // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
@@ -71,7 +70,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
   const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: (sql, now) => generateRecurringExpenses(sql, now, (shopId) => deps.poker.poke(shopId)) })
+    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: (sql, now) => generateRecurringExpenses(sql, now) })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;
@@ -97,7 +96,6 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
     async stop(graceMs = 7000) {
       realtime?.close();
       await api?.close(graceMs);
-      await deps.poker.flush();
       await aggregator?.stop();
       await workers?.close();
       await workerSql?.end({ timeout: 2 });

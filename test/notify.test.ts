@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
-import { EVENTS_CHANNEL } from '../src/domain/events/poke.ts';
+import { EVENTS_CHANNEL } from '../src/domain/events/channel.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { get, newShop, post } from './support/http.ts';

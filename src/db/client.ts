@@ -13,8 +13,6 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. Default "tajir". */
   applicationName?: string;
-  /** Have the events trigger NOTIFY inside write transactions (sql/migrations/0008). Default false. */
-  notifyInTransaction?: boolean;
 }
 
 /**
@@ -28,10 +26,7 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
     idle_timeout: 30,
     connect_timeout: 5,
     onnotice: () => {},
-    connection: {
-      application_name: options.applicationName ?? 'tajir',
-      ...(options.notifyInTransaction ? { 'tajir.notify_in_tx': 'on' } : {}),
-    } as Record<string, string>,
+    connection: { application_name: options.applicationName ?? 'tajir' },
     types: {
       bigint: {
         to: 20,

@@ -36,9 +36,10 @@ export interface LoyaltyUpdateMessage {
 export interface DashboardUpdateMessage {
   seq: number;
   /**
-   * The seq of the previous dashboard:update this shop's publisher sent (null for its first).
-   * Updates are coalesced, so seq may jump by more than one; a client whose last seen seq is not
-   * prev_seq has missed an update and calls dashboard:sync.
+   * The seq of the shop's previous dashboard:update, whichever process sent it (null when it is
+   * not known: the shop's first update, or the first after its state was rebuilt). Updates are
+   * coalesced, so seq may jump by more than one; a client whose last seen seq is not prev_seq has
+   * missed an update and calls dashboard:sync.
    */
   prev_seq: number | null;
   /**
@@ -123,7 +124,20 @@ export interface ErrorReply {
   error: { code: string; message: string };
 }
 
+/** Why the server ends a socket's session (API.md "Realtime": `session:ended`). */
+export type SessionEndReason =
+  | 'logout'
+  | 'revoked'
+  | 'deactivated'
+  | 'role_changed'
+  | 'password_changed'
+  | 'expired'
+  | 'too_many_sockets'
+  | 'flooding';
+
 export interface ServerToClientEvents {
+  /** The socket's session ended; the server disconnects it right after. */
+  'session:ended': (m: { reason: SessionEndReason }) => void;
   'dashboard:update': (m: DashboardUpdateMessage) => void;
   'bill:created': (m: BillCreatedMessage) => void;
   'loyalty:update': (m: LoyaltyUpdateMessage) => void;

@@ -33,7 +33,8 @@ export function createIo(redisUrl: string, keys: Keys, log: Logger): IoHandle {
     // managers' dashboards reconnect after network blips; keep the defaults generous but bounded
     pingInterval: 20_000,
     pingTimeout: 20_000,
-    maxHttpBufferSize: 64 * 1024,
+    // client events are a few bytes ({version}, or nothing): a bigger frame is a hostile one
+    maxHttpBufferSize: 8 * 1024,
   });
   return {
     io,

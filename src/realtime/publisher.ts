@@ -65,7 +65,8 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
         enqueue(shopId, async () => {
           prefetched.delete(shopId);
           const d = await readNewer(shopId);
-          if (d) emitDashboard(shopId, d);
+          const prev = d ? await claim(shopId, d) : false;
+          if (d && prev !== false) emitDashboard(shopId, d, prev);
         });
       }, wait),
     );
@@ -87,15 +88,30 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     return before && d.seq <= before.seq ? undefined : d;
   }
 
-  function emitDashboard(shopId: number, d: Dashboard): void {
+  /**
+   * Takes the next place in the shop's chain of dashboard:updates (claim-push.lua), whichever
+   * process sends them: its prev_seq is the seq of the shop's previous update, so with one
+   * aggregator or many a client sees a gap only where it missed an update. Resolves with that
+   * prev_seq (null when unknown), or false when an update at this seq or later went already.
+   */
+  async function claim(shopId: number, d: Dashboard): Promise<number | null | false> {
+    const prev = await deps.redis.claimPush(deps.keys.agg(shopId).meta, String(d.seq));
+    return prev === -2 ? false : prev >= 0 ? prev : null;
+  }
+
+  /**
+   * Sends a claimed dashboard:update. `changes` is taken against this process's last push; when
+   * another process pushed in between, the client's state is not that one, so every part goes in full.
+   */
+  function emitDashboard(shopId: number, d: Dashboard, prev: number | null): void {
     const before = last.get(shopId);
-    const changes = dashboardChanges(before, d);
+    const changes = dashboardChanges(before && before.seq === prev ? before : undefined, d);
     last.set(shopId, d);
     if (last.size > 10_000) last.delete(last.keys().next().value as number);
     pushedAt.set(shopId, performance.now());
     if (pushedAt.size > 10_000) pushedAt.delete(pushedAt.keys().next().value as number);
     // one emit per form, each to the one room of the managers who asked for it (contracts.ts)
-    const head = { seq: d.seq, prev_seq: before?.seq ?? null };
+    const head = { seq: d.seq, prev_seq: prev };
     io.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', { ...head, changes });
     io.to(rooms.dashboard(shopId, 'whole')).emit('dashboard:update', { ...head, changes: withWholeSeries(changes, d) });
   }
@@ -110,13 +126,15 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   function pushApplied(shopId: number, seq: number, emitMessages: () => void): void {
     enqueue(shopId, async () => {
       let d: Dashboard | undefined;
+      let prev: number | null | false = false;
       if (isLeading(shopId)) {
         try {
           d = await readNewer(shopId, seq);
+          if (d) prev = await claim(shopId, d);
         } finally {
           emitMessages(); // whatever the read did, the events' messages go
         }
-        if (d) emitDashboard(shopId, d);
+        if (d && prev !== false) emitDashboard(shopId, d, prev);
       } else {
         prefetched.delete(shopId);
         emitMessages();

@@ -7,7 +7,13 @@
  *   no way to join or leave one.
  * - dashboard:sync (managers and owners): the full dashboard from Redis, single-flight per shop
  *   and rate limited per socket, so a storm of reconnects costs one Redis read per shop.
- * - settings:ack (terminals): records the settings version the terminal applied.
+ * - settings:ack (terminals): records the settings version the terminal applied, at most one
+ *   write a second per terminal (the last version wins): acks cost no more than that however
+ *   often they come.
+ * - Budgets: every client event, unknown ones included, draws from the socket's token bucket
+ *   (budget.ts); over budget it gets an error ack, and a socket that keeps flooding is told
+ *   `session:ended {reason: "flooding"}` and disconnected. At most 20 sockets per user and 2 per
+ *   terminal (socket-cap.ts): past that the oldest is disconnected with "too_many_sockets".
  * - Presence: a heartbeat per connected terminal (domain/terminals/presence.ts).
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -17,15 +23,25 @@ import type { Dashboard } from '../domain/dashboard/build.ts';
 import { getDashboard } from '../domain/dashboard/read.ts';
 import { HEARTBEAT_MS, heartbeat, markOffline } from '../domain/terminals/presence.ts';
 import type { AppDeps } from '../rest/deps.ts';
-import type { ErrorReply, SocketData } from './contracts.ts';
+import { type BudgetOptions, EventBudget } from './budget.ts';
+import type { ErrorReply, SessionEndReason, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';
 import type { Io } from './io.ts';
+import { createSocketCap } from './socket-cap.ts';
 
 export interface RealtimeOptions {
   /** Handshakes per IP per 10 s before connect_error rate_limited. Default 60. */
   handshakesPerIp?: number;
-  /** Smallest interval between two dashboard:sync of one socket, ms. Default 200. */
+  /** Smallest interval between two dashboard:sync of one socket, ms; a sync sooner than that waits for it. Default 200. */
   syncIntervalMs?: number;
+  /** The per-socket event budget. Default 10 a second, bursts of 20. */
+  budget?: BudgetOptions;
+  /** Sockets one user may hold at once, across nodes. Default 20. */
+  socketsPerUser?: number;
+  /** Sockets one terminal may hold at once, across nodes. Default 2. */
+  socketsPerTerminal?: number;
+  /** Shortest interval between two writes of one terminal's settings:ack, ms. Default 1000. */
+  ackWriteIntervalMs?: number;
 }
 
 export interface Realtime {
@@ -37,6 +53,7 @@ function refuse(code: string, message: string): Error {
 }
 
 const forbidden: ErrorReply = { error: { code: 'forbidden', message: 'Your role may not do this' } };
+const overBudget: ErrorReply = { error: { code: 'rate_limited', message: 'Too many events on this connection; slow down' } };
 
 export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: RealtimeOptions = {}): Realtime {
   io.attachApp(app);
@@ -86,10 +103,52 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
   }, HEARTBEAT_MS);
   beat.unref();
 
+  const cap = createSocketCap(deps.redis);
+  const acks = createAckWriter(deps, opts.ackWriteIntervalMs ?? 1000);
+  const syncIntervalMs = opts.syncIntervalMs ?? 200;
+
+  /** Tells a socket why its session ends, then closes it (here or on another node, through the adapter). */
+  const endSession = (socketId: string, reason: SessionEndReason) => {
+    io.to(socketId).emit('session:ended', { reason });
+    io.in(socketId).disconnectSockets(true);
+  };
+
   io.on('connection', (socket) => {
     const d: SocketData = socket.data;
     socket.join(roomsFor(d));
     const isManager = d.role === 'owner' || d.role === 'manager';
+
+    // The budget comes first: whatever the event, a refused one costs one comparison.
+    const budget = new EventBudget(opts.budget);
+    let cut = false;
+    socket.use((packet, next) => {
+      // once cut off, the rest of what the client already sent is dropped unanswered: answering
+      // each would turn its flood into ours
+      if (cut) return;
+      const verdict = budget.take();
+      if (verdict === 'ok') return next();
+      if (verdict === 'flooding') {
+        cut = true;
+        deps.log.warn({ shopId: d.shopId, kind: d.kind }, 'socket disconnected for flooding');
+        socket.emit('session:ended', { reason: 'flooding' });
+        socket.disconnect(true);
+        return;
+      }
+      const ack = packet[packet.length - 1];
+      if (typeof ack === 'function') ack(overBudget);
+    });
+
+    const capKey = deps.keys.sockets(d.shopId, `${d.kind}:${d.id}`);
+    const limit = d.kind === 'terminal' ? (opts.socketsPerTerminal ?? 2) : (opts.socketsPerUser ?? 20);
+    void cap
+      .admit(capKey, socket.id, limit)
+      .then((evict) => {
+        for (const id of evict) endSession(id, 'too_many_sockets');
+      })
+      .catch((err) => deps.log.warn({ err: (err as Error).message }, 'socket cap not checked (Redis)'));
+    socket.on('disconnect', () => {
+      void cap.release(capKey, socket.id).catch(() => {});
+    });
 
     if (d.kind === 'terminal') {
       const terms = terminalsHere.get(d.shopId) ?? new Map<number, number>();
@@ -102,21 +161,24 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         if (left > 0) terms.set(d.id, left);
         else {
           terms.delete(d.id);
+          if (terms.size === 0) terminalsHere.delete(d.shopId);
           void markOffline(deps.redis, deps.keys, d.shopId, d.id).catch(() => {});
           void deps.sql`update terminals set last_seen = now() where shop_id = ${d.shopId} and id = ${d.id}`.catch(() => {});
         }
       });
     }
 
-    let lastSync = 0;
+    let nextSync = 0;
     socket.on('dashboard:sync', async (ack) => {
       if (typeof ack !== 'function') return;
       if (!isManager) return ack(forbidden);
+      // Too soon after the last one: answered when the interval is over, never without a
+      // dashboard, since a client that asks is one that knows it is stale.
       const now = Date.now();
-      if (now - lastSync < (opts.syncIntervalMs ?? 200)) {
-        return ack({ error: { code: 'rate_limited', message: 'dashboard:sync is limited per connection' } });
-      }
-      lastSync = now;
+      const at = Math.max(now, nextSync);
+      nextSync = at + syncIntervalMs;
+      if (at > now) await new Promise((r) => setTimeout(r, at - now));
+      if (!socket.connected) return;
       try {
         const dashboard = await dashboardOnce(d.shopId);
         ack({ seq: dashboard.seq, dashboard });
@@ -134,10 +196,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         return reply({ error: { code: 'validation_failed', message: 'version must be a positive integer' } });
       }
       try {
-        await deps.sql`
-          update terminals t set settings_version_acked = greatest(coalesce(t.settings_version_acked, 0), ${version}), last_seen = now()
-          from shop_settings s
-          where t.shop_id = ${d.shopId} and t.id = ${d.id} and s.shop_id = t.shop_id and ${version} <= s.version`;
+        await acks.record(d.shopId, d.id, version);
         reply({ ok: true });
       } catch (err) {
         deps.log.error({ err: (err as Error).message }, 'settings:ack failed');
@@ -149,6 +208,65 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
   return {
     close() {
       clearInterval(beat);
+      acks.close();
+    },
+  };
+}
+
+/**
+ * One terminal's settings:ack writes at most once per `intervalMs`: the first ack after a quiet
+ * interval is written at once; acks within the interval wait for one write at its end, of the last
+ * version received. Each ack resolves once a write that covers it is done.
+ */
+function createAckWriter(deps: Pick<AppDeps, 'sql'>, intervalMs: number) {
+  interface Slot {
+    version?: number;
+    waiters: { resolve(): void; reject(err: unknown): void }[];
+    /** set while the interval that follows a write runs: acks then wait for its end */
+    timer?: NodeJS.Timeout;
+  }
+  const slots = new Map<string, Slot>();
+
+  async function write(shopId: number, terminalId: number, key: string, slot: Slot): Promise<void> {
+    const { version } = slot;
+    if (version === undefined) return;
+    const waiters = slot.waiters.splice(0);
+    slot.version = undefined;
+    // the interval starts with the write, so acks during the write wait for the next one
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (slot.version === undefined) slots.delete(key); // a terminal that went quiet is forgotten
+      else void write(shopId, terminalId, key, slot);
+    }, intervalMs);
+    slot.timer.unref();
+    try {
+      await deps.sql`
+        update terminals t set settings_version_acked = greatest(coalesce(t.settings_version_acked, 0), ${version}), last_seen = now()
+        from shop_settings s
+        where t.shop_id = ${shopId} and t.id = ${terminalId} and s.shop_id = t.shop_id and ${version} <= s.version`;
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  return {
+    record(shopId: number, terminalId: number, version: number): Promise<void> {
+      const key = `${shopId}:${terminalId}`;
+      let slot = slots.get(key);
+      if (!slot) {
+        slot = { waiters: [] };
+        slots.set(key, slot);
+      }
+      const s = slot;
+      s.version = version;
+      const done = new Promise<void>((resolve, reject) => s.waiters.push({ resolve, reject }));
+      if (!s.timer) void write(shopId, terminalId, key, s);
+      return done;
+    },
+    close() {
+      for (const s of slots.values()) if (s.timer) clearTimeout(s.timer);
+      slots.clear();
     },
   };
 }

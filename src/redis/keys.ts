@@ -11,6 +11,8 @@ export interface Keys {
   agg(shopId: number): ShopKeys;
   /** Terminals connected anywhere: zset terminal id → last heartbeat (ms). Not an aggregate. */
   presence(shopId: number): string;
+  /** The sockets of one principal (user or terminal) connected anywhere: zset socket id → connect time. */
+  sockets(shopId: number, principal: string): string;
   /** Key prefix for rate-limiter-flexible (it appends its own key). */
   rateLimit(name: string): string;
   /** BullMQ prefix (BullMQ adds `:queue:...`). */
@@ -60,6 +62,7 @@ export function createKeys(prefix: string): Keys {
       return { full: (suffix) => `${base}:${suffix}`, meta: `${base}:meta`, registry: `${base}:keys` };
     },
     presence: (shopId) => `${shop(shopId)}:presence`,
+    sockets: (shopId, principal) => `${shop(shopId)}:sockets:${principal}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     bull: () => `${prefix}bull`,
     socketIo: () => `${prefix}sio`,

@@ -7,20 +7,41 @@ import type { Redis } from './client.ts';
 
 const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
-const SCRIPTS = {
-  applyEvents: { file: 'apply-events', keys: undefined },
-  beginRebuild: { file: 'begin-rebuild', keys: 1 },
-  replaceShop: { file: 'replace-shop', keys: 2 },
-  readDashboard: { file: 'read-dashboard', keys: undefined },
-} as const;
+/**
+ * Every script, with the KEYS and ARGV it takes: `keys` are its fixed KEYS in order, `moreKeys`
+ * says that further KEYS follow (the caller then passes their count first), `argv` its ARGV in
+ * order ("?" when optional). Each script's header states the same, which test/scripts.test.ts
+ * checks, so the header, this table and the callers below cannot drift apart. Every key is built
+ * by keys.ts with the shop's hash tag, so each call touches one cluster slot.
+ */
+export const SCRIPTS = {
+  applyEvents: { file: 'apply-events', keys: ['meta', 'registry'], moreKeys: 'the aggregate keys the ops address', argv: ['events', 'unreadable seq?'] },
+  beginRebuild: { file: 'begin-rebuild', keys: ['meta'], argv: ['token', 'now ms', 'stale ms'] },
+  clearShopKeys: { file: 'clear-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys to drop', argv: ['token'] },
+  writeShopKeys: { file: 'write-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys written', argv: ['token', 'parts'] },
+  finishRebuild: { file: 'finish-rebuild', keys: ['meta'], argv: ['seq', 'token', 'rebuilt at'] },
+  claimPush: { file: 'claim-push', keys: ['meta'], argv: ['seq'] },
+  readDashboard: { file: 'read-dashboard', keys: ['meta', 'today', 'month', 'totals'], moreKeys: 'series, top lists, names', argv: ['days', 'months', 'top size'] },
+} as const satisfies Record<string, { file: string; keys: readonly string[]; moreKeys?: string; argv: readonly string[] }>;
+
+/** The text of a script file (its header and its code). */
+export function scriptSource(file: string): string {
+  return load(file);
+}
 
 export interface ScriptedRedis extends Redis {
-  /** KEYS: meta, registry, ...data keys; ARGV: events JSON. → [applied, lastSeq, status] */
-  applyEvents(numKeys: number, ...args: string[]): Promise<[number, number, number]>;
+  /** KEYS: meta, registry, ...data keys; ARGV: events JSON[, unreadable seq]. → [applied, lastSeq, status, stuckSeq] */
+  applyEvents(numKeys: number, ...args: string[]): Promise<[number, number, number, number]>;
   beginRebuild(meta: string, token: string, nowMs: string, staleMs: string): Promise<number>;
-  replaceShop(meta: string, registry: string, seq: string, data: string, token: string, rebuiltAt: string): Promise<number>;
-  /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. */
-  readDashboard(numKeys: number, ...args: string[]): Promise<unknown[]>;
+  /** KEYS: meta, registry, ...keys to drop; ARGV: token. → 1, or 0 when the claim was lost */
+  clearShopKeys(numKeys: number, ...args: string[]): Promise<number>;
+  /** KEYS: meta, registry, ...keys written; ARGV: token, parts JSON. → 1, or 0 when the claim was lost */
+  writeShopKeys(numKeys: number, ...args: string[]): Promise<number>;
+  finishRebuild(meta: string, seq: string, token: string, rebuiltAt: string): Promise<number>;
+  /** → the previous pushed seq (-1 unknown), or -2 when this seq was pushed already */
+  claimPush(meta: string, seq: string): Promise<number>;
+  /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. → JSON with named fields */
+  readDashboard(numKeys: number, ...args: string[]): Promise<string>;
 }
 
 /** Registers the scripts on a client (idempotent) and returns it typed. */
@@ -28,7 +49,8 @@ export function withScripts(redis: Redis): ScriptedRedis {
   const r = redis as ScriptedRedis;
   if (typeof r.applyEvents === 'function') return r;
   for (const [name, s] of Object.entries(SCRIPTS)) {
-    redis.defineCommand(name, s.keys === undefined ? { lua: load(s.file) } : { lua: load(s.file), numberOfKeys: s.keys });
+    const fixed = 'moreKeys' in s ? undefined : s.keys.length;
+    redis.defineCommand(name, fixed === undefined ? { lua: load(s.file) } : { lua: load(s.file), numberOfKeys: fixed });
   }
   return r;
 }

@@ -2,7 +2,6 @@
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier } from '../domain/common/notifier.ts';
-import type { Poker } from '../domain/events/poke.ts';
 import type { ReportJobs } from '../domain/reports/service.ts';
 import type { Authenticator } from '../domain/auth/authenticate.ts';
 import type { TokenService } from '../domain/auth/tokens.ts';
@@ -25,8 +24,6 @@ export interface AppDeps {
   metrics: HttpMetrics;
   /** Pushes price and settings changes to connected clients; a no-op until realtime is wired. */
   notifier: ChangeNotifier;
-  /** Wakes the aggregators after a commit that wrote events (NOTIFY, coalesced). */
-  poker: Poker;
   /** Queues report jobs for the worker role. */
   jobs: ReportJobs;
 }

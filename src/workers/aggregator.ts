@@ -19,12 +19,13 @@ import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, type CatchUpHooks, catchUpShop } from '../domain/aggregates/catch-up.ts';
+import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../domain/aggregates/catch-up.ts';
 import type { EventRow } from '../domain/aggregates/ops.ts';
-import { EVENTS_CHANNEL } from '../domain/events/poke.ts';
+import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import { parseNotifyPayload } from './notify-payload.ts';
 
 // pg-listen is CommonJS; under NodeNext its factory is on .default
 type CreateSubscriber = (typeof import('pg-listen'))['default'];
@@ -40,6 +41,8 @@ export interface AggregatorOptions {
   /** Sweep interval in ms. Default 2000. */
   sweepMs?: number;
   hooks?: CatchUpHooks;
+  /** Where the count of stuck shops is reported (tajir_aggregates_stuck_shops). */
+  metrics?: { setStuckShops(count: number): void };
 }
 
 export interface Aggregator {
@@ -59,7 +62,20 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const running = new Map<number, Promise<void>>();
   /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up. */
   const known = new Map<number, number>();
+  /**
+   * Highest applied seq ever seen per shop (applied means pushed, by whichever process applied
+   * it). Unlike `known` it survives errors and lost Redis state: after Redis comes back empty,
+   * the rebuild hands the events after it to the push path, so no bill misses its feed.
+   */
+  const pushed = new Map<number, number>();
+  const sawPushed = (shopId: number, seq: number | undefined) => {
+    if (seq !== undefined && seq >= 0 && seq > (pushed.get(shopId) ?? -1)) pushed.set(shopId, seq);
+  };
   const again = new Set<number>();
+  /** Shops stuck at an event that cannot be applied (seq), as this process last saw them. */
+  const stuck = new Map<number, number>();
+  /** Shops that have a counter row: a NOTIFY naming any other shop is ignored. Refreshed by the sweep. */
+  const shops = new Set<number>();
   let stopped = false;
   let sweepTimer: NodeJS.Timeout | undefined;
 
@@ -95,17 +111,16 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       // notifications sent while we were away are lost: catch up everything
       void catchUpAll().catch((err) => log.error({ err: (err as Error).message }, 'catch-up after connect failed'));
     });
-    sub.notifications.on(EVENTS_CHANNEL, (payload: string) => {
-      const text = String(payload ?? '');
-      if (text.startsWith('{')) {
-        // the in-transaction trigger's payload: the event itself (migration 0010)
-        const n = JSON.parse(text) as { shop: number; seq: number; kind: EventRow['kind']; entity_id: number; payload: unknown };
-        if (Number.isSafeInteger(n.shop) && n.shop > 0) wake(n.shop, { seq: n.seq, kind: n.kind, entity_id: n.entity_id, payload: n.payload });
+    sub.notifications.on(EVENTS_CHANNEL, (payload: unknown) => {
+      // a bad payload is a missed wake-up at worst: the sweep reads the same events from Postgres
+      const parsed = parseNotifyPayload(payload);
+      if (!parsed.ok) {
+        log.warn({ reason: parsed.reason }, 'ignored a malformed NOTIFY payload');
         return;
       }
-      for (const part of text.split(',')) {
-        const id = Number(part);
-        if (Number.isSafeInteger(id) && id > 0) wake(id);
+      for (const w of parsed.wakes) {
+        if (shops.has(w.shopId)) wake(w.shopId, w.event);
+        else void wakeIfShop(w.shopId);
       }
     });
     return sub;
@@ -118,7 +133,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
    * a gap, a duplicate, a shop being rebuilt — falls back to the catch-up.
    */
   function wake(shopId: number, carried?: EventRow): void {
-    if (stopped) return;
+    if (stopped || stuck.has(shopId)) return;
     if (running.has(shopId)) {
       again.add(shopId);
       return;
@@ -132,18 +147,21 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
             const event = fast;
             fast = undefined;
             const r = await applyBatch({ sql, redis, keys }, shopId, [event], opts.hooks);
+            sawPushed(shopId, r.seq);
             if (r.status === 'ok') {
               known.set(shopId, r.seq);
               continue;
             }
             known.delete(shopId);
           }
-          const seq = await catchUpShop({ sql, redis, keys }, shopId, opts.hooks, known.get(shopId));
+          const seq = await catchUpShop({ sql, redis, keys }, shopId, opts.hooks, known.get(shopId), pushed.get(shopId));
+          sawPushed(shopId, seq);
           if (seq === undefined) known.delete(shopId);
           else known.set(shopId, seq);
         } catch (err) {
           known.delete(shopId);
-          log.error({ shopId, err: (err as Error).message }, 'catch-up failed; the sweep will retry');
+          if (err instanceof StuckShopError) markStuck(err);
+          else log.error({ shopId, err: (err as Error).message }, 'catch-up failed; the sweep will retry');
           break;
         }
       } while (again.has(shopId) && !stopped);
@@ -152,15 +170,44 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     void run.finally(() => running.delete(shopId));
   }
 
-  /** Wakes every shop whose Redis seq differs from its Postgres counter. */
+  /** A shop signed up since the last sweep is woken; an id that is no shop is only logged. */
+  async function wakeIfShop(shopId: number): Promise<void> {
+    try {
+      const [row] = await sql`select 1 from shop_counters where shop_id = ${shopId}`;
+      if (!row) {
+        log.warn({ shopId }, 'ignored a NOTIFY naming no shop');
+        return;
+      }
+      shops.add(shopId);
+      wake(shopId);
+    } catch (err) {
+      log.warn({ shopId, err: (err as Error).message }, 'could not check the shop of a NOTIFY; the sweep will catch up');
+    }
+  }
+
+  function markStuck(err: StuckShopError): void {
+    if (stuck.get(err.shopId) !== err.seq) log.error({ shopId: err.shopId, seq: err.seq }, err.message);
+    stuck.set(err.shopId, err.seq);
+    opts.metrics?.setStuckShops(stuck.size);
+  }
+
+  /** Wakes every shop whose Redis seq differs from its Postgres counter (except stuck ones). */
   async function sweep(): Promise<void> {
     const counters = await sql<{ shop_id: number; event_seq: number }[]>`select shop_id, event_seq from shop_counters`;
+    for (const c of counters) shops.add(c.shop_id);
     if (counters.length === 0) return;
     const pipe = redis.pipeline();
-    for (const c of counters) pipe.hget(keys.agg(c.shop_id).meta, 'seq');
-    const seqs = (await pipe.exec()) ?? [];
+    for (const c of counters) pipe.hmget(keys.agg(c.shop_id).meta, 'seq', 'stuck');
+    const metas = (await pipe.exec()) ?? [];
     counters.forEach((c, i) => {
-      const v = seqs[i]?.[1];
+      const [v, stuckAt] = (metas[i]?.[1] ?? [null, null]) as (string | null)[];
+      // stuck: woken again only by a rebuild, which clears the mark (then it flows as before)
+      if (stuckAt != null) {
+        if (!stuck.has(c.shop_id)) markStuck(new StuckShopError(c.shop_id, Number(stuckAt)));
+        return;
+      }
+      if (stuck.delete(c.shop_id)) opts.metrics?.setStuckShops(stuck.size);
+      if (v != null) sawPushed(c.shop_id, Number(v));
       if (v === null || v === undefined || Number(v) !== c.event_seq) {
         // Redis is not where this process thinks (its state lost, say, with no event since):
         // the catch-up must read Redis rather than trust the hint, or it never rebuilds

@@ -5,7 +5,7 @@ import type { Keys } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
 import { type EventRow, opsFor } from './ops.ts';
 
-export type ApplyStatus = 'ok' | 'gap' | 'needs_rebuild';
+export type ApplyStatus = 'ok' | 'gap' | 'needs_rebuild' | 'stuck';
 
 export interface ApplyResult {
   /** events this call applied (0 when all were duplicates) */
@@ -13,28 +13,46 @@ export interface ApplyResult {
   /** the shop's applied seq after the call (-1 when the shop needs a rebuild) */
   seq: number;
   status: ApplyStatus;
+  /** status 'stuck': the seq of the event that cannot be applied (its shop applies nothing more until rebuilt) */
+  stuckSeq?: number;
 }
 
-const STATUS: ApplyStatus[] = ['ok', 'gap', 'needs_rebuild'];
+const STATUS: ApplyStatus[] = ['ok', 'gap', 'needs_rebuild', 'stuck'];
 
 export async function applyEvents(redis: ScriptedRedis, keys: Keys, shopId: number, events: EventRow[]): Promise<ApplyResult> {
   const shop = keys.agg(shopId);
   const keyIndex = new Map<string, number>();
   const keyList: string[] = [shop.meta, shop.registry];
-  const encoded = events.map((e) => [
-    e.seq,
-    opsFor(e).map((op) => {
-      let i = keyIndex.get(op.key);
-      if (i === undefined) {
-        keyList.push(shop.full(op.key));
-        i = keyList.length; // Lua KEYS are 1-based
-        keyIndex.set(op.key, i);
-      }
-      return [op.op, i, op.field, op.value];
-    }),
-  ]);
-  const [applied, seq, status] = await redis.applyEvents(keyList.length, ...keyList, JSON.stringify(encoded));
-  return { applied: Number(applied), seq: Number(seq), status: STATUS[Number(status)] ?? 'needs_rebuild' };
+  const encoded: unknown[] = [];
+  // An event whose payload cannot even be turned into ops (written by an older or broken
+  // writer) ends the batch; the script applies what comes before it and marks the shop stuck there.
+  let unreadable: number | undefined;
+  for (const e of events) {
+    let ops: ReturnType<typeof opsFor>;
+    try {
+      ops = opsFor(e);
+    } catch {
+      unreadable = e.seq;
+      break;
+    }
+    encoded.push([
+      e.seq,
+      ops.map((op) => {
+        let i = keyIndex.get(op.key);
+        if (i === undefined) {
+          keyList.push(shop.full(op.key));
+          i = keyList.length; // Lua KEYS are 1-based
+          keyIndex.set(op.key, i);
+        }
+        return [op.op, i, op.field, op.value];
+      }),
+    ]);
+  }
+  const args = [JSON.stringify(encoded), ...(unreadable === undefined ? [] : [String(unreadable)])];
+  const [applied, seq, status, stuckSeq] = await redis.applyEvents(keyList.length, ...keyList, ...args);
+  const result: ApplyResult = { applied: Number(applied), seq: Number(seq), status: STATUS[Number(status)] ?? 'needs_rebuild' };
+  if (result.status === 'stuck') result.stuckSeq = Number(stuckSeq);
+  return result;
 }
 
 /** The applied seq of a shop, or undefined when its aggregates are missing or being rebuilt. */

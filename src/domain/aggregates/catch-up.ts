@@ -15,6 +15,20 @@ import { rebuildShop } from './rebuild.ts';
 /** Events read per batch. Default 500. */
 export const BATCH = 500;
 
+/**
+ * The shop's aggregates stopped at an event that cannot be applied (apply-events.lua): nothing
+ * more is applied for it until `aggregates rebuild --shop N`. Every other shop goes on.
+ */
+export class StuckShopError extends Error {
+  constructor(
+    readonly shopId: number,
+    readonly seq: number,
+  ) {
+    super(`shop ${shopId}: aggregates stuck at event ${seq}; run: npm run aggregates -- rebuild --shop ${shopId}`);
+    this.name = 'StuckShopError';
+  }
+}
+
 export interface CatchUpHooks {
   /**
    * A batch of the shop's events has just been sent to Redis (the script call is on the wire, not
@@ -85,21 +99,30 @@ export async function catchUpShop(
   shopId: number,
   hooks: CatchUpHooks = {},
   knownSeq?: number,
+  pushedSeq?: number,
 ): Promise<number | undefined> {
   const { sql, redis, keys } = deps;
   let hint = knownSeq;
+  // The last seq whose events reached the push path, by this process or another (Redis had them
+  // applied): a rebuild hands on the events after it, so a bill that lands while the shop's state
+  // is being rebuilt (after Redis came back empty, say) still reaches its feed, once.
+  let pushed = pushedSeq ?? knownSeq;
+  const saw = (seq: number) => {
+    if (seq >= 0 && (pushed === undefined || seq > pushed)) pushed = seq;
+  };
   for (let round = 0; round < 10_000; round++) {
     const seq = hint ?? (await appliedSeq(redis, keys, shopId));
     hint = undefined;
     if (seq === undefined) {
-      const r = await rebuildAndHandOn(deps, shopId, hooks, knownSeq);
+      const r = await rebuildAndHandOn(deps, shopId, hooks, pushed);
       if (r.status === 'rebuilt') {
-        knownSeq = r.seq;
+        saw(r.seq);
         continue;
       }
       // another process is rebuilding (or the shop is gone): it will finish the job
       return undefined;
     }
+    saw(seq);
     const events = await sql<EventRow[]>`
       select seq, kind, entity_id, payload from events
       where shop_id = ${shopId} and seq > ${seq} order by seq limit ${BATCH}`;
@@ -113,8 +136,8 @@ export async function catchUpShop(
       return seq;
     }
     const r = await applyBatch(deps, shopId, events, hooks);
-    // what this process has pushed: a rebuild later in this loop hands on only what came after
-    if (r.applied > 0) knownSeq = r.seq;
+    if (r.status === 'stuck') throw new StuckShopError(shopId, r.stuckSeq ?? r.seq + 1);
+    saw(r.seq);
     if (r.status === 'ok' && events.length < BATCH) return r.seq;
     // a gap (our start seq was stale) or a full batch: continue from what the script reported
     if (r.status !== 'needs_rebuild') hint = r.seq;

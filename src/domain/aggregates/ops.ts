@@ -3,7 +3,7 @@
  * same event always yields the same ops and tests can check them without Redis). The Lua script
  * apply-events.lua applies a batch of these atomically with the seq guard.
  *
- * What each figure means (rebuild-sql.ts computes the same from Postgres; verify compares them):
+ * What each figure means (snapshot.ts computes the same from Postgres; verify.ts compares them):
  * - day/month `rev`, `bills`, `vat`, day `h<H>`: bills not cancelled, by bill date (and creation hour)
  * - day/month `col`, `pm:<method>`: payments by the day they were taken; refunds are negative
  * - day/month `exp`: live expenses by expense date

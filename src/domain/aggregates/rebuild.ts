@@ -1,8 +1,14 @@
 /**
- * Rebuilds one shop's aggregates from Postgres. Three steps:
+ * Rebuilds one shop's aggregates from Postgres:
  * 1. begin-rebuild.lua claims the shop and removes its `seq`: appliers stop, readers fall back to SQL;
  * 2. one REPEATABLE READ snapshot computes every figure and the seq they correspond to;
- * 3. replace-shop.lua drops the old keys and writes the new ones with that seq, atomically.
+ * 3. clear-shop-keys.lua drops the old keys, then write-shop-keys.lua writes the new ones, each in
+ *    chunks of at most CHUNK_FIELDS values, so no script holds Redis for more than a few
+ *    milliseconds however large the shop (a time-zone change once rebuilt a million-bill shop in
+ *    one script, and every shop's pushes waited for it);
+ * 4. finish-rebuild.lua sets the seq and releases the claim in constant time: readers go from
+ *    "no state" (SQL) to the new state whole, never to a mix.
+ * Every step checks the claim's token, so a rebuild that lost its claim changes nothing more.
  * Events committed after the snapshot are then applied by the normal catch-up. A rebuild whose
  * process dies leaves a claim that another aggregator takes over after STALE_CLAIM_MS.
  */
@@ -10,14 +16,41 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../db/client.ts';
 import type { Keys } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { snapshotShop } from './snapshot.ts';
+import { type ShopState, snapshotShop } from './snapshot.ts';
 
 /** How long a rebuild claim is honoured before another process may take over. Default 60 s. */
 export const STALE_CLAIM_MS = 60_000;
+/** Values (hash fields or set members) one script call writes, or keys it drops. */
+export const CHUNK_FIELDS = 1000;
 
 export type RebuildResult = { status: 'rebuilt'; seq: number } | { status: 'busy' } | { status: 'no_shop' };
 
-export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number): Promise<RebuildResult> {
+/** The state as script calls of at most `size` values each: [key, kind, field/value pairs]. */
+export function* chunks(state: ShopState, size = CHUNK_FIELDS): Generator<[string, 'h' | 'z', string[]][]> {
+  let chunk: [string, 'h' | 'z', string[]][] = [];
+  let n = 0;
+  for (const [suffix, bucket] of Object.entries(state)) {
+    const kind = 'h' in bucket ? 'h' : 'z';
+    const entries = Object.entries('h' in bucket ? bucket.h : bucket.z);
+    for (let i = 0; i < entries.length; ) {
+      const take = Math.min(size - n, entries.length - i);
+      // values as strings: Lua would print a number with 14 significant digits
+      chunk.push([suffix, kind, entries.slice(i, i + take).flatMap(([f, v]) => [f, String(v)])]);
+      i += take;
+      n += take;
+      if (n === size) {
+        yield chunk;
+        chunk = [];
+        n = 0;
+      }
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+/** `chunk`: values per script call (tests set it small). Default CHUNK_FIELDS. */
+export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, opts: { chunk?: number } = {}): Promise<RebuildResult> {
+  const size = opts.chunk ?? CHUNK_FIELDS;
   const shop = keys.agg(shopId);
   const token = randomUUID();
   const claimed = await redis.beginRebuild(shop.meta, token, String(Date.now()), String(STALE_CLAIM_MS));
@@ -27,8 +60,26 @@ export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, sh
     await redis.hdel(shop.meta, 'rebuilding', 'rebuild_started');
     return { status: 'no_shop' };
   }
-  const data: Record<string, unknown> = {};
-  for (const [suffix, bucket] of Object.entries(snap.state)) data[shop.full(suffix)] = bucket;
-  const written = await redis.replaceShop(shop.meta, shop.registry, String(snap.seq), JSON.stringify(data), token, new Date().toISOString());
-  return written === 1 ? { status: 'rebuilt', seq: snap.seq } : { status: 'busy' };
+  const old = await redis.smembers(shop.registry);
+  for (let i = 0; i < old.length; i += size) {
+    const drop = old.slice(i, i + size);
+    if ((await redis.clearShopKeys(2 + drop.length, shop.meta, shop.registry, ...drop, token)) !== 1) return { status: 'busy' };
+  }
+  for (const chunk of chunks(snap.state, size)) {
+    const keyList: string[] = [];
+    const index = new Map<string, number>();
+    const parts = chunk.map(([suffix, kind, flat]) => {
+      let i = index.get(suffix);
+      if (i === undefined) {
+        keyList.push(shop.full(suffix));
+        i = keyList.length + 2; // after meta and registry; Lua KEYS are 1-based
+        index.set(suffix, i);
+      }
+      return [i, kind, flat];
+    });
+    const written = await redis.writeShopKeys(2 + keyList.length, shop.meta, shop.registry, ...keyList, token, JSON.stringify(parts));
+    if (written !== 1) return { status: 'busy' };
+  }
+  const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString());
+  return done === 1 ? { status: 'rebuilt', seq: snap.seq } : { status: 'busy' };
 }

@@ -16,7 +16,8 @@
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { toFils, twoDecimals } from '../common/money.ts';
+import { fromFils, toFils, twoDecimals } from '../common/money.ts';
+import { MAX_BILL_TOTAL_FILS } from '../common/schema.ts';
 import { normalizePhone } from '../common/phone.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
@@ -122,6 +123,14 @@ export function priceLines(p: Principal, items: Item[], products: LineProduct[],
     vatPercent,
     pricesIncludeVat,
   );
+  // Each line is within the schema's bounds, but 200 of them need not be: the bound on the total
+  // keeps every sum the aggregates keep far below 2^53 fils (DOMAIN.md "Bounds").
+  if (amounts.totalFils > MAX_BILL_TOTAL_FILS) {
+    throw ERRORS.businessRule('bill_total_too_large', `A bill total may be at most ${fromFils(MAX_BILL_TOTAL_FILS)}`, {
+      total_amount: fromFils(amounts.totalFils),
+      max: fromFils(MAX_BILL_TOTAL_FILS),
+    });
+  }
   return { lines, products, amounts };
 }
 

@@ -9,6 +9,7 @@ import { phoneFragment } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
 import { billSummary, type BillRow } from './present.ts';
 import type { ListBillsQuery } from './schema.ts';
+import { checkOptionalPeriod } from '../common/period.ts';
 
 function decodeCursor(c: string): { at: string; id: number } {
   try {
@@ -29,7 +30,7 @@ function decodeCursor(c: string): { at: string; id: number } {
 const encodeCursor = (b: BillRow & { cursor_at: string }) => Buffer.from(JSON.stringify([b.cursor_at, b.id])).toString('base64url');
 
 export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
-  if (q.from && q.to && q.from > q.to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
+  checkOptionalPeriod(q.from, q.to);
   const term = q.search?.trim();
   const digits = term ? phoneFragment(term) : '';
   const where = sql`

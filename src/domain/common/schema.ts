@@ -4,11 +4,31 @@ import { type TSchema, Type } from '@sinclair/typebox';
 export const Id = Type.Integer({ minimum: 1, maximum: 9007199254740991 });
 export const IdParams = Type.Object({ id: Id });
 
-/** YYYY-MM-DD, a shop-local date. */
-export const DateStr = Type.String({ format: 'date', examples: ['2026-11-28'] });
+/** The window of dates the API accepts (DOMAIN.md "Bounds"). */
+export const MIN_DATE = '2000-01-01';
+export const MAX_DATE = '2099-12-31';
 
-/** Money as a JSON number, > 0, at most 2 decimals (checked when converted to fils). Max 100 million. */
-export const Money = Type.Number({ exclusiveMinimum: 0, maximum: 100_000_000 });
+/**
+ * YYYY-MM-DD, a shop-local date within MIN_DATE..MAX_DATE. The pattern keeps the year in
+ * 2000-2099 and `format` rejects impossible days; `x-error` is the message a client sees.
+ */
+export const DateStr = Type.String({
+  format: 'date',
+  pattern: '^20[0-9]{2}-[0-9]{2}-[0-9]{2}$',
+  formatMinimum: MIN_DATE,
+  formatMaximum: MAX_DATE,
+  description: `A date, ${MIN_DATE} to ${MAX_DATE}`,
+  examples: ['2026-11-28'],
+  'x-error': `must be a date from ${MIN_DATE} to ${MAX_DATE}`,
+});
+
+/** Largest line rate, payment or expense, in currency units (DOMAIN.md "Bounds"). */
+export const MAX_AMOUNT = 1_000_000;
+/** Largest bill total, in fils: past it a bill is refused with 422 (only the computed total can pass it). */
+export const MAX_BILL_TOTAL_FILS = 10_000_000 * 100;
+
+/** Money as a JSON number, > 0, at most 2 decimals (checked when converted to fils), at most MAX_AMOUNT. */
+export const Money = Type.Number({ exclusiveMinimum: 0, maximum: MAX_AMOUNT, description: `An amount, at most ${MAX_AMOUNT} with 2 decimals` });
 
 /** Percentage 0-100 with up to 2 decimals. */
 export const Percent = Type.Number({ minimum: 0, maximum: 100 });

@@ -39,9 +39,19 @@ export function addMonths(month: string, n: number): string {
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
 }
 
-/** Inclusive list of dates from..to. */
+/** Most days dayRange lists: two periods of MAX_PERIOD_DAYS (a period and the one before it). */
+const MAX_RANGE_DAYS = 2 * 3660;
+
+/**
+ * Inclusive list of dates from..to. The count is computed before the loop and capped: callers
+ * check periods first (common/period.ts), and this refuses rather than loop on a bound nobody
+ * checked (a date past 9999 once made the loop endless: its ISO string sorts below its input).
+ */
 export function dayRange(from: string, to: string): string[] {
+  const n = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+  if (!Number.isFinite(n)) throw new RangeError(`dayRange: not dates: ${from}..${to}`);
+  if (n > MAX_RANGE_DAYS) throw new RangeError(`dayRange: ${n} days is more than ${MAX_RANGE_DAYS}`);
   const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  for (let i = 0, d = from; i < n; i++, d = addDays(d, 1)) out.push(d);
   return out;
 }

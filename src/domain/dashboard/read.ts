@@ -1,6 +1,6 @@
 /**
- * GET /api/dashboard from Redis: two pipelined round trips whatever the number of bills
- * (O(days shown)). When the shop has no aggregates in Redis (never built, flushed, or being
+ * GET /api/dashboard from Redis: one script call (read-dashboard.lua, named fields) whatever the
+ * number of bills (O(days shown)). When the shop has no aggregates in Redis (never built, flushed, or being
  * rebuilt) the same document is computed from a SQL snapshot instead, so a reader never sees
  * half a state.
  */
@@ -19,6 +19,23 @@ export interface DashboardDeps {
 }
 
 const TOPS: MonthlyTop[] = ['pr', 'pq', 'area', 'cust', 'emp'];
+
+/** What read-dashboard.lua answers, by name (see its header); `false` stands for a missing value. */
+type Flat = string[] | Record<string, never>;
+type Values = (string | false)[] | Record<string, never>;
+interface DashboardReply {
+  seq: string | false;
+  today?: Flat;
+  month?: Flat;
+  totals?: Flat;
+  days?: Values;
+  months?: Values;
+  tops?: Flat[] | Record<string, never>;
+  pq_of_pr?: Values;
+  pr_of_pq?: Values;
+  empb_of_emp?: Values;
+  names?: Flat;
+}
 const N = 10;
 
 /**
@@ -77,21 +94,21 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
     k(SUFFIX.top(month, 'empb')),
     k(SUFFIX.names),
   ];
-  const reply = await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N));
-  const [seq, today, thisMonth, tot, dayValues, monthValues, topLists, pqOfPr, prOfPq, empbOfEmp, nameList] = reply as [
-    string | null,
-    string[],
-    string[],
-    string[],
-    (string | null)[],
-    (string | null)[],
-    string[][],
-    (string | null)[],
-    (string | null)[],
-    (string | null)[],
-    string[],
-  ];
-  if (seq === null || seq === undefined) return undefined;
+  const reply = JSON.parse(await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N))) as DashboardReply;
+  if (reply.seq === false) return undefined;
+  const list = <T>(v: T[] | Record<string, never> | undefined): T[] => (Array.isArray(v) ? v : []);
+  const values = (v: Values | undefined): (string | null)[] => list(v).map((x) => (x === false ? null : x));
+  const today = list(reply.today);
+  const thisMonth = list(reply.month);
+  const tot = list(reply.totals);
+  const dayValues = values(reply.days);
+  const monthValues = values(reply.months);
+  const topLists = list(reply.tops).map((t) => list(t));
+  const pqOfPr = values(reply.pq_of_pr);
+  const prOfPq = values(reply.pr_of_pq);
+  const empbOfEmp = values(reply.empb_of_emp);
+  const nameList = list(reply.names);
+  const seq = reply.seq;
 
   const state: ShopState = {};
   const flat = (f: string[]) => {

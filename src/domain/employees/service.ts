@@ -14,6 +14,7 @@ import { employeeFigures, type FiguresDeps } from '../customers/figures.ts';
 import { addDays, localDate } from '../dashboard/dates.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import type { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from './schema.ts';
+import { checkPeriod } from '../common/period.ts';
 
 export interface EmployeeRow {
   id: number;
@@ -91,7 +92,7 @@ export async function performance(sql: Db, p: Principal, id: number, q: Performa
   const today = localDate(new Date(), await shopTimeZone(sql, p.shopId));
   const to = q.to ?? today;
   const from = q.from ?? addDays(to, -29);
-  if (from > to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
+  checkPeriod(from, to);
   const [t] = await sql<{ bills: number; revenue: number }[]>`
     select count(*)::int as bills, coalesce(sum(total_fils), 0)::bigint as revenue from bills
     where shop_id = ${p.shopId} and employee_id = ${id} and status <> 'Cancelled' and bill_date between ${from} and ${to}`;

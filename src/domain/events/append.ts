@@ -6,19 +6,22 @@
  */
 import type { Db } from '../../db/client.ts';
 
-export type EventKind =
-  | 'bill_created'
-  | 'payment_added'
-  | 'bill_cancelled'
-  | 'expense_created'
-  | 'expense_updated'
-  | 'expense_deleted'
-  | 'customer_created'
-  | 'customer_deleted'
+/** Every kind of event a shop's stream holds (and the events table's check constraint allows). */
+export const EVENT_KINDS = [
+  'bill_created',
+  'payment_added',
+  'bill_cancelled',
+  'expense_created',
+  'expense_updated',
+  'expense_deleted',
+  'customer_created',
+  'customer_deleted',
   /** a tier replacement moved or renamed some accounts' tiers (loyalty/tiers.ts) */
-  | 'loyalty_retiered'
+  'loyalty_retiered',
   /** the shop's time zone changed: the aggregator rebuilds the shop (aggregates/catch-up.ts) */
-  | 'timezone_changed';
+  'timezone_changed',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 export async function appendEvent(
   tx: Db,

@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { DateStr, Id, Money, Name, Page, Search, Text } from '../common/schema.ts';
 
 /** A date an expense can fall on: years 2000-2099, so a typo (0202, 2206…) is a 400, not a row. */
-const Day = Type.String({ format: 'date', pattern: '^20\\d\\d-', examples: ['2026-11-28'] });
+const Day = DateStr;
 /** Payment methods are checked against the shop's list in the service (422 when unknown). */
 const Method = Type.String({ minLength: 1, maxLength: 40 });
 /** http(s) only: a receipt link opened from a page must not be a javascript: or data: URI. */

@@ -15,6 +15,7 @@ import { appendEvent } from '../events/append.ts';
 import type { ExpenseFacts, ExpensePayload } from '../events/payloads.ts';
 import { checkRefs, columnChanges } from './refs.ts';
 import type { CategoryBody, CreateExpenseBody, ListExpensesQuery, PatchExpenseBody } from './schema.ts';
+import { checkOptionalPeriod } from '../common/period.ts';
 
 // ---- categories
 
@@ -93,7 +94,7 @@ async function loadExpense(tx: Db, shopId: number, id: number, lock = false): Pr
  * the filter matches (not just the page). `search` is a substring of the description.
  */
 export async function listExpenses(sql: Sql, shopId: number, q: ListExpensesQuery) {
-  if (q.from && q.to && q.from > q.to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
+  checkOptionalPeriod(q.from, q.to);
   const where = sql`
     e.shop_id = ${shopId} and e.deleted_at is null
     ${q.from ? sql`and e.expense_date >= ${q.from}` : sql``}

@@ -5,6 +5,8 @@
  */
 import type { Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
+import { checkPeriod } from '../common/period.ts';
+import { MIN_DATE } from '../common/schema.ts';
 import { SUFFIX } from '../../redis/keys.ts';
 import type { ShopState } from '../aggregates/snapshot.ts';
 import { snapshotShop } from '../aggregates/snapshot.ts';
@@ -15,15 +17,15 @@ import { shopTimeZone } from '../shops/timezone.ts';
 import { buildInsights, type Granularity, type InsightsPeriod } from './build.ts';
 import type { InsightsQuery } from './schema.ts';
 
-/** Longest period accepted, in days (ten years). */
-const MAX_DAYS = 3660;
+/** Commands per pipelined round trip when reading day buckets: Redis answers other clients between them. */
+const PIPELINE_CHUNK = 400;
 
 export function resolvePeriod(q: InsightsQuery, today: string): InsightsPeriod {
   const to = q.to ?? today;
   const from = q.from ?? addDays(to, -((q.days ?? 30) - 1));
-  if (from > to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
-  const length = dayRange(from, to).length;
-  if (length > MAX_DAYS) throw ERRORS.validation([{ field: 'from', message: `the period may span at most ${MAX_DAYS} days` }]);
+  // arithmetic, before any per-day work; `days` may have reached back before the date window
+  if (from < MIN_DATE) throw ERRORS.validation([{ field: q.from ? 'from' : 'days', message: `the period may not start before ${MIN_DATE}` }]);
+  const length = checkPeriod(from, to);
   const granularity: Granularity = q.granularity ?? (length <= 62 ? 'daily' : length <= 190 ? 'weekly' : 'monthly');
   return { from, to, previousFrom: addDays(from, -length), previousTo: addDays(from, -1), granularity };
 }
@@ -41,26 +43,49 @@ export async function getInsights(deps: DashboardDeps, shopId: number, q: Insigh
   const tz = await shopTimeZone(deps.sql, shopId);
   const period = resolvePeriod(q, localDate(now, tz));
   const days = dayRange(period.previousFrom, period.to);
-  const shop = deps.keys.agg(shopId);
-  const pipe = deps.redis.pipeline();
-  pipe.hget(shop.meta, 'seq');
-  pipe.hget(shop.full(SUFFIX.tot), 'out');
-  for (const d of days) pipe.hgetall(shop.full(SUFFIX.day(d)));
-  const [res, breakdown] = await Promise.all([pipe.exec(), expenseBreakdown(deps.sql, shopId, period.from, period.to)]);
-  const r = res ?? [];
+  const [read, breakdown] = await Promise.all([readDays(deps, shopId, days), expenseBreakdown(deps.sql, shopId, period.from, period.to)]);
   let state: ShopState;
   let outstanding: number;
-  if (r[0]?.[1] == null) {
+  if (!read) {
     const snap = await snapshotShop(deps.sql, shopId, { since: period.previousFrom, dashboardOnly: true });
     state = snap?.state ?? {};
     const tot = state[SUFFIX.tot];
     outstanding = Number((tot && 'h' in tot ? tot.h.out : 0) ?? 0);
   } else {
-    state = {};
-    days.forEach((d, i) => {
-      state[SUFFIX.day(d)] = { h: (r[i + 2]?.[1] ?? {}) as Record<string, string> };
-    });
-    outstanding = Number(r[1]?.[1] ?? 0);
+    ({ state, outstanding } = read);
   }
   return buildInsights(state, period, outstanding, breakdown);
+}
+
+/**
+ * The day buckets from Redis in bounded pipelines (PIPELINE_CHUNK commands a round trip), each
+ * opening with the shop's seq and the time of its last rebuild: a chunk that sees another rebuild
+ * than the first (one finished in between) or none (being rebuilt) makes the whole read fall back
+ * to SQL, so figures of two rebuilds are never mixed (events applied in between are live
+ * figures moving, as in any read of a busy shop). Undefined: no usable state in Redis.
+ */
+async function readDays(deps: DashboardDeps, shopId: number, days: string[]): Promise<{ state: ShopState; outstanding: number } | undefined> {
+  const shop = deps.keys.agg(shopId);
+  const state: ShopState = {};
+  let outstanding = 0;
+  let version: string | undefined;
+  for (let i = 0; i === 0 || i < days.length; i += PIPELINE_CHUNK) {
+    const chunk = days.slice(i, i + PIPELINE_CHUNK);
+    const pipe = deps.redis.pipeline();
+    pipe.hmget(shop.meta, 'seq', 'rebuilt_at');
+    if (i === 0) pipe.hget(shop.full(SUFFIX.tot), 'out');
+    for (const d of chunk) pipe.hgetall(shop.full(SUFFIX.day(d)));
+    const r = (await pipe.exec()) ?? [];
+    const [seq, rebuiltAt] = (r[0]?.[1] ?? []) as (string | null)[];
+    if (seq == null) return undefined;
+    const v = rebuiltAt ?? '';
+    if (version !== undefined && v !== version) return undefined;
+    version = v;
+    const first = i === 0 ? 2 : 1;
+    if (i === 0) outstanding = Number(r[1]?.[1] ?? 0);
+    chunk.forEach((d, j) => {
+      state[SUFFIX.day(d)] = { h: (r[j + first]?.[1] ?? {}) as Record<string, string> };
+    });
+  }
+  return { state, outstanding };
 }

@@ -6,7 +6,7 @@ export const LoyaltyConfigBody = Type.Object(
     enabled: Type.Boolean(),
     program_name: Name(100),
     /** Points earned per 1.00 of currency, at most 2 decimals. */
-    points_per_unit: Type.Number({ minimum: 0, maximum: 1000 }),
+    points_per_unit: Type.Number({ minimum: 0, maximum: 100 }),
     /** Value of one point in currency units (0.01 = one fils), at most 2 decimals. */
     point_value: Type.Number({ minimum: 0.01, maximum: 100 }),
     min_redeem_points: Type.Integer({ minimum: 0, maximum: 100_000_000 }),

@@ -11,13 +11,16 @@ then the month's top lists: pr (product revenue), pq (product quantity), area, c
 then empb (bills per employee) and the names hash
 ARGV[1] D, ARGV[2] M, ARGV[3] entries per top list
 
-Returns {false} when the shop has no aggregates (never built, flushed, or being rebuilt), else
+Returns a JSON object with named fields (decoded by dashboard/read.ts, the one reader):
+{"seq": false} when the shop has no aggregates (never built, flushed, or being rebuilt), else
 {seq, today, month, totals, days, months, tops, pq_of_pr, pr_of_pq, empb_of_emp, names}:
 hashes and top lists flat [field, value, ...]; days 4 values each (rev, bills, col, exp) and
 months 3 each (rev, exp, bills), false where missing; *_of_* the other score of each top member.
+Every value is a string Redis returned (or false), so the JSON carries them exactly; an empty
+list may come as {} (cjson cannot tell an empty array from an empty object).
 ]==]
 local seq = redis.call('HGET', KEYS[1], 'seq')
-if not seq then return {false} end
+if not seq then return cjson.encode({seq = false}) end
 local D, M, N = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 
 local days = {}
@@ -62,16 +65,16 @@ if #fields > 0 then
   end
 end
 
-return {
-  seq,
-  redis.call('HGETALL', KEYS[2]),
-  redis.call('HGETALL', KEYS[3]),
-  redis.call('HGETALL', KEYS[4]),
-  days,
-  months,
-  tops,
-  scores(KEYS[t + 2], pr),
-  scores(KEYS[t + 1], pq),
-  scores(KEYS[t + 6], emp),
-  names,
-}
+return cjson.encode({
+  seq = seq,
+  today = redis.call('HGETALL', KEYS[2]),
+  month = redis.call('HGETALL', KEYS[3]),
+  totals = redis.call('HGETALL', KEYS[4]),
+  days = days,
+  months = months,
+  tops = tops,
+  pq_of_pr = scores(KEYS[t + 2], pr),
+  pr_of_pq = scores(KEYS[t + 1], pq),
+  empb_of_emp = scores(KEYS[t + 6], emp),
+  names = names,
+})

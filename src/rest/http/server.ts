@@ -14,6 +14,7 @@ import { TokenError } from '../../domain/auth/tokens.ts';
 import { AppError, ERRORS } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { readBody } from './body.ts';
+import { parseJsonBody } from './json.ts';
 import { type AnyRoute, FileReply, Reply, type RequestInfo } from './route.ts';
 import { compileValidator } from './validate.ts';
 
@@ -121,7 +122,7 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
         let body: unknown;
         if (bodyPromise) {
           const buf = await bodyPromise;
-          body = parseJson(buf);
+          body = parseJsonBody(buf);
           if (validateBody) body = validateBody(body ?? {}, 'body');
         }
         const result = await def.handler({
@@ -169,15 +170,6 @@ function parseQuery(qs: string | undefined): Record<string, string> {
   if (!qs) return out;
   for (const [k, v] of new URLSearchParams(qs)) out[k] = v;
   return out;
-}
-
-function parseJson(buf: Buffer): unknown {
-  if (buf.length === 0) return undefined;
-  try {
-    return JSON.parse(buf.toString('utf8'));
-  } catch {
-    throw ERRORS.malformedJson();
-  }
 }
 
 /** Maps any thrown value to the catalogue and answers with it. */

@@ -10,7 +10,7 @@ import addFormatsModule from 'ajv-formats';
 import { ERRORS, type FieldError } from '../../errors.ts';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable is on .default.
-type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
+type AddFormats = (ajv: Ajv, options: { formats: string[]; keywords: boolean }) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
 
 function makeAjv(coerce: boolean): Ajv {
@@ -20,8 +20,11 @@ function makeAjv(coerce: boolean): Ajv {
     useDefaults: true,
     removeAdditional: true,
     strict: false,
+    // errors carry their schema, so a schema's own `x-error` message can replace Ajv's wording
+    verbose: true,
   });
-  addFormats(ajv, ['date', 'date-time', 'email', 'uri', 'uuid']);
+  // keywords: formatMinimum/formatMaximum, which state the date window (common/schema.ts DateStr)
+  addFormats(ajv, { formats: ['date', 'date-time', 'email', 'uri', 'uuid'], keywords: true });
   return ajv;
 }
 
@@ -52,7 +55,8 @@ function toFieldErrors(errors: ErrorObject[], where: string): FieldError[] {
       path = path ? `${path}.${missing}` : missing;
     }
     const field = path || where;
-    const message = e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
+    const own = (e.parentSchema as { 'x-error'?: string } | undefined)?.['x-error'];
+    const message = e.keyword === 'required' ? 'is required' : (own ?? e.message ?? 'is invalid');
     const key = `${field}|${message}`;
     // anyOf/oneOf produce one error per branch; one line per field and message is enough
     if (seen.has(key)) continue;

@@ -32,7 +32,6 @@ export const billingRoutes = [
       const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
         (await createBill(tx, principal, body)).bill,
       );
-      if (!r.replayed) deps.poker.poke(principal.shopId);
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
   }),
@@ -106,7 +105,6 @@ export const billingRoutes = [
         201,
         (tx) => addPayment(tx, principal, params.id, body),
       );
-      if (!r.replayed) deps.poker.poke(principal.shopId);
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
   }),
@@ -120,7 +118,6 @@ export const billingRoutes = [
     body: CancelBody,
     handler: async ({ params, body, principal, deps }) => {
       const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason));
-      deps.poker.poke(principal.shopId);
       return r.bill;
     },
   }),

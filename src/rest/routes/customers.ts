@@ -36,7 +36,6 @@ export const customersRoutes: AnyRoute[] = [
     status: 201,
     handler: async ({ body, principal, deps }) => {
       const c = await customers.createCustomer(deps.sql, principal, body);
-      deps.poker.poke(principal.shopId);
       return { ...c, total_bills: 0, total_spent: 0, last_visit: null };
     },
   }),
@@ -72,7 +71,6 @@ export const customersRoutes: AnyRoute[] = [
     status: 204,
     handler: async ({ params, principal, deps }) => {
       await customers.deleteCustomer(deps.sql, principal, params.id);
-      deps.poker.poke(principal.shopId);
     },
   }),
 ];

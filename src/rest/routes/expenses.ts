@@ -76,7 +76,6 @@ export const expensesRoutes: AnyRoute[] = [
     status: 201,
     handler: async ({ body, principal, deps }) => {
       const e = await expenses.createExpense(deps.sql, principal, body);
-      deps.poker.poke(principal.shopId);
       return e;
     },
   }),
@@ -99,7 +98,6 @@ export const expensesRoutes: AnyRoute[] = [
     body: PatchExpenseBody,
     handler: async ({ params, body, principal, deps }) => {
       const e = await expenses.patchExpense(deps.sql, principal, params.id, body);
-      deps.poker.poke(principal.shopId);
       return e;
     },
   }),
@@ -113,7 +111,6 @@ export const expensesRoutes: AnyRoute[] = [
     status: 204,
     handler: async ({ params, principal, deps }) => {
       await expenses.deleteExpense(deps.sql, principal, params.id);
-      deps.poker.poke(principal.shopId);
     },
   }),
   route({

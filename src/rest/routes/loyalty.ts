@@ -46,7 +46,6 @@ export const loyaltyRoutes: AnyRoute[] = [
     body: TiersBody,
     handler: async ({ body, principal, deps }) => {
       const r = await changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.replaceTiers(tx, principal.shopId, body));
-      deps.poker.poke(principal.shopId); // accounts it re-tiered are an event (loyalty_retiered)
       return r;
     },
   }),

@@ -59,7 +59,6 @@ export const settingsRoutes: AnyRoute[] = [
     body: LocaleBody,
     handler: async ({ body, principal, deps }) => {
       const r = await settings.changeLocale(deps.sql, deps.notifier, principal.shopId, body);
-      deps.poker.poke(principal.shopId); // a zone change is an event (timezone_changed)
       return r;
     },
   }),
