@@ -54,7 +54,7 @@ describe('auth', () => {
     let last = await post('/api/auth/login', { email: s.email, password: 'nope-nope' });
     for (let i = 0; i < 6; i++) last = await post('/api/auth/login', { email: s.email, password: 'nope-nope' });
     assert.equal(last.status, 429);
-    assert.ok(Number(last.headers.get('retry-after')) > 0);
+    assert.ok(Number(last.headers.get('retry-after')) > 0, "Number(last.headers.get('retry-after')) > 0");
     // even the right password is refused while limited
     const right = await post('/api/auth/login', { email: s.email, password: 'correct-horse-1' });
     assert.equal(right.status, 429);
@@ -76,6 +76,6 @@ describe('auth', () => {
     assert.equal((await call('DELETE', `/api/terminals/${t.body.id}`, { token: s.manager })).status, 204);
     assert.equal((await get('/api/auth/me', t.body.token)).status, 401);
     const list = await get('/api/terminals', s.token);
-    assert.ok(list.body.items.some((x: any) => x.id === t.body.id && x.revoked === true));
+    assert.ok(list.body.items.some((x: any) => x.id === t.body.id && x.revoked === true), "list.body.items.some((x: any) => x.id === t.body.id && x.revoked === true)");
   });
 });

@@ -353,7 +353,7 @@ describe('billing', () => {
     assert.equal(r.status, 200);
     const fromSql = await dashboardFromSql(env().sql, s.shopId);
     assert.deepEqual(r.body, JSON.parse(JSON.stringify(fromSql)));
-    assert.ok(r.body.today.bills >= 4);
+    assert.ok(r.body.today.bills >= 4, "r.body.today.bills >= 4");
     const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
     assert.equal(v.error, undefined);
     assert.deepEqual(v.differences, []);

@@ -83,7 +83,7 @@ describe('catalogue: product types', () => {
     assert.equal(r.status, 201);
     assert.equal(r.body.name, HOSTILE);
     const list = await get('/api/product-types', a.token);
-    assert.ok(list.body.items.some((t: any) => t.name === HOSTILE));
+    assert.ok(list.body.items.some((t: any) => t.name === HOSTILE), "list.body.items.some((t: any) => t.name === HOSTILE)");
   });
 
   it('renames a type; 409 on a clash; 404 for unknown ids', async () => {
@@ -112,7 +112,7 @@ describe('catalogue: product types', () => {
     assert.equal((await del(`/api/products/${p.id}`, a.token)).status, 204);
     assert.equal((await del(`/api/product-types/${id}`, a.manager)).status, 204);
     const list = await get('/api/product-types', a.token);
-    assert.ok(!list.body.items.some((t: any) => t.id === id));
+    assert.ok(!list.body.items.some((t: any) => t.id === id), "!list.body.items.some((t: any) => t.id === id)");
     assert.equal((await patch(`/api/product-types/${id}`, { name: 'Cap 2' }, a.token)).status, 404);
     assert.equal((await del(`/api/product-types/${id}`, a.token)).status, 404);
   });
@@ -151,13 +151,13 @@ describe('catalogue: product types', () => {
     assert.equal((await patch(`/api/product-types/${id}`, { name: 'Stolen' }, b.token)).status, 404);
     assert.equal((await del(`/api/product-types/${id}`, b.token)).status, 404);
     const list = await get('/api/product-types', b.token);
-    assert.ok(!list.body.items.some((t: any) => t.id === id || t.name === 'Private type'));
+    assert.ok(!list.body.items.some((t: any) => t.id === id || t.name === 'Private type'), "!list.body.items.some((t: any) => t.id === id || t.name === 'Private type')");
     // another shop's type cannot be referenced by a product
     const r = await post('/api/products', { type_id: id, name: 'Sneaky', rate: 10 }, b.token);
     assert.equal(r.status, 422);
     assert.equal(r.body.error.code, 'invalid_reference');
     const still = await get('/api/product-types', a.token);
-    assert.ok(still.body.items.some((t: any) => t.id === id && t.name === 'Private type'));
+    assert.ok(still.body.items.some((t: any) => t.id === id && t.name === 'Private type'), "still.body.items.some((t: any) => t.id === id && t.name === 'Private type')");
   });
 });
 
@@ -279,7 +279,7 @@ describe('catalogue: products', () => {
     assert.equal(r.body.name, 'Partial');
     assert.equal(r.body.barcode, 'PART-1');
     assert.equal(r.body.description, 'd');
-    assert.ok(new Date(r.body.updated_at) >= new Date(p.updated_at));
+    assert.ok(new Date(r.body.updated_at) >= new Date(p.updated_at), "new Date(r.body.updated_at) >= new Date(p.updated_at)");
     const t = await patch(`/api/products/${p.id}`, { type_id: typeB, barcode: null, description: null, active: false }, a.token);
     assert.equal(t.status, 200);
     assert.equal(t.body.type_id, typeB);
@@ -342,7 +342,7 @@ describe('catalogue: products', () => {
     assert.equal((await patch(`/api/products/${p.id}`, { rate: 1 }, b.token)).status, 404);
     assert.equal((await del(`/api/products/${p.id}`, b.token)).status, 404);
     const all = await get('/api/products?per_page=200', b.token);
-    assert.ok(all.body.items.every((x: any) => x.id !== p.id));
+    assert.ok(all.body.items.every((x: any) => x.id !== p.id), "all.body.items.every((x: any) => x.id !== p.id)");
     assert.equal((await get('/api/products?search=Secret', b.token)).body.total, 0);
     assert.equal((await get('/api/products?barcode=SECRET-1', b.token)).body.total, 0);
     assert.equal((await get(`/api/products?type_id=${typeA}`, b.token)).body.total, 0);
@@ -427,7 +427,7 @@ describe('catalogue: product list', () => {
     for (const t of [s.terminal, s.cashier]) {
       const r = await get('/api/products?per_page=200', t);
       assert.equal(r.body.total, 6);
-      assert.ok(!names(r).includes('Black'));
+      assert.ok(!names(r).includes('Black'), "!names(r).includes('Black')");
       assert.equal((await get(`/api/products/${ids.Black}`, t)).status, 404);
       assert.equal((await get('/api/products?active=false', t)).status, 403);
       assert.equal((await get('/api/products?search=black', t)).body.total, 0);

@@ -30,12 +30,12 @@ describe('dashboard:update changes', () => {
     assert.deepEqual(c.daily, [after.daily.at(-1)]);
     assert.deepEqual(c.monthly, [after.monthly.at(-1)]);
     assert.deepEqual(c.hourly, [after.hourly[10]]);
-    assert.ok(c.today && c.month && !('customers' in c) && !('seq' in c));
+    assert.ok(c.today && c.month && !('customers' in c) && !('seq' in c), "c.today && c.month && !('customers' in c) && !('seq' in c)");
     assert.deepEqual(applyDashboardChanges(before, c, 2), after);
     // the API.md form: the moved series whole, so a shallow merge is the new dashboard
     const whole = withWholeSeries(c, after);
     assert.deepEqual([whole.daily?.length, whole.monthly?.length, whole.hourly?.length], [30, 12, 24]);
-    assert.ok(!('customers' in whole));
+    assert.ok(!('customers' in whole), "!('customers' in whole)");
     assert.deepEqual({ ...before, ...whole, seq: 2 }, after);
     assert.deepEqual(applyDashboardChanges(before, whole, 2), after);
 

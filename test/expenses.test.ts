@@ -49,7 +49,7 @@ describe('expense categories', () => {
       r.body.items.map((c: any) => c.name),
       ['Insurance', 'Maintenance', 'Marketing', 'Other', 'Rent', 'Supplies', 'Transportation', 'Utilities'],
     );
-    assert.ok(r.body.items.every((c: any) => c.expense_count === 0));
+    assert.ok(r.body.items.every((c: any) => c.expense_count === 0), "r.body.items.every((c: any) => c.expense_count === 0)");
     assert.equal((await get('/api/expense-categories', s.manager)).status, 200);
     assert.equal((await get('/api/expense-categories', s.terminal)).status, 403);
     assert.equal((await get('/api/expense-categories')).status, 401);
@@ -59,8 +59,8 @@ describe('expense categories', () => {
     const listed = (await get('/api/expense-categories', s.token)).body.items.find((c: any) => c.id === rent);
     assert.equal(listed.expense_count, 1, 'deleted expenses are not counted');
     const theirs = (await get('/api/expense-categories', other.token)).body.items;
-    assert.ok(theirs.every((c: any) => c.id !== rent));
-    assert.ok(theirs.every((c: any) => c.expense_count === 0));
+    assert.ok(theirs.every((c: any) => c.id !== rent), "theirs.every((c: any) => c.id !== rent)");
+    assert.ok(theirs.every((c: any) => c.expense_count === 0), "theirs.every((c: any) => c.expense_count === 0)");
   });
 
   it('creates categories: 201, unique per shop ignoring case, validated, managers only', async () => {
@@ -86,7 +86,7 @@ describe('expense categories', () => {
     assert.equal(evil.status, 201);
     assert.equal(evil.body.name, EVIL);
     const names = (await get('/api/expense-categories', s.token)).body.items.map((c: any) => c.name);
-    assert.ok(names.includes(EVIL) && !names.includes('Cleaning'));
+    assert.ok(names.includes(EVIL) && !names.includes('Cleaning'), "names.includes(EVIL) && !names.includes('Cleaning')");
   });
 
   it('renames categories: 200, 409 on a clash, 404 for unknown or another shop', async () => {
@@ -128,7 +128,7 @@ describe('expense categories', () => {
     assert.equal((await patch(`/api/expense-categories/${c.id}`, { name: 'Back' }, s.manager)).status, 404);
     const [row] = await env().sql`select deleted_at from expense_categories where id = ${c.id}`;
     assert.ok(row!.deleted_at, 'soft delete keeps the row');
-    assert.ok(!(await get('/api/expense-categories', s.token)).body.items.some((x: any) => x.id === c.id));
+    assert.ok(!(await get('/api/expense-categories', s.token)).body.items.some((x: any) => x.id === c.id), "!(await get('/api/expense-categories', s.token)).body.items.some((x: any) => x.id === c.id)");
     // the name is free again, and the deleted category cannot be used
     assert.equal((await post('/api/expense-categories', { name: 'temporary' }, s.token)).status, 201);
     const r = await post('/api/expenses', { category_id: c.id, expense_date: '2026-11-01', amount: 3 }, s.manager);
@@ -267,7 +267,7 @@ describe('expenses', () => {
     assert.equal(r.body.amount, 55.25);
     assert.equal(r.body.category_name, 'Utilities');
     assert.equal(r.body.description, 'Shop rent', 'untouched fields stay');
-    assert.ok(new Date(r.body.updated_at) >= new Date(e.updated_at));
+    assert.ok(new Date(r.body.updated_at) >= new Date(e.updated_at), "new Date(r.body.updated_at) >= new Date(e.updated_at)");
     const cleared = await patch(`/api/expenses/${e.id}`, { description: null, payment_method: null }, s.manager);
     assert.equal(cleared.body.description, null);
     assert.equal(cleared.body.payment_method, null);
@@ -294,7 +294,7 @@ describe('expenses', () => {
     assert.equal((await patch(`/api/expenses/${e.id}`, { amount: 1 }, s.manager)).status, 404);
     assert.equal((await del(`/api/expenses/${e.id}`, s.manager)).status, 404);
     const [row] = await env().sql`select deleted_at from expenses where id = ${e.id}`;
-    assert.ok(row!.deleted_at);
+    assert.ok(row!.deleted_at, "row!.deleted_at");
   });
 
   it('lists with date, category and description filters, total_amount of all matching rows, deep pages', async () => {
@@ -329,7 +329,7 @@ describe('expenses', () => {
     const util = (await get(`/api/expenses?category_id=${u}&from=2026-10-01&to=2026-10-31`, shop.token)).body;
     assert.equal(util.total, 2);
     assert.equal(util.total_amount, 30.3);
-    assert.ok(util.items.every((e: any) => e.category_id === u));
+    assert.ok(util.items.every((e: any) => e.category_id === u), "util.items.every((e: any) => e.category_id === u)");
     const elec = (await get('/api/expenses?search=ELECTR', shop.token)).body;
     assert.equal(elec.total, 2);
     assert.equal(elec.total_amount, 60.6);
@@ -362,7 +362,7 @@ describe('expenses', () => {
     assert400(await get('/api/expenses?page=0', shop.token), 'page');
     // tenant isolation of the list
     const theirs = (await get('/api/expenses?per_page=200', s.token)).body.items.map((e: any) => e.id);
-    assert.ok(ids.every((id) => !theirs.includes(id)));
+    assert.ok(ids.every((id) => !theirs.includes(id)), "ids.every((id) => !theirs.includes(id))");
   });
 
   it('appends exactly one event per change, in the same transaction, with contiguous seq', async () => {
@@ -380,7 +380,7 @@ describe('expenses', () => {
     const ev = await events(shop.shopId);
     assert.deepEqual(ev.map((e) => e.kind), ['expense_created', 'expense_updated', 'expense_updated', 'expense_deleted']);
     assert.deepEqual(ev.map((e) => e.seq), [1, 2, 3, 4]);
-    assert.ok(ev.every((e) => e.entity_id === a.id));
+    assert.ok(ev.every((e) => e.entity_id === a.id), "ev.every((e) => e.entity_id === a.id)");
     assert.deepEqual(ev[0]!.payload, { amount_fils: 10000, expense_date: '2026-11-03', category_id: r });
     assert.deepEqual(ev[1]!.payload, {
       amount_fils: 8050, expense_date: '2026-11-04', category_id: u,
@@ -396,7 +396,7 @@ describe('expenses', () => {
     const many = await Promise.all(
       Array.from({ length: 12 }, (_, i) => post('/api/expenses', { category_id: r, expense_date: '2026-11-05', amount: i + 1 }, shop.manager)),
     );
-    assert.ok(many.every((x) => x.status === 201));
+    assert.ok(many.every((x) => x.status === 201), "many.every((x) => x.status === 201)");
     const all = await events(shop.shopId);
     assert.deepEqual(all.map((e) => e.seq), Array.from({ length: 16 }, (_, i) => i + 1));
     assert.deepEqual(new Set(all.slice(4).map((e) => e.entity_id)), new Set(many.map((x) => x.body.id)));
@@ -510,7 +510,7 @@ describe('recurring expense definitions', () => {
     assert.equal((await del(`/api/recurring-expenses/${d.id}`, s.manager)).status, 404);
     assert.equal((await del('/api/recurring-expenses/999999999', s.manager)).status, 404);
     assert.equal((await patch(`/api/recurring-expenses/${d.id}`, { amount: 1 }, s.manager)).status, 404);
-    assert.ok(!(await get('/api/recurring-expenses', s.token)).body.items.some((x: any) => x.id === d.id));
+    assert.ok(!(await get('/api/recurring-expenses', s.token)).body.items.some((x: any) => x.id === d.id), "!(await get('/api/recurring-expenses', s.token)).body.items.some((x: any) => x.id === d.id)");
   });
 
   it('turns definitions into expenses once per due date, even when run twice at once', async () => {
@@ -524,7 +524,7 @@ describe('recurring expense definitions', () => {
     const made = await env().sql<{ expense_date: string }[]>`select expense_date from expenses where shop_id = ${shop.shopId} order by expense_date`;
     assert.deepEqual(made.map((m) => m.expense_date), ['2026-08-31', '2026-09-30', '2026-10-31']);
     const listed = (await get(`/api/expenses?category_id=${cat}`, shop.cashier)).body;
-    assert.ok(listed.items.every((e: any) => e.recurring_id === r.body.id));
+    assert.ok(listed.items.every((e: any) => e.recurring_id === r.body.id), "listed.items.every((e: any) => e.recurring_id === r.body.id)");
     const def = (await get('/api/recurring-expenses', shop.cashier)).body.items[0];
     assert.equal(def.next_due, '2026-11-30');
     // the category stays in use while the definition lives
@@ -557,7 +557,7 @@ describe('recurring expense definitions', () => {
     const m = (await post('/api/recurring-expenses', { category_id: cat, amount: 5, frequency: 'monthly', start_date: '2025-01-31' }, shop.manager)).body;
     await patch(`/api/recurring-expenses/${m.id}`, { active: false }, shop.manager);
     const mb = (await patch(`/api/recurring-expenses/${m.id}`, { active: true }, shop.manager)).body;
-    assert.ok(mb.next_due >= today);
+    assert.ok(mb.next_due >= today, "mb.next_due >= today");
     const [y, mo] = mb.next_due.split('-').map(Number);
     assert.equal(Number(mb.next_due.slice(8)), Math.min(31, new Date(Date.UTC(y, mo, 0)).getUTCDate()));
   });

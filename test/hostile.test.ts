@@ -186,7 +186,7 @@ describe('a hostile or careless tenant', () => {
       };
       const back: Record<string, Record<string, string>> = {};
       for (const chunk of chunks(state, 1000)) {
-        assert.ok(chunk.reduce((n, [, , flat]) => n + flat.length / 2, 0) <= 1000);
+        assert.ok(chunk.reduce((n, [, , flat]) => n + flat.length / 2, 0) <= 1000, "chunk.reduce((n, [, , flat]) => n + flat.length / 2, 0) <= 1000");
         for (const [key, , flat] of chunk) {
           const into = back[key] ?? {};
           back[key] = into;
@@ -260,23 +260,26 @@ describe('a hostile or careless tenant', () => {
         const events = record(t);
         const replies: any[] = [];
         const disconnected = new Promise<string>((resolve) => t.on('disconnect', (reason) => resolve(reason)));
+        const flooded = performance.now();
         for (let i = 0; i < 2000 && t.connected; i++) t.emit('settings:ack', { version }, (r) => replies.push(r));
         assert.equal(await disconnected, 'io server disconnect');
+        const seconds = (performance.now() - flooded) / 1000;
         const ended = events.find((e) => e.name === 'session:ended');
         assert.deepEqual(ended?.args[0], { reason: 'flooding' });
         const ok = replies.filter((r) => r.ok).length;
         const refused = replies.filter((r) => r.error?.code === 'rate_limited').length;
-        assert.ok(ok <= 25, `${ok} acks accepted: the burst, not the flood`);
+        // the burst of 20 and what the bucket refilled (10 a second) while the flood was read
+        assert.ok(ok <= 20 + Math.ceil(10 * seconds), `${ok} acks accepted in ${seconds.toFixed(2)} s: the budget, not the flood`);
         assert.ok(refused > 0 && refused <= 60, `${refused} refused before the cut`);
-        // the accepted acks are written as at most two writes (the first at once, the rest a second later)
-        await new Promise((r) => setTimeout(r, 1300));
-        const [writes] = await sql<{ n: number }[]>`select count(*)::int as n from test_terminal_writes`;
-        const n = writes!.n;
-        assert.ok(n >= 1 && n <= 2, `${n} writes`);
-        // the terminal may connect again, and then is as welcome as before
+        // the terminal may connect again, and then is as welcome as before; its ack resolves once a
+        // write covers it, after every write the flood's accepted acks made
         const back = await connect(a.terminal);
         const reply = await new Promise<any>((resolve) => back.emit('settings:ack', { version }, resolve));
         assert.deepEqual(reply, { ok: true });
+        // the accepted acks cost at most two writes (the first at once, the rest a second later), and this one at most one more
+        const [writes] = await sql<{ n: number }[]>`select count(*)::int as n from test_terminal_writes`;
+        const n = writes!.n;
+        assert.ok(n >= 1 && n <= 3, `${n} writes`);
       } finally {
         await sql`drop trigger if exists test_count_terminal_write on terminals`;
         await sql`drop table if exists test_terminal_writes`;
@@ -291,7 +294,7 @@ describe('a hostile or careless tenant', () => {
       for (let i = 0; i < 500 && m.connected; i++) (m as unknown as ClientSocket & { emit(e: string, ...a: unknown[]): void }).emit(`no-such-event-${i}`, i, (r: unknown) => replies.push(r));
       await disconnected;
       assert.deepEqual(events.find((e) => e.name === 'session:ended')?.args[0], { reason: 'flooding' });
-      assert.ok(replies.every((r: any) => r.error.code === 'rate_limited'));
+      assert.ok(replies.every((r: any) => r.error.code === 'rate_limited'), "replies.every((r: any) => r.error.code === 'rate_limited')");
     });
 
     it('a terminal holds at most two sockets: the oldest is ended with too_many_sockets', async () => {
@@ -303,8 +306,12 @@ describe('a hostile or careless tenant', () => {
       const third = await connect(s.terminal);
       await firstGone;
       assert.deepEqual(firstEvents.find((e) => e.name === 'session:ended')?.args[0], { reason: 'too_many_sockets' });
-      await new Promise((r) => setTimeout(r, 200));
-      assert.ok(second.connected && third.connected);
+      // the two newer ones are still served: each answers a round trip
+      for (const sock of [second, third]) {
+        const [s2] = await env().sql<{ version: number }[]>`select version from shop_settings where shop_id = ${s.shopId}`;
+        assert.deepEqual(await new Promise((resolve) => sock.emit('settings:ack', { version: s2!.version }, resolve)), { ok: true });
+      }
+      assert.ok(second.connected && third.connected, "second.connected && third.connected");
     });
 
     it('refuses a frame larger than maxHttpBufferSize by closing that socket only', async () => {
@@ -314,7 +321,7 @@ describe('a hostile or careless tenant', () => {
       m.emit('settings:ack', { version: 1, pad: 'x'.repeat(64 * 1024) } as never);
       await gone;
       const other = await connect(b.manager);
-      assert.ok(other.connected);
+      assert.ok(other.connected, "other.connected");
     });
   });
 });

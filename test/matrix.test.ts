@@ -32,7 +32,7 @@ describe('route matrix', () => {
       const res = await call(r.method.toUpperCase(), concrete(r.path), { token: shop.token, body: [1, 2, 3] });
       assert.equal(res.status, 400, `${r.method} ${r.path}: ${JSON.stringify(res.body)}`);
       assert.equal(res.body.error.code, 'validation_failed');
-      assert.ok(Array.isArray(res.body.error.details));
+      assert.ok(Array.isArray(res.body.error.details), "Array.isArray(res.body.error.details)");
     }
   });
 

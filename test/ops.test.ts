@@ -84,7 +84,7 @@ describe('operations', () => {
         statuses.push(last.status);
       }
       assert.deepEqual(statuses, [200, 200, 200, 429]);
-      assert.ok(Number(last!.headers.get('retry-after')) > 0);
+      assert.ok(Number(last!.headers.get('retry-after')) > 0, "Number(last!.headers.get('retry-after')) > 0");
       assert.equal(((await last!.json()) as any).error.code, 'rate_limited');
       // another token is not affected
       const other = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${s.manager}` } });
@@ -106,7 +106,7 @@ describe('operations', () => {
         statuses.push(last.status);
       }
       assert.deepEqual(statuses, [401, 401, 401, 401, 429]);
-      assert.ok(Number(last!.headers.get('retry-after')) > 0);
+      assert.ok(Number(last!.headers.get('retry-after')) > 0, "Number(last!.headers.get('retry-after')) > 0");
       assert.equal(((await last!.json()) as any).error.code, 'rate_limited');
     });
   });
@@ -174,7 +174,7 @@ describe('operations', () => {
     await ensureDatabase(url);
     const sql = createSql(url, { max: 1 });
     try {
-      assert.ok((await migrate(sql, dir)).length > 0);
+      assert.ok((await migrate(sql, dir)).length > 0, "(await migrate(sql, dir)).length > 0");
       assert.deepEqual(await migrate(sql, dir), []);
       await writeFile(join(dir, '9999_extra.sql'), 'create table extra_thing (id int);\n');
       assert.deepEqual(await migrate(sql, dir), [9999]);
@@ -194,7 +194,7 @@ describe('operations', () => {
     const c = loadConfig({});
     assert.equal(c.port, 3000);
     assert.equal(c.roles.size, 4);
-    assert.ok(c.jwtSecretIsDefault);
+    assert.ok(c.jwtSecretIsDefault, "c.jwtSecretIsDefault");
   });
 
   it('the service starts, serves, and on SIGTERM refuses new connections, answers the request in flight and exits 0', async function () {
@@ -245,7 +245,7 @@ describe('operations', () => {
       assert.equal(await answered, 200);
       const code = await exited;
       assert.equal(code, 0, out);
-      assert.ok(Date.now() - started < 10_000);
+      assert.ok(Date.now() - started < 10_000, "Date.now() - started < 10_000");
     } finally {
       child.kill('SIGKILL');
       await dropDatabase(dbUrl);

@@ -93,7 +93,7 @@ describe('pages in a browser', function () {
     assert.equal(bill.status, 201);
     await page.waitForFunction((v) => Number(document.querySelector('#kpi-revenue')?.getAttribute('data-value')) === v, before + 240, { timeout: 1000 });
     await page.waitForSelector('#feed-list li', { timeout: 1000 });
-    assert.ok(Date.now() - posted < 1500);
+    assert.ok(Date.now() - posted < 1500, "Date.now() - posted < 1500");
     assert.match((await page.textContent('#feed-list')) ?? '', new RegExp(bill.body.bill_number));
 
     await stopServer();
@@ -118,7 +118,7 @@ describe('pages in a browser', function () {
     assert.equal(await cells('#top-products-table'), d.top_products.length);
     assert.equal(await cells('#employees-table'), d.employees.length);
     assert.equal(await cells('#top-areas-table'), d.top_areas.length);
-    assert.ok(((await page.textContent('#top-products-table')) ?? '').includes('Kandura'));
+    assert.ok(((await page.textContent('#top-products-table')) ?? '').includes('Kandura'), "((await page.textContent('#top-products-table')) ?? '').includes('Kandura')");
     // a customer's upgrade shows in the tier list
     const big = await api('POST', '/api/bills', { customer: { phone: '0501112299', name: 'Upgrader' }, items: [{ product_id: product, quantity: 9 }] });
     assert.equal(big.body.loyalty.tier, 'Silver');
@@ -276,7 +276,7 @@ describe('pages in a browser', function () {
     await counter.fill('#customer-name', evil);
     await counter.click('#submit');
     await counter.waitForSelector('#receipt-customer');
-    assert.ok(((await counter.textContent('#receipt-customer')) ?? '').includes(evil));
+    assert.ok(((await counter.textContent('#receipt-customer')) ?? '').includes(evil), "((await counter.textContent('#receipt-customer')) ?? '').includes(evil)");
     assert.equal(await counter.locator('#app img').count(), 0);
     await counter.close();
     assert.equal(dialogs, 0);

@@ -13,14 +13,14 @@ describe('places', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.items.length, 8);
     assert.deepEqual(r.body.items[0], { id: 1, name: 'Dubai', name_ar: 'دبي' });
-    assert.ok(r.body.items.some((c: any) => c.name === 'Al Ain' && c.name_ar === 'العين'));
+    assert.ok(r.body.items.some((c: any) => c.name === 'Al Ain' && c.name_ar === 'العين'), "r.body.items.some((c: any) => c.name === 'Al Ain' && c.name_ar === '\u0627\u0644\u0639\u064a\u0646')");
   });
 
   it('lists the areas of a city by name', async () => {
     const r = await get('/api/cities/3/areas', a.token);
     assert.equal(r.status, 200);
     const names = r.body.items.map((x: any) => x.name);
-    assert.ok(names.includes('Al Majaz'));
+    assert.ok(names.includes('Al Majaz'), "names.includes('Al Majaz')");
     assert.ok(!names.includes('Deira'), 'Deira is in Dubai, not Sharjah');
     assert.deepEqual(names, [...names].sort());
     assert.deepEqual(Object.keys(r.body.items[0]).sort(), ['id', 'name']);

@@ -124,7 +124,7 @@ describe('reports', function () {
     const started = Date.now();
     const r = await post('/api/reports', { type: 'invoices', from, to, format: 'csv', email_to: 'boss@shop.test' }, s.token);
     assert.equal(r.status, 202, JSON.stringify(r.body));
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 1000, "Date.now() - started < 1000");
     const done = await finished(r.body.id, s.token);
     assert.equal(done.status, 'done', JSON.stringify(done));
     assert.equal(done.rows, 30);
@@ -222,7 +222,7 @@ describe('reports', function () {
     assert.ok(header.includes('Total (SAR)'), header.join());
     const dates = new Set(us.slice(1, -1).map((r) => r[header.indexOf('Date')]));
     assert.deepEqual([...dates].sort(), ['01/15/2026', '02/15/2026', '03/15/2026'].filter((d) => dates.has(d)));
-    assert.ok(dates.size > 0);
+    assert.ok(dates.size > 0, "dates.size > 0");
   });
 
   it('writes XLSX that re-opens with the same numbers, and a PDF with pages', async () => {
@@ -283,7 +283,7 @@ describe('reports', function () {
     const done = await finished(r.body.id, shop.token);
     await until(() => seen.some((e) => e.name === 'report:ready'), 5000, 'report:ready');
     const progress = seen.filter((e) => e.name === 'report:progress').map((e) => e.args[0]);
-    assert.ok(progress.every((p) => p.id === r.body.id));
+    assert.ok(progress.every((p) => p.id === r.body.id), "progress.every((p) => p.id === r.body.id)");
     const values = progress.map((p) => p.progress);
     assert.equal(values[0], 0, 'at the start');
     assert.ok(values.length >= 10 && values.length <= 25, `${values.length} progress pushes: ${values}`);
@@ -297,13 +297,13 @@ describe('reports', function () {
     // half-way costs nothing, and the server goes on serving
     const [job] = await env().sql<{ file_path: string }[]>`select file_path from report_jobs where id = ${r.body.id}`;
     const onDisk = readFileSync(job!.file_path);
-    assert.ok(onDisk.length > 1_000_000);
+    assert.ok(onDisk.length > 1_000_000, "onDisk.length > 1_000_000");
     const url = `${env().baseUrl}${done.download_url}`;
     const headers = { authorization: `Bearer ${shop.token}` };
     const whole = await fetch(url, { headers });
     assert.equal(whole.status, 200);
     assert.equal(whole.headers.get('content-length'), String(onDisk.length));
-    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(onDisk));
+    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(onDisk), "Buffer.from(await whole.arrayBuffer()).equals(onDisk)");
     const leaving = new AbortController();
     const partial = await fetch(url, { headers, signal: leaving.signal });
     const reader = partial.body!.getReader();
@@ -319,7 +319,7 @@ describe('reports', function () {
       parts.push(Buffer.from(value));
       if (parts.length % 4 === 0) await new Promise((res) => setTimeout(res, 20));
     }
-    assert.ok(Buffer.concat(parts).equals(onDisk));
+    assert.ok(Buffer.concat(parts).equals(onDisk), "Buffer.concat(parts).equals(onDisk)");
   });
 
   it('a report Postgres refuses fails at once with its reason, not after five retries', async () => {
@@ -445,16 +445,16 @@ describe('reports', function () {
       select period, report_id from report_schedule_runs where shop_id = ${shop.shopId} and kind = 'monthly_vat'`;
     assert.equal(runs.length, 1);
     assert.equal(runs[0]!.period, '2026-11-01');
-    assert.ok(first.includes(runs[0]!.report_id));
-    assert.ok(!notFirst.includes(runs[0]!.report_id) && !beforeHour.includes(runs[0]!.report_id));
+    assert.ok(first.includes(runs[0]!.report_id), "first.includes(runs[0]!.report_id)");
+    assert.ok(!notFirst.includes(runs[0]!.report_id) && !beforeHour.includes(runs[0]!.report_id), "!notFirst.includes(runs[0]!.report_id) && !beforeHour.includes(runs[0]!.report_id)");
     const [job] = await env().sql<{ type: string; params: { from: string; to: string } }[]>`select type, params from report_jobs where id = ${runs[0]!.report_id}`;
     assert.deepEqual([job!.type, job!.params.from, job!.params.to], ['vat', '2026-11-01', '2026-11-30']);
 
     const r = await post('/api/reports', { type: 'expenses', from, to, format: 'csv' }, shop.token);
     const done = await finished(r.body.id, shop.token);
-    assert.ok(done.download_url);
+    assert.ok(done.download_url, "done.download_url");
     const [built] = await env().sql<{ file_path: string }[]>`select file_path from report_jobs where id = ${r.body.id}`;
-    assert.ok(existsSync(built!.file_path));
+    assert.ok(existsSync(built!.file_path), "existsSync(built!.file_path)");
     await env().sql`update report_jobs set expires_at = now() - interval '1 minute' where id = ${r.body.id}`;
     assert.equal((await get(`/api/reports/${r.body.id}/download`, shop.token)).status, 404);
     const { handler } = await import('../src/workers/jobs/schedule-tick.ts');

@@ -15,7 +15,7 @@ describe('demo data seeder', function () {
     const ids = shops.map((s) => s.id);
     const phones = await sql<{ phone: string; n: number }[]>`
       select phone, count(*)::int as n from customers where shop_id in ${sql(ids)} group by shop_id, phone`;
-    assert.ok(phones.every((p) => p.n === 1 && /^\+9715[024568]\d{7}$/.test(p.phone)));
+    assert.ok(phones.every((p) => p.n === 1 && /^\+9715[024568]\d{7}$/.test(p.phone)), "phones.every((p) => p.n === 1 && /^\\+9715[024568]\\d{7}$/.test(p.phone))");
     const gaps = await sql`
       select b.shop_id, b.bill_date from bills b join bill_counters c on c.shop_id = b.shop_id and c.day = b.bill_date
       where b.shop_id in ${sql(ids)}

@@ -282,7 +282,7 @@ describe('shop settings', () => {
       assert.equal((await put('/api/shop-settings/locale', { ...LOCALE, timezone: 'Asia/Kolkata' }, shop.token)).status, 200);
       await clean('after the zone change');
       const after = (await get('/api/dashboard', shop.token)).body;
-      assert.ok(after.seq > before.seq);
+      assert.ok(after.seq > before.seq, "after.seq > before.seq");
       assert.notDeepEqual(after.hourly, before.hourly, 'the hours moved');
       assert.equal((await post(`/api/bills/${bills[1]}/cancel`, { reason: 'zone test' }, shop.token)).status, 200);
       await clean('after a cancellation in the new zone');
@@ -454,6 +454,6 @@ describe('VAT rates', () => {
     assert.deepEqual(rates(await get('/api/shop-settings', a.token)), [[5, '2018-01-01', null]]);
     // b's list never shows a's rates
     const bIds = (await get('/api/shop-settings', b.token)).body.vat_rates.map((v: any) => v.id);
-    assert.ok(!bIds.includes(id));
+    assert.ok(!bIds.includes(id), "!bIds.includes(id)");
   });
 });

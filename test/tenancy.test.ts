@@ -53,7 +53,7 @@ describe('tenant isolation matrix', function () {
       '/api/cities/:id': -1,
     };
     const idRoutes = allRoutes().filter((r) => r.auth !== 'public' && r.path.includes(':id'));
-    assert.ok(idRoutes.length >= 20);
+    assert.ok(idRoutes.length >= 20, "idRoutes.length >= 20");
     for (const r of idRoutes) {
       const base = Object.keys(ids).find((k) => r.path.startsWith(k));
       assert.ok(base, `no fixture for ${r.path}`);

@@ -18,7 +18,7 @@ import type { ChangeNotifier } from '../domain/common/notifier.ts';
 import { fromFils } from '../domain/common/money.ts';
 import type { Dashboard } from '../domain/dashboard/build.ts';
 import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
-import type { BillCancelledPayload, BillCreatedPayload, LoyaltyRetieredPayload, LoyaltySnapshot } from '../domain/events/payloads.ts';
+import type { LoyaltySnapshot } from '../domain/events/payloads.ts';
 import type { Logger } from '../log.ts';
 import { dashboardChanges, rooms, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
@@ -168,7 +168,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
       pushApplied(shopId, events.at(-1)?.seq ?? 0, () => {
         for (const e of events) {
           if (e.kind === 'bill_created') {
-            const p = e.payload as BillCreatedPayload;
+            const p = e.payload;
             deps.metrics?.observePush((Date.now() - p.created_ms) / 1000);
             io.to(rooms.managers(shopId)).emit('bill:created', {
               seq: e.seq,
@@ -184,13 +184,13 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
             });
             if (p.loyalty) loyalty(shopId, p.loyalty);
           } else if (e.kind === 'bill_cancelled') {
-            const p = e.payload as BillCancelledPayload;
+            const p = e.payload;
             if (p.loyalty) loyalty(shopId, p.loyalty);
           } else if (e.kind === 'loyalty_retiered') {
             // only the accounts that moved: a renamed tier reaches the counters as the loyalty
             // section's settings:updated, and a shop renaming a tier held by thousands of
             // customers should not send each counter thousands of messages
-            for (const a of (e.payload as LoyaltyRetieredPayload).accounts) if (a.tier_changed) loyalty(shopId, a);
+            for (const a of e.payload.accounts) if (a.tier_changed) loyalty(shopId, a);
           }
         }
       });

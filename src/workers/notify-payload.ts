@@ -4,7 +4,7 @@
  * (the older after-commit form). Anything else is a missed wake-up, never an exception in the
  * listener: the sweep and the catch-up read the same events from Postgres anyway.
  */
-import type { EventRow } from '../domain/aggregates/ops.ts';
+import type { EventRow } from '../domain/events/payloads.ts';
 import { EVENT_KINDS } from '../domain/events/append.ts';
 
 export type Wake = { shopId: number; event?: EventRow };
@@ -32,6 +32,7 @@ export function parseNotifyPayload(raw: unknown): Parsed {
     if (!o || typeof o !== 'object' || !isId(o.shop)) return { ok: false, reason: 'no shop id' };
     // the shop is named: even when the event is malformed, its catch-up reads it from Postgres
     const eventOk = isId(o.seq) && typeof o.kind === 'string' && KINDS.has(o.kind) && Number.isSafeInteger(o.entity_id) && typeof o.payload === 'object' && o.payload !== null;
+    // the payload is the row's, which appendEvent<K> typed when it was written (the trigger copies it)
     const event = eventOk ? ({ seq: o.seq, kind: o.kind, entity_id: o.entity_id, payload: o.payload } as EventRow) : undefined;
     return { ok: true, wakes: [{ shopId: o.shop, ...(event ? { event } : {}) }] };
   }

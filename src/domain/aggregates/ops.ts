@@ -13,18 +13,7 @@
  * - loy `<id>`: the customer's loyalty account as Postgres holds it after the event (JSON)
  */
 import { type MonthlyTop, SUFFIX } from '../../redis/keys.ts';
-import type { EventKind } from '../events/append.ts';
-import type {
-  BillCancelledPayload,
-  BillCreatedPayload,
-  BillFacts,
-  ExpenseFacts,
-  ExpensePayload,
-  LoyaltyRetieredPayload,
-  LoyaltySnapshot,
-  PaymentAddedPayload,
-  PaymentFact,
-} from '../events/payloads.ts';
+import type { BillFacts, EventRow, ExpenseFacts, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
 
 export type OpCode = 'hi' | 'zi' | 'hs' | 'hm';
 export interface Op {
@@ -34,12 +23,7 @@ export interface Op {
   value: string;
 }
 
-export interface EventRow {
-  seq: number;
-  kind: EventKind;
-  entity_id: number;
-  payload: unknown;
-}
+export type { EventRow };
 
 const month = (day: string) => day.slice(0, 7);
 
@@ -118,7 +102,7 @@ export function opsFor(e: EventRow): Op[] {
   const o = new OpList();
   switch (e.kind) {
     case 'bill_created': {
-      const p = e.payload as BillCreatedPayload;
+      const p = e.payload;
       billFacts(o, p, 1);
       payments(o, p.payments);
       if (p.status !== 'Paid') o.hi(SUFFIX.tot, 'open', 1).hi(SUFFIX.tot, 'out', p.total - p.paid);
@@ -129,14 +113,14 @@ export function opsFor(e: EventRow): Op[] {
       break;
     }
     case 'payment_added': {
-      const p = e.payload as PaymentAddedPayload;
+      const p = e.payload;
       payments(o, [p.payment]);
       o.hi(SUFFIX.tot, 'out', -p.payment[1]);
       if (p.status_after === 'Paid') o.hi(SUFFIX.tot, 'open', -1);
       break;
     }
     case 'bill_cancelled': {
-      const p = e.payload as BillCancelledPayload;
+      const p = e.payload;
       billFacts(o, p, -1);
       payments(o, p.refunds);
       if (p.status_before !== 'Paid') o.hi(SUFFIX.tot, 'open', -1).hi(SUFFIX.tot, 'out', -(p.total - p.paid_before));
@@ -144,16 +128,16 @@ export function opsFor(e: EventRow): Op[] {
       break;
     }
     case 'expense_created':
-      expense(o, e.payload as ExpensePayload, 1);
+      expense(o, e.payload, 1);
       break;
     case 'expense_updated': {
-      const p = e.payload as ExpensePayload;
+      const p = e.payload;
       if (p.previous) expense(o, p.previous, -1);
       expense(o, p, 1);
       break;
     }
     case 'expense_deleted':
-      expense(o, e.payload as ExpensePayload, -1);
+      expense(o, e.payload, -1);
       break;
     case 'customer_created':
       o.hi(SUFFIX.tot, 'cust', 1);
@@ -165,7 +149,7 @@ export function opsFor(e: EventRow): Op[] {
       // nothing to add up: applying it makes catch-up.ts rebuild the shop in the new zone
       break;
     case 'loyalty_retiered':
-      for (const a of (e.payload as LoyaltyRetieredPayload).accounts) o.hs(SUFFIX.loy, String(a.customer_id), loyaltyJson(a));
+      for (const a of e.payload.accounts) o.hs(SUFFIX.loy, String(a.customer_id), loyaltyJson(a));
       break;
   }
   return o.ops;

@@ -105,6 +105,6 @@ export async function cancelBill(tx: Db, p: Principal, billId: number, reason: s
     refunds: paidByMethod.map((m) => [m.method, -m.amount, ctx.today]),
     loyalty,
   };
-  await appendEvent(tx, shopId, 'bill_cancelled', billId, payload as unknown as Record<string, unknown>);
+  await appendEvent(tx, shopId, 'bill_cancelled', billId, payload);
   return { bill: detail, tierChanged: loyalty?.tier_changed ?? false };
 }

@@ -49,6 +49,6 @@ export async function addPayment(tx: Db, p: Principal, billId: number, body: Add
     status_after: status,
     customer_id: bill.customer_id,
   };
-  await appendEvent(tx, shopId, 'payment_added', billId, payload as unknown as Record<string, unknown>);
+  await appendEvent(tx, shopId, 'payment_added', billId, payload);
   return detail;
 }

@@ -118,10 +118,64 @@ export async function getCustomer(deps: FiguresDeps, p: Principal, id: number) {
   return (await withFigures(deps, p.shopId, [row]))[0]!;
 }
 
-function checkBusiness(type: string | undefined, businessName: string | null | undefined): void {
+/** A business needs its name (blank is none). `prefix` names the field where it came from (`customer.` in a bill). */
+function checkBusiness(type: string | undefined, businessName: string | null | undefined, prefix = ''): void {
   if (type === 'Business' && !businessName?.trim()) {
-    throw ERRORS.validation([{ field: 'business_name', message: 'is required for a business customer' }]);
+    throw ERRORS.validation([{ field: `${prefix}business_name`, message: 'is required for a business customer' }]);
   }
+}
+
+/** The customer a bill names: the snapshot a bill keeps of it. */
+export interface BillCustomer {
+  id: number;
+  name: string;
+  phone: string;
+  city: string | null;
+  area: string | null;
+  trn: string | null;
+  customer_type: string;
+}
+
+/** What a bill may say of a customer it creates (API.md: `customer: {phone, name, ...}`). */
+export interface NewCustomerRef {
+  phone: string;
+  name: string;
+  city?: string;
+  area?: string;
+  customer_type?: 'Individual' | 'Business';
+  business_name?: string;
+  trn?: string;
+}
+
+/**
+ * The shop's live customer with this phone, or a new one made by the same rules as
+ * createCustomer (E.164 phone, a business with its name), in the caller's transaction. No event
+ * of its own: the bill's event counts a new customer (`new_customer`).
+ */
+export async function findOrCreateByPhone(tx: Db, shopId: number, ref: NewCustomerRef): Promise<{ customer: BillCustomer; created: boolean }> {
+  const phone = normalizePhone(ref.phone, 'customer.phone');
+  const type = ref.customer_type ?? 'Individual';
+  checkBusiness(type, ref.business_name, 'customer.');
+  const [inserted] = await tx<BillCustomer[]>`
+    insert into customers (shop_id, name, phone, city, area, customer_type, business_name, trn)
+    values (${shopId}, ${ref.name.trim()}, ${phone}, ${ref.city ?? null}, ${ref.area ?? null}, ${type},
+            ${ref.business_name ?? null}, ${ref.trn ?? null})
+    on conflict (shop_id, phone) where deleted_at is null do nothing
+    returning id, name, phone, city, area, trn, customer_type`;
+  if (inserted) return { customer: inserted, created: true };
+  const [existing] = await tx<BillCustomer[]>`
+    select id, name, phone, city, area, trn, customer_type from customers
+    where shop_id = ${shopId} and phone = ${phone} and deleted_at is null`;
+  return { customer: existing!, created: false };
+}
+
+/** A live customer of the shop by id, as a bill snapshots it; 422 when there is none. */
+export async function billCustomer(tx: Db, shopId: number, id: number): Promise<BillCustomer> {
+  const [c] = await tx<BillCustomer[]>`
+    select id, name, phone, city, area, trn, customer_type from customers
+    where shop_id = ${shopId} and id = ${id} and deleted_at is null`;
+  if (!c) throw ERRORS.invalidReference('customer.id is not a customer of this shop');
+  return c;
 }
 
 export async function createCustomer(sql: Sql, p: Principal, body: CreateCustomerBody): Promise<CustomerRow> {

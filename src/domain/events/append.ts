@@ -5,8 +5,9 @@
  * the first to commit). Events carry ids and small facts, never whole rows.
  */
 import type { Db } from '../../db/client.ts';
+import type { EventKind, EventPayloads } from './payloads.ts';
 
-/** Every kind of event a shop's stream holds (and the events table's check constraint allows). */
+/** Every kind of event a shop's stream holds, as a list (payloads.ts EventPayloads is the map). */
 export const EVENT_KINDS = [
   'bill_created',
   'payment_added',
@@ -16,26 +17,22 @@ export const EVENT_KINDS = [
   'expense_deleted',
   'customer_created',
   'customer_deleted',
-  /** a tier replacement moved or renamed some accounts' tiers (loyalty/tiers.ts) */
   'loyalty_retiered',
-  /** the shop's time zone changed: the aggregator rebuilds the shop (aggregates/catch-up.ts) */
   'timezone_changed',
-] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
+] as const satisfies readonly EventKind[];
+// the list names every kind of the map (a kind added to the map and not here fails to compile)
+const everyKind: Exclude<EventKind, (typeof EVENT_KINDS)[number]> extends never ? true : never = true;
+void everyKind;
 
-export async function appendEvent(
-  tx: Db,
-  shopId: number,
-  kind: EventKind,
-  entityId: number,
-  payload: Record<string, unknown> = {},
-): Promise<number> {
+export type { EventKind };
+
+export async function appendEvent<K extends EventKind>(tx: Db, shopId: number, kind: K, entityId: number, payload: EventPayloads[K]): Promise<number> {
   const [row] = await tx<{ seq: number }[]>`
     with next as (
       update shop_counters set event_seq = event_seq + 1 where shop_id = ${shopId} returning event_seq
     )
     insert into events (shop_id, seq, kind, entity_id, payload)
-    select ${shopId}, event_seq, ${kind}, ${entityId}, ${tx.json(payload as never)} from next
+    select ${shopId}, event_seq, ${kind}, ${entityId}, ${tx.json(payload)} from next
     returning seq`;
   if (!row) throw new Error(`shop ${shopId} has no counter row`);
   return row.seq;
@@ -45,11 +42,11 @@ export async function appendEvent(
  * Appends several events of one kind in one statement (numbered as appendEvent does, in the
  * order given): a recurring expense that catches up a year writes its events at once.
  */
-export async function appendEvents(
+export async function appendEvents<K extends EventKind>(
   tx: Db,
   shopId: number,
-  kind: EventKind,
-  entries: { entity_id: number; payload: Record<string, unknown> }[],
+  kind: K,
+  entries: { entity_id: number; payload: EventPayloads[K] }[],
 ): Promise<void> {
   if (entries.length === 0) return;
   const n = entries.length;

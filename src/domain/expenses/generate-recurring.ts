@@ -97,7 +97,7 @@ async function materialise(tx: Db, r: DueRow, today: string, onShop?: (shopId: n
     'expense_created',
     made.map((e) => {
       const payload: ExpensePayload = { amount_fils: r.amount_fils, expense_date: e.expense_date, category_id: r.category_id };
-      return { entity_id: e.id, payload: payload as unknown as Record<string, unknown> };
+      return { entity_id: e.id, payload };
     }),
   );
   await tx`update recurring_expenses set next_due = ${next}, updated_at = now() where id = ${r.id}`;

@@ -12,7 +12,7 @@ import { fromFils, toFils } from '../common/money.ts';
 import { offsetOf, pageResult } from '../common/paging.ts';
 import { likePattern } from '../common/schema.ts';
 import { appendEvent } from '../events/append.ts';
-import type { ExpenseFacts, ExpensePayload } from '../events/payloads.ts';
+import type { ExpenseFacts } from '../events/payloads.ts';
 import { checkRefs, columnChanges } from './refs.ts';
 import type { CategoryBody, CreateExpenseBody, ListExpensesQuery, PatchExpenseBody } from './schema.ts';
 import { checkOptionalPeriod } from '../common/period.ts';
@@ -76,7 +76,6 @@ interface ExpenseRow extends ExpenseFacts {
 
 const present = ({ amount_fils, ...e }: ExpenseRow) => ({ ...e, amount: fromFils(amount_fils) });
 const facts = (e: ExpenseFacts): ExpenseFacts => ({ amount_fils: e.amount_fils, expense_date: e.expense_date, category_id: e.category_id });
-const asPayload = (p: ExpensePayload) => p as unknown as Record<string, unknown>;
 
 async function loadExpense(tx: Db, shopId: number, id: number, lock = false): Promise<ExpenseRow> {
   const [e] = await tx<ExpenseRow[]>`
@@ -128,7 +127,7 @@ export async function createExpense(sql: Sql, p: Principal, body: CreateExpenseB
               ${body.receipt_url ?? null}, ${p.kind === 'user' ? p.id : null})
       returning id`;
     const e = await loadExpense(tx, p.shopId, r!.id);
-    await appendEvent(tx, p.shopId, 'expense_created', e.id, asPayload(facts(e)));
+    await appendEvent(tx, p.shopId, 'expense_created', e.id, facts(e));
     return present(e);
   });
 }
@@ -141,7 +140,7 @@ export async function patchExpense(sql: Sql, p: Principal, id: number, body: Pat
     await checkRefs(tx, p.shopId, body.category_id, body.payment_method);
     await tx`update expenses set ${tx(changes, Object.keys(changes))}, updated_at = now() where shop_id = ${p.shopId} and id = ${id}`;
     const after = await loadExpense(tx, p.shopId, id);
-    await appendEvent(tx, p.shopId, 'expense_updated', id, asPayload({ ...facts(after), previous: facts(before) }));
+    await appendEvent(tx, p.shopId, 'expense_updated', id, { ...facts(after), previous: facts(before) });
     return present(after);
   });
 }
@@ -153,6 +152,6 @@ export async function deleteExpense(sql: Sql, p: Principal, id: number): Promise
       update expenses set deleted_at = now(), updated_at = now() where shop_id = ${p.shopId} and id = ${id} and deleted_at is null
       returning amount_fils, expense_date, category_id`;
     if (!e) throw ERRORS.notFound('Expense');
-    await appendEvent(tx, p.shopId, 'expense_deleted', id, asPayload(facts(e)));
+    await appendEvent(tx, p.shopId, 'expense_deleted', id, facts(e));
   });
 }
