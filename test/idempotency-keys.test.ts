@@ -34,7 +34,7 @@ describe('idempotency keys', function () {
     // a user of the same shop with the same key is a third principal
     const c = await post('/api/bills', body(), s.cashier, { 'idempotency-key': key });
     assert.equal(c.status, 201);
-    assert.ok(![a.body.id, b.body.id].includes(c.body.id));
+    assert.ok(![a.body.id, b.body.id].includes(c.body.id), 'the user gets a bill of its own');
     assert.equal(await bills(), before + 3);
   });
 
