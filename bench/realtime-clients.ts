@@ -11,8 +11,9 @@
  * Only what the benchmark measures is decoded: bill:created in full, dashboard:update's seq and
  * prev_seq from the head of the frame.
  *
- * Parent → child: {url, tokens: string[] (one per socket)}, later 'report' and 'close'.
- * Child → parent: {connected, failed}, then the report.
+ * Parent → child: {url, tokens: string[] (one per socket)}, later 'report' and 'close', and
+ * {reconnect: n} (bench/soak.ts): n sockets, picked at random, close and open again with their token.
+ * Child → parent: {connected, failed}, then the report; {connected, failed} after a reconnect.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -31,13 +32,18 @@ let updates = 0;
 let backwards = 0;
 let gaps = 0;
 const sockets: WebSocket[] = [];
+/** the URL and token each socket opened with, by its index in `sockets` (for reconnects) */
+const opened: { url: string; token: string }[] = [];
 
 const UPDATE_HEAD = /^42\["dashboard:update",\{"seq":(\d+),"prev_seq":(null|\d+)/;
 
-function open(url: string, token: string): Promise<boolean> {
+function open(url: string, token: string, slot?: number): Promise<boolean> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, skipUTF8Validation: true });
-    sockets.push(ws);
+    if (slot === undefined) {
+      sockets.push(ws);
+      opened.push({ url, token });
+    } else sockets[slot] = ws;
     let lastSeq = 0;
     let settled = false;
     const done = (ok: boolean) => {
@@ -80,8 +86,24 @@ function open(url: string, token: string): Promise<boolean> {
 // the bench died (or finished without saying so): do not linger with thousands of sockets open
 process.on('disconnect', () => process.exit(0));
 
-process.on('message', async (msg: Start | 'report' | 'close') => {
-  if (msg === 'report') {
+process.on('message', async (msg: Start | 'report' | 'close' | { reconnect: number }) => {
+  if (typeof msg === 'object' && 'reconnect' in msg) {
+    let connected = 0;
+    let failed = 0;
+    const picked = new Set<number>();
+    while (picked.size < Math.min(msg.reconnect, sockets.length)) picked.add(Math.floor(Math.random() * sockets.length));
+    const slots = [...picked];
+    for (let i = 0; i < slots.length; i += 100) {
+      const batch = await Promise.all(
+        slots.slice(i, i + 100).map((slot) => {
+          sockets[slot]!.close();
+          return open(opened[slot]!.url, opened[slot]!.token, slot);
+        }),
+      );
+      for (const ok of batch) ok ? connected++ : failed++;
+    }
+    process.send!({ connected, failed });
+  } else if (msg === 'report') {
     process.send!({
       latencies,
       receipts: [...receipts],

@@ -28,6 +28,8 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     LOG_LEVEL: 'warn',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-00',
     TOKEN_LIMIT_PER_MINUTE: '10000000',
+    // benches sign up many shops from one address (signup shares the login's per-IP budget)
+    LOGIN_LIMIT_PER_IP: '100000',
     DB_POOL_SIZE: '20',
     ...overrides,
   });

@@ -12,14 +12,18 @@ import { createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
 import { withScripts } from './redis/scripts.ts';
 import type { AppDeps } from './rest/deps.ts';
+import { createDependencyHealth } from './rest/dependency-health.ts';
 import { createMetrics } from './rest/metrics.ts';
 import { createRateLimits } from './rest/rate-limits.ts';
 
 export function createDeps(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): AppDeps {
   const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
-  const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main' }));
+  // Requests read and write through this client: a command Redis does not answer within 1 s fails
+  // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
+  const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main', commandTimeoutMs: 1000 }));
   const keys = createKeys(config.redisPrefix);
   const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
+  const metrics = createMetrics();
   return {
     config,
     sql,
@@ -28,8 +32,9 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     log,
     tokens,
     auth: createAuthenticator(sql, tokens),
-    limits: createRateLimits(redis, keys, config),
-    metrics: createMetrics(),
+    limits: createRateLimits(redis, keys, config, metrics),
+    metrics,
+    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
     notifier: noopNotifier,
     // replaced by startNode with the BullMQ queue; until then a report request is refused
     jobs: { enqueueReport: async () => Promise.reject(new Error('the report queue is not started')) },
@@ -37,5 +42,6 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.health.close();
   await Promise.allSettled([deps.sql.end({ timeout: 5 }), deps.redis.quit().catch(() => deps.redis.disconnect())]);
 }

@@ -45,6 +45,8 @@ export interface Config {
   pushWindowMs: number;
   /** Socket.IO handshakes per client IP per 10 s (reconnect storms). Default 60. */
   handshakesPerIp: number;
+  /** Unsent bytes a socket may queue before it is disconnected as a slow consumer. Default 1 MiB. */
+  socketBufferCapBytes: number;
   /** Where report files are written. Default var/reports. */
   reportsDir: string;
   /** How long a report file can be downloaded, in hours. Default 24. */
@@ -154,6 +156,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sweepMs: int(env, 'AGGREGATOR_SWEEP_MS', 2000, 50, 600_000),
     pushWindowMs: int(env, 'PUSH_WINDOW_MS', 50, 0, 60_000),
     handshakesPerIp: int(env, 'SOCKET_HANDSHAKES_PER_IP', 60, 1, 10_000_000),
+    socketBufferCapBytes: int(env, 'SOCKET_BUFFER_CAP_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     reportsDir: str(env, 'REPORTS_DIR', 'var/reports'),
     reportTtlHours: int(env, 'REPORT_TTL_HOURS', 24, 1, 24 * 365),
     smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']) : undefined,

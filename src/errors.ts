@@ -24,6 +24,8 @@ export interface FieldError {
 }
 
 export const ERRORS = {
+  ambiguousFraming: () =>
+    new AppError(400, 'ambiguous_framing', 'The request framing is ambiguous: its Content-Length, Transfer-Encoding or a header line'),
   malformedJson: () => new AppError(400, 'malformed_json', 'The request body is not valid JSON'),
   validation: (details: FieldError[]) =>
     new AppError(400, 'validation_failed', 'The request is not valid', details),
@@ -52,5 +54,10 @@ export const ERRORS = {
     }),
   unavailable: (message = 'A backing service is unavailable') =>
     new AppError(503, 'unavailable', message),
+  /** PostgreSQL or Redis does not answer; the request may be retried (with its Idempotency-Key). */
+  dependencyUnavailable: (dependencies: readonly string[]) =>
+    new AppError(503, 'dependency_unavailable', `Unavailable for a moment: ${dependencies.join(' and ')} does not answer; retry shortly`, { dependencies }, {
+      'Retry-After': '1',
+    }),
   internal: () => new AppError(500, 'internal', 'Something went wrong on our side'),
 } as const;

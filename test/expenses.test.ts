@@ -222,7 +222,9 @@ describe('expenses', () => {
     assert.equal((await get(`/api/expenses/${r.body.id}`, s.token)).body.description, EVIL);
     const found = await get(`/api/expenses?search=${encodeURIComponent(EVIL)}`, s.token);
     assert.deepEqual(found.body.items.map((e: any) => e.id), [r.body.id]);
-    assert400(await get(`/api/expenses?search=${BIG}`, s.token), 'search');
+    // over the schema's bound but inside uWS's request-header limit (4 KB on the current build,
+    // which answers 431 beyond it): the validator names the field
+    assert400(await get(`/api/expenses?search=${'x'.repeat(1024)}`, s.token), 'search');
   });
 
   it('refuses references outside the shop with 422 and writes nothing (another shop\'s category is 422, like a missing one)', async () => {

@@ -41,7 +41,8 @@ describe('route matrix', () => {
     for (const r of routes.filter((x) => x.method === 'get' && x.query?.properties?.search)) {
       for (const term of hostile) {
         const res = await call('GET', `${concrete(r.path)}?search=${encodeURIComponent(term)}`, { token: shop.token });
-        assert.ok([200, 400, 404].includes(res.status), `${r.path} search ${term.slice(0, 20)} → ${res.status}`);
+        // 431: the current uWS build refuses a request line and headers over 4 KB itself
+        assert.ok([200, 400, 404, 431].includes(res.status), `${r.path} search ${term.slice(0, 20)} → ${res.status}`);
       }
     }
   });

@@ -177,7 +177,9 @@ describe('realtime', function () {
     const seq = await settled(s.shopId, 60_000);
     await until(() => seen.filter((e) => e.name === 'dashboard:update').at(-1)?.args[0].seq === seq, 10_000, 'last update');
     const updates = seen.filter((e) => e.name === 'dashboard:update').map((e) => e.args[0]);
-    assert.ok(updates.length < 500, `${updates.length} updates`);
+    // fewer updates than bills; how many fewer depends on how fast the machine takes bills (on a
+    // loaded machine they arrive slower than one a window), so the bound is the window below
+    assert.ok(updates.length < 2000, `${updates.length} updates`);
     // at most one per 50 ms window (the default): counted over the span they arrived in, with
     // room for network jitter at both ends
     const span = updateTimes.at(-1)! - updateTimes[0]!;

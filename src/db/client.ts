@@ -1,6 +1,19 @@
 /**
  * The postgres.js client. One pool per process; domain functions take `sql` (or a transaction)
  * as their first argument so they work inside `sql.begin(...)`.
+ *
+ * postgres.js 3.4.9 (the newest release) is patched at install (patches/postgres+3.4.9.patch,
+ * applied by patch-package from the root package's `postinstall`): when a backend is terminated,
+ * a write queued on that connection could run after `closed()` had nulled its socket and crash
+ * the process from a timer, out of reach of any catch (TypeError: Cannot read properties of null
+ * (reading 'write') at nextWrite). The patch settles the pending queries with CONNECTION_CLOSED
+ * instead, as the unmerged upstream fix does (https://github.com/porsager/postgres/issues/1154,
+ * https://github.com/porsager/postgres/issues/1208, https://github.com/porsager/postgres/pull/1209,
+ * also #1168). Second, a backend terminated while a new connection fetched its array types
+ * rejected a promise postgres.js drops: an unhandled rejection, which also exits the process
+ * (https://github.com/porsager/postgres/issues/1192, #1205, #1223; no fix merged); the patch
+ * catches it and fetches the types again on the next connect. Drop the patch once a release
+ * carries both fixes. Regression test: test/faults-postgres.test.ts.
  */
 import postgres from 'postgres';
 
@@ -24,7 +37,11 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
-    connect_timeout: 5,
+    // An unreachable server must cost a request seconds, not minutes (issue 13): connects give up
+    // after 2 s, and a dropped connection is reopened within half a second of the server's return
+    // (the default backoff grows to 20 s after a few failures).
+    connect_timeout: 2,
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'tajir' },
     types: {

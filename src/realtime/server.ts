@@ -27,6 +27,7 @@ import { type BudgetOptions, EventBudget } from './budget.ts';
 import type { ErrorReply, SessionEndReason, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';
 import type { Io } from './io.ts';
+import { backpressureOptions, guardSlowConsumers } from './slow-consumers.ts';
 import { createSocketCap } from './socket-cap.ts';
 
 export interface RealtimeOptions {
@@ -56,7 +57,8 @@ const forbidden: ErrorReply = { error: { code: 'forbidden', message: 'Your role 
 const overBudget: ErrorReply = { error: { code: 'rate_limited', message: 'Too many events on this connection; slow down' } };
 
 export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: RealtimeOptions = {}): Realtime {
-  io.attachApp(app);
+  io.attachApp(app, backpressureOptions(deps.config.socketBufferCapBytes));
+  const slowConsumers = guardSlowConsumers(io, deps.log, () => deps.metrics.slowConsumer(), deps.config.socketBufferCapBytes);
   const handshakes = new RateLimiterRedis({
     storeClient: deps.redis,
     keyPrefix: deps.keys.rateLimit('sio-handshake'),
@@ -72,6 +74,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         await handshakes.consume(ip);
       } catch (err) {
         if (err instanceof RateLimiterRes) return next(refuse('rate_limited', 'Too many connection attempts; retry later'));
+        deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
       const p = await deps.auth.authenticate(typeof auth?.token === 'string' ? auth.token : undefined);
@@ -208,6 +211,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
   return {
     close() {
       clearInterval(beat);
+      slowConsumers.close();
       acks.close();
     },
   };

@@ -3,10 +3,11 @@
  * split: main.ts and tests call the same factory; tests listen on port 0). Socket.IO attaches to
  * the same `app` later, so REST and realtime share one port.
  */
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
 import type { AppDeps } from './deps.ts';
+import { guardFraming } from './http/framing.ts';
 import { Inflight, mountRoutes } from './http/server.ts';
-import uWS, { assertNativeUws } from './http/uws.ts';
+import uWS, { assertNativeUws, uwsBuild } from './http/uws.ts';
 import { allRoutes } from './routes/index.ts';
 
 export interface Api {
@@ -24,9 +25,16 @@ export interface ApiOptions {
   beforeFallback?: (app: TemplatedApp) => void;
 }
 
+let fallbackSaid = false;
+
 export function buildApi(deps: AppDeps, options: ApiOptions = {}): Api {
   assertNativeUws();
-  const app = uWS.App();
+  if (uwsBuild?.fallback && !fallbackSaid) {
+    fallbackSaid = true;
+    process.stderr.write(`tajir: ${uwsBuild.fallback}\n`);
+  }
+  // Before any route is mounted: every handler, Socket.IO's included, gets the framing guard.
+  const app = guardFraming(uWS.App(), (fault) => deps.log.warn({ fault }, 'refused a request with ambiguous framing'));
   const inflight = new Inflight();
   const routes = allRoutes();
   const mounted = options.rest === false ? routes.filter((r) => !r.path.startsWith('/api/')) : routes;
@@ -43,7 +51,7 @@ export function buildApi(deps: AppDeps, options: ApiOptions = {}): Api {
             return;
           }
           listenSocket = socket;
-          resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));
+          resolve(uWS.us_socket_local_port(socket as unknown as us_socket));
         });
       });
     },

@@ -8,6 +8,7 @@ import type { TokenService } from '../domain/auth/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import type { DependencyHealth } from './dependency-health.ts';
 import type { HttpMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
 
@@ -26,4 +27,6 @@ export interface AppDeps {
   notifier: ChangeNotifier;
   /** Queues report jobs for the worker role. */
   jobs: ReportJobs;
+  /** Whether PostgreSQL and Redis answer right now (background probes). */
+  health: DependencyHealth;
 }

@@ -14,6 +14,8 @@ export interface HttpMetrics {
   setStuckShops(count: number): void;
   /** Counts a limit that let a request through because Redis did not answer (fail open). */
   failedOpen(limit: string): void;
+  /** Counts a socket disconnected because it stopped reading (realtime/slow-consumers.ts). */
+  slowConsumer(): void;
 }
 
 export function createMetrics(): HttpMetrics {
@@ -49,6 +51,11 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['limit'] as const,
     registers: [registry],
   });
+  const slow = new Counter({
+    name: 'tajir_socket_slow_consumer_disconnects_total',
+    help: 'Sockets disconnected because their unsent buffer passed the cap (the client stopped reading)',
+    registers: [registry],
+  });
   // The service's own event-loop delay (a stall of every shop's requests and pushes at once). The
   // histogram is reset at every scrape, so max and p99 are "since the last scrape".
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -78,6 +85,9 @@ export function createMetrics(): HttpMetrics {
     },
     failedOpen(limit) {
       failOpen.inc({ limit });
+    },
+    slowConsumer() {
+      slow.inc();
     },
     observePush(seconds) {
       push.observe(seconds);

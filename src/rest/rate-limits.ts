@@ -1,28 +1,34 @@
 /**
  * Rate limits kept in Redis (rate-limiter-flexible), so every API node counts together.
  * - login: per email (failed attempts; a success clears it) and per IP (every attempt), 15 min windows;
+ * - signup: per IP, with the login's per-IP budget and window;
  * - per token: every authenticated request, per minute.
- * When Redis is unreachable the limiter lets the request through: losing rate limiting for a
- * moment is better than refusing every sale at the counter.
+ * When Redis does not answer, the per-token limit lets the request through (counted by
+ * `tajir_rate_limit_fail_open_total`): losing rate limiting for a moment is better than refusing
+ * every sale at the counter. The login and signup limits fail closed (503): they are what stands
+ * between a password guesser and the accounts, and nobody's sale waits on a new session.
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.ts';
 import { ERRORS } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Redis } from '../redis/client.ts';
+import type { HttpMetrics } from './metrics.ts';
 
 export interface RateLimits {
-  /** Throws 429 when the email or the IP has tried too often. */
+  /** Throws 429 when the email or the IP has tried too often; 503 when Redis does not answer. */
   checkLogin(email: string, ip: string): Promise<void>;
   loginFailed(email: string): Promise<void>;
   loginSucceeded(email: string): Promise<void>;
+  /** Throws 429 when the IP signed up too often; 503 when Redis does not answer. */
+  checkSignup(ip: string): Promise<void>;
   /** Throws 429 when the token's subject exceeded its per-minute budget. */
   consumeToken(subject: string): Promise<void>;
 }
 
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 
-export function createRateLimits(redis: Redis, keys: Keys, config: Config): RateLimits {
+export function createRateLimits(redis: Redis, keys: Keys, config: Config, metrics: Pick<HttpMetrics, 'failedOpen'>): RateLimits {
   const opts = { storeClient: redis, rejectIfRedisNotReady: true };
   const perEmail = new RateLimiterRedis({
     ...opts,
@@ -36,6 +42,12 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config): Rate
     points: config.loginLimitPerIp,
     duration: LOGIN_WINDOW_SECONDS,
   });
+  const signupPerIp = new RateLimiterRedis({
+    ...opts,
+    keyPrefix: keys.rateLimit('signup-ip'),
+    points: config.loginLimitPerIp,
+    duration: LOGIN_WINDOW_SECONDS,
+  });
   const perToken = new RateLimiterRedis({
     ...opts,
     keyPrefix: keys.rateLimit('token'),
@@ -43,25 +55,37 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config): Rate
     duration: 60,
   });
 
-  /** Runs a limiter call; a RateLimiterRes rejection is a 429, anything else (Redis down) passes. */
-  async function guard(fn: () => Promise<unknown>): Promise<void> {
+  /** Runs a limiter call; a RateLimiterRes rejection is a 429, anything else (Redis down) passes, counted. */
+  async function failOpen(limit: string, fn: () => Promise<unknown>): Promise<void> {
     try {
       await fn();
     } catch (err) {
       if (err instanceof RateLimiterRes) throw ERRORS.rateLimited(err.msBeforeNext / 1000);
+      metrics.failedOpen(limit);
+    }
+  }
+
+  /** As failOpen, but Redis down is a 503: the limit is not skipped. */
+  async function failClosed(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw ERRORS.rateLimited(err.msBeforeNext / 1000);
+      throw ERRORS.dependencyUnavailable(['redis']);
     }
   }
 
   return {
     async checkLogin(email, ip) {
-      await guard(async () => {
+      await failClosed(async () => {
         const res = await perEmail.get(email.toLowerCase());
         if (res && res.consumedPoints >= config.loginLimitPerEmail) throw res;
       });
-      await guard(() => perIp.consume(ip));
+      await failClosed(() => perIp.consume(ip));
     },
-    loginFailed: (email) => guard(() => perEmail.consume(email.toLowerCase())),
-    loginSucceeded: (email) => guard(() => perEmail.delete(email.toLowerCase())),
-    consumeToken: (subject) => guard(() => perToken.consume(subject)),
+    loginFailed: (email) => failClosed(() => perEmail.consume(email.toLowerCase())),
+    loginSucceeded: (email) => failOpen('login-email-reset', () => perEmail.delete(email.toLowerCase())),
+    checkSignup: (ip) => failClosed(() => signupPerIp.consume(ip)),
+    consumeToken: (subject) => failOpen('token', () => perToken.consume(subject)),
   };
 }

@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { isConnectionError, mapPgError } from '../../db/errors.ts';
+import { isRedisUnavailable } from '../../redis/client.ts';
 import type { Principal } from '../../domain/auth/principal.ts';
 import { TokenError } from '../../domain/auth/tokens.ts';
 import { AppError, ERRORS } from '../../errors.ts';
@@ -48,6 +49,16 @@ interface ResState {
 }
 
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
+
+/**
+ * A request still running this long (ms) is answered 503 `dependency_unavailable` if PostgreSQL or
+ * Redis is down (deps.health), so no request waits on a dependency that is gone: issue 13 wants
+ * an answer within 2 s. A request that is merely slow while both answer runs on. A write answered
+ * this way may still commit later; its Idempotency-Key makes the client's retry safe.
+ */
+const DEPENDENCY_DEADLINE_MS = 1000;
+/** How often a request past the deadline looks again at deps.health, ms. */
+const DEPENDENCY_RECHECK_MS = 250;
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
 export function mountRoutes(
@@ -108,6 +119,7 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
     bodyPromise?.catch(() => {}); // handled below; prevents an unhandled rejection if we fail earlier
 
     const info: RequestInfo = { method: methodUpper, route: def.path, ip, header: (n) => headers.get(n.toLowerCase()) };
+    const disarm = watchDependencies(res, state, deps, methodUpper, def.path, started);
 
     void (async () => {
       try {
@@ -146,9 +158,24 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
         }
       } catch (err) {
         fail(res, state, err, deps, methodUpper, def.path, started);
+      } finally {
+        disarm();
       }
     })();
   });
+}
+
+/** Arms the dependency deadline of one request (DEPENDENCY_DEADLINE_MS); returns its disarm. */
+function watchDependencies(res: HttpResponse, state: ResState, deps: AppDeps, method: string, route: string, started: number): () => void {
+  let timer: NodeJS.Timeout;
+  const check = () => {
+    if (state.done) return;
+    const down = deps.health.down();
+    if (down.length) fail(res, state, ERRORS.dependencyUnavailable(down), deps, method, route, started);
+    else timer = setTimeout(check, DEPENDENCY_RECHECK_MS);
+  };
+  timer = setTimeout(check, DEPENDENCY_DEADLINE_MS);
+  return () => clearTimeout(timer);
 }
 
 function bearer(h: string | undefined): string | undefined {
@@ -186,9 +213,10 @@ function fail(res: HttpResponse, state: ResState, err: unknown, deps: AppDeps, m
   } else {
     const mapped = mapPgError(err);
     if (mapped) e = mapped;
-    else if (isConnectionError(err)) {
-      deps.log.error({ route, code: (err as { code?: string }).code }, 'backing service unavailable');
-      e = ERRORS.unavailable();
+    else if (isConnectionError(err) || isRedisUnavailable(err)) {
+      const dependency = isRedisUnavailable(err) ? 'redis' : 'postgres';
+      deps.log.error({ route, code: (err as { code?: string }).code, dependency }, 'backing service unavailable');
+      e = ERRORS.dependencyUnavailable([dependency]);
     } else {
       deps.log.error({ route, err }, 'unhandled error');
       e = ERRORS.internal();

@@ -15,12 +15,13 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/api/auth/signup',
-    summary: 'Create a shop with its owner; returns a session',
+    summary: 'Create a shop with its owner; returns a session (rate limited per IP)',
     tag,
     auth: 'public',
     body: SignupBody,
     status: 201,
-    handler: async ({ body, deps }) => {
+    handler: async ({ body, req, deps }) => {
+      await deps.limits.checkSignup(req.ip);
       const session = await auth.signup(deps.sql, deps.tokens, body);
       // Build the new shop's (empty) aggregates now, so its first bill is applied and pushed
       // incrementally rather than folded into a first rebuild. If this fails the aggregator

