@@ -48,6 +48,10 @@ export const ERRORS = {
     new AppError(429, 'rate_limited', 'Too many requests; try again later', undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     }),
+  reportQueueFull: (limit: number) =>
+    new AppError(429, 'report_queue_full', `This shop already has ${limit} reports waiting; request more when they are done`, { limit }, {
+      'Retry-After': '30',
+    }),
   unavailable: (message = 'A backing service is unavailable') =>
     new AppError(503, 'unavailable', message),
   /** PostgreSQL or Redis does not answer; the request may be retried (with its Idempotency-Key). */

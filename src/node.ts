@@ -66,7 +66,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
   const queueConnection = createRedis(config.redisUrl, { name: 'tajir-queues', maxRetriesPerRequest: null });
   const queues = createQueues(queueConnection, deps.keys.bull());
-  deps.jobs = reportJobs(queues);
+  deps.jobs = reportJobs(queues, deps.sql);
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
   const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
   const workers = workerSql

@@ -148,6 +148,9 @@ describe('reports', function () {
     const parsed = await simpleParser(mail().messages.at(-1)!);
     assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', 'boss@shop.test');
     const attachment = parsed.attachments[0]!;
+    // streamed from disk by the mail job: the attachment is the whole file, byte for byte
+    const [built] = await env().sql<{ file_path: string }[]>`select file_path from report_jobs where id = ${r.body.id}`;
+    assert.ok(attachment.content.equals(readFileSync(built!.file_path)), 'the attachment is the complete file');
     const mailed = parseCsv(attachment.content.toString('utf8'));
     assert.deepEqual(mailed.at(-1), total);
     assert.match(parsed.text ?? '', /30 rows/);
@@ -472,11 +475,22 @@ describe('reports', function () {
     const { mkdtemp, readFile } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(`${tmpdir()}/tajir-mail-`);
+    const { writeFile } = await import('node:fs/promises');
+    const onDisk = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `${i},row ${i}\n`).join(''));
+    await writeFile(`${dir}/big.csv`, onDisk);
     const mailer = createMailer(undefined, dir, env().deps.log);
-    const sent = await mailer.send({ id: 'report-x', from: 'a@shop.test', to: 'b@shop.test', subject: 'Test', text: 'Body', attachments: [{ filename: 'r.csv', content: 'a,b' }] });
+    const sent = await mailer.send({
+      id: 'report-x',
+      from: 'a@shop.test',
+      to: 'b@shop.test',
+      subject: 'Test',
+      text: 'Body',
+      attachments: [{ filename: 'r.csv', content: 'a,b' }, { filename: 'big.csv', path: `${dir}/big.csv` }],
+    });
     const parsed = await simpleParser(await readFile(sent.file!));
     assert.equal(parsed.subject, 'Test');
     assert.equal(parsed.attachments[0]!.filename, 'r.csv');
+    assert.ok(parsed.attachments[1]!.content.equals(onDisk), 'a file attached by path is streamed whole into the .eml');
     mailer.close();
   });
 });

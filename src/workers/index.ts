@@ -15,6 +15,7 @@ import * as scheduleTick from './jobs/schedule-tick.ts';
 import * as sendMail from './jobs/send-report-mail.ts';
 import { createMailer } from './mail/transport.ts';
 import { QUEUES, type Queues } from './queues.ts';
+import { reportJobs as dispatchReports } from './report-dispatch.ts';
 
 export interface WorkersDeps {
   config: Readonly<Config>;
@@ -31,20 +32,16 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-/** The REST side of the queue: a report job whose BullMQ id is the report's, so it is queued once. */
-export function reportJobs(queues: Queues): ReportJobs {
-  return {
-    async enqueueReport(reportId) {
-      await queues.reports.add(buildReport.NAME, { reportId }, { ...buildReport.OPTIONS, jobId: `report-${reportId}` });
-    },
-  };
+/** The REST side of the queue: each shop's next report, one at a time (report-dispatch.ts). */
+export function reportJobs(queues: Queues, sql: Sql): ReportJobs {
+  return dispatchReports(queues.reports, sql);
 }
 
 export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
   const { config, log } = deps;
   const connection = (): Redis => createRedis(config.redisUrl, { name: 'tajir-worker', maxRetriesPerRequest: null });
   const mailer = createMailer(config.smtpUrl, config.mailDir, log);
-  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, queues: deps.queues, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours }), {
+  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours }), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 2,
@@ -56,7 +53,13 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
     log.warn({ reportId: job.data.reportId, attempt: job.attemptsMade, final, err: err.message }, 'report job failed');
-    if (final) void buildReport.markFailed(deps.sql, job.data.reportId, err.message).catch(() => {});
+    // the shop's next report gets its turn once this one's failure is recorded
+    if (final) {
+      void buildReport
+        .markFailed(deps.sql, job.data.reportId, err.message)
+        .then(() => deps.jobs.enqueueReport(job.data.reportId))
+        .catch((e: Error) => log.warn({ reportId: job.data.reportId, err: e.message }, 'could not dispatch the next report'));
+    }
   });
   const mail = new Worker(QUEUES.mail, sendMail.handler({ sql: deps.sql, mailer, from: config.mailFrom }), {
     connection: connection(),

@@ -37,3 +37,27 @@ export async function appendEvent<K extends EventKind>(tx: Db, shopId: number, k
   if (!row) throw new Error(`shop ${shopId} has no counter row`);
   return row.seq;
 }
+
+/**
+ * Appends several events of one kind in one statement (numbered as appendEvent does, in the
+ * order given): a recurring expense that catches up a year writes its events at once.
+ */
+export async function appendEvents<K extends EventKind>(
+  tx: Db,
+  shopId: number,
+  kind: K,
+  entries: { entity_id: number; payload: EventPayloads[K] }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const n = entries.length;
+  const rows = await tx`
+    with next as (
+      update shop_counters set event_seq = event_seq + ${n} where shop_id = ${shopId} returning event_seq
+    )
+    insert into events (shop_id, seq, kind, entity_id, payload)
+    select ${shopId}, next.event_seq - ${n} + e.ord, ${kind}, (e.value->>'entity_id')::bigint, e.value->'payload'
+    from next, jsonb_array_elements(${tx.json(entries as never)}) with ordinality as e(value, ord)
+    order by e.ord
+    returning seq`;
+  if (rows.length !== n) throw new Error(`shop ${shopId} has no counter row`);
+}

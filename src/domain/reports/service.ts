@@ -3,13 +3,18 @@
  * id; the worker builds the file, records progress, and the requester downloads it from the same
  * shop only. Files expire (config REPORT_TTL_HOURS) and are cleaned up.
  */
-import type { Db } from '../../db/client.ts';
+import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
+import { admitReport } from './queue.ts';
 import type { CreateReportBody, PutSchedulesBody, ReportFormat, ReportParams, ReportType } from './schema.ts';
 
 /** What the REST layer needs from the job queue (implemented in src/workers). */
 export interface ReportJobs {
+  /**
+   * Gives the report's shop its turn in the job queue: queues the shop's next report (this one,
+   * or the one it waits behind) unless that one is queued already.
+   */
   enqueueReport(reportId: string): Promise<void>;
 }
 
@@ -35,17 +40,21 @@ export interface ReportRow {
 /** Longest period a report may cover (ten years). */
 const MAX_DAYS = 3660;
 
-export async function createReport(sql: Db, p: Principal, body: CreateReportBody): Promise<ReportRow> {
+/** Queues a report; past the shop's bound (queue.ts) it answers 429 and creates nothing. */
+export async function createReport(sql: Sql, p: Principal, body: CreateReportBody): Promise<ReportRow> {
   if (body.from > body.to) throw ERRORS.validation([{ field: 'from', message: 'must not be after to' }]);
   if ((Date.parse(body.to) - Date.parse(body.from)) / 86_400_000 > MAX_DAYS) {
     throw ERRORS.validation([{ field: 'from', message: `a report may span at most ${MAX_DAYS} days` }]);
   }
   const params: ReportParams = { from: body.from, to: body.to, ...(body.filters ? { filters: body.filters } : {}) };
-  const [row] = await sql<ReportRow[]>`
-    insert into report_jobs (shop_id, requested_by, type, format, params, email_to)
-    values (${p.shopId}, ${p.kind === 'user' ? p.id : null}, ${body.type}, ${body.format}, ${sql.json(params as never)}, ${body.email_to ?? null})
-    returning *`;
-  return row!;
+  return sql.begin(async (tx) => {
+    await admitReport(tx, p.shopId);
+    const [row] = await tx<ReportRow[]>`
+      insert into report_jobs (shop_id, requested_by, type, format, params, email_to)
+      values (${p.shopId}, ${p.kind === 'user' ? p.id : null}, ${body.type}, ${body.format}, ${tx.json(params as never)}, ${body.email_to ?? null})
+      returning *`;
+    return row!;
+  });
 }
 
 export async function loadReport(sql: Db, shopId: number, id: string): Promise<ReportRow> {

@@ -29,7 +29,7 @@ export const billingRoutes = [
     body: CreateBillBody,
     status: 201,
     handler: async ({ body, principal, req, deps }) => {
-      const r = await once(deps.sql, principal.shopId, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
+      const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
         (await createBill(tx, principal, body)).bill,
       );
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
@@ -98,7 +98,7 @@ export const billingRoutes = [
     handler: async ({ params, body, principal, req, deps }) => {
       const r = await once(
         deps.sql,
-        principal.shopId,
+        principal,
         req.header('idempotency-key'),
         `POST /api/bills/${params.id}/payments`,
         body,

@@ -21,7 +21,8 @@ export const reportsRoutes = [
   route({
     method: 'post',
     path: '/api/reports',
-    summary: 'Request a report (answered at once; built in the background, emailed when email_to is given)',
+    summary:
+      'Request a report (answered at once; built in the background, emailed when email_to is given). A shop has one report running and at most 10 queued: past that, 429 report_queue_full with Retry-After',
     tag,
     auth: ROLES.managers,
     body: CreateReportBody,

@@ -1,12 +1,13 @@
 /**
  * Job "build-report" {reportId}: builds the file, then queues the email when the request asked
- * for one. Retried with exponential backoff; a report that cannot succeed (deleted, or data
- * Postgres refuses) fails at once (UnrecoverableError) instead of being retried.
+ * for one, and gives the shop's next report its turn (report-dispatch.ts). Retried with
+ * exponential backoff; a report that cannot succeed (deleted, or data Postgres refuses) fails at
+ * once (UnrecoverableError) instead of being retried.
  */
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
 import { buildReport } from '../../domain/reports/build.ts';
-import type { ReportRow } from '../../domain/reports/service.ts';
+import type { ReportJobs, ReportRow } from '../../domain/reports/service.ts';
 import type { ChangeNotifier } from '../../domain/common/notifier.ts';
 import type { Queues } from '../queues.ts';
 
@@ -14,25 +15,37 @@ export const NAME = 'build-report';
 export interface Payload {
   reportId: string;
 }
+/** One BullMQ job per report: dispatching a report twice queues it once. */
+export const jobId = (reportId: string) => `report-${reportId}`;
+/** How long a report waits when another report of its shop is running (see the handler). */
+const BUSY_SHOP_DELAY_MS = 5000;
 export const OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 };
 
 export interface Deps {
   sql: Sql;
   queues: Queues;
+  jobs: ReportJobs;
   notifier: ChangeNotifier;
   reportsDir: string;
   ttlHours: number;
 }
 
 export function handler(deps: Deps) {
-  return async (job: Job<Payload>) => {
+  return async (job: Job<Payload>, token?: string) => {
     const { sql } = deps;
     const [report] = await sql<ReportRow[]>`
       update report_jobs set status = 'running', progress = 0, error = null
-      where id = ${job.data.reportId} and status in ('queued', 'running', 'failed') returning *`;
+      where id = ${job.data.reportId} and status in ('queued', 'running', 'failed') returning *`.catch(async (err: unknown) => {
+      if (!otherRunning(err)) throw err;
+      // Another report of the shop is running (report_jobs_one_running_key): only a dispatch
+      // that raced the end of that one gets here. Waiting keeps the job without spending an attempt.
+      await job.moveToDelayed(Date.now() + BUSY_SHOP_DELAY_MS, token);
+      throw new DelayedError();
+    });
     if (!report) {
       const [done] = await sql<ReportRow[]>`select * from report_jobs where id = ${job.data.reportId}`;
       if (!done) throw new UnrecoverableError(`report ${job.data.reportId} does not exist`);
+      await deps.jobs.enqueueReport(done.id);
       return { skipped: 'already done' };
     }
     let lastWrite = 0;
@@ -56,8 +69,15 @@ export function handler(deps: Deps) {
       // jobId = report id: queueing the same email twice (a retried build) is a no-op
       await deps.queues.mail.add('send-report', { reportId: report.id }, { jobId: `mail-${report.id}`, attempts: 5, backoff: { type: 'exponential', delay: 5000 } });
     }
+    // a lost dispatch here is repaired by the minute tick
+    await deps.jobs.enqueueReport(report.id);
     return { rows: result.rows };
   };
+}
+
+function otherRunning(err: unknown): boolean {
+  const e = err as { code?: string; constraint_name?: string };
+  return e?.code === '23505' && e.constraint_name === 'report_jobs_one_running_key';
 }
 
 /**

@@ -2,15 +2,20 @@
  * Job "tick" (a BullMQ job scheduler, every minute; tests run the handler with a given `now`):
  * - scheduled reports: the daily summary of yesterday once the shop's local hour is reached, and
  *   the VAT summary of last month on the 1st. Each (shop, kind, period) is claimed by inserting a
- *   report_schedule_runs row, so it is reported once however many ticks, workers or restarts;
+ *   report_schedule_runs row, so it is reported once however many ticks, workers or restarts.
+ *   They pass the same per-shop admission as requests: a shop whose queue is full gets its
+ *   scheduled report on a later tick;
  * - recurring expenses that are due become expense rows (domain/expenses/generate-recurring.ts);
- * - report jobs left queued (a crash between commit and enqueue) are queued again;
- * - expired report files are deleted.
+ * - each shop's next report is dispatched again when it has waited over a minute (a crash
+ *   between commit and dispatch, or a lost dispatch after a report finished);
+ * - expired report files are deleted, and Idempotency-Keys older than 48 h.
  */
 import { unlink } from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
 import { addDays, localDate, localHour } from '../../domain/dashboard/dates.ts';
+import { purgeIdempotencyKeys } from '../../domain/billing/idempotency.ts';
+import { reportQueueHasRoom, waitingHeads } from '../../domain/reports/queue.ts';
 import type { ReportJobs } from '../../domain/reports/service.ts';
 import type { Logger } from '../../log.ts';
 
@@ -61,6 +66,7 @@ export async function runSchedules(sql: Sql, now: Date): Promise<string[]> {
       type = 'vat';
     }
     const id = await sql.begin(async (tx) => {
+      if (!(await reportQueueHasRoom(tx, s.shop_id))) return undefined;
       const [claim] = await tx`
         insert into report_schedule_runs (shop_id, kind, period) values (${s.shop_id}, ${s.kind}, ${period})
         on conflict do nothing returning period`;
@@ -80,10 +86,10 @@ export function handler(deps: Deps) {
   return async (job: Job<Payload>) => {
     const now = new Date(job.data?.now ?? Date.now());
     const created = await runSchedules(deps.sql, now);
-    // Reports whose enqueue was lost: queued for over a minute (jobId dedupes those still queued).
-    const stale = await deps.sql<{ id: string }[]>`
-      select id from report_jobs where status = 'queued' and created_at < ${new Date(now.getTime() - 60_000)} limit 500`;
-    for (const id of [...created, ...stale.map((r) => r.id)]) await deps.jobs.enqueueReport(id);
+    // A shop's next report whose dispatch was lost: queued for over a minute (the job id dedupes
+    // those still in the queue), or running for long enough that its job may be gone with Redis.
+    const stale = await waitingHeads(deps.sql, new Date(now.getTime() - 60_000), new Date(now.getTime() - 15 * 60_000));
+    for (const id of [...created, ...stale]) await deps.jobs.enqueueReport(id);
     const expenses = deps.generateRecurring ? await deps.generateRecurring(deps.sql, now) : 0;
     // RETURNING gives the row after the update (file_path null): the path to delete comes from the
     // locked rows before it
@@ -97,6 +103,7 @@ export function handler(deps: Deps) {
         if (err.code !== 'ENOENT') deps.log.warn({ report: f.id, err: err.message }, 'could not delete an expired report file');
       });
     }
-    return { reports: created.length, requeued: stale.length, expenses, expired: expired.length };
+    const keys = await purgeIdempotencyKeys(deps.sql, now);
+    return { reports: created.length, requeued: stale.length, expenses, expired: expired.length, keys };
   };
 }

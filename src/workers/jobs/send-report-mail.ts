@@ -1,9 +1,10 @@
 /**
  * Job "send-report" {reportId}: emails the report file as an attachment with a short summary.
- * Idempotent: the send is recorded (report_jobs.emailed_at) before the job is acknowledged, and a
- * retried job that finds it recorded does not send again.
+ * The attachment is streamed from disk by nodemailer (`path`), so a large report never sits in
+ * the worker's memory. Idempotent: the send is recorded (report_jobs.emailed_at) before the job
+ * is acknowledged, and a retried job that finds it recorded does not send again.
  */
-import { readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
@@ -27,14 +28,15 @@ export function handler(deps: { sql: Sql; mailer: Mailer; from: string }) {
     if (r.status !== 'done' || !r.file_path) throw new Error('report not built yet');
     const recipients = r.email_to ? [r.email_to] : await scheduleRecipients(sql, r);
     if (recipients.length === 0) return { skipped: 'no recipients' };
-    const file = await readFile(r.file_path);
+    // a file gone from disk (expired, or another host's disk) fails the attempt here, not mid-send
+    await access(r.file_path);
     await deps.mailer.send({
       id: r.id,
       from: deps.from,
       to: recipients,
       subject: `${r.shop_name}: ${r.type} report ${r.params.from} – ${r.params.to}`,
       text: `Your ${r.type} report for ${r.params.from} to ${r.params.to} is attached (${r.rows ?? 0} rows, amounts in ${r.currency}).\n\n— Tajir POS`,
-      attachments: [{ filename: `${r.type}-${r.params.from}-${r.params.to}.${r.format}`, content: file }],
+      attachments: [{ filename: `${r.type}-${r.params.from}-${r.params.to}.${r.format}`, path: r.file_path }],
       headers: { 'X-Tajir-Report': basename(r.file_path) },
     });
     await sql`update report_jobs set emailed_at = now() where id = ${r.id}`;

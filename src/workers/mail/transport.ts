@@ -1,10 +1,14 @@
 /**
  * Mail delivery: nodemailer over SMTP when SMTP_URL is set; otherwise every message is written
  * as an .eml file into MAIL_DIR (and the log says where), so a development install "sends" mail
- * without a relay.
+ * without a relay. Either way the message is streamed (attachments given by `path` are read from
+ * disk as they are sent), never built whole in memory.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Logger } from '../../log.ts';
@@ -25,13 +29,13 @@ export function createMailer(smtpUrl: string | undefined, mailDir: string, log: 
       close: () => transport.close(),
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = nodemailer.createTransport({ streamTransport: true, newline: 'unix' });
   return {
     async send(m) {
-      const info = await transport.sendMail(m);
       await mkdir(mailDir, { recursive: true });
+      const info = await transport.sendMail(m);
       const file = join(mailDir, `${m.id}.eml`);
-      await writeFile(file, info.message as Buffer);
+      await pipeline(info.message as Readable, createWriteStream(file));
       log.info({ file }, 'SMTP_URL is not set: mail written to a file');
       return { messageId: info.messageId, file };
     },
