@@ -10,8 +10,9 @@
 DEBIAN_ROOT_SUITE=trixie
 # Change ROOT_RECIPE whenever the package list changes: it names the cached root.
 # postgresql: initdb and pg_ctl for the tests that start a private cluster (test/support/pg-cluster.ts);
+# python3: the stalled WebSocket client of test/slow-consumer.test.ts;
 # its service never starts in the root (policy-rc.d below)
-DEBIAN_ROOT_PACKAGES="ca-certificates chromium redis-server postgresql"
+DEBIAN_ROOT_PACKAGES="ca-certificates chromium redis-server postgresql python3"
 DEBIAN_ROOT_RECIPE="1|$DEBIAN_ROOT_SUITE|minbase|$DEBIAN_ROOT_PACKAGES"
 DEBIAN_ROOT_CACHE=${TAJIR_CI_CACHE:-/var/cache/tajir-ci}
 

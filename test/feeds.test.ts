@@ -8,12 +8,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeDeps, createDeps } from '../src/app.ts';
+import { applyEvents } from '../src/domain/aggregates/apply.ts';
+import { appendEvent } from '../src/domain/events/append.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import type { BillCreatedPayload } from '../src/domain/events/payloads.ts';
 import { createLogger } from '../src/log.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
 import { env } from './support/env.ts';
-import { addProduct } from './support/fixtures.ts';
+import { addProduct, settled } from './support/fixtures.ts';
 import { newShop, post } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
 import { startOwnService } from './support/service.ts';
@@ -98,6 +100,35 @@ describe('live feeds', function () {
       await closeDeps(deps);
       redis.kill();
     }
+  });
+
+  it('events applied by a process that died before sending them reach the feed: the sweep fills the hole once', async function () {
+    this.timeout(60_000);
+    const { sql, redis, deps } = env();
+    const s = await newShop();
+    const product = await addProduct(s.shopId, 'Dry clean', 20);
+    const manager = await connect(s.manager);
+    const seen = record(manager);
+    const first = await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.token);
+    await until(() => seen.some((e) => e.name === 'bill:created' && e.args[0].bill.id === first.body.id), 10_000, 'the first bill on the feed');
+    const meta = deps.keys.agg(s.shopId).meta;
+    await until(async () => (await redis.hget(meta, 'fed')) === String(await settled(s.shopId)), 10_000, 'fed at the applied seq');
+    // a process applies the next event and dies before sending it: no NOTIFY, applied by hand, never sent
+    const seq = await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      const [c] = await tx<{ id: number }[]>`insert into customers (shop_id, name, phone) values (${s.shopId}, 'Orphan', '+971509990001') returning id`;
+      return appendEvent(tx, s.shopId, 'customer_created', c!.id, { customer_id: c!.id });
+    });
+    const [row] = await sql<EventRow[]>`select seq, kind, entity_id, payload from events where shop_id = ${s.shopId} and seq = ${seq}`;
+    assert.equal((await applyEvents(redis, deps.keys, s.shopId, [row!])).applied, 1);
+    // live bills go on and are sent; the feed's watermark waits at the hole
+    const later = await post('/api/bills', { items: [{ product_id: product, quantity: 2 }] }, s.token);
+    await until(() => seen.some((e) => e.name === 'bill:created' && e.args[0].bill.id === later.body.id), 10_000, 'the later bill on the feed');
+    assert.equal(await redis.hget(meta, 'fed'), String(seq - 1), 'fed stops before the hole');
+    // after the takeover delay a sweep sends the hole's event (its dashboard:update follows) and fed moves past everything
+    const last = await settled(s.shopId);
+    await until(async () => (await redis.hget(meta, 'fed')) === String(last), 20_000, 'the hole filled');
+    assert.equal(await redis.zcard(deps.keys.feed(s.shopId)), 0);
   });
 
   it('with three aggregators, prev_seq chains updates across them: a client re-syncs on almost none', async () => {

@@ -193,6 +193,11 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
             for (const a of e.payload.accounts) if (a.tier_changed) loyalty(shopId, a);
           }
         }
+        // recorded after they are sent: events a process applied and died before sending leave a
+        // hole here, which another aggregator's sweep fills (aggregator.ts checkFeed)
+        if (events.length) {
+          deps.redis.markFed(deps.keys.agg(shopId).meta, deps.keys.feed(shopId), ...events.map((e) => String(e.seq))).catch(() => {});
+        }
       });
     },
     onRebuilt(shopId: number, seq: number) {

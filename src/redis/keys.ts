@@ -11,6 +11,8 @@ export interface Keys {
   agg(shopId: number): ShopKeys;
   /** Terminals connected anywhere: zset terminal id → last heartbeat (ms). Not an aggregate. */
   presence(shopId: number): string;
+  /** Seqs of one shop sent to its live feed beyond its "fed" watermark (mark-fed.lua). Not an aggregate. */
+  feed(shopId: number): string;
   /** The sockets of one principal (user or terminal) connected anywhere: zset socket id → connect time. */
   sockets(shopId: number, principal: string): string;
   /** Key prefix for rate-limiter-flexible (it appends its own key). */
@@ -63,6 +65,7 @@ export function createKeys(prefix: string): Keys {
     },
     presence: (shopId) => `${shop(shopId)}:presence`,
     sockets: (shopId, principal) => `${shop(shopId)}:sockets:${principal}`,
+    feed: (shopId) => `${shop(shopId)}:feed`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     bull: () => `${prefix}bull`,
     socketIo: () => `${prefix}sio`,

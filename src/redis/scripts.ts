@@ -21,8 +21,10 @@ export const SCRIPTS = {
   writeShopKeys: { file: 'write-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys written', argv: ['token', 'parts'] },
   finishRebuild: { file: 'finish-rebuild', keys: ['meta'], argv: ['seq', 'token', 'rebuilt at'] },
   claimPush: { file: 'claim-push', keys: ['meta'], argv: ['seq'] },
+  markFed: { file: 'mark-fed', keys: ['meta', 'feed'], moreArgv: 'the seqs sent', argv: ['seq'] },
+  takeFeedHole: { file: 'take-feed-hole', keys: ['meta', 'feed'], argv: ['fed seen', 'seq seen'] },
   readDashboard: { file: 'read-dashboard', keys: ['meta', 'today', 'month', 'totals'], moreKeys: 'series, top lists, names', argv: ['days', 'months', 'top size'] },
-} as const satisfies Record<string, { file: string; keys: readonly string[]; moreKeys?: string; argv: readonly string[] }>;
+} as const satisfies Record<string, { file: string; keys: readonly string[]; moreKeys?: string; argv: readonly string[]; moreArgv?: string }>;
 
 /** The text of a script file (its header and its code). */
 export function scriptSource(file: string): string {
@@ -40,6 +42,10 @@ export interface ScriptedRedis extends Redis {
   finishRebuild(meta: string, seq: string, token: string, rebuiltAt: string): Promise<number>;
   /** → the previous pushed seq (-1 unknown), or -2 when this seq was pushed already */
   claimPush(meta: string, seq: string): Promise<number>;
+  /** KEYS: meta, feed; ARGV: the seqs sent. → the shop's "fed" watermark after it */
+  markFed(meta: string, feed: string, ...seqs: string[]): Promise<number>;
+  /** → [from, to] to send, or [] when another process moved "fed" first */
+  takeFeedHole(meta: string, feed: string, fedSeen: string, seqSeen: string): Promise<number[]>;
   /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. → JSON with named fields */
   readDashboard(numKeys: number, ...args: string[]): Promise<string>;
 }

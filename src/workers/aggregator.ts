@@ -40,6 +40,12 @@ export interface AggregatorOptions {
   log: Logger;
   /** Sweep interval in ms. Default 2000. */
   sweepMs?: number;
+  /**
+   * How long a shop's feed may stay stopped at a hole (events applied, never sent: the process
+   * that applied them died) before this process sends them, ms. Default 6000: longer than a live
+   * process's pause, so a slow sender is not doubled.
+   */
+  feedTakeoverMs?: number;
   hooks?: CatchUpHooks;
   /** Where the count of stuck shops is reported (tajir_aggregates_stuck_shops). */
   metrics?: { setStuckShops(count: number): void };
@@ -74,6 +80,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const again = new Set<number>();
   /** Shops stuck at an event that cannot be applied (seq), as this process last saw them. */
   const stuck = new Map<number, number>();
+  /** Shops whose feed stopped before their applied seq: the "fed" seen, and since when. */
+  const feedStopped = new Map<number, { fed: string; since: number }>();
   /** Shops that have a counter row: a NOTIFY naming any other shop is ignored. Refreshed by the sweep. */
   const shops = new Set<number>();
   let stopped = false;
@@ -197,10 +205,11 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     for (const c of counters) shops.add(c.shop_id);
     if (counters.length === 0) return;
     const pipe = redis.pipeline();
-    for (const c of counters) pipe.hmget(keys.agg(c.shop_id).meta, 'seq', 'stuck');
+    for (const c of counters) pipe.hmget(keys.agg(c.shop_id).meta, 'seq', 'stuck', 'fed');
     const metas = (await pipe.exec()) ?? [];
     counters.forEach((c, i) => {
-      const [v, stuckAt] = (metas[i]?.[1] ?? [null, null]) as (string | null)[];
+      const [v, stuckAt, fed] = (metas[i]?.[1] ?? [null, null, null]) as (string | null)[];
+      if (v != null && fed != null) checkFeed(c.shop_id, Number(v), fed);
       // stuck: woken again only by a rebuild, which clears the mark (then it flows as before)
       if (stuckAt != null) {
         if (!stuck.has(c.shop_id)) markStuck(new StuckShopError(c.shop_id, Number(stuckAt)));
@@ -215,6 +224,37 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         wake(c.shop_id);
       }
     });
+  }
+
+  /**
+   * Events applied but never sent to the feed (their applier died in between, and nobody applies
+   * an event twice) stop the shop's "fed" watermark (mark-fed.lua). When it has not moved for
+   * feedTakeoverMs although later events were applied, one process (take-feed-hole.lua decides
+   * which) sends the hole's events from Postgres. An unknown "fed" (Redis lost its state) is the
+   * rebuild's to hand on (catch-up.ts).
+   */
+  function checkFeed(shopId: number, seq: number, fed: string): void {
+    if (Number(fed) >= seq || !opts.hooks?.onApplied) {
+      feedStopped.delete(shopId);
+      return;
+    }
+    const seen = feedStopped.get(shopId);
+    if (!seen || seen.fed !== fed) {
+      feedStopped.set(shopId, { fed, since: Date.now() });
+      return;
+    }
+    if (Date.now() - seen.since < (opts.feedTakeoverMs ?? 6000)) return;
+    feedStopped.delete(shopId);
+    const shop = keys.agg(shopId);
+    void (async () => {
+      const [from, to] = await redis.takeFeedHole(shop.meta, keys.feed(shopId), fed, String(seq));
+      if (from === undefined || to === undefined) return; // another process moved it first
+      const events = await sql<EventRow[]>`
+        select seq, kind, entity_id, payload from events
+        where shop_id = ${shopId} and seq >= ${from} and seq <= ${to} order by seq limit 5000`;
+      log.warn({ shopId, from, to }, 'sending events whose applier died before sending them');
+      if (events.length) opts.hooks?.onApplied?.(shopId, events);
+    })().catch((err) => log.warn({ shopId, err: (err as Error).message }, 'feed hole not sent; the next sweep retries'));
   }
 
   async function catchUpAll(): Promise<void> {
