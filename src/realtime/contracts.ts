@@ -36,8 +36,9 @@ export interface LoyaltyUpdateMessage {
 export interface DashboardUpdateMessage {
   seq: number;
   /**
-   * The seq of the shop's previous dashboard:update, whichever process sent it (null when it is
-   * not known: the shop's first update, or the first after its state was rebuilt). Updates are
+   * The seq of the shop's previous dashboard:update, whichever process sent it. When Redis lost
+   * the chain (or a rebuild restarted it), the sending process's own previous update, which its
+   * `changes` are taken against; null when there is none (the shop's first update). Updates are
    * coalesced, so seq may jump by more than one; a client whose last seen seq is not prev_seq has
    * missed an update and calls dashboard:sync.
    */

@@ -96,7 +96,14 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
    */
   async function claim(shopId: number, d: Dashboard): Promise<number | null | false> {
     const prev = await deps.redis.claimPush(deps.keys.agg(shopId).meta, String(d.seq));
-    return prev === -2 ? false : prev >= 0 ? prev : null;
+    if (prev === -2) return false;
+    if (prev >= 0) return prev;
+    // The chain is unknown (Redis lost it, or a rebuild restarted it). This process's own last
+    // update is then as good a prev_seq as any: its changes are taken against that very state, so
+    // a client still on it moves to this one exactly, and any other client re-syncs. Null only
+    // when this process has sent nothing newer (its first update, or seq went back).
+    const own = last.get(shopId)?.seq;
+    return own !== undefined && own < d.seq ? own : null;
   }
 
   /**
