@@ -32,6 +32,9 @@ class Follower {
   ) {
     socket.on('connect', () => void this.sync(false));
     socket.on('dashboard:update', (m: { seq: number; prev_seq: number | null }) => {
+      // not newer than what the screen shows (sent before a sync that already covered it): a
+      // client following API.md ignores it, and neither counts it nor re-syncs for it
+      if (this.seq !== null && m.seq <= this.seq) return;
       this.updates++;
       if (this.seq !== null && m.prev_seq === this.seq) this.seq = m.seq;
       else {
