@@ -23,7 +23,7 @@ import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { freePort, run, summary } from './support.ts';
+import { benchShops, freePort, run, socketToken, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -201,21 +201,7 @@ async function main() {
       req.end(data);
     });
   try {
-    const shops: { token: string; shopId: number; product: number; managers: string[] }[] = [];
-    // a user may hold 20 sockets (DOMAIN.md "Bounds"): each shop's sockets are spread over enough managers
-    const managersPerShop = Math.ceil(SOCKETS / SHOPS / 20);
-    for (let i = 0; i < SHOPS; i++) {
-      const s = await post('/api/auth/signup', { shop_name: `RT ${i}`, email: `rt${i}-${process.pid}@bench.tajir`, password: 'bench-pass-1' });
-      const [t] = await admin<{ id: number }[]>`insert into product_types (shop_id, name) values (${s.shop.id}, 'Service') returning id`;
-      const [p] = await admin<{ id: number }[]>`insert into products (shop_id, type_id, name, rate_fils) values (${s.shop.id}, ${t!.id}, 'Wash', 1500) returning id`;
-      const managers: string[] = [];
-      for (let m = 0; m < managersPerShop; m++) {
-        const email = `rt${i}-m${m}-${process.pid}@bench.tajir`;
-        await post('/api/users', { email, password: 'bench-pass-1', name: `Manager ${m}`, role: 'manager' }, s.token);
-        managers.push((await post('/api/auth/login', { email, password: 'bench-pass-1' })).token);
-      }
-      shops.push({ token: s.token, shopId: s.shop.id, product: p!.id, managers });
-    }
+    const shops = await benchShops(post, admin, { count: SHOPS, socketsPerShop: SOCKETS / SHOPS, tag: 'rt' });
     // warm-up (not measured): JIT, connection pools, prepared statements, the dashboard cache
     const warm: Promise<unknown>[] = [];
     const warmStart = performance.now();
@@ -231,10 +217,7 @@ async function main() {
     const metricsText = async () => (await (await fetch(`${url}/metrics`)).text()) + (SPLIT ? await (await fetch(`${live}/metrics`)).text() : '');
 
     // the sockets live in CLIENT_PROCS child processes (bench/realtime-clients.ts), not in this one
-    const tokens = Array.from({ length: SOCKETS }, (_, i) => {
-      const shop = shops[i % SHOPS]!;
-      return shop.managers[Math.floor(i / SHOPS) % shop.managers.length]!;
-    });
+    const tokens = Array.from({ length: SOCKETS }, (_, i) => socketToken(shops, i));
     const per = Math.ceil(SOCKETS / CLIENT_PROCS);
     const children: ChildProcess[] = [];
     const ask = <T>(child: ChildProcess, msg: unknown) =>

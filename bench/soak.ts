@@ -19,7 +19,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { freePort, run } from './support.ts';
+import { benchShops, freePort, run, socketToken } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -133,25 +133,9 @@ async function main() {
     });
 
   try {
-    const shops: { token: string; product: number; managers: string[] }[] = [];
-    const managersPerShop = Math.ceil(SOCKETS / SHOPS / 20); // 20 sockets per user (DOMAIN.md "Bounds")
-    for (let i = 0; i < SHOPS; i++) {
-      const s = await post('/api/auth/signup', { shop_name: `Soak ${i}`, email: `soak${i}-${process.pid}@bench.tajir`, password: 'bench-pass-1' });
-      const [t] = await admin<{ id: number }[]>`insert into product_types (shop_id, name) values (${s.shop.id}, 'Service') returning id`;
-      const [p] = await admin<{ id: number }[]>`insert into products (shop_id, type_id, name, rate_fils) values (${s.shop.id}, ${t!.id}, 'Wash', 1500) returning id`;
-      const managers: string[] = [];
-      for (let m = 0; m < managersPerShop; m++) {
-        const email = `soak${i}-m${m}-${process.pid}@bench.tajir`;
-        await post('/api/users', { email, password: 'bench-pass-1', name: `Manager ${m}`, role: 'manager' }, s.token);
-        managers.push((await post('/api/auth/login', { email, password: 'bench-pass-1' })).token);
-      }
-      shops.push({ token: s.token, product: p!.id, managers });
-    }
+    const shops = await benchShops(post, admin, { count: SHOPS, socketsPerShop: SOCKETS / SHOPS, tag: 'soak' });
 
-    const tokens = Array.from({ length: SOCKETS }, (_, i) => {
-      const shop = shops[i % SHOPS]!;
-      return shop.managers[Math.floor(i / SHOPS) % shop.managers.length]!;
-    });
+    const tokens = Array.from({ length: SOCKETS }, (_, i) => socketToken(shops, i));
     const ask = <T>(child: ChildProcess, msg: unknown) =>
       new Promise<T>((resolve) => {
         child.once('message', (m) => resolve(m as T));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { closeDeps, createDeps } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { createSql, withDatabase } from '../src/db/client.ts';
+import { createSql, type Sql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, migrate } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
 import type { AppDeps } from '../src/rest/deps.ts';
@@ -87,4 +87,45 @@ export function run(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** A benchmark shop: its owner's token, one product, and managers enough for its share of sockets. */
+export interface BenchShop {
+  token: string;
+  shopId: number;
+  product: number;
+  managers: string[];
+}
+
+/**
+ * Signs up `count` shops through the API, each with one product (written with SQL) and enough
+ * manager users for `socketsPerShop` sockets, since a user may hold 20 (DOMAIN.md "Bounds").
+ * `tag` keeps the emails of two benchmarks apart.
+ */
+export async function benchShops(
+  post: (path: string, body: unknown, token?: string) => Promise<any>,
+  admin: Sql,
+  opts: { count: number; socketsPerShop: number; tag: string },
+): Promise<BenchShop[]> {
+  const shops: BenchShop[] = [];
+  const managersPerShop = Math.ceil(opts.socketsPerShop / 20);
+  for (let i = 0; i < opts.count; i++) {
+    const s = await post('/api/auth/signup', { shop_name: `${opts.tag} ${i}`, email: `${opts.tag}${i}-${process.pid}@bench.tajir`, password: 'bench-pass-1' });
+    const [t] = await admin<{ id: number }[]>`insert into product_types (shop_id, name) values (${s.shop.id}, 'Service') returning id`;
+    const [p] = await admin<{ id: number }[]>`insert into products (shop_id, type_id, name, rate_fils) values (${s.shop.id}, ${t!.id}, 'Wash', 1500) returning id`;
+    const managers: string[] = [];
+    for (let m = 0; m < managersPerShop; m++) {
+      const email = `${opts.tag}${i}-m${m}-${process.pid}@bench.tajir`;
+      await post('/api/users', { email, password: 'bench-pass-1', name: `Manager ${m}`, role: 'manager' }, s.token);
+      managers.push((await post('/api/auth/login', { email, password: 'bench-pass-1' })).token);
+    }
+    shops.push({ token: s.token, shopId: s.shop.id, product: p!.id, managers });
+  }
+  return shops;
+}
+
+/** The token of socket `i` of `n` spread over the shops: round-robin over shops, then over each shop's managers. */
+export function socketToken(shops: BenchShop[], i: number): string {
+  const shop = shops[i % shops.length]!;
+  return shop.managers[Math.floor(i / shops.length) % shop.managers.length]!;
 }
