@@ -52,8 +52,6 @@ export const ERRORS = {
     new AppError(429, 'report_queue_full', `This shop already has ${limit} reports waiting; request more when they are done`, { limit }, {
       'Retry-After': '30',
     }),
-  unavailable: (message = 'A backing service is unavailable') =>
-    new AppError(503, 'unavailable', message),
   /** PostgreSQL or Redis does not answer; the request may be retried (with its Idempotency-Key). */
   dependencyUnavailable: (dependencies: readonly string[]) =>
     new AppError(503, 'dependency_unavailable', `Unavailable for a moment: ${dependencies.join(' and ')} does not answer; retry shortly`, { dependencies }, {

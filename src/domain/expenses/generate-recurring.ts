@@ -49,7 +49,7 @@ export function dueDates(r: Pick<DueRow, 'next_due' | 'end_date' | 'frequency' |
   return { dates, next: d };
 }
 
-export async function generateRecurringExpenses(sql: Sql, now: Date, onShop?: (shopId: number) => void): Promise<number> {
+export async function generateRecurringExpenses(sql: Sql, now: Date): Promise<number> {
   // Every due definition in turn order; each is taken at most once per tick.
   const order = await sql<{ id: number }[]>`
     select id from (
@@ -73,7 +73,7 @@ export async function generateRecurringExpenses(sql: Sql, now: Date, onShop?: (s
       // written in turn order, so a shop's second definition never goes before another's first
       due.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
       let n = 0;
-      for (const r of due) n += await materialise(tx, r, localDate(now, r.timezone), onShop);
+      for (const r of due) n += await materialise(tx, r, localDate(now, r.timezone));
       return n;
     });
   }
@@ -81,7 +81,7 @@ export async function generateRecurringExpenses(sql: Sql, now: Date, onShop?: (s
 }
 
 /** Writes one definition's due occurrences (at most MAX_OCCURRENCES_PER_TICK) and advances it. */
-async function materialise(tx: Db, r: DueRow, today: string, onShop?: (shopId: number) => void): Promise<number> {
+async function materialise(tx: Db, r: DueRow, today: string): Promise<number> {
   const { dates, next } = dueDates(r, today, MAX_OCCURRENCES_PER_TICK);
   if (dates.length === 0) return 0;
   const made = await tx<{ id: number; expense_date: string }[]>`
@@ -101,6 +101,5 @@ async function materialise(tx: Db, r: DueRow, today: string, onShop?: (shopId: n
     }),
   );
   await tx`update recurring_expenses set next_due = ${next}, updated_at = now() where id = ${r.id}`;
-  if (made.length > 0) onShop?.(r.shop_id);
   return made.length;
 }
