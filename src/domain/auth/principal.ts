@@ -8,6 +8,8 @@ export interface Principal {
   id: number;
   shopId: number;
   role: PrincipalRole;
+  /** A cashier signed in by PIN at this terminal (POST /api/terminal/sessions): bills record who took them. */
+  cashierId?: number;
 }
 
 /** Role groups used by route declarations. */

@@ -12,6 +12,8 @@ export interface TierRow {
   name: string;
   threshold_points: number;
   multiplier: number;
+  /** the discount % a customer in this tier gets on lines without a discount of their own */
+  discount_percent: number;
 }
 
 export interface LoyaltyConfigRow {
@@ -33,6 +35,15 @@ export function tierFor(tiers: TierRow[], lifetime: number): TierRow | undefined
   let best: TierRow | undefined;
   for (const t of tiers) if (t.threshold_points <= lifetime && (!best || t.threshold_points > best.threshold_points)) best = t;
   return best;
+}
+
+/**
+ * The tier an account holds before a bill: its stored tier, or for an account enrolled by this
+ * bill (no tier yet) the one its lifetime points give (the lowest).
+ */
+export function tierHeld(account: { tier_id: number | null; lifetime_points: number } | undefined, tiers: TierRow[]): TierRow | undefined {
+  if (!account) return undefined;
+  return tiers.find((t) => t.id === account.tier_id) ?? tierFor(tiers, account.lifetime_points);
 }
 
 export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: string; message: string };

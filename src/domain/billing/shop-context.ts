@@ -1,7 +1,7 @@
 /**
  * What a bill needs to know about its shop, read in one round trip inside the bill's transaction:
- * today's local date (from the transaction's now(), so the bill number, the payment day and the
- * event agree), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
+ * the sale's local date (from the transaction's now(), or the terminal's client_created_at for an
+ * offline sale, so the bill number, the payment day and the event agree), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
  * 0009, shared with vatRateOn), price mode, payment settings, loyalty.
  *
  * Tiers are not read here: a bill reads them under the programme lock, after locking the
@@ -10,23 +10,63 @@
 import type { Db } from '../../db/client.ts';
 import type { LoyaltyConfigRow } from './loyalty-rules.ts';
 
+/** The billing defaults of DOMAIN.md "Shop settings" (delivery and trial days 3, offline window 7). */
+export const DEFAULT_DAYS = 3;
+export const DEFAULT_OFFLINE_WINDOW_DAYS = 7;
+
+export interface BillingDefaults {
+  /** days after the bill date; null when the shop's bill form hides the field */
+  deliveryDays: number | null;
+  trialDays: number | null;
+  employeeId: number | null;
+  /** how far back an offline sale may be dated */
+  offlineWindowDays: number;
+}
+
 export interface ShopBillingContext {
   timezone: string;
+  /** the shop-local date of the sale: today, or the day of client_created_at */
   today: string;
+  /** the database's now (ms): the bound on client_created_at is checked against it */
+  nowMs: number;
   vatPercent: number | undefined;
   pricesIncludeVat: boolean;
   paymentMode: 'advance' | 'full';
   paymentMethods: string[];
   loyalty: LoyaltyConfigRow;
+  defaults: BillingDefaults;
 }
 
-export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: string): Promise<ShopBillingContext> {
+interface BillingConfigJson {
+  payment_mode?: 'advance' | 'full';
+  default_delivery_days?: number;
+  default_trial_days?: number;
+  default_employee_id?: number | null;
+  offline_window_days?: number;
+  show_fields?: Record<string, boolean>;
+}
+
+const days = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback);
+
+function billingDefaults(c: BillingConfigJson | null): BillingDefaults {
+  const shown = (f: string) => c?.show_fields?.[f] !== false;
+  return {
+    deliveryDays: shown('delivery_date') ? days(c?.default_delivery_days, DEFAULT_DAYS) : null,
+    trialDays: shown('trial_date') ? days(c?.default_trial_days, DEFAULT_DAYS) : null,
+    employeeId: typeof c?.default_employee_id === 'number' ? c.default_employee_id : null,
+    offlineWindowDays: days(c?.offline_window_days, DEFAULT_OFFLINE_WINDOW_DAYS),
+  };
+}
+
+/** `saleAt`: an offline sale's client_created_at (ISO instant); the sale's day is then its local day. */
+export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: string, saleAt?: string): Promise<ShopBillingContext> {
   const [row] = await tx<
     {
       timezone: string;
       today: string;
+      now: Date;
       prices_include_vat: boolean;
-      billing_config: { payment_mode?: 'advance' | 'full' };
+      billing_config: BillingConfigJson | null;
       payment_methods: string[];
       vat: number | null;
       enabled: boolean;
@@ -37,10 +77,11 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
     }[]
   >`
     with s as (
-      select timezone, (now() at time zone timezone)::date as today, prices_include_vat, billing_config, payment_methods
+      select timezone, (coalesce(${saleAt ?? null}::timestamptz, now()) at time zone timezone)::date as today,
+        prices_include_vat, billing_config, payment_methods
       from shop_settings where shop_id = ${shopId}
     )
-    select s.timezone, s.today, s.prices_include_vat, s.billing_config, s.payment_methods,
+    select s.timezone, s.today, now() as now, s.prices_include_vat, s.billing_config, s.payment_methods,
       (select rate_percent from vat_rate_on(${shopId}, coalesce(${billDate ?? null}::date, s.today))) as vat,
       c.enabled, c.points_per_unit, c.point_value_fils, c.min_redeem_points, c.max_redeem_percent
     from s, loyalty_config c where c.shop_id = ${shopId}`;
@@ -48,6 +89,7 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
   return {
     timezone: row.timezone,
     today: row.today,
+    nowMs: row.now.getTime(),
     vatPercent: row.vat ?? undefined,
     pricesIncludeVat: row.prices_include_vat,
     paymentMode: row.billing_config?.payment_mode === 'full' ? 'full' : 'advance',
@@ -59,5 +101,6 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
       min_redeem_points: row.min_redeem_points,
       max_redeem_percent: row.max_redeem_percent,
     },
+    defaults: billingDefaults(row.billing_config),
   };
 }
