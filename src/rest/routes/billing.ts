@@ -2,7 +2,7 @@
 import { pageOfAll } from '../../domain/common/paging.ts';
 import { ROLES } from '../../domain/auth/principal.ts';
 import { cancelBill } from '../../domain/billing/cancel.ts';
-import { createBill } from '../../domain/billing/create.ts';
+import { createBill, findOfflineBill, isOfflineRefClash } from '../../domain/billing/create.ts';
 import { once } from '../../domain/billing/idempotency.ts';
 import { listMasters } from '../../domain/billing/masters.ts';
 import { listBills } from '../../domain/billing/list.ts';
@@ -29,10 +29,17 @@ export const billingRoutes = [
     body: CreateBillBody,
     status: 201,
     handler: async ({ body, principal, req, deps }) => {
-      const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
-        (await createBill(tx, principal, body)).bill,
-      );
-      return new Reply(r.status, r.body, replayHeaders(r.replayed));
+      try {
+        const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
+          (await createBill(tx, principal, body)).bill,
+        );
+        return new Reply(r.status, r.body, replayHeaders(r.replayed));
+      } catch (err) {
+        // the same offline bill sent twice at once under two keys: the one that committed answers both
+        const made = isOfflineRefClash(err) && body.offline_ref ? await findOfflineBill(deps.sql, principal, body.offline_ref) : undefined;
+        if (!made) throw err;
+        return new Reply(201, made, replayHeaders(true));
+      }
     },
   }),
   route({
