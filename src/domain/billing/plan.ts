@@ -16,7 +16,7 @@ import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fromFils, toFils, twoDecimals } from '../common/money.ts';
 import { MAX_BILL_TOTAL_FILS } from '../common/schema.ts';
-import { computeBill, statusOf } from './arithmetic.ts';
+import { appliedDiscount, computeBill, statusOf } from './arithmetic.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
 import { checkRedemption, pointsEarned, type TierRow, tierHeld } from './loyalty-rules.ts';
 import type { CreateBillBody } from './schema.ts';
@@ -86,8 +86,7 @@ function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPer
       }
       rateFils = asked;
     }
-    const own = item.discount_percent ?? 0;
-    return { item, product, rateFils, discountPercent: own > 0 ? own : (opts.tierDiscountPercent ?? 0) };
+    return { item, product, rateFils, discountPercent: appliedDiscount(item.discount_percent, opts.tierDiscountPercent) };
   });
   const amounts = computeBill(
     lines.map((l) => ({ rateFils: l.rateFils, quantity: l.item.quantity, discountPercent: l.discountPercent })),

@@ -4,6 +4,7 @@ import { ROLES } from '../../domain/auth/principal.ts';
 import { cancelBill } from '../../domain/billing/cancel.ts';
 import { createBill, findOfflineBill, isOfflineRefClash } from '../../domain/billing/create.ts';
 import { once } from '../../domain/billing/idempotency.ts';
+import { counterCustomers } from '../../domain/billing/counter-customers.ts';
 import { listMasters } from '../../domain/billing/masters.ts';
 import { listBills } from '../../domain/billing/list.ts';
 import { peekBillNumber } from '../../domain/billing/numbering.ts';
@@ -11,7 +12,8 @@ import { quoteBill } from '../../domain/billing/quote.ts';
 import { addPayment } from '../../domain/billing/payments.ts';
 import { loadBill } from '../../domain/billing/present.ts';
 import { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from '../../domain/billing/schema.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
+import { IdParams, Search, ShortListQuery } from '../../domain/common/schema.ts';
+import { Type } from '@sinclair/typebox';
 import { ERRORS } from '../../errors.ts';
 import { Reply, route } from '../http/route.ts';
 
@@ -59,6 +61,18 @@ export const billingRoutes = [
     auth: ROLES.any,
     query: ShortListQuery,
     handler: async ({ query, principal, deps }) => pageOfAll(await listMasters(deps.sql, principal.shopId), query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/counter/customers',
+    summary: "Customers for the counter: id, name, phone, TRN, tier and points only; the shop's recent ones, or those matching a phone fragment or name start",
+    tag,
+    auth: ROLES.any,
+    query: Type.Object(
+      { search: Type.Optional(Search), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })) },
+      { additionalProperties: false },
+    ),
+    handler: ({ query, principal, deps }) => counterCustomers(deps.sql, principal.shopId, query.search, query.limit ?? 20),
   }),
   route({
     method: 'get',

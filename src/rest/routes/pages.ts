@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ERRORS } from '../../errors.ts';
 import { Reply, route } from '../http/route.ts';
-import { pageAssets, pageHtml } from '../pages.ts';
+import { pageAssets, pageHtml, TERMINAL_MANIFEST } from '../pages.ts';
 
 const tag = 'pages';
 const HTML = 'text/html; charset=utf-8';
@@ -29,7 +29,29 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
-    handler: () => new Reply(200, pageHtml('Tajir POS · Terminal', 'terminal.js'), security, HTML),
+    handler: () => new Reply(200, pageHtml('Tajir POS · Terminal', 'terminal.js', true), security, HTML),
+  }),
+  route({
+    method: 'get',
+    path: '/sw.js',
+    summary: "The terminal's service worker (at the root so its scope covers the page, its assets and the reads it caches)",
+    tag,
+    auth: 'public',
+    noRateLimit: true,
+    handler: async () => {
+      const asset = (await pageAssets()).get('sw.js');
+      if (!asset) throw ERRORS.notFound('Asset');
+      return new Reply(200, asset.body, { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, asset.contentType);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/manifest.webmanifest',
+    summary: "The terminal's web manifest (installable)",
+    tag,
+    auth: 'public',
+    noRateLimit: true,
+    handler: () => new Reply(200, TERMINAL_MANIFEST, { 'Cache-Control': 'no-cache' }, 'application/manifest+json'),
   }),
   route({
     method: 'get',
@@ -38,7 +60,7 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
-    params: Type.Object({ name: Type.String({ pattern: '^[a-z]+\\.(js|css)$' }) }),
+    params: Type.Object({ name: Type.String({ pattern: '^[a-z]+\\.(js|css|svg)$' }) }),
     handler: async ({ params }) => {
       const asset = (await pageAssets()).get(params.name);
       if (!asset) throw ERRORS.notFound('Asset');
