@@ -71,7 +71,7 @@ export function renderReceipt(r: ReceiptData, shop: ShopInfo, fmt: ReturnType<ty
     h('hr'),
     row(t('subtotal_ex_vat'), fmt.money(r.subtotal), 'receipt-subtotal'),
     r.discount > 0 ? row(t('discount_total'), fmt.money(r.discount)) : null,
-    row(`${t('vat')} ${r.vat_percent}%`, fmt.money(r.vat), 'receipt-vat'),
+    row(`${t('vat_short')} ${r.vat_percent}%`, fmt.money(r.vat), 'receipt-vat'),
     h('div', { class: 'r-row r-total' }, h('span', {}, t('total_inc_vat')), h('span', { id: 'receipt-total' }, fmt.money(r.total))),
     ...r.payments.map((p) => row(p.method, fmt.money(p.amount))),
     r.change > 0 ? row(t('change'), fmt.money(r.change), 'receipt-change') : null,

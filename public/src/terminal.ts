@@ -225,10 +225,10 @@ function switchLanguage(): void {
   relayout();
 }
 
-/** layout() again (labels, language), keeping what the cashier typed. */
-function relayout(): void {
-  const phone = $<HTMLInputElement>('#customer-phone')?.value ?? '';
-  const name = $<HTMLInputElement>('#customer-name')?.value ?? '';
+/** layout() again (labels, language), keeping what the cashier typed unless the sale is done. */
+function relayout(keepTyped = true): void {
+  const phone = keepTyped ? ($<HTMLInputElement>('#customer-phone')?.value ?? '') : '';
+  const name = keepTyped ? ($<HTMLInputElement>('#customer-name')?.value ?? '') : '';
   const state = $('#indicator')?.dataset.state as ConnectionState | undefined;
   const receiptOpen = !$('#receipt')?.classList.contains('hidden');
   layout();
@@ -568,7 +568,7 @@ async function sell(pays: { method: string; amount: number }[], change = 0): Pro
   paying = false;
   masterId = null;
   toggle('#pay-panel', false);
-  relayout();
+  relayout(false);
   await showReceipt(entry.seq!);
   void outbox.sync();
 }
