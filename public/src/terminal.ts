@@ -529,8 +529,21 @@ function complete(): void {
 
 // ---------- selling ----------
 
+let selling = false;
+
 async function sell(pays: { method: string; amount: number }[], change = 0): Promise<void> {
-  if (!outbox || lines.length === 0) return;
+  // a double tap on "Complete" sells once: the first tap empties the cart before the second counts
+  if (!outbox || lines.length === 0 || selling) return;
+  selling = true;
+  try {
+    await record(pays, change);
+  } finally {
+    selling = false;
+  }
+}
+
+async function record(pays: { method: string; amount: number }[], change: number): Promise<void> {
+  if (!outbox) return;
   const soldAt = saleNow().toISOString();
   const body: Record<string, unknown> = {
     items: lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, rate: l.rate, ...(l.discount_percent > 0 ? { discount_percent: l.discount_percent } : {}) })),
@@ -618,9 +631,12 @@ function receiptOf(e: OutboxEntry): ReceiptData {
   };
 }
 
-async function showReceipt(seq: number): Promise<void> {
+/** Shows the receipt of an outbox entry; `refresh`: only if that receipt is still the one on screen. */
+async function showReceipt(seq: number, refresh = false): Promise<void> {
   const e = await outbox?.get(seq);
   if (!e) return;
+  // the cashier may have moved on while IndexedDB answered
+  if (refresh && (receiptSeq !== seq || $('#receipt')?.classList.contains('hidden'))) return;
   receiptSeq = seq;
   replace($('#receipt'),
     h('div', { class: 'panel receipt-panel' },
@@ -668,7 +684,7 @@ async function renderOutbox(): Promise<void> {
   if (receiptSeq !== undefined && !$('#receipt')?.classList.contains('hidden')) {
     const e = await outbox.get(receiptSeq);
     const shown = $('#receipt-paper')?.dataset.provisional === 'true';
-    if (e && ((shown && e.state !== 'queued') || (e.state === 'refused' && !$('#receipt-refused')))) await showReceipt(receiptSeq);
+    if (e && ((shown && e.state !== 'queued') || (e.state === 'refused' && !$('#receipt-refused')))) await showReceipt(receiptSeq, true);
   }
 }
 
