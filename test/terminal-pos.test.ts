@@ -177,6 +177,40 @@ describe('the POS screen in a browser', function () {
     });
   }
 
+  it('a cashier signs in by PIN and her bills name her; a returning customer shows tier and points, and the tier discount applies', async () => {
+    const email = `pin-${Date.now()}@test.tajir`;
+    const cashier = await api('POST', '/api/users', { email, password: 'pos-pass-123', name: 'Mariam', role: 'cashier' });
+    assert.equal(cashier.status, 201, JSON.stringify(cashier.body));
+    assert.equal((await api('PUT', `/api/users/${cashier.body.id}/pin`, { pin: '2468' })).status, 204);
+    // 1,000 points make a Silver (5%) customer
+    const first = await api('POST', '/api/bills', { customer: { phone: '0509990000', name: 'Salma' }, items: [{ product_id: ids.get('Kandura'), quantity: 50 }] });
+    assert.equal(first.body.loyalty.tier, 'Silver');
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, terminalId } = await openCounter(ctx, 'Counter PIN');
+    await page.click('#cashier-button');
+    for (const k of '2468') await page.click(`.keypad .key:text-is("${k}")`);
+    await page.click('#pin-submit');
+    await page.waitForSelector('#cashier-name');
+    assert.match((await page.textContent('#cashier-name')) ?? '', /Mariam/);
+    await page.fill('#customer-phone', '050 999 0000');
+    await page.waitForSelector('#customer-tier-name');
+    assert.equal((await page.textContent('#customer-tier-name'))?.trim(), 'Silver');
+    assert.match((await page.textContent('#customer-points')) ?? '', /1,000/);
+    await page.click(`.tile[data-product-id="${ids.get('Suit')}"]`); // 95.00, 5% off
+    await page.waitForFunction(() => Number(document.querySelector('#cart-total')?.getAttribute('data-value')) === 90.25);
+    await page.click('#charge');
+    await page.click('#pay-complete');
+    await page.waitForSelector('#receipt-number');
+    assert.match((await page.textContent('#receipt-paper')) ?? '', /Mariam/);
+    const [bill] = await env().sql<{ cashier_id: number; total_fils: number; customer_id: number }[]>`
+      select cashier_id, total_fils, customer_id from bills where created_by_terminal = ${terminalId}`;
+    assert.deepEqual([bill!.cashier_id, bill!.total_fils, bill!.customer_id], [cashier.body.id, 9025, first.body.customer_id]);
+    await page.click('#new-sale');
+    await page.click('#cashier-signout');
+    await page.waitForSelector('#cashier-button');
+    await ctx.close();
+  });
+
   it('sells three bills offline, survives a reload offline, then syncs each exactly once at the hour of sale', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const { page, terminalId } = await openCounter(ctx, 'Counter offline');

@@ -168,7 +168,7 @@ export function openOutbox(opts: {
     async retry(seq) {
       const d = await db;
       const e = await d.get('bills', seq);
-      if (!e || e.state !== 'refused') return;
+      if (e?.state !== 'refused') return;
       e.state = 'queued';
       await d.put('bills', e);
       opts.onChange();
