@@ -5,6 +5,7 @@
  * catalogue catch-up, and cashier PINs with their lock.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
@@ -118,6 +119,43 @@ describe('the counter', () => {
       assert.equal(row!.h, hour);
       const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
       assert.deepEqual([v.error, v.differences], [undefined, []]);
+    });
+
+    it('aggregates verify agrees after any mix of live and late bills, payments and cancellations (property)', async () => {
+      const shop = await newShop();
+      const item = await addProduct(shop.shopId, 'Thobe', 75);
+      await env().sql`update product_prices set valid_from = now() - interval '30 days' where product_id = ${item}`;
+      let ref = 0;
+      const step = fc.record({
+        // minutes before now: 0 is a live bill, up to 7 days back a late one
+        agoMinutes: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 * 24 * 60 - 10 })),
+        quantity: fc.integer({ min: 1, max: 5 }),
+        paid: fc.constantFrom(0, 50, 100),
+        customer: fc.option(fc.constantFrom('0551230001', '0551230002'), { nil: undefined }),
+        cancel: fc.boolean(),
+        later: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
+          for (const x of steps) {
+            const total = 75 * x.quantity;
+            const body: Record<string, unknown> = {
+              items: [{ product_id: item, quantity: x.quantity }],
+              ...(x.customer ? { customer: { phone: x.customer, name: 'Mixed' } } : {}),
+              ...(x.paid ? { payments: [{ amount: (total * x.paid) / 100, method: 'Cash' }] } : {}),
+              ...(x.agoMinutes ? { client_created_at: ago(x.agoMinutes * 60_000).toISOString(), offline_ref: `P-${++ref}` } : {}),
+            };
+            const r = await post('/api/bills', body, shop.terminal);
+            assert.equal(r.status, 201, JSON.stringify(r.body));
+            if (x.later && x.paid < 100) assert.equal((await post(`/api/bills/${r.body.id}/payments`, { amount: r.body.balance, method: 'Card' }, shop.terminal)).status, 201);
+            if (x.cancel) assert.equal((await post(`/api/bills/${r.body.id}/cancel`, { reason: 'mixed' }, shop.token)).status, 200);
+          }
+          await settled(shop.shopId);
+          const v = await verifyShop(env().sql, env().redis, env().deps.keys, shop.shopId);
+          assert.deepEqual([v.error, v.differences], [undefined, []]);
+        }),
+        { numRuns: 12 },
+      );
     });
 
     it('makes an offline bill exactly once: a retry under another key, or two at once, answer the first', async () => {
