@@ -122,8 +122,15 @@ describe('the POS screen in a browser', function () {
       });
       await page.waitForFunction((v) => Number(document.querySelector('#cart-total')?.getAttribute('data-value')) === v, quote.body.total_amount);
       assert.match((await page.textContent('#cart-vat')) ?? '', new RegExp(quote.body.vat_amount.toFixed(2)));
-      await page.fill('#customer-phone', '0501119999');
+      const business = label === '800x1280';
+      await page.fill('#customer-phone', business ? '0501118888' : '0501119999');
       await page.fill('#customer-name', 'Fatima');
+      if (business) {
+        // a business customer: its name and TRN go on the tax invoice
+        await page.check('#customer-business');
+        await page.fill('#customer-business-name', 'Fatima Trading LLC');
+        await page.fill('#customer-trn', '100987654300003');
+      }
       await page.selectOption('#master', { label: 'Rashid' });
       await page.screenshot({ path: `${ARTIFACTS}pos-${label}.png` });
       // charge: cash, a quick amount, the change
@@ -148,9 +155,11 @@ describe('the POS screen in a browser', function () {
       assert.equal((await page.textContent('#receipt-number'))?.trim(), bill.bill_number);
       const detail = (await api('GET', `/api/bills/${bill.id}`)).body;
       assert.deepEqual([detail.total_amount, detail.paid, detail.status, detail.customer.name], [quote.body.total_amount, quote.body.total_amount, 'Paid', 'Fatima']);
+      if (business) assert.deepEqual([detail.customer.customer_type, detail.customer.trn], ['Business', '100987654300003']);
       // the receipt is a simplified tax invoice
       const text = (await page.textContent('#receipt-paper')) ?? '';
-      for (const must of ['Tax Invoice', 'Al Noor Tailors', 'Shop 4, Al Fahidi St', TRN, bill.bill_number, 'Abaya', 'Silk', 'Tie', 'Fatima', 'Total incl. VAT']) {
+      const who = business ? ['Fatima Trading LLC', '100987654300003'] : ['Fatima'];
+      for (const must of ['Tax Invoice', 'Al Noor Tailors', 'Shop 4, Al Fahidi St', TRN, bill.bill_number, 'Abaya', 'Silk', 'Tie', ...who, 'Total incl. VAT']) {
         assert.ok(text.includes(must), `the receipt lacks "${must}": ${text}`);
       }
       assert.ok(text.includes(quote.body.vat_amount.toFixed(2)), 'the VAT');

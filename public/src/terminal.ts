@@ -196,7 +196,11 @@ function layout(): void {
           h('input', { id: 'customer-phone', type: 'tel', list: 'recent-customers', placeholder: t('customer_phone'), 'aria-label': t('customer_phone'), autocomplete: 'off', oninput: onPhone }),
           h('datalist', { id: 'recent-customers' }),
           h('input', { id: 'customer-name', placeholder: t('customer_name'), 'aria-label': t('customer_name'), oninput: onName }),
-          h('div', { id: 'customer-tier', class: 'tier-chip' })),
+          h('label', { class: 'inline small' }, h('input', { type: 'checkbox', id: 'customer-business', onchange: onBusiness }), t('business')),
+          h('div', { id: 'customer-tier', class: 'tier-chip' }),
+          h('div', { id: 'business-fields', class: 'business hidden' },
+            h('input', { id: 'customer-business-name', placeholder: t('business_name'), 'aria-label': t('business_name'), maxlength: 200, oninput: onBusiness }),
+            h('input', { id: 'customer-trn', placeholder: t('trn'), 'aria-label': t('trn'), inputmode: 'numeric', maxlength: 15, pattern: '[0-9]{15}', oninput: onBusiness }))),
         h('label', { class: 'inline' }, t('master'), h('select', { id: 'master', onchange: (e: Event) => {
           const v = (e.target as HTMLSelectElement).value;
           masterId = v ? Number(v) : null;
@@ -389,6 +393,7 @@ function onPhone(e: Event): void {
     nameInput.value = known.name;
   } else {
     customer = phone ? { phone, name: nameInput.value.trim() } : null;
+    onBusiness();
     clearTimeout(lookupTimer);
     // beyond the recent ones, ask the server (online only; offline the name typed makes a new customer)
     if (digits(phone).length >= 7 && navigator.onLine) {
@@ -414,6 +419,17 @@ function onPhone(e: Event): void {
 function onName(e: Event): void {
   const name = (e.target as HTMLInputElement).value;
   if (customer && customer.id === undefined) customer.name = name.trim();
+}
+
+/** A new customer who is a business: its name and TRN go on the bill and the tax invoice. */
+function onBusiness(): void {
+  const on = $<HTMLInputElement>('#customer-business')?.checked ?? false;
+  $('#business-fields')?.classList.toggle('hidden', !on);
+  if (!customer || customer.id !== undefined) return;
+  customer.customer_type = on ? 'Business' : 'Individual';
+  customer.business_name = on ? $<HTMLInputElement>('#customer-business-name')?.value.trim() || null : null;
+  const trn = $<HTMLInputElement>('#customer-trn')?.value.trim() ?? '';
+  customer.trn = on && /^[0-9]{15}$/.test(trn) ? trn : null;
 }
 
 function renderCustomer(): void {
@@ -550,7 +566,13 @@ async function record(pays: { method: string; amount: number }[], change: number
   };
   const c = customer;
   if (c?.id !== undefined) body.customer = { id: c.id };
-  else if (c?.phone) body.customer = { phone: c.phone, name: c.name || c.phone };
+  else if (c?.phone) {
+    body.customer = {
+      phone: c.phone,
+      name: c.name || c.phone,
+      ...(c.customer_type === 'Business' && c.business_name ? { customer_type: 'Business', business_name: c.business_name, ...(c.trn ? { trn: c.trn } : {}) } : {}),
+    };
+  }
   if (masterId !== null) body.employee_id = masterId;
   if (pays.length) body.payments = pays;
   const tot = totals();
