@@ -107,7 +107,8 @@ export async function writeBill(
           bill_id: billId,
           amount_fils: x.fils,
           method: x.method,
-          taken_by_user: p.kind === 'user' ? p.id : null,
+          // at a terminal, the cashier signed in by PIN took it
+          taken_by_user: p.kind === 'user' ? p.id : (p.cashierId ?? null),
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
           paid_at: bill!.created_at,
         })),
