@@ -65,13 +65,14 @@ describe('loyalty programme', () => {
 
     it('replaces the config (point value stored in fils), bumps the version and pushes the loyalty section', async () => {
       const shop = await newShop();
-      await recordingSettingsPushes(async (pushes) => {
+      await recordingSettingsPushes(shop, async (pushes, arrived) => {
         const v0 = (await get('/api/shop-settings', shop.token)).body.version;
         const r = await put('/api/loyalty/config', { ...CONFIG, program_name: `  ${HOSTILE} ` }, shop.manager);
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + 1);
         assert.deepEqual(r.body.loyalty.config, { ...CONFIG, program_name: HOSTILE });
         assert.equal(r.body.loyalty.tiers.length, 4);
+        await arrived(1);
         assert.deepEqual(pushes, [{ shopId: shop.shopId, version: v0 + 1, section: 'loyalty', value: r.body.loyalty }]);
         const [row] = await env().sql<{ point_value_fils: number }[]>`select point_value_fils from loyalty_config where shop_id = ${shop.shopId}`;
         assert.equal(row!.point_value_fils, 5);
@@ -175,7 +176,7 @@ describe('loyalty programme', () => {
       const theirs = await addCustomer(other.shopId, { lifetime: 1500, tierName: 'Silver' });
       // accounts are read from the aggregates: rebuild them from Postgres, as after a Redis loss
       assert.equal((await rebuildShop(env().sql, env().redis, env().deps.keys, shop.shopId)).status, 'rebuilt');
-      await recordingSettingsPushes(async (pushes) => {
+      await recordingSettingsPushes(shop, async (pushes, arrived) => {
         const v0 = (await get('/api/shop-settings', shop.token)).body.version;
         const r = await put(
           '/api/loyalty/tiers',
@@ -190,6 +191,7 @@ describe('loyalty programme', () => {
         );
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + 1);
+        await arrived(1);
         assert.deepEqual(pushes.map((p) => [p.version, p.section]), [[v0 + 1, 'loyalty']]);
         assert.deepEqual(pushes[0]!.value, r.body.loyalty);
         const items = r.body.loyalty.tiers as any[];

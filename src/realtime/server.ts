@@ -22,7 +22,7 @@ import { TokenError } from '../domain/auth/tokens.ts';
 import type { Dashboard } from '../domain/dashboard/build.ts';
 import { getDashboard } from '../domain/dashboard/read.ts';
 import { HEARTBEAT_MS, heartbeat, markOffline } from '../domain/terminals/presence.ts';
-import type { AppDeps } from '../rest/deps.ts';
+import type { AppDeps } from '../deps.ts';
 import { type BudgetOptions, EventBudget } from './budget.ts';
 import type { ErrorReply, SessionEndReason, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';

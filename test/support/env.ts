@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { closeDeps, createDeps } from '../../src/app.ts';
+import { closeCore, createCore } from '../../src/deps.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSql, type Sql, withDatabase } from '../../src/db/client.ts';
 import { ensureDatabase, migrate } from '../../src/db/migrate.ts';
@@ -13,7 +13,7 @@ import { createLogger } from '../../src/log.ts';
 import { createRedis, type Redis } from '../../src/redis/client.ts';
 import type { ScriptedRedis } from '../../src/redis/scripts.ts';
 import type { Api } from '../../src/rest/api.ts';
-import type { AppDeps } from '../../src/rest/deps.ts';
+import type { AppDeps } from '../../src/deps.ts';
 import { type RunningNode, startNode } from '../../src/node.ts';
 import type { Aggregator } from '../../src/workers/aggregator.ts';
 
@@ -108,8 +108,9 @@ export async function startEnv(): Promise<TestEnv> {
   const migrator = createSql(config.databaseUrl, { max: 1 });
   await migrate(migrator);
   await migrator.end();
-  const deps = createDeps(config, createLogger(config.logLevel));
-  const node = await startNode(deps, { roles: config.roles, port: 0, host: '127.0.0.1', realtime: { handshakesPerIp: 100_000 } });
+  const core = createCore(config, createLogger(config.logLevel));
+  const node = await startNode(core, { roles: config.roles, port: 0, host: '127.0.0.1', realtime: { handshakesPerIp: 100_000 } });
+  const { deps } = node;
   current = {
     config,
     deps,
@@ -128,7 +129,7 @@ export async function stopEnv(): Promise<void> {
   const { node, deps, config } = current;
   await node.stop(1000);
   await deleteRedisPrefix(deps.redis, config.redisPrefix);
-  await closeDeps(deps);
+  await closeCore(deps);
   await dropDatabase(config.databaseUrl);
   await mailbox?.close();
   await rm(config.reportsDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Principal, PrincipalRole } from '../../domain/auth/principal.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../../deps.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -13,7 +13,7 @@ import { isRedisUnavailable } from '../../redis/client.ts';
 import type { Principal } from '../../domain/auth/principal.ts';
 import { TokenError } from '../../domain/auth/tokens.ts';
 import { AppError, ERRORS } from '../../errors.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../../deps.ts';
 import { readBody } from './body.ts';
 import { parseJsonBody } from './json.ts';
 import { type AnyRoute, FileReply, Reply, type RequestInfo } from './route.ts';
