@@ -5,6 +5,7 @@
  *   max_redeem_percent of the bill total (and never more than the total)
  * - tier = the highest tier whose threshold ≤ lifetime points
  */
+import type { RuleCode } from '../../errors.ts';
 import { hundredths } from './arithmetic.ts';
 
 export interface TierRow {
@@ -35,7 +36,7 @@ export function tierFor(tiers: TierRow[], lifetime: number): TierRow | undefined
   return best;
 }
 
-export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: string; message: string };
+export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: RuleCode; message: string };
 
 /** The value in fils of redeeming `points` on a bill of `totalFils`, or why it is refused. */
 export function checkRedemption(points: number, available: number, totalFils: number, cfg: LoyaltyConfigRow): RedemptionCheck {
