@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { generateRecurringExpenses } from '../src/domain/expenses/generate-recurring.ts';
 import { type Frequency, nextDueDate } from '../src/domain/expenses/recurrence.ts';
-import { localDate } from '../src/domain/dashboard/dates.ts';
+import { localDate } from '../src/domain/common/calendar.ts';
 import { env } from './support/env.ts';
 import { settled } from './support/fixtures.ts';
 import { call, del, get, newShop, patch, post, type Res, type ShopSession } from './support/http.ts';

@@ -10,7 +10,8 @@ import type { ScriptedRedis } from '../../redis/scripts.ts';
 import { type ShopState, snapshotShop } from '../aggregates/snapshot.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import { buildDashboard, type Dashboard, windowKeys } from './build.ts';
-import { localDate } from './dates.ts';
+import { type Cache, createCache } from '../common/cache.ts';
+import { localDate } from '../common/calendar.ts';
 
 export interface DashboardDeps {
   sql: Sql;
@@ -43,9 +44,7 @@ const N = 10;
  * the applied seq and the date, so while neither moves a read costs one HGET instead of two
  * pipelines and a rebuild of the document (many managers and sockets read the same shop).
  */
-const built = new Map<number, { seq: number; today: string; dashboard: Dashboard }>();
-/** Shops kept in the cache. Default 2000. */
-const CACHE_SHOPS = 2000;
+const built: Cache<number, { seq: number; today: string; dashboard: Dashboard }> = createCache({ max: 2000 });
 
 /**
  * `fresh`: the caller knows the shop's seq just moved (the publisher, right after applying
@@ -61,7 +60,6 @@ export async function getDashboard(deps: DashboardDeps, shopId: number, now = ne
   }
   const fromRedis = await readFromRedis(deps, shopId, { today });
   if (fromRedis) {
-    if (built.size >= CACHE_SHOPS && !built.has(shopId)) built.delete(built.keys().next().value as number);
     built.set(shopId, { seq: fromRedis.seq, today, dashboard: fromRedis });
     return fromRedis;
   }

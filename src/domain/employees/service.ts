@@ -11,7 +11,7 @@ import { offsetOf, pageResult } from '../common/paging.ts';
 import { normalizePhone, phoneFragment } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
 import { employeeFigures, type FiguresDeps } from '../customers/figures.ts';
-import { addDays, localDate } from '../dashboard/dates.ts';
+import { addDays, localDate } from '../common/calendar.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import type { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from './schema.ts';
 import { checkPeriod } from '../common/period.ts';

@@ -12,7 +12,7 @@ import type { ShopState } from '../aggregates/snapshot.ts';
 import { snapshotShop } from '../aggregates/snapshot.ts';
 import { fromFils } from '../common/money.ts';
 import type { DashboardDeps } from '../dashboard/read.ts';
-import { addDays, dayRange, localDate } from '../dashboard/dates.ts';
+import { addDays, dayRange, localDate } from '../common/calendar.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import { buildInsights, type Granularity, type InsightsPeriod } from './build.ts';
 import type { InsightsQuery } from './schema.ts';

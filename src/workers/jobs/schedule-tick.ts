@@ -13,7 +13,7 @@
 import { unlink } from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
-import { addDays, localDate, localHour } from '../../domain/dashboard/dates.ts';
+import { addDays, localDate, localHour } from '../../domain/common/calendar.ts';
 import { purgeIdempotencyKeys } from '../../domain/billing/idempotency.ts';
 import { reportQueueHasRoom, waitingHeads } from '../../domain/reports/queue.ts';
 import type { ReportJobs } from '../../domain/reports/service.ts';
