@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { tierFor } from '../src/domain/loyalty/tier-rule.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { call, get, newShop, post, put, type Res, type ShopSession } from './support/http.ts';
@@ -218,6 +219,11 @@ describe('loyalty programme', () => {
       assert.equal(swap.status, 200, JSON.stringify(swap.body));
       assert.equal(await accountTier(shop.shopId, c6000), 'Diamond');
       assert.equal(await accountTier(shop.shopId, c20000), 'Gold');
+      // the SQL re-tiering and the TypeScript rule (tier-rule.ts) agree on every account, at every threshold edge
+      const edges = [1999, 2000, 2001, 9999, 10000];
+      const edgeIds = await Promise.all(edges.map((lifetime) => addCustomer(shop.shopId, { lifetime })));
+      const swapped = (await put('/api/loyalty/tiers', { tiers: [tier('Bronze', 0), tier('Diamond', 2000, 1.5), tier('Gold', 10000, 2)] }, shop.token)).body.loyalty.tiers;
+      for (const [i, lifetime] of edges.entries()) assert.equal(await accountTier(shop.shopId, edgeIds[i]!), tierFor(swapped, lifetime)?.name, `lifetime ${lifetime}`);
       // the account read agrees with the re-evaluation at once, before the aggregator has applied its event
       const acc = await get(`/api/loyalty/customers/${c1500}`, shop.cashier);
       assert.equal(acc.status, 200);

@@ -11,7 +11,7 @@ import type { Principal } from '../auth/principal.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCancelledPayload, LineFact } from '../events/payloads.ts';
 import { lockLoyaltyAccount } from './loyalty-lock.ts';
-import { tierFor } from './loyalty-rules.ts';
+import { tierFor } from '../loyalty/tier-rule.ts';
 import { type BillDetail, type BillRow, loadBill } from './present.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 

@@ -3,7 +3,7 @@
  * - earned = floor(total × points_per_unit × multiplier of the tier held before the bill)
  * - redemption: at least min_redeem_points, at most the available points, and worth at most
  *   max_redeem_percent of the bill total (and never more than the total)
- * - tier = the highest tier whose threshold ≤ lifetime points
+ * - tier: loyalty/tier-rule.ts
  */
 import type { RuleCode } from '../../errors.ts';
 import { hundredths } from './arithmetic.ts';
@@ -27,13 +27,6 @@ export interface LoyaltyConfigRow {
 export function pointsEarned(totalFils: number, pointsPerUnit: number, multiplier: number): number {
   const v = (BigInt(totalFils) * hundredths(pointsPerUnit) * hundredths(multiplier)) / 1_000_000n;
   return Number(v);
-}
-
-/** The tier a customer with `lifetime` points holds (tiers in any order); undefined when none. */
-export function tierFor(tiers: TierRow[], lifetime: number): TierRow | undefined {
-  let best: TierRow | undefined;
-  for (const t of tiers) if (t.threshold_points <= lifetime && (!best || t.threshold_points > best.threshold_points)) best = t;
-  return best;
 }
 
 export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: RuleCode; message: string };

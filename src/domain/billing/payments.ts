@@ -8,7 +8,7 @@
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { toFils } from '../common/money.ts';
+import { filsText, fromFils, toFils } from '../common/money.ts';
 import { appendEvent } from '../events/append.ts';
 import type { PaymentAddedPayload } from '../events/payloads.ts';
 import { statusOf } from './arithmetic.ts';
@@ -32,7 +32,7 @@ export async function addPayment(tx: Db, p: Principal, billId: number, body: Add
   const amount = toFils(body.amount, 'amount');
   const balance = bill.total_fils - bill.paid_fils;
   if (amount > balance) {
-    throw ERRORS.businessRule('overpayment', `The payment exceeds the balance of ${(balance / 100).toFixed(2)}`, { balance: balance / 100 });
+    throw ERRORS.businessRule('overpayment', `The payment exceeds the balance of ${filsText(balance)}`, { balance: fromFils(balance) });
   }
   const paidAfter = bill.paid_fils + amount;
   const status = statusOf(bill.total_fils, paidAfter) as 'Partial' | 'Paid';
