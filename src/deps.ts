@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import { createSql, type Sql } from './db/client.ts';
 import { type Authenticator, createAuthenticator } from './domain/auth/authenticate.ts';
 import { createTokenService, type TokenService } from './domain/auth/tokens.ts';
+import { type Clock, systemClock } from './domain/common/clock.ts';
 import type { ChangeNotifier } from './domain/common/notifier.ts';
 import type { ReportJobs } from './domain/reports/service.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -37,6 +38,8 @@ export interface CoreDeps {
   readonly metrics: HttpMetrics;
   /** Whether PostgreSQL and Redis answer right now (background probes). */
   readonly health: DependencyHealth;
+  /** The one source of "now" (common/clock.ts); tests pass their own. */
+  readonly clock: Clock;
 }
 
 /** What the REST, realtime and worker roles of a running node receive (built by startNode). */
@@ -47,7 +50,7 @@ export interface AppDeps extends CoreDeps {
   readonly jobs: ReportJobs;
 }
 
-export function createCore(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): CoreDeps {
+export function createCore(config: Readonly<Config>, log: Logger = createLogger(config.logLevel), clock: Clock = systemClock): CoreDeps {
   const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
   // Requests read and write through this client: a command Redis does not answer within 1 s fails
   // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
@@ -66,6 +69,7 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
     limits: createRateLimits(redis, keys, config, metrics),
     metrics,
     health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
+    clock,
   });
 }
 

@@ -73,7 +73,7 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
   const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: generateRecurringExpenses })
+    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), clock: deps.clock, generateRecurring: generateRecurringExpenses })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;

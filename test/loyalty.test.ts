@@ -222,7 +222,7 @@ describe('loyalty programme', () => {
       // the SQL re-tiering and the TypeScript rule (tier-rule.ts) agree on every account, at every threshold edge
       const edges = [1999, 2000, 2001, 9999, 10000];
       const edgeIds = await Promise.all(edges.map((lifetime) => addCustomer(shop.shopId, { lifetime })));
-      const swapped = (await put('/api/loyalty/tiers', { tiers: [tier('Bronze', 0), tier('Diamond', 2000, 1.5), tier('Gold', 10000, 2)] }, shop.token)).body.loyalty.tiers;
+      const swapped: { name: string; threshold_points: number }[] = (await put('/api/loyalty/tiers', { tiers: [tier('Bronze', 0), tier('Diamond', 2000, 1.5), tier('Gold', 10000, 2)] }, shop.token)).body.loyalty.tiers;
       for (const [i, lifetime] of edges.entries()) assert.equal(await accountTier(shop.shopId, edgeIds[i]!), tierFor(swapped, lifetime)?.name, `lifetime ${lifetime}`);
       // the account read agrees with the re-evaluation at once, before the aggregator has applied its event
       const acc = await get(`/api/loyalty/customers/${c1500}`, shop.cashier);

@@ -85,7 +85,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     const early = prefetched.get(shopId);
     prefetched.delete(shopId);
     let d = early ? await early.catch(() => undefined) : undefined;
-    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, new Date(), { fresh: true });
+    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, { fresh: true });
     const before = last.get(shopId);
     return before && d.seq <= before.seq ? undefined : d;
   }
@@ -166,7 +166,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     onApplySent(shopId: number) {
       // the leading edge's read, sent behind the apply on the same connection: one round trip for both
       if (isLeading(shopId) && !running.has(shopId) && !prefetched.has(shopId)) {
-        const read = getDashboard(deps, shopId, new Date(), { fresh: true });
+        const read = getDashboard(deps, shopId, { fresh: true });
         read.catch(() => {}); // consumed (or dropped) by the push that follows
         prefetched.set(shopId, read);
       }

@@ -16,9 +16,12 @@ import type { Api } from '../../src/rest/api.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import { type RunningNode, startNode } from '../../src/node.ts';
 import type { Aggregator } from '../../src/workers/aggregator.ts';
+import { TestClock } from './clock.ts';
 
 export interface TestEnv {
   config: Readonly<Config>;
+  /** The service's clock: real time unless a test pins it. */
+  clock: TestClock;
   deps: AppDeps;
   api: Api;
   baseUrl: string;
@@ -108,11 +111,13 @@ export async function startEnv(): Promise<TestEnv> {
   const migrator = createSql(config.databaseUrl, { max: 1 });
   await migrate(migrator);
   await migrator.end();
-  const core = createCore(config, createLogger(config.logLevel));
+  const clock = new TestClock();
+  const core = createCore(config, createLogger(config.logLevel), clock);
   const node = await startNode(core, { roles: config.roles, port: 0, host: '127.0.0.1', realtime: { handshakesPerIp: 100_000 } });
   const { deps } = node;
   current = {
     config,
+    clock,
     deps,
     node,
     api: node.api!,

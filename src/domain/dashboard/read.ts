@@ -12,11 +12,14 @@ import { shopTimeZone } from '../shops/timezone.ts';
 import { buildDashboard, type Dashboard, windowKeys } from './build.ts';
 import { type Cache, createCache } from '../common/cache.ts';
 import { localDate } from '../common/calendar.ts';
+import type { Clock } from '../common/clock.ts';
 
 export interface DashboardDeps {
   sql: Sql;
   redis: ScriptedRedis;
   keys: Keys;
+  /** "today" in the shop's zone is taken at this clock's now. */
+  clock: Clock;
 }
 
 const TOPS: MonthlyTop[] = ['pr', 'pq', 'area', 'cust', 'emp'];
@@ -50,7 +53,8 @@ const built: Cache<number, { seq: number; today: string; dashboard: Dashboard }>
  * `fresh`: the caller knows the shop's seq just moved (the publisher, right after applying
  * events), so the cache check would only cost a round trip.
  */
-export async function getDashboard(deps: DashboardDeps, shopId: number, now = new Date(), opts: { fresh?: boolean } = {}): Promise<Dashboard> {
+export async function getDashboard(deps: DashboardDeps, shopId: number, opts: { fresh?: boolean } = {}): Promise<Dashboard> {
+  const now = deps.clock.now();
   const tz = await shopTimeZone(deps.sql, shopId);
   const today = localDate(now, tz);
   const hit = built.get(shopId);
@@ -68,7 +72,7 @@ export async function getDashboard(deps: DashboardDeps, shopId: number, now = ne
 }
 
 /** The dashboard computed from Postgres alone (fallback, and the benchmark's baseline). */
-export async function dashboardFromSql(sql: Sql, shopId: number, now = new Date(), tz?: string): Promise<Dashboard> {
+export async function dashboardFromSql(sql: Sql, shopId: number, now: Date, tz?: string): Promise<Dashboard> {
   const zone = tz ?? (await shopTimeZone(sql, shopId));
   const today = localDate(now, zone);
   const { months } = windowKeys({ today });

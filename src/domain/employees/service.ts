@@ -86,10 +86,10 @@ export async function deleteEmployee(sql: Db, p: Principal, id: number): Promise
 }
 
 /** Bills handled, revenue, average bill and top products of one employee in a period (default: the last 30 days). */
-export async function performance(sql: Db, p: Principal, id: number, q: PerformanceQuery) {
+export async function performance(sql: Db, p: Principal, id: number, q: PerformanceQuery, now: Date) {
   const [e] = await sql`select 1 from employees where shop_id = ${p.shopId} and id = ${id} and deleted_at is null`;
   if (!e) throw ERRORS.notFound('Employee');
-  const today = localDate(new Date(), await shopTimeZone(sql, p.shopId));
+  const today = localDate(now, await shopTimeZone(sql, p.shopId));
   const to = q.to ?? today;
   const from = q.from ?? addDays(to, -29);
   checkPeriod(from, to);
