@@ -36,7 +36,10 @@ import { loadShopBillingContext, type ShopBillingContext } from './shop-context.
 import { type WriteBillOptions, writeBill } from './write.ts';
 
 export { LOYALTY_METHOD } from './plan.ts';
-export type CreateBillOptions = WriteBillOptions;
+export interface CreateBillOptions extends WriteBillOptions {
+  /** The instant of the sale, from the process's clock (common/clock.ts). */
+  now: Date;
+}
 
 /** The bill's customer: by id, or found or created by phone under the customers section's rules. */
 async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBillBody['customer']>): Promise<{ customer: BillCustomer; created: boolean }> {
@@ -72,11 +75,11 @@ export async function lineProducts(tx: Db, shopId: number, items: CreateBillBody
 /** Furthest ahead of the server's clock a terminal's time of sale may be. */
 export const OFFLINE_AHEAD_MS = 5 * 60_000;
 
-/** 422 offline_too_old unless `saleAt` is within [now − the shop's window, now + 5 min]. */
-export function checkSaleTime(saleAt: string, ctx: ShopBillingContext): void {
+/** 422 offline_too_old unless `saleAt` is within [now − the shop's window, now + 5 min] (now: the clock's). */
+export function checkSaleTime(saleAt: string, now: Date, ctx: ShopBillingContext): void {
   const ms = Date.parse(saleAt);
   const windowDays = ctx.defaults.offlineWindowDays;
-  if (ms > ctx.nowMs + OFFLINE_AHEAD_MS || ms < ctx.nowMs - windowDays * 86_400_000) {
+  if (ms > now.getTime() + OFFLINE_AHEAD_MS || ms < now.getTime() - windowDays * 86_400_000) {
     throw ERRORS.businessRule(
       'offline_too_old',
       `client_created_at must be at most 5 minutes ahead and at most ${windowDays} days back; a manager enters this bill by hand`,
@@ -102,7 +105,7 @@ export async function createBill(
   tx: Db,
   p: Principal,
   body: CreateBillBody,
-  options: CreateBillOptions = {},
+  options: CreateBillOptions,
 ): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
   const shopId = p.shopId;
   const saleAt = body.client_created_at;
@@ -115,10 +118,11 @@ export async function createBill(
   }
   // the shop's context and the products in one pipelined round trip
   const [ctx, found] = await Promise.all([
-    loadShopBillingContext(tx, shopId, body.bill_date, saleAt),
+    // an offline sale is made at its time of sale: its day, number, VAT rate and stored times
+    loadShopBillingContext(tx, shopId, saleAt === undefined ? options.now : new Date(saleAt), body.bill_date),
     lineProducts(tx, shopId, body.items, saleAt),
   ]);
-  if (saleAt !== undefined) checkSaleTime(saleAt, ctx);
+  if (saleAt !== undefined) checkSaleTime(saleAt, options.now, ctx);
 
   let employee: { id: number; name: string } | undefined;
   const employeeId = body.employee_id ?? ctx.defaults.employeeId ?? undefined;

@@ -37,10 +37,10 @@ async function tierDiscountOf(sql: Db, shopId: number, ref: CreateBillBody['cust
   return Number(row?.d ?? 0);
 }
 
-export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody) {
+export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody, now: Date) {
   const saleAt = p.kind === 'terminal' ? body.client_created_at : undefined;
   const [ctx, found, tierDiscountPercent] = await Promise.all([
-    loadShopBillingContext(sql, p.shopId, body.bill_date, saleAt),
+    loadShopBillingContext(sql, p.shopId, saleAt === undefined ? now : new Date(saleAt), body.bill_date),
     lineProducts(sql, p.shopId, body.items, saleAt),
     tierDiscountOf(sql, p.shopId, body.customer),
   ]);

@@ -1,7 +1,8 @@
 /**
  * What a bill needs to know about its shop, read in one round trip inside the bill's transaction:
- * the sale's local date (from the transaction's now(), or the terminal's client_created_at for an
- * offline sale, so the bill number, the payment day and the event agree), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
+ * the local date at `now` (the clock's instant, clock.ts, or an offline sale's client_created_at:
+ * the bill number, the payment day, the stored times and the event all follow from that one
+ * instant), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
  * 0009, shared with vatRateOn), price mode, payment settings, loyalty.
  *
  * Tiers are not read here: a bill reads them under the programme lock, after locking the
@@ -24,11 +25,11 @@ export interface BillingDefaults {
 }
 
 export interface ShopBillingContext {
+  /** The instant the bill is made at: its created_at and its payments' paid_at. */
+  now: Date;
   timezone: string;
   /** the shop-local date of the sale: today, or the day of client_created_at */
   today: string;
-  /** the database's now (ms): the bound on client_created_at is checked against it */
-  nowMs: number;
   vatPercent: number | undefined;
   pricesIncludeVat: boolean;
   paymentMode: 'advance' | 'full';
@@ -58,13 +59,12 @@ function billingDefaults(c: BillingConfigJson | null): BillingDefaults {
   };
 }
 
-/** `saleAt`: an offline sale's client_created_at (ISO instant); the sale's day is then its local day. */
-export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: string, saleAt?: string): Promise<ShopBillingContext> {
+/** `now`: the clock's instant, or an offline sale's client_created_at (its day is then the sale's local day). */
+export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, billDate?: string): Promise<ShopBillingContext> {
   const [row] = await tx<
     {
       timezone: string;
       today: string;
-      now: Date;
       prices_include_vat: boolean;
       billing_config: BillingConfigJson | null;
       payment_methods: string[];
@@ -77,19 +77,18 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
     }[]
   >`
     with s as (
-      select timezone, (coalesce(${saleAt ?? null}::timestamptz, now()) at time zone timezone)::date as today,
-        prices_include_vat, billing_config, payment_methods
+      select timezone, (${now}::timestamptz at time zone timezone)::date as today, prices_include_vat, billing_config, payment_methods
       from shop_settings where shop_id = ${shopId}
     )
-    select s.timezone, s.today, now() as now, s.prices_include_vat, s.billing_config, s.payment_methods,
+    select s.timezone, s.today, s.prices_include_vat, s.billing_config, s.payment_methods,
       (select rate_percent from vat_rate_on(${shopId}, coalesce(${billDate ?? null}::date, s.today))) as vat,
       c.enabled, c.points_per_unit, c.point_value_fils, c.min_redeem_points, c.max_redeem_percent
     from s, loyalty_config c where c.shop_id = ${shopId}`;
   if (!row) throw new Error(`shop ${shopId} has no settings`);
   return {
+    now,
     timezone: row.timezone,
     today: row.today,
-    nowMs: row.now.getTime(),
     vatPercent: row.vat ?? undefined,
     pricesIncludeVat: row.prices_include_vat,
     paymentMode: row.billing_config?.payment_mode === 'full' ? 'full' : 'advance',

@@ -10,7 +10,8 @@ import type { BillCustomer } from '../customers/service.ts';
 import { appendEvent } from '../events/append.ts';
 import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { type TierRow, tierFor } from './loyalty-rules.ts';
+import { tierFor } from '../loyalty/tier-rule.ts';
+import type { TierRow } from './loyalty-rules.ts';
 import { takeBillNumber } from './numbering.ts';
 import type { BillPlan } from './plan.ts';
 import { type AccountStanding, accountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
@@ -48,9 +49,6 @@ export async function writeBill(
 ): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
   const shopId = p.shopId;
   const { billDate, amounts, lines, products, payments, paid, status, earned, redeemed, loyaltyOn, tierBefore } = plan;
-  // an offline sale happened at client_created_at: the bill and its payments carry that instant,
-  // so every figure derived from them (hour, payment day, last visit) is the time of sale
-  const saleAt = body.client_created_at ?? null;
   const employeeId = refs.employee?.id ?? null;
   const total = amounts.totalFils;
   const { customer, newCustomer, employee, account, tiers } = refs;
@@ -70,7 +68,10 @@ export async function writeBill(
       ${employeeId}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
       ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
       ${earned}, ${redeemed}, ${Boolean(loyaltyOn && account)}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null},
-      ${p.cashierId ?? null}, ${saleAt}, ${body.offline_ref ?? null}, coalesce(${saleAt}::timestamptz, now())
+      ${p.cashierId ?? null}, ${body.client_created_at ?? null}, ${body.offline_ref ?? null},
+      -- ctx.now is the time of sale (client_created_at for an offline bill): every figure derived
+      -- from the bill and its payments (hour, payment day, last visit) follows it
+      ${ctx.now}
     from numbered
     returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
   const billId = bill!.id;
@@ -110,7 +111,7 @@ export async function writeBill(
           // at a terminal, the cashier signed in by PIN took it
           taken_by_user: p.kind === 'user' ? p.id : (p.cashierId ?? null),
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
-          paid_at: bill!.created_at,
+          paid_at: ctx.now,
         })),
       )}
       returning id, amount_fils, method, kind, paid_at`;
