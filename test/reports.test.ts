@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { simpleParser } from 'mailparser';
 import { safeText } from '../src/domain/reports/writers/format.ts';
-import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
+import { runSchedules } from '../src/domain/reports/index.ts';
 import { env, mail } from './support/env.ts';
 import { addEmployee, addProduct } from './support/fixtures.ts';
 import { call, get, newShop, post, put, type ShopSession } from './support/http.ts';

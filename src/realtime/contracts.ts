@@ -2,7 +2,7 @@
  * The Socket.IO contract (API.md "Realtime"), typed once and imported by the server, the tests
  * and the pages. Room names come from `rooms` only; clients cannot join or leave rooms.
  */
-import type { Dashboard } from '../domain/dashboard/build.ts';
+import type { Dashboard } from '../domain/dashboard/index.ts';
 import type { ErrorCode } from '../errors.ts';
 
 export interface BillCreatedMessage {

@@ -4,7 +4,7 @@
  * seconds so the check costs one primary-key read per principal per TTL, not one per request.
  */
 import type { Db } from '../../db/client.ts';
-import { createCache } from '../common/cache.ts';
+import { createCache } from '../common/index.ts';
 import type { Principal } from './principal.ts';
 import { TokenError, type TokenService, type VerifiedToken } from './tokens.ts';
 

@@ -8,8 +8,7 @@
  *   with it; most recently created first.
  */
 import type { Db } from '../../db/client.ts';
-import { phoneFragment } from '../common/phone.ts';
-import { likePattern } from '../common/schema.ts';
+import { likePattern, phoneFragment } from '../common/index.ts';
 
 export interface CounterCustomer {
   id: number;

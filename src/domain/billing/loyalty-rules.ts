@@ -6,7 +6,7 @@
  * - tier: loyalty/tier-rule.ts
  */
 import type { RuleCode } from '../../errors.ts';
-import { tierFor } from '../loyalty/tier-rule.ts';
+import { tierFor } from '../loyalty/index.ts';
 import { hundredths } from './arithmetic.ts';
 
 export interface TierRow {

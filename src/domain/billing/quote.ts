@@ -5,9 +5,8 @@
  * the lowest tier's discount, as the bill would.
  */
 import type { Db } from '../../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils } from '../common/money.ts';
-import { normalizePhone } from '../common/phone.ts';
+import type { Principal } from '../auth/index.ts';
+import { fromFils, normalizePhone } from '../common/index.ts';
 import { lineProducts } from './create.ts';
 import { priceBill } from './plan.ts';
 import type { CreateBillBody } from './schema.ts';

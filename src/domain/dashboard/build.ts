@@ -5,10 +5,8 @@
  * disagree on what a figure means.
  */
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import { type Cache, cached, createCache } from '../common/cache.ts';
-import { addDays, addMonths } from '../common/calendar.ts';
+import type { ShopState } from '../aggregates/index.ts';
+import { addDays, addMonths, cached, createCache, fromFils, type Cache } from '../common/index.ts';
 
 export interface DashboardWindow {
   today: string;

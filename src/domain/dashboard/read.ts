@@ -7,12 +7,10 @@
 import type { Sql } from '../../db/client.ts';
 import { type Keys, type MonthlyTop, SUFFIX } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { type ShopState, snapshotShop } from '../aggregates/snapshot.ts';
-import { shopTimeZone } from '../shops/timezone.ts';
+import { type ShopState, snapshotShop } from '../aggregates/index.ts';
+import { shopTimeZone } from '../shops/index.ts';
 import { buildDashboard, type Dashboard, windowKeys } from './build.ts';
-import { type Cache, createCache } from '../common/cache.ts';
-import { localDate } from '../common/calendar.ts';
-import type { Clock } from '../common/clock.ts';
+import { createCache, localDate, type Cache, type Clock } from '../common/index.ts';
 
 export interface DashboardDeps {
   sql: Sql;
@@ -23,6 +21,12 @@ export interface DashboardDeps {
 }
 
 const TOPS: MonthlyTop[] = ['pr', 'pq', 'area', 'cust', 'emp'];
+
+/**
+ * The fields of each day and month hash that the daily and monthly series show (build.ts reads
+ * them). The one list: read-dashboard.lua is passed it and answers in its order.
+ */
+const SERIES_FIELDS = { day: ['rev', 'bills', 'col', 'exp'], month: ['rev', 'exp', 'bills'] } as const;
 
 /** What read-dashboard.lua answers, by name (see its header); `false` stands for a missing value. */
 type Flat = string[] | Record<string, never>;
@@ -96,7 +100,7 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
     k(SUFFIX.top(month, 'empb')),
     k(SUFFIX.names),
   ];
-  const reply = JSON.parse(await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N))) as DashboardReply;
+  const reply = JSON.parse(await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N), SERIES_FIELDS.day.join(','), SERIES_FIELDS.month.join(','))) as DashboardReply;
   if (reply.seq === false) return undefined;
   const list = <T>(v: T[] | Record<string, never> | undefined): T[] => (Array.isArray(v) ? v : []);
   const values = (v: Values | undefined): (string | null)[] => list(v).map((x) => (x === false ? null : x));
@@ -121,13 +125,13 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.day(w.today)] = { h: flat(today) };
   state[SUFFIX.month(month)] = { h: flat(thisMonth) };
   state[SUFFIX.tot] = { h: flat(tot) };
+  const named = (fields: readonly string[], values: (string | null)[], j: number) =>
+    compact(Object.fromEntries(fields.map((f, i) => [f, values[j * fields.length + i] ?? null])));
   days.forEach((d, j) => {
-    const [rev, bills, col, exp] = dayValues.slice(j * 4, j * 4 + 4);
-    if (d !== w.today) state[SUFFIX.day(d)] = { h: compact({ rev, bills, col, exp }) };
+    if (d !== w.today) state[SUFFIX.day(d)] = { h: named(SERIES_FIELDS.day, dayValues, j) };
   });
   months.forEach((m, j) => {
-    const [rev, exp, bills] = monthValues.slice(j * 3, j * 3 + 3);
-    if (m !== month) state[SUFFIX.month(m)] = { h: compact({ rev, exp, bills }) };
+    if (m !== month) state[SUFFIX.month(m)] = { h: named(SERIES_FIELDS.month, monthValues, j) };
   });
   const zset = (f: string[]): Record<string, number> => {
     const z: Record<string, number> = {};

@@ -16,7 +16,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { twoDecimals } from '../common/money.ts';
+import { twoDecimals } from '../common/index.ts';
 import type { VatRate, VatRateBody } from './schema.ts';
 
 /** Every VAT rate of the shop, oldest first. */

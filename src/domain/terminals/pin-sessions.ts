@@ -10,9 +10,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { hashPassword, verifyPassword } from '../auth/passwords.ts';
-import type { Principal } from '../auth/principal.ts';
-import type { TokenService } from '../auth/tokens.ts';
+import { hashPassword, type Principal, type TokenService, verifyPassword } from '../auth/index.ts';
 
 /** At most this many cashiers' PINs are checked per sign-in (each check is an argon2 verify). */
 export const MAX_PIN_CASHIERS = 50;

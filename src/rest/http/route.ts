@@ -4,7 +4,7 @@
  * validate requests, and `GET /openapi.json` is generated from them (Fastify's habit).
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Principal, PrincipalRole } from '../../domain/auth/principal.ts';
+import type { Principal, PrincipalRole } from '../../domain/auth/index.ts';
 import type { AppDeps } from '../../deps.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -6,7 +6,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { AppDeps } from '../../deps.ts';
-import type { Principal } from '../../domain/auth/principal.ts';
+import type { Principal } from '../../domain/auth/index.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Inflight } from './inflight.ts';
 import { parseJsonBody } from './json.ts';

@@ -1,8 +1,8 @@
 /** Shop settings and VAT rates (API.md "Settings"): everyone reads, managers write; each change is pushed. */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
-import { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody, VatRateBody } from '../../domain/settings/schema.ts';
-import * as settings from '../../domain/settings/service.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams } from '../../domain/common/index.ts';
+import { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody, VatRateBody } from '../../domain/settings/index.ts';
+import * as settings from '../../domain/settings/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
 const tag = 'settings';

@@ -1,8 +1,8 @@
 /** Cashier PINs and PIN sessions at a terminal (API.md "The counter"). */
 import { Type } from '@sinclair/typebox';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
-import { endPinSession, setPin, signInByPin } from '../../domain/terminals/pin-sessions.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams } from '../../domain/common/index.ts';
+import { endPinSession, setPin, signInByPin } from '../../domain/terminals/index.ts';
 import { ERRORS } from '../../errors.ts';
 import { route } from '../http/route.ts';
 import { pinLimit } from '../pin-limit.ts';
