@@ -8,6 +8,7 @@
 import { h } from './dom.ts';
 import type { formatter } from './format.ts';
 import { t } from './i18n.ts';
+import type { OutboxEntry } from './outbox.ts';
 
 export interface ShopInfo {
   name?: string;
@@ -79,4 +80,52 @@ export function renderReceipt(r: ReceiptData, shop: ShopInfo, fmt: ReturnType<ty
     r.points_earned ? row(t('points_earned'), String(r.points_earned)) : null,
     shop.invoice_footer ? h('div', { class: 'r-center r-footer' }, shop.invoice_footer) : null,
   );
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** What the receipt of an outbox entry shows: the server's bill once synced, else the sale as the page priced it. */
+export function receiptOf(e: OutboxEntry): ReceiptData {
+  const x = e.extra as any;
+  const b = e.bill;
+  if (b) {
+    return {
+      bill_number: b.bill_number,
+      offline_ref: e.offline_ref,
+      sold_at: b.created_at ?? e.client_created_at,
+      customer: b.customer ? { name: x.customer?.name ?? b.customer.name, trn: b.customer.trn, business: b.customer.customer_type === 'Business' } : null,
+      items: b.items.map((i: any) => ({ name: i.product_name, quantity: i.quantity, rate: i.rate, discount_percent: i.discount_percent, total: i.total })),
+      vat_percent: b.vat_percent,
+      subtotal: b.subtotal,
+      discount: b.discount,
+      vat: b.vat_amount,
+      total: b.total_amount,
+      payments: b.payments.map((p: any) => ({ method: p.method, amount: p.amount })),
+      paid: b.paid,
+      balance: b.balance,
+      change: x.change ?? 0,
+      cashier: x.cashier,
+      points_earned: b.loyalty?.points_earned,
+      tier: b.loyalty?.tier,
+    };
+  }
+  const l = x.local;
+  const paid = round2(l.payments.reduce((s: number, p: { amount: number }) => s + p.amount, 0));
+  return {
+    bill_number: null,
+    offline_ref: e.offline_ref,
+    sold_at: e.client_created_at,
+    customer: x.customer,
+    items: l.items,
+    vat_percent: l.vat_percent,
+    subtotal: l.subtotal,
+    discount: l.discount,
+    vat: l.vat,
+    total: l.total,
+    payments: l.payments,
+    paid,
+    balance: round2(l.total - paid),
+    change: x.change ?? 0,
+    cashier: x.cashier,
+  };
 }

@@ -11,61 +11,26 @@
  *   installable and its shell and reads are cached (sw.ts), the data it needs also kept in
  *   localStorage, so a reload with the network cut still sells.
  * - Cashiers sign in with their PIN; their bills record who took them.
+ * This module holds the sale being built and wires the parts: catalogue-view.ts, cart.ts,
+ * pay-panel.ts, pin-panel.ts, receipt.ts, outbox.ts and outbox-panel.ts, counter-data.ts.
  */
 import { ApiError, createApi } from './api.ts';
-import { type CartLine, cartTotals, quickAmounts, type VatRate, vatOn } from './cart.ts';
+import { type CartLine, cartTotals, vatOn } from './cart.ts';
 import { type ConnectionState, openConnection, type PageSocket } from './connection.ts';
+import { type Customer, type Data, fetchProducts, loadData, type Product, type Settings, storeData } from './counter-data.ts';
+import { drawChips, drawTiles } from './catalogue-view.ts';
 import { $, h, replace } from './dom.ts';
 import { DEFAULT_LOCALE, formatter, type Locale } from './format.ts';
 import { type Lang, language, setLanguage, t } from './i18n.ts';
-import { type Outbox, type OutboxEntry, openOutbox } from './outbox.ts';
-import { type ReceiptData, renderReceipt, type ShopInfo } from './receipt.ts';
+import { type Outbox, openOutbox } from './outbox.ts';
+import { drawOutbox } from './outbox-panel.ts';
+import { openPayPanel, type Payment } from './pay-panel.ts';
+import { openPinPanel } from './pin-panel.ts';
+import { receiptOf, renderReceipt } from './receipt.ts';
 
 const TOKEN_KEY = 'tajir.terminal.token';
 const SESSION_KEY = 'tajir.terminal.session';
 const LANG_KEY = 'tajir.terminal.lang';
-const DATA_KEY = 'tajir.terminal.data';
-
-interface Product {
-  id: number;
-  name: string;
-  type_name: string;
-  rate: number;
-  barcode?: string | null;
-  active: boolean;
-  deleted?: boolean;
-  updated_at?: string;
-}
-interface Customer {
-  id?: number;
-  name: string;
-  phone: string;
-  customer_type?: string;
-  business_name?: string | null;
-  trn?: string | null;
-  tier?: string | null;
-  tier_discount_percent?: number;
-  available_points?: number;
-}
-interface Settings {
-  shop_info?: ShopInfo;
-  billing_config?: { payment_mode?: string; prices_include_vat?: boolean; default_employee_id?: number | null };
-  vat_rates?: VatRate[];
-  payment_methods?: string[];
-  locale?: Partial<Locale>;
-  loyalty?: { config?: { enabled?: boolean }; tiers?: { name: string; threshold_points: number; discount_percent: number }[] };
-  version?: number;
-}
-/** What the counter needs to sell, kept in localStorage so a reload offline still sells. */
-interface Data {
-  me?: { id: number; shop_id: number };
-  settings: Settings;
-  products: Product[];
-  masters: { id: number; name: string }[];
-  customers: Customer[];
-  /** server time of the last catalogue read (for ?updated_since=) */
-  catalogue_at?: string;
-}
 
 let data: Data = loadData();
 let locale: Locale = DEFAULT_LOCALE;
@@ -82,8 +47,6 @@ let search = '';
 let typeFilter = '';
 // the payment panel
 let paying = false;
-let payments: { method: string; amount: number }[] = [];
-let method = 'Cash';
 // the receipt on screen: the outbox entry it belongs to
 let receiptSeq: number | undefined;
 
@@ -112,14 +75,7 @@ function noteServerDate(date: string | null | Date): void {
 /** The instant of a sale on the server's clock, so a terminal with a wrong clock still dates bills right. */
 const saleNow = () => new Date(Date.now() + serverOffsetMs);
 
-function loadData(): Data {
-  try {
-    return { settings: {}, products: [], masters: [], customers: [], ...JSON.parse(localStorage.getItem(DATA_KEY) ?? '{}') };
-  } catch {
-    return { settings: {}, products: [], masters: [], customers: [] };
-  }
-}
-const saveData = () => localStorage.setItem(DATA_KEY, JSON.stringify(data));
+const saveData = () => storeData(data);
 
 function askToken(error?: string): void {
   socket?.disconnect();
@@ -132,8 +88,9 @@ function askToken(error?: string): void {
       onsubmit: async (e: Event) => {
         e.preventDefault();
         localStorage.setItem(TOKEN_KEY, input.value.trim());
-        localStorage.removeItem(DATA_KEY);
-        data = loadData();
+        // another terminal's token: nothing of the last one's data is kept
+        data = { settings: {}, products: [], masters: [], customers: [] };
+        saveData();
         await start();
       },
     }, h('h1', {}, `Tajir POS · ${t('terminal')}`), h('label', {}, t('token')), input,
@@ -150,7 +107,6 @@ function applySettings(s: Settings): void {
   const chosen = localStorage.getItem(LANG_KEY) as Lang | null;
   setLanguage(chosen ?? locale.language);
   fmt = formatter({ ...locale, language: language() });
-  if (!(s.payment_methods ?? []).includes(method)) method = s.payment_methods?.[0] ?? 'Cash';
 }
 const methods = () => data.settings.payment_methods ?? ['Cash', 'Card'];
 const pricesIncludeVat = () => data.settings.billing_config?.prices_include_vat ?? true;
@@ -240,7 +196,7 @@ function relayout(keepTyped = true): void {
   $<HTMLInputElement>('#customer-name')!.value = name;
   renderCustomer();
   if (state) setIndicator(state);
-  if (paying) renderPayment();
+  if (paying) openPayment();
   if (receiptOpen && receiptSeq !== undefined) void showReceipt(receiptSeq);
 }
 
@@ -272,31 +228,15 @@ function renderHeader(): void {
 // ---------- catalogue ----------
 
 function renderChips(): void {
-  const types = [...new Set(liveProducts().map((p) => p.type_name))].sort((a, b) => a.localeCompare(b));
-  const chip = (value: string, label: string) =>
-    h('button', { class: `chip${typeFilter === value ? ' on' : ''}`, 'data-type': value, onclick: () => {
-      typeFilter = value;
-      renderChips();
-      renderTiles();
-    } }, label);
-  replace($('#type-chips'), chip('', t('all')), ...types.map((ty) => chip(ty, ty)));
+  drawChips($('#type-chips'), liveProducts(), typeFilter, (type) => {
+    typeFilter = type;
+    renderChips();
+    renderTiles();
+  });
 }
 
 function renderTiles(): void {
-  const term = search.trim().toLowerCase();
-  const shown = liveProducts()
-    .filter((p) => (!typeFilter || p.type_name === typeFilter) && (!term || p.name.toLowerCase().includes(term) || p.type_name.toLowerCase().includes(term) || p.barcode === term))
-    .sort((a, b) => a.type_name.localeCompare(b.type_name) || a.name.localeCompare(b.name));
-  const groups = new Map<string, Product[]>();
-  for (const p of shown) groups.set(p.type_name, [...(groups.get(p.type_name) ?? []), p]);
-  replace($('#tiles'),
-    ...[...groups].map(([type, ps]) =>
-      h('div', { class: 'tile-group', 'data-type': type },
-        h('h3', {}, type),
-        h('div', { class: 'tile-grid' }, ...ps.map((p) =>
-          h('button', { class: 'tile', 'data-product-id': p.id, onclick: () => addProduct(p.id) },
-            h('span', { class: 'name' }, p.name),
-            h('span', { class: 'price' }, fmt.money(p.rate))))))));
+  drawTiles($('#tiles'), liveProducts(), { typeFilter, search }, fmt, addProduct);
 }
 
 function onBarcode(e: Event): void {
@@ -456,98 +396,25 @@ function renderMasters(): void {
 function openPayment(): void {
   if (lines.length === 0 || vatPercent() === undefined) return;
   paying = true;
-  payments = [];
-  method = methods()[0] ?? 'Cash';
-  renderPayment();
+  openPayPanel($('#pay-panel')!, {
+    total: totals().total,
+    methods: methods(),
+    full: data.settings.billing_config?.payment_mode === 'full',
+    fmt,
+    onSell: (pays, change) => void sell(pays, change),
+    onClose: () => {
+      paying = false;
+      toggle('#pay-panel', false);
+    },
+  });
   toggle('#pay-panel', true);
-  $<HTMLInputElement>('#tendered')?.focus();
-}
-
-const round2 = (v: number) => Math.round(v * 100) / 100;
-const paidSoFar = () => round2(payments.reduce((s, p) => s + p.amount, 0));
-
-function renderPayment(): void {
-  const total = totals().total;
-  const remaining = round2(total - paidSoFar());
-  const full = data.settings.billing_config?.payment_mode === 'full';
-  const tendered = h('input', { id: 'tendered', type: 'number', min: 0, step: '0.01', inputmode: 'decimal', value: String(remaining), oninput: updateChange,
-    onkeydown: (e: Event) => {
-      if ((e as KeyboardEvent).key === 'Enter') complete();
-    } });
-  replace($('#pay-panel'),
-    h('div', { class: 'panel pay' },
-      h('h2', {}, t('pay')),
-      h('div', { class: 'r-row total' }, h('span', {}, t('due')), h('span', { id: 'pay-due' }, fmt.money(total))),
-      payments.length ? h('ul', { id: 'pay-list' }, ...payments.map((p) => h('li', {}, `${p.method}: ${fmt.money(p.amount)}`))) : null,
-      h('div', { class: 'r-row' }, h('span', {}, t('remaining')), h('span', { id: 'pay-remaining' }, fmt.money(remaining))),
-      h('div', { class: 'methods' }, ...methods().map((m) =>
-        h('button', { class: `method${m === method ? ' on' : ''}`, id: `method-${m.replace(/\s+/g, '-').toLowerCase()}`, 'data-method': m, onclick: () => {
-          method = m;
-          renderPayment();
-        } }, m))),
-      h('label', {}, t('tendered'), tendered),
-      method === 'Cash'
-        ? h('div', { class: 'quick' }, ...quickAmounts(remaining).map((a) =>
-            h('button', { class: 'quick-amount', 'data-amount': a, onclick: () => {
-              tendered.value = String(a);
-              updateChange();
-            } }, fmt.money(a))))
-        : null,
-      h('div', { class: 'r-row change' }, h('span', {}, t('change')), h('span', { id: 'change-due', 'data-value': 0 }, fmt.money(0))),
-      h('p', { id: 'pay-error', class: 'error' }),
-      h('div', { class: 'actions' },
-        h('button', { id: 'pay-cancel', onclick: () => {
-          paying = false;
-          toggle('#pay-panel', false);
-        } }, t('cancel')),
-        h('button', { id: 'pay-add', onclick: addPayment }, t('add_payment')),
-        full ? null : h('button', { id: 'pay-later', onclick: () => void sell([]) }, t('pay_later')),
-        h('button', { id: 'pay-complete', class: 'charge', onclick: complete }, t('complete')))));
-  updateChange();
-}
-
-/** The payment the amount typed makes now (never more than what remains) and the change. */
-function currentPayment(): { amount: number; change: number } {
-  const remaining = round2(totals().total - paidSoFar());
-  const v = Number($<HTMLInputElement>('#tendered')?.value ?? 0);
-  const typed = Number.isFinite(v) && v > 0 ? round2(v) : 0;
-  // only cash gives change; a card is never charged more than is due
-  const amount = Math.min(typed, remaining);
-  return { amount, change: method === 'Cash' ? round2(Math.max(0, typed - remaining)) : 0 };
-}
-
-function updateChange(): void {
-  const { change } = currentPayment();
-  const el = $('#change-due');
-  if (el) {
-    el.textContent = fmt.money(change);
-    el.dataset.value = String(change);
-  }
-}
-
-function addPayment(): void {
-  const { amount } = currentPayment();
-  if (amount <= 0 || payments.length >= 9) return;
-  payments.push({ method, amount });
-  renderPayment();
-}
-
-function complete(): void {
-  const { amount, change } = currentPayment();
-  const all = amount > 0 ? [...payments, { method, amount }] : payments;
-  const paid = round2(all.reduce((s, p) => s + p.amount, 0));
-  if (data.settings.billing_config?.payment_mode === 'full' && paid < totals().total) {
-    replace($('#pay-error'), t('remaining'));
-    return;
-  }
-  void sell(all, change);
 }
 
 // ---------- selling ----------
 
 let selling = false;
 
-async function sell(pays: { method: string; amount: number }[], change = 0): Promise<void> {
+async function sell(pays: Payment[], change = 0): Promise<void> {
   // a double tap on "Complete" sells once: the first tap empties the cart before the second counts
   if (!outbox || lines.length === 0 || selling) return;
   selling = true;
@@ -558,7 +425,7 @@ async function sell(pays: { method: string; amount: number }[], change = 0): Pro
   }
 }
 
-async function record(pays: { method: string; amount: number }[], change: number): Promise<void> {
+async function record(pays: Payment[], change: number): Promise<void> {
   if (!outbox) return;
   const soldAt = saleNow().toISOString();
   const body: Record<string, unknown> = {
@@ -599,58 +466,12 @@ async function record(pays: { method: string; amount: number }[], change: number
   // the sale is safe in IndexedDB: clear the counter for the next customer at once
   lines = [];
   customer = null;
-  payments = [];
   paying = false;
   masterId = null;
   toggle('#pay-panel', false);
   relayout(false);
   await showReceipt(entry.seq!);
   void outbox.sync();
-}
-
-function receiptOf(e: OutboxEntry): ReceiptData {
-  const x = e.extra as any;
-  const b = e.bill;
-  if (b) {
-    return {
-      bill_number: b.bill_number,
-      offline_ref: e.offline_ref,
-      sold_at: b.created_at ?? e.client_created_at,
-      customer: b.customer ? { name: x.customer?.name ?? b.customer.name, trn: b.customer.trn, business: b.customer.customer_type === 'Business' } : null,
-      items: b.items.map((i: any) => ({ name: i.product_name, quantity: i.quantity, rate: i.rate, discount_percent: i.discount_percent, total: i.total })),
-      vat_percent: b.vat_percent,
-      subtotal: b.subtotal,
-      discount: b.discount,
-      vat: b.vat_amount,
-      total: b.total_amount,
-      payments: b.payments.map((p: any) => ({ method: p.method, amount: p.amount })),
-      paid: b.paid,
-      balance: b.balance,
-      change: x.change ?? 0,
-      cashier: x.cashier,
-      points_earned: b.loyalty?.points_earned,
-      tier: b.loyalty?.tier,
-    };
-  }
-  const l = x.local;
-  const paid = round2(l.payments.reduce((s: number, p: { amount: number }) => s + p.amount, 0));
-  return {
-    bill_number: null,
-    offline_ref: e.offline_ref,
-    sold_at: e.client_created_at,
-    customer: x.customer,
-    items: l.items,
-    vat_percent: l.vat_percent,
-    subtotal: l.subtotal,
-    discount: l.discount,
-    vat: l.vat,
-    total: l.total,
-    payments: l.payments,
-    paid,
-    balance: round2(l.total - paid),
-    change: x.change ?? 0,
-    cashier: x.cashier,
-  };
 }
 
 /** Shows the receipt of an outbox entry; `refresh`: only if that receipt is still the one on screen. */
@@ -676,32 +497,10 @@ async function showReceipt(seq: number, refresh = false): Promise<void> {
 
 async function renderOutbox(): Promise<void> {
   if (!outbox) return;
-  const [queued, refused, synced] = await Promise.all([outbox.list('queued'), outbox.list('refused'), outbox.list('synced')]);
-  const badge = $('#outbox-button');
-  if (badge) {
-    badge.dataset.count = String(queued.length);
-    badge.dataset.refused = String(refused.length);
-    badge.textContent = `${queued.length} ${t('pending')}${refused.length ? ` · ${refused.length} !` : ''}`;
-    badge.classList.toggle('warn', refused.length > 0);
-  }
-  replace($('#outbox-panel'),
-    h('div', { class: 'panel' },
-      h('h2', {}, `${queued.length} ${t('pending')}`),
-      h('ul', { id: 'queued-list' }, ...queued.map((e) => h('li', {}, e.offline_ref))),
-      refused.length ? h('h2', {}, t('refused')) : null,
-      h('ul', { id: 'refused-list' }, ...refused.map((e) =>
-        h('li', { 'data-ref': e.offline_ref },
-          h('strong', {}, e.offline_ref), ' ', h('span', { class: 'error' }, `${e.error?.code}: ${e.error?.message}`),
-          e.error?.code === 'stale_price' ? ` (${JSON.stringify(e.error.details)})` : '',
-          ' ', h('button', { onclick: async () => {
-            await outbox!.retry(e.seq!);
-            void outbox!.sync();
-          } }, t('retry'))))),
-      h('h2', {}, t('receipt')),
-      h('ul', { id: 'synced-list' }, ...synced.slice(-10).reverse().map((e) =>
-        h('li', {}, `${e.bill?.bill_number ?? e.offline_ref} · ${fmt.money(e.bill?.total_amount ?? 0)} `,
-          h('button', { class: 'reprint', onclick: () => void showReceipt(e.seq!) }, t('reprint'))))),
-      h('button', { onclick: () => toggle('#outbox-panel', false) }, t('done'))));
+  await drawOutbox($('#outbox-button'), $('#outbox-panel'), outbox, fmt, {
+    reprint: (seq) => void showReceipt(seq),
+    close: () => toggle('#outbox-panel', false),
+  });
   // the receipt on screen gets its final number as soon as the server gives it
   if (receiptSeq !== undefined && !$('#receipt')?.classList.contains('hidden')) {
     const e = await outbox.get(receiptSeq);
@@ -713,35 +512,13 @@ async function renderOutbox(): Promise<void> {
 // ---------- cashier PIN ----------
 
 function openPin(): void {
-  const pin = h('input', { id: 'pin-input', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'off', 'aria-label': t('pin') });
-  const keypad = h('div', { class: 'keypad' }, ...['1', '2', '3', '4', '5', '6', '7', '8', '9', '⌫', '0', '✓'].map((k) =>
-    h('button', { class: 'key', type: 'button', onclick: () => {
-      if (k === '⌫') pin.value = pin.value.slice(0, -1);
-      else if (k === '✓') void submit();
-      else if (pin.value.length < 6) pin.value += k;
-    } }, k)));
-  const error = h('p', { class: 'error', id: 'pin-error' });
-  async function submit(): Promise<void> {
-    try {
-      const r = await api.post<{ token: string; cashier: { id: number; name: string } }>('/api/terminal/sessions', { pin: pin.value });
-      localStorage.setItem(SESSION_KEY, JSON.stringify(r));
-      toggle('#pin-panel', false);
-      renderHeader();
-    } catch (err) {
-      error.textContent = err instanceof ApiError ? err.message : (err as Error).message;
-      pin.value = '';
-    }
-  }
-  replace($('#pin-panel'),
-    h('form', { class: 'panel pin', onsubmit: (e: Event) => {
-      e.preventDefault();
-      void submit();
-    } }, h('h2', {}, t('cashier_sign_in')), pin, keypad, error,
-      h('div', { class: 'actions' },
-        h('button', { type: 'button', onclick: () => toggle('#pin-panel', false) }, t('cancel')),
-        h('button', { type: 'submit', id: 'pin-submit', class: 'charge' }, t('sign_in')))));
   toggle('#pin-panel', true);
-  pin.focus();
+  openPinPanel($('#pin-panel')!, async (pin) => {
+    const r = await api.post<{ token: string; cashier: { id: number; name: string } }>('/api/terminal/sessions', { pin });
+    localStorage.setItem(SESSION_KEY, JSON.stringify(r));
+    toggle('#pin-panel', false);
+    renderHeader();
+  }, () => toggle('#pin-panel', false));
 }
 
 async function signOut(): Promise<void> {
@@ -757,14 +534,8 @@ async function signOut(): Promise<void> {
 // ---------- data ----------
 
 async function loadCatalogue(): Promise<void> {
-  const all: Product[] = [];
   const at = saleNow().toISOString();
-  for (let page = 1; page <= 50; page++) {
-    const r = await api.get<{ items: Product[]; total: number; per_page: number }>(`/api/products?per_page=200&page=${page}`);
-    all.push(...r.items);
-    if (page * r.per_page >= r.total) break;
-  }
-  data.products = all;
+  data.products = await fetchProducts(api);
   data.catalogue_at = at;
 }
 
@@ -774,11 +545,7 @@ async function catchUp(): Promise<void> {
     if (data.catalogue_at) {
       const since = data.catalogue_at;
       const at = saleNow().toISOString();
-      for (let page = 1; page <= 50; page++) {
-        const r = await api.get<{ items: Product[]; total: number; per_page: number }>(`/api/products?per_page=200&page=${page}&updated_since=${encodeURIComponent(since)}`);
-        for (const p of r.items) mergeProduct(p);
-        if (page * r.per_page >= r.total) break;
-      }
+      for (const p of await fetchProducts(api, since)) mergeProduct(p);
       data.catalogue_at = at;
     }
     const s = await api.get<Settings>('/api/shop-settings');
