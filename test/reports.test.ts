@@ -160,8 +160,8 @@ describe('reports', function () {
     const { handler } = await import('../src/workers/jobs/send-report-mail.ts');
     const { createMailer } = await import('../src/workers/mail/transport.ts');
     const again = handler({ sql: env().sql, mailer: createMailer(env().config.smtpUrl, env().config.mailDir, env().deps.log), from: 'reports@shop.test' });
+    // the handler answers after deciding: a skipped run has no send in flight
     assert.deepEqual(await again({ data: { reportId: r.body.id } } as never), { skipped: 'already sent' });
-    await new Promise((res) => setTimeout(res, 200));
     assert.equal(mail().messages.length, count);
   });
 
