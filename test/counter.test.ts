@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { env } from './support/env.ts';
+import { connect, record, until } from './support/sockets.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
 import { del, get, newShop, patch, post, put, type ShopSession, uniqueEmail } from './support/http.ts';
 
@@ -119,6 +120,21 @@ describe('the counter', () => {
       assert.equal(row!.h, hour);
       const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
       assert.deepEqual([v.error, v.differences], [undefined, []]);
+    });
+
+    it("pushes a late bill to managers as a past day's change; today's figures do not move", async () => {
+      const manager = await connect(s.token);
+      const seen = record(manager);
+      const at = ago(30 * HOUR);
+      // paid in full: an open balance would move the shop's outstanding, which is not a day's figure
+      const r = await post('/api/bills', { items: [{ product_id: shirt, quantity: 1 }], payments: [{ amount: 100, method: 'Card' }], client_created_at: at.toISOString(), offline_ref: `T${s.terminalId}-push` }, s.terminal);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const update = () => seen.find((e) => e.name === 'dashboard:update' && (e.args[0].changes.daily ?? []).some((d: { date: string }) => d.date === r.body.bill_date));
+      await until(() => update() !== undefined, 10_000, "the late bill's dashboard:update");
+      const changes = update()!.args[0].changes;
+      assert.equal(changes.today, undefined, "today's figures are not in the push");
+      assert.equal(changes.hourly, undefined, "today's hours are not in the push");
+      manager.disconnect();
     });
 
     it('aggregates verify agrees after any mix of live and late bills, payments and cancellations (property)', async () => {

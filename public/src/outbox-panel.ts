@@ -8,6 +8,13 @@ import type { formatter } from './format.ts';
 import { t } from './i18n.ts';
 import type { Outbox } from './outbox.ts';
 
+/** "Shirt #12: 40.00 then, 45.00 now" from stale_price's details. */
+function stalePrice(details: unknown, fmt: ReturnType<typeof formatter>): string {
+  const d = details as { product_id?: number; price_then?: number | null; price_now?: number } | undefined;
+  if (!d) return '';
+  return `(#${d.product_id}: ${d.price_then === null || d.price_then === undefined ? '—' : fmt.money(d.price_then)} → ${fmt.money(d.price_now ?? 0)})`;
+}
+
 export async function drawOutbox(
   badge: HTMLElement | null,
   panel: Element | null,
@@ -30,7 +37,7 @@ export async function drawOutbox(
       h('ul', { id: 'refused-list' }, ...refused.map((e) =>
         h('li', { 'data-ref': e.offline_ref },
           h('strong', {}, e.offline_ref), ' ', h('span', { class: 'error' }, `${e.error?.code}: ${e.error?.message}`),
-          e.error?.code === 'stale_price' ? ` (${JSON.stringify(e.error.details)})` : '',
+          e.error?.code === 'stale_price' ? ` ${stalePrice(e.error.details, fmt)}` : '',
           ' ', h('button', { onclick: async () => {
             await outbox.retry(e.seq!);
             void outbox.sync();

@@ -554,7 +554,9 @@ async function catchUp(): Promise<void> {
       relayout();
     }
     data.customers = (await api.get<{ items: Customer[] }>('/api/counter/customers?limit=50')).items;
+    data.masters = (await api.get<{ items: { id: number; name: string }[] }>('/api/masters')).items;
     saveData();
+    renderMasters();
     renderChips();
     renderTiles();
     renderCustomerList();

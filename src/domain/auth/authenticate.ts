@@ -47,7 +47,7 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
           and (${p.sessionId ?? null}::uuid is null or exists (
             select 1 from terminal_sessions s join users u on u.shop_id = s.shop_id and u.id = s.user_id
             where s.id = ${p.sessionId ?? null}::uuid and s.shop_id = t.shop_id and s.terminal_id = t.id
-              and s.user_id = ${p.cashierId ?? null} and s.ended_at is null and u.active))`;
+              and s.user_id = ${p.cashierId ?? null} and s.ended_at is null and u.active and u.role = 'cashier'))`;
       ok = rows.length === 1;
     } else {
       const rows = await sql`
