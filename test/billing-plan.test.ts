@@ -96,7 +96,7 @@ describe('the bill plan (pure)', () => {
       assert.fail('accepted a stale price');
     } catch (err) {
       assert.equal((err as { code?: string }).code, 'stale_price');
-      assert.deepEqual((err as { details?: unknown }).details, { product_id: 1, price_then: 90, price_now: 100 });
+      assert.deepEqual((err as { details?: unknown }).details, { product_id: 1, rate: 100, price_then: 90, price_now: 100 });
     }
   });
 });

@@ -217,7 +217,7 @@ describe('the counter', () => {
       assert.equal(then.status, 201, JSON.stringify(then.body));
       assert.equal(then.body.total_amount, 40);
       const stale = await post('/api/bills', { items: [{ product_id: hat, quantity: 1, rate: 45 }], client_created_at: soldAt.toISOString() }, s.terminal);
-      assert.deepEqual([stale.status, stale.body.error.code, stale.body.error.details], [422, 'stale_price', { product_id: hat, price_then: 40, price_now: 45 }]);
+      assert.deepEqual([stale.status, stale.body.error.code, stale.body.error.details], [422, 'stale_price', { product_id: hat, rate: 45, price_then: 40, price_now: 45 }]);
       const now = await post('/api/bills', { items: [{ product_id: hat, quantity: 1, rate: 45 }], client_created_at: new Date().toISOString() }, s.terminal);
       assert.equal(now.status, 201, JSON.stringify(now.body));
       // not yet created at the time of sale

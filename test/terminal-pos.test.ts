@@ -271,6 +271,29 @@ describe('the POS screen in a browser', function () {
     await ctx.close();
   });
 
+  it('a bill sold offline at a price changed meanwhile is refused (stale_price) and stays listed with its reason', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+    const { page, terminalId } = await openCounter(ctx, 'Counter stale');
+    await ctx.setOffline(true);
+    // the price changes while this counter cannot hear of it
+    assert.equal((await api('PATCH', `/api/products/${ids.get('Belt')}`, { rate: 99 })).status, 200);
+    await page.click(`.tile[data-product-id="${ids.get('Belt')}"]`);
+    await page.click('#charge');
+    await page.click('#pay-complete');
+    await page.waitForSelector('#receipt-ref');
+    await page.click('#new-sale');
+    await ctx.setOffline(false);
+    await page.waitForFunction(() => document.querySelector('#outbox-button')?.getAttribute('data-refused') === '1', undefined, { timeout: 30_000 });
+    assert.equal(await page.getAttribute('#outbox-button', 'data-count'), '0');
+    await page.click('#outbox-button');
+    const listed = (await page.textContent('#refused-list')) ?? '';
+    assert.match(listed, /stale_price/);
+    assert.match(listed, /sold at AED.65\.00; the price then AED.99\.00, now AED.99\.00/);
+    assert.equal((await billsOf(terminalId)).length, 0);
+    await page.screenshot({ path: `${ARTIFACTS}pos-refused.png` });
+    await ctx.close();
+  });
+
   it('a sync cut after the server committed is retried and makes one bill', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
     const { page, terminalId } = await openCounter(ctx, 'Counter cut');

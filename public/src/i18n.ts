@@ -25,7 +25,7 @@ const DICT = {
     sign_out: 'Sign out', pin: 'PIN', sign_in: 'Sign in', pending: 'waiting to sync', refused: 'Refused by the server',
     retry: 'Retry', points: 'points', tier: 'Tier', no_barcode: 'No product has this barcode', reprint: 'Reprint',
     new_customer: 'New customer', walk_in: 'Walk-in customer', paid: 'Paid', vat_short: 'VAT', done: 'Done',
-    synced_as: 'Synced as', no_vat: 'No VAT rate is in force today', clear: 'Clear', business: 'Business', business_name: 'Business name',
+    synced_as: 'Synced as', no_vat: 'No VAT rate is in force today', clear: 'Clear', business: 'Business', business_name: 'Business name', sold_at: 'sold at', price_then: 'the price then', price_now: 'now',
   },
   ar: {
     dashboard: 'لوحة التحكم', login: 'تسجيل الدخول', email: 'البريد الإلكتروني', password: 'كلمة المرور', logout: 'خروج',
@@ -52,7 +52,7 @@ const DICT = {
     sign_out: 'خروج', pin: 'الرمز السري', sign_in: 'دخول', pending: 'بانتظار المزامنة', refused: 'رفضها الخادم',
     retry: 'إعادة المحاولة', points: 'نقطة', tier: 'المستوى', no_barcode: 'لا يوجد منتج بهذا الباركود', reprint: 'إعادة الطباعة',
     new_customer: 'عميل جديد', walk_in: 'عميل عابر', paid: 'المدفوع', vat_short: 'الضريبة', done: 'تم',
-    synced_as: 'تمت المزامنة برقم', no_vat: 'لا توجد نسبة ضريبة سارية اليوم', clear: 'مسح', business: 'شركة', business_name: 'اسم الشركة',
+    synced_as: 'تمت المزامنة برقم', no_vat: 'لا توجد نسبة ضريبة سارية اليوم', clear: 'مسح', business: 'شركة', business_name: 'اسم الشركة', sold_at: 'بيع بسعر', price_then: 'السعر وقتها', price_now: 'والآن',
   },
 } as const;
 

@@ -8,11 +8,12 @@ import type { formatter } from './format.ts';
 import { t } from './i18n.ts';
 import type { Outbox } from './outbox.ts';
 
-/** "Shirt #12: 40.00 then, 45.00 now" from stale_price's details. */
+/** "(#12: sold at 40.00; the price then 45.00, now 45.00)" from stale_price's details. */
 function stalePrice(details: unknown, fmt: ReturnType<typeof formatter>): string {
-  const d = details as { product_id?: number; price_then?: number | null; price_now?: number } | undefined;
+  const d = details as { product_id?: number; rate?: number; price_then?: number | null; price_now?: number } | undefined;
   if (!d) return '';
-  return `(#${d.product_id}: ${d.price_then === null || d.price_then === undefined ? '—' : fmt.money(d.price_then)} → ${fmt.money(d.price_now ?? 0)})`;
+  const money = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmt.money(v));
+  return `(#${d.product_id}: ${t('sold_at')} ${money(d.rate)}; ${t('price_then')} ${money(d.price_then)}, ${t('price_now')} ${money(d.price_now)})`;
 }
 
 export async function drawOutbox(

@@ -70,6 +70,8 @@ function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPer
     const stale = () =>
       ERRORS.businessRule('stale_price', `items.${i}.rate was not the product's price at the time of sale`, {
         product_id: product.id,
+        // the rate the line carried (what the terminal charged), beside the prices then and now
+        ...(item.rate === undefined ? {} : { rate: item.rate }),
         price_then: product.rate_fils === null ? null : fromFils(product.rate_fils),
         price_now: fromFils(product.rate_now_fils),
       });
