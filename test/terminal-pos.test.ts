@@ -249,9 +249,13 @@ describe('the POS screen in a browser', function () {
     const bills = await billsOf(terminalId);
     assert.equal(bills.length, 3);
     assert.equal(new Set(bills.map((b) => b.offline_ref)).size, 3);
+    // synced in the order sold: the numbers follow the local counter
+    assert.deepEqual(bills.map((b) => b.offline_ref!.split('-').at(-1)), ['1', '2', '3']);
     const hourOf = (ms: number) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Dubai', hour: '2-digit', hourCycle: 'h23' }).format(ms));
+    const dayOf = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Dubai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms).replaceAll('-', '');
     for (const [i, b] of bills.entries()) {
       assert.ok(Math.abs(b.created_at.getTime() - soldAt[i]!) < 5000, 'dated when sold');
+      assert.ok(b.bill_number.startsWith(`BILL-${dayOf(soldAt[i]!)}-`), `${b.bill_number} numbered on the day of sale`);
       assert.equal(hourOf(b.created_at.getTime()), hourOf(soldAt[i]!));
     }
     // the dashboard page shows them in the hour of sale
