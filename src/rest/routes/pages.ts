@@ -20,6 +20,9 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
+    response: Type.String(),
+    responseType: 'text/html',
+    responseDescription: 'The page (a shell that loads its bundled script)',
     handler: () => new Reply(200, pageHtml('Tajir POS · Dashboard', 'dashboard.js'), security, HTML),
   }),
   route({
@@ -29,6 +32,9 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
+    response: Type.String(),
+    responseType: 'text/html',
+    responseDescription: 'The page (a shell that loads its bundled script)',
     handler: () => new Reply(200, pageHtml('Tajir POS · Terminal', 'terminal.js', true), security, HTML),
   }),
   route({
@@ -38,6 +44,9 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
+    response: Type.String(),
+    responseType: 'text/javascript',
+    responseDescription: 'The service worker script',
     handler: async () => {
       const asset = (await pageAssets()).get('sw.js');
       if (!asset) throw ERRORS.notFound('Asset');
@@ -51,6 +60,9 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
+    response: Type.String(),
+    responseType: 'application/manifest+json',
+    responseDescription: 'The web manifest',
     handler: () => new Reply(200, TERMINAL_MANIFEST, { 'Cache-Control': 'no-cache' }, 'application/manifest+json'),
   }),
   route({
@@ -61,6 +73,9 @@ export const pagesRoutes = [
     auth: 'public',
     noRateLimit: true,
     params: Type.Object({ name: Type.String({ pattern: '^[a-z]+\\.(js|css|svg)$' }) }),
+    response: Type.String(),
+    responseType: 'text/javascript',
+    responseDescription: 'The script (text/javascript), stylesheet (text/css) or icon (image/svg+xml)',
     handler: async ({ params }) => {
       const asset = (await pageAssets()).get(params.name);
       if (!asset) throw ERRORS.notFound('Asset');
