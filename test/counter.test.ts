@@ -123,15 +123,25 @@ describe('the counter', () => {
     });
 
     it("pushes a late bill to managers as a past day's change; today's figures do not move", async () => {
-      const manager = await connect(s.token);
+      // a shop of its own: no other bill's update can share these pushes
+      const shop = await newShop();
+      const cap = await addProduct(shop.shopId, 'Cap', 100);
+      await env().sql`update product_prices set valid_from = now() - interval '30 days' where product_id = ${cap}`;
+      const manager = await connect(shop.token);
       const seen = record(manager);
-      const at = ago(30 * HOUR);
       // paid in full: an open balance would move the shop's outstanding, which is not a day's figure
-      const r = await post('/api/bills', { items: [{ product_id: shirt, quantity: 1 }], payments: [{ amount: 100, method: 'Card' }], client_created_at: at.toISOString(), offline_ref: `T${s.terminalId}-push` }, s.terminal);
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      const update = () => seen.find((e) => e.name === 'dashboard:update' && (e.args[0].changes.daily ?? []).some((d: { date: string }) => d.date === r.body.bill_date));
-      await until(() => update() !== undefined, 10_000, "the late bill's dashboard:update");
-      const changes = update()!.args[0].changes;
+      const late = (ref: string, at: Date) =>
+        post('/api/bills', { items: [{ product_id: cap, quantity: 1 }], payments: [{ amount: 100, method: 'Card' }], client_created_at: at.toISOString(), offline_ref: ref }, shop.terminal);
+      const updateWith = (revenue: number) => () =>
+        seen.find((e) => e.name === 'dashboard:update' && (e.args[0].changes.daily ?? []).some((d: { date: string; revenue: number }) => d.date === day && d.revenue === revenue));
+      const at = ago(30 * HOUR);
+      const day = dubai(at).day;
+      // the first push of a shop carries every part; the next ones only what moved
+      assert.equal((await late('T-push-1', at)).status, 201);
+      await until(() => updateWith(100)() !== undefined, 10_000, 'the first late bill pushed');
+      assert.equal((await late('T-push-2', new Date(at.getTime() + 60_000))).status, 201);
+      await until(() => updateWith(200)() !== undefined, 10_000, 'the second late bill pushed');
+      const changes = updateWith(200)()!.args[0].changes;
       assert.equal(changes.today, undefined, "today's figures are not in the push");
       assert.equal(changes.hourly, undefined, "today's hours are not in the push");
       manager.disconnect();
