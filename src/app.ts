@@ -5,6 +5,8 @@
 import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
 import { createAuthenticator } from './domain/auth/authenticate.ts';
+import { storedSecret } from './domain/auth/secrets.ts';
+import { watchSessionChanges } from './domain/auth/session-changes.ts';
 import { createTokenService } from './domain/auth/tokens.ts';
 import { noopNotifier } from './domain/common/notifier.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -22,8 +24,13 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
   // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
   const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main', commandTimeoutMs: 1000 }));
   const keys = createKeys(config.redisPrefix);
-  const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
+  // No key in the source: JWT_SECRET, else the install's random one kept in PostgreSQL (read on first use)
+  const tokens = createTokenService(
+    { secret: config.jwtSecret ?? (() => storedSecret(sql, 'jwt')), previous: config.jwtSecretPrevious },
+    config.userTokenTtlSeconds,
+  );
   const metrics = createMetrics();
+  const auth = createAuthenticator(sql, tokens);
   return {
     config,
     sql,
@@ -31,7 +38,8 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     keys,
     log,
     tokens,
-    auth: createAuthenticator(sql, tokens),
+    auth,
+    sessionChanges: watchSessionChanges(config.redisUrl, redis, keys.sessionChanges(), auth, log),
     limits: createRateLimits(redis, keys, config, metrics),
     metrics,
     health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
@@ -42,6 +50,7 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  deps.sessionChanges.close();
   await deps.health.close();
   await Promise.allSettled([deps.sql.end({ timeout: 5 }), deps.redis.quit().catch(() => deps.redis.disconnect())]);
 }

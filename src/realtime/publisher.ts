@@ -20,7 +20,7 @@ import type { Dashboard } from '../domain/dashboard/build.ts';
 import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
 import type { LoyaltySnapshot } from '../domain/events/payloads.ts';
 import type { Logger } from '../log.ts';
-import { dashboardChanges, rooms, withWholeSeries } from './contracts.ts';
+import { dashboardChanges, rooms, type SessionEndReason, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
 
 export interface Publisher extends CatchUpHooks, ChangeNotifier {
@@ -224,6 +224,14 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     },
     reportReady(shopId, userId, id, download_url) {
       if (userId !== null) io.to(rooms.user(shopId, userId)).emit('report:ready', { id, download_url });
+    },
+    sessionsEnded(shopId, ended, reason) {
+      const targets = 'terminal' in ended ? [rooms.terminal(shopId, ended.terminal)] : ended.sessions.map((id) => rooms.session(id));
+      if (targets.length === 0) return;
+      // the message and the disconnect leave over the same publish connection, in this order, so
+      // every node delivers the reason before it closes the socket
+      io.to(targets).emit('session:ended', { reason: reason as SessionEndReason });
+      io.in(targets).disconnectSockets(true);
     },
     async idle() {
       while (timers.size > 0 || running.size > 0) {

@@ -77,8 +77,17 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
-      const p = await deps.auth.authenticate(typeof auth?.token === 'string' ? auth.token : undefined);
-      socket.data = { kind: p.kind, id: p.id, shopId: p.shopId, role: p.role, series: auth?.series === 'moved' ? 'moved' : 'whole' };
+      const v = await deps.auth.authenticateToken(typeof auth?.token === 'string' ? auth.token : undefined);
+      const p = v.principal;
+      socket.data = {
+        kind: p.kind,
+        id: p.id,
+        shopId: p.shopId,
+        role: p.role,
+        series: auth?.series === 'moved' ? 'moved' : 'whole',
+        sessionId: v.sessionId,
+        expMs: v.expMs,
+      };
       next();
     } catch (err) {
       if (err instanceof TokenError) return next(refuse(err.reason, 'Authentication failed'));
@@ -119,6 +128,20 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
   io.on('connection', (socket) => {
     const d: SocketData = socket.data;
     socket.join(roomsFor(d));
+    // A token's expiry ends its socket too (API.md): a socket lives no longer than the token it
+    // showed. The page refreshes its token before then and reconnects with the new one.
+    if (d.expMs !== undefined) {
+      const expire = setTimeout(() => endSession(socket.id, 'expired'), Math.min(Math.max(0, d.expMs - Date.now()), 2 ** 31 - 1));
+      socket.on('disconnect', () => clearTimeout(expire));
+    }
+    // The session may have ended between the handshake's check and the join above, in which case
+    // its session:ended went to rooms this socket was not yet in: look once more, past the cache.
+    void deps.auth
+      .endedReason({ kind: d.kind, id: d.id, shopId: d.shopId, role: d.role }, d.sessionId)
+      .then((reason) => {
+        if (reason && socket.connected) endSession(socket.id, reason);
+      })
+      .catch(() => {});
     const isManager = d.role === 'owner' || d.role === 'manager';
 
     // The budget comes first: whatever the event, a refused one costs one comparison.

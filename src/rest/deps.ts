@@ -4,6 +4,7 @@ import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier } from '../domain/common/notifier.ts';
 import type { ReportJobs } from '../domain/reports/service.ts';
 import type { Authenticator } from '../domain/auth/authenticate.ts';
+import type { SessionChanges } from '../domain/auth/session-changes.ts';
 import type { TokenService } from '../domain/auth/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   log: Logger;
   tokens: TokenService;
   auth: Authenticator;
+  /** Drops every node's cached answers about a principal whose sessions ended. */
+  sessionChanges: SessionChanges;
   limits: RateLimits;
   metrics: HttpMetrics;
   /** Pushes price and settings changes to connected clients; a no-op until realtime is wired. */

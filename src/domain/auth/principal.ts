@@ -8,6 +8,8 @@ export interface Principal {
   id: number;
   shopId: number;
   role: PrincipalRole;
+  /** The session the token names (sessions.id for users, terminals.token_id for terminals). */
+  sessionId?: string;
 }
 
 /** Role groups used by route declarations. */

@@ -35,3 +35,20 @@ export type CreateUserBody = Static<typeof CreateUserBody>;
 
 export const CreateTerminalBody = Type.Object({ name: Name(100) }, { additionalProperties: false });
 export type CreateTerminalBody = Static<typeof CreateTerminalBody>;
+
+const Role = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('cashier')]);
+
+export const PatchUserBody = Type.Object(
+  { name: Type.Optional(Name(200)), role: Type.Optional(Role), active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchUserBody = Static<typeof PatchUserBody>;
+
+export const SetPasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
+export type SetPasswordBody = Static<typeof SetPasswordBody>;
+
+export const ChangePasswordBody = Type.Object(
+  { current_password: Type.String({ minLength: 1, maxLength: 200 }), new_password: Password },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;

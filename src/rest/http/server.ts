@@ -208,6 +208,7 @@ function fail(res: HttpResponse, state: ResState, err: unknown, deps: AppDeps, m
       token_missing: 'A bearer token is required',
       token_invalid: 'The token is not valid',
       token_expired: 'The token has expired',
+      session_ended: 'This session has ended; sign in again',
     }[err.reason];
     e = new AppError(401, err.reason, msg);
   } else {

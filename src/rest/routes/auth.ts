@@ -5,6 +5,7 @@ import { rebuildShop } from '../../domain/aggregates/rebuild.ts';
 import { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from '../../domain/auth/schema.ts';
 import * as auth from '../../domain/auth/service.ts';
 import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
+import { announceEnded } from '../../domain/auth/sessions.ts';
 import { onlineTerminals } from '../../domain/terminals/presence.ts';
 import { ERRORS } from '../../errors.ts';
 import { route } from '../http/route.ts';
@@ -69,15 +70,6 @@ export const authRoutes = [
     handler: ({ body, principal, deps }) => auth.createUser(deps.sql, principal, body),
   }),
   route({
-    method: 'get',
-    path: '/api/users',
-    summary: 'Users of the shop',
-    tag,
-    auth: ROLES.managers,
-    query: ShortListQuery,
-    handler: async ({ query, principal, deps }) => pageOfAll(await auth.listUsers(deps.sql, principal), query),
-  }),
-  route({
     method: 'post',
     path: '/api/terminals',
     summary: 'Register a POS terminal; the answer holds its token (shown once)',
@@ -112,14 +104,15 @@ export const authRoutes = [
   route({
     method: 'delete',
     path: '/api/terminals/:id',
-    summary: 'Revoke a terminal: its token stops working',
+    summary: 'Revoke a terminal: its token stops working and its sockets close, on every node',
     tag,
     auth: ROLES.managers,
     params: IdParams,
     status: 204,
     handler: async ({ params, principal, deps }) => {
       await auth.revokeTerminal(deps.sql, principal, params.id);
-      deps.auth.forget('terminal', params.id);
+      // every node refuses its token and closes its sockets (API.md "Accounts and sessions")
+      await announceEnded(deps, principal.shopId, { terminal: params.id }, 'revoked');
     },
   }),
 ];

@@ -1,5 +1,6 @@
 /** Every REST route, section by section. */
 import type { AnyRoute } from '../http/route.ts';
+import { accountRoutes } from './accounts.ts';
 import { authRoutes } from './auth.ts';
 import { billingRoutes } from './billing.ts';
 import { catalogueRoutes } from './catalogue.ts';
@@ -18,6 +19,7 @@ import { settingsRoutes } from './settings.ts';
 export function allRoutes(): AnyRoute[] {
   const routes: AnyRoute[] = [
     ...authRoutes,
+    ...accountRoutes,
     ...catalogueRoutes,
     ...customersRoutes,
     ...employeesRoutes,
