@@ -183,7 +183,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     signupLimitPerIp: int(env, 'SIGNUP_LIMIT_PER_IP', 10, 1, 100000),
     signupLimitPerHour: int(env, 'SIGNUP_LIMIT_PER_HOUR', 200, 1, 10000000),
     mailQuotaPerDay: int(env, 'MAIL_QUOTA_PER_DAY', 200, 1, 1000000),
-    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 86400),
+    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 12 * 3600, 10, 30 * 86400),
     roles,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     loginLimitPerEmail: int(env, 'LOGIN_LIMIT_PER_EMAIL', 10, 1, 100000),
