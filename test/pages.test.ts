@@ -302,8 +302,6 @@ describe('pages in a browser', function () {
           body: JSON.stringify({ items: [{ product_id: product, quantity: 1 }] }),
         });
       const page = await browser.newPage();
-      const ended: string[] = [];
-      page.on('console', (m) => ended.push(m.text()));
       await page.goto(`${shortBase}/`);
       await page.fill('#email', owner.email);
       await page.fill('#password', password);
