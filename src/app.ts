@@ -14,6 +14,7 @@ import { createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
 import { withScripts } from './redis/scripts.ts';
 import type { AppDeps } from './rest/deps.ts';
+import { createClientAddress } from './rest/client-address.ts';
 import { createDependencyHealth } from './rest/dependency-health.ts';
 import { createMetrics } from './rest/metrics.ts';
 import { createRateLimits } from './rest/rate-limits.ts';
@@ -41,6 +42,7 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     auth,
     sessionChanges: watchSessionChanges(config.redisUrl, redis, keys.sessionChanges(), auth, log),
     limits: createRateLimits(redis, keys, config, metrics),
+    clientAddress: createClientAddress(config.trustProxy),
     metrics,
     health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
     notifier: noopNotifier,

@@ -2,7 +2,8 @@
  * startRealtime: Socket.IO on the same uWebSockets.js app (and port) as REST.
  * - Handshake: the JWT in `auth.token` (users and terminals), checked like a REST request;
  *   refused with connect_error `data.code` (token_missing, token_invalid, token_expired,
- *   rate_limited). Handshakes are rate limited per IP (reconnect storms).
+ *   rate_limited). Handshakes are rate limited per client address (reconnect storms), the
+ *   address read as REST reads it (X-Forwarded-For only from TRUST_PROXY, client-address.ts).
  * - Rooms: joined by the server from the principal's role (contracts.ts roomsFor); clients have
  *   no way to join or leave one.
  * - dashboard:sync (managers and owners): the full dashboard from Redis, single-flight per shop
@@ -69,7 +70,8 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
 
   io.use(async (socket, next) => {
     try {
-      const ip = socket.handshake.address || 'unknown';
+      const forwarded = socket.handshake.headers['x-forwarded-for'];
+      const ip = deps.clientAddress(socket.handshake.address || 'unknown', typeof forwarded === 'string' ? forwarded : undefined);
       try {
         await handshakes.consume(ip);
       } catch (err) {

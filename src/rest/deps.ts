@@ -9,6 +9,7 @@ import type { TokenService } from '../domain/auth/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import type { ClientAddress } from './client-address.ts';
 import type { DependencyHealth } from './dependency-health.ts';
 import type { HttpMetrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Drops every node's cached answers about a principal whose sessions ended. */
   sessionChanges: SessionChanges;
   limits: RateLimits;
+  /** The client's address from the peer and X-Forwarded-For (believed only from TRUST_PROXY). */
+  clientAddress: ClientAddress;
   metrics: HttpMetrics;
   /** Pushes price and settings changes to connected clients; a no-op until realtime is wired. */
   notifier: ChangeNotifier;

@@ -1,7 +1,8 @@
 /**
  * Rate limits kept in Redis (rate-limiter-flexible), so every API node counts together.
  * - login: per email (failed attempts; a success clears it) and per IP (every attempt), 15 min windows;
- * - signup: per IP, with the login's per-IP budget and window;
+ * - signup: per client address per hour (SIGNUP_LIMIT_PER_IP) and for everyone together per hour
+ *   (SIGNUP_LIMIT_PER_HOUR): shops cost a database row set each, and a signup is a session;
  * - per token: every authenticated request, per minute.
  * When Redis does not answer, the per-token limit lets the request through (counted by
  * `tajir_rate_limit_fail_open_total`): losing rate limiting for a moment is better than refusing
@@ -45,8 +46,14 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config, metri
   const signupPerIp = new RateLimiterRedis({
     ...opts,
     keyPrefix: keys.rateLimit('signup-ip'),
-    points: config.loginLimitPerIp,
-    duration: LOGIN_WINDOW_SECONDS,
+    points: config.signupLimitPerIp,
+    duration: 3600,
+  });
+  const signupTotal = new RateLimiterRedis({
+    ...opts,
+    keyPrefix: keys.rateLimit('signup-all'),
+    points: config.signupLimitPerHour,
+    duration: 3600,
   });
   const perToken = new RateLimiterRedis({
     ...opts,
@@ -85,7 +92,11 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config, metri
     },
     loginFailed: (email) => failClosed(() => perEmail.consume(email.toLowerCase())),
     loginSucceeded: (email) => failOpen('login-email-reset', () => perEmail.delete(email.toLowerCase())),
-    checkSignup: (ip) => failClosed(() => signupPerIp.consume(ip)),
+    async checkSignup(ip) {
+      // the address first: one address over its budget does not use up everyone's
+      await failClosed(() => signupPerIp.consume(ip));
+      await failClosed(() => signupTotal.consume('all'));
+    },
     consumeToken: (subject) => failOpen('token', () => perToken.consume(subject)),
   };
 }

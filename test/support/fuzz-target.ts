@@ -59,8 +59,8 @@ export async function startTarget(vars: TargetEnv, timeoutMs = 60_000): Promise<
     // nor are the login and signup limits: the fuzzed POST /api/auth/password counts its wrong
     // current passwords against the owner's email, and the run logs in again after a case ends
     // the owner's session; the set-up signs up a few shops from one address
-    LOGIN_LIMIT_PER_EMAIL: '10000000',
-    LOGIN_LIMIT_PER_IP: '10000000',
+    LOGIN_LIMIT_PER_EMAIL: '100000',
+    LOGIN_LIMIT_PER_IP: '100000',
     SIGNUP_LIMIT_PER_IP: '100000',
     SIGNUP_LIMIT_PER_HOUR: '100000',
     ...vars,

@@ -112,7 +112,7 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
       rawParams[name] = safeDecode(req.getParameter(i) ?? '');
     });
     const query = parseQuery(req.getQuery());
-    const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const ip = deps.clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers.get('x-forwarded-for'));
     const bodyPromise = METHODS_WITH_BODY.has(def.method)
       ? readBody(res, deps.config.bodyLimitBytes, headers.get('content-length'))
       : undefined;

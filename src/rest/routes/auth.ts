@@ -5,6 +5,7 @@ import { rebuildShop } from '../../domain/aggregates/rebuild.ts';
 import { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from '../../domain/auth/schema.ts';
 import * as auth from '../../domain/auth/service.ts';
 import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
+import { checkPasswordPolicy } from '../../domain/auth/password-policy.ts';
 import { announceEnded } from '../../domain/auth/sessions.ts';
 import { onlineTerminals } from '../../domain/terminals/presence.ts';
 import { ERRORS } from '../../errors.ts';
@@ -16,13 +17,14 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/api/auth/signup',
-    summary: 'Create a shop with its owner; returns a session (rate limited per IP)',
+    summary: 'Create a shop with its owner; returns a session (rate limited per client address and in total, per hour)',
     tag,
     auth: 'public',
     body: SignupBody,
     status: 201,
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkSignup(req.ip);
+      checkPasswordPolicy(body.password, 'password');
       const session = await auth.signup(deps.sql, deps.tokens, body);
       // Build the new shop's (empty) aggregates now, so its first bill is applied and pushed
       // incrementally rather than folded into a first rebuild. If this fails the aggregator
@@ -67,7 +69,10 @@ export const authRoutes = [
     auth: ROLES.managers,
     body: CreateUserBody,
     status: 201,
-    handler: ({ body, principal, deps }) => auth.createUser(deps.sql, principal, body),
+    handler: ({ body, principal, deps }) => {
+      checkPasswordPolicy(body.password, 'password');
+      return auth.createUser(deps.sql, principal, body);
+    },
   }),
   route({
     method: 'post',
