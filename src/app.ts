@@ -48,6 +48,7 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     notifier: noopNotifier,
     // replaced by startNode with the BullMQ queue; until then a report request is refused
     jobs: { enqueueReport: async () => Promise.reject(new Error('the report queue is not started')) },
+    mailJobs: { enqueueConfirmation: async () => Promise.reject(new Error('the mail queue is not started')) },
   };
 }
 

@@ -32,8 +32,10 @@ export interface Config {
   signupLimitPerIp: number;
   /** Signups in total per hour, every address together. Default 200. */
   signupLimitPerHour: number;
-  /** Report mails one shop may send per day. Default 200. */
+  /** Mail recipients one shop may send to per day (UTC), confirmation mails included. Default 200. */
   mailQuotaPerDay: number;
+  /** The service's address as its users reach it, for links in mail (PUBLIC_URL). Default http://localhost:PORT */
+  publicUrl: string;
   /** Lifetime of user tokens in seconds. Default 12 h. Terminal tokens do not expire; they are revoked. */
   userTokenTtlSeconds: number;
   /** Roles this process runs. Default all of them. */
@@ -183,6 +185,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     signupLimitPerIp: int(env, 'SIGNUP_LIMIT_PER_IP', 10, 1, 100000),
     signupLimitPerHour: int(env, 'SIGNUP_LIMIT_PER_HOUR', 200, 1, 10000000),
     mailQuotaPerDay: int(env, 'MAIL_QUOTA_PER_DAY', 200, 1, 1000000),
+    publicUrl: url(env, 'PUBLIC_URL', `http://localhost:${int(env, 'PORT', 3000, 0, 65535)}`, ['http:', 'https:']).replace(/\/+$/, ''),
     userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 12 * 3600, 10, 30 * 86400),
     roles,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),

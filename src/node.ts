@@ -16,7 +16,7 @@ import { type Api, buildApi } from './rest/api.ts';
 import type { AppDeps } from './rest/deps.ts';
 import { createRedis } from './redis/client.ts';
 import { type Aggregator, createAggregator } from './workers/aggregator.ts';
-import { reportJobs, startWorkers } from './workers/index.ts';
+import { mailJobs, reportJobs, startWorkers } from './workers/index.ts';
 import { createQueues } from './workers/queues.ts';
 
 export interface NodeOptions {
@@ -67,6 +67,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   const queueConnection = createRedis(config.redisUrl, { name: 'tajir-queues', maxRetriesPerRequest: null });
   const queues = createQueues(queueConnection, deps.keys.bull());
   deps.jobs = reportJobs(queues, deps.sql);
+  deps.mailJobs = mailJobs(queues);
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
   const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
   const workers = workerSql

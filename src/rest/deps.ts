@@ -2,6 +2,7 @@
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier } from '../domain/common/notifier.ts';
+import type { MailJobs } from '../domain/mail/jobs.ts';
 import type { ReportJobs } from '../domain/reports/service.ts';
 import type { Authenticator } from '../domain/auth/authenticate.ts';
 import type { SessionChanges } from '../domain/auth/session-changes.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   notifier: ChangeNotifier;
   /** Queues report jobs for the worker role. */
   jobs: ReportJobs;
+  /** Queues mail jobs (recipient confirmations) for the worker role. */
+  mailJobs: MailJobs;
   /** Whether PostgreSQL and Redis answer right now (background probes). */
   health: DependencyHealth;
 }

@@ -10,6 +10,7 @@ import { employeesRoutes } from './employees.ts';
 import { expensesRoutes } from './expenses.ts';
 import { insightsRoutes } from './insights.ts';
 import { loyaltyRoutes } from './loyalty.ts';
+import { mailRecipientRoutes } from './mail-recipients.ts';
 import { opsRoutes } from './ops.ts';
 import { pagesRoutes } from './pages.ts';
 import { placesRoutes } from './places.ts';
@@ -31,6 +32,7 @@ export function allRoutes(): AnyRoute[] {
     ...dashboardRoutes,
     ...insightsRoutes,
     ...reportsRoutes,
+    ...mailRecipientRoutes,
     ...pagesRoutes,
   ];
   routes.push(...opsRoutes(() => routes));
