@@ -38,6 +38,22 @@ describe('operations', () => {
     assert.deepEqual(r.body.checks, { postgres: 'ok', redis: 'ok' });
   });
 
+  it('GET /metrics asks for the METRICS_TOKEN bearer when it is set', async function () {
+    this.timeout(60_000);
+    const token = 'metrics-token-0123456789abcdef';
+    const s = await startOwnService('metrics-token', { ROLES: 'api', METRICS_TOKEN: token });
+    try {
+      const scrape = async (authorization?: string) =>
+        (await fetch(`${s.url}/metrics`, { headers: authorization ? { authorization } : {} })).status;
+      assert.equal(await scrape(), 401);
+      assert.equal(await scrape('Bearer wrong-token-wrong-token-0000'), 401);
+      assert.equal(await scrape(`Bearer ${token}`), 200);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+    assert.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN/);
+  });
+
   it('GET /metrics counts requests by route pattern', async () => {
     const s = await newShop();
     await get('/api/auth/me', s.token);
