@@ -49,9 +49,10 @@ export async function endSessions(
   return rows.map((r) => r.id);
 }
 
-/** Deletes sessions whose last token expired more than a day ago (the minute tick). */
-export async function purgeExpiredSessions(sql: Db): Promise<number> {
-  const rows = await sql`delete from sessions where expires_at < now() - interval '1 day' returning 1`;
+/** Deletes sessions whose last token expired more than a day ago, at most `batch` a call (the minute tick). Default 10,000. */
+export async function purgeExpiredSessions(sql: Db, batch = 10_000): Promise<number> {
+  const rows = await sql`
+    delete from sessions where id in (select id from sessions where expires_at < now() - interval '1 day' limit ${batch}) returning 1`;
   return rows.length;
 }
 

@@ -8,12 +8,14 @@
  * - recurring expenses that are due become expense rows (domain/expenses/generate-recurring.ts);
  * - each shop's next report is dispatched again when it has waited over a minute (a crash
  *   between commit and dispatch, or a lost dispatch after a report finished);
- * - expired report files are deleted, and Idempotency-Keys older than 48 h.
+ * - expired report files are deleted, and Idempotency-Keys older than 48 h, and sessions whose
+ *   last token expired a day ago.
  */
 import { unlink } from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
 import { addDays, localDate, localHour } from '../../domain/dashboard/dates.ts';
+import { purgeExpiredSessions } from '../../domain/auth/sessions.ts';
 import { purgeIdempotencyKeys } from '../../domain/billing/idempotency.ts';
 import { reportQueueHasRoom, waitingHeads } from '../../domain/reports/queue.ts';
 import type { ReportJobs } from '../../domain/reports/service.ts';
@@ -104,6 +106,7 @@ export function handler(deps: Deps) {
       });
     }
     const keys = await purgeIdempotencyKeys(deps.sql, now);
-    return { reports: created.length, requeued: stale.length, expenses, expired: expired.length, keys };
+    const sessions = await purgeExpiredSessions(deps.sql);
+    return { reports: created.length, requeued: stale.length, expenses, expired: expired.length, keys, sessions };
   };
 }
