@@ -164,6 +164,8 @@ export interface SocketData {
   sessionId: string;
   /** when the handshake's token expires (ms since epoch); terminals' tokens do not */
   expMs?: number;
+  /** server-side: the authenticator's epoch when the handshake was checked (server.ts) */
+  authEpoch?: number;
 }
 
 export type RoomKind = 'managers' | 'cashiers' | 'terminals' | 'user';

@@ -79,6 +79,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
+      const epoch = deps.auth.epoch();
       const v = await deps.auth.authenticateToken(typeof auth?.token === 'string' ? auth.token : undefined);
       const p = v.principal;
       socket.data = {
@@ -89,6 +90,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         series: auth?.series === 'moved' ? 'moved' : 'whole',
         sessionId: v.sessionId,
         expMs: v.expMs,
+        authEpoch: epoch,
       };
       next();
     } catch (err) {
@@ -136,14 +138,18 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       const expire = setTimeout(() => endSession(socket.id, 'expired'), Math.min(Math.max(0, d.expMs - Date.now()), 2 ** 31 - 1));
       socket.on('disconnect', () => clearTimeout(expire));
     }
-    // The session may have ended between the handshake's check and the join above, in which case
-    // its session:ended went to rooms this socket was not yet in: look once more, past the cache.
-    void deps.auth
-      .endedReason({ kind: d.kind, id: d.id, shopId: d.shopId, role: d.role }, d.sessionId)
-      .then((reason) => {
-        if (reason && socket.connected) endSession(socket.id, reason);
-      })
-      .catch(() => {});
+    // A session that ended between the handshake's check and the join above sent its
+    // session:ended to rooms this socket was not yet in. Any session end in that window moves the
+    // authenticator's epoch (its Pub/Sub message arrives on every node): then look once more,
+    // past the cache. Otherwise a reconnect storm would cost one more read per socket.
+    if (deps.auth.epoch() !== d.authEpoch) {
+      void deps.auth
+        .endedReason({ kind: d.kind, id: d.id, shopId: d.shopId, role: d.role }, d.sessionId)
+        .then((reason) => {
+          if (reason && socket.connected) endSession(socket.id, reason);
+        })
+        .catch(() => {});
+    }
     const isManager = d.role === 'owner' || d.role === 'manager';
 
     // The budget comes first: whatever the event, a refused one costs one comparison.

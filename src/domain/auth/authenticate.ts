@@ -21,6 +21,8 @@ export interface Authenticator {
   authenticateToken(bearer: string | undefined): Promise<VerifiedToken>;
   /** Why the session has ended, read past the cache; undefined while it is live. */
   endedReason(p: Principal, sessionId: string): Promise<EndedReason | undefined>;
+  /** Grows whenever cached answers are dropped: a caller that saw it move knows a session may have ended meanwhile. */
+  epoch(): number;
   /** Forget cached answers about a principal (after its sessions changed); without an id, about everyone. */
   forget(kind?: Principal['kind'], id?: number): void;
 }
@@ -105,6 +107,7 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
   return {
     authenticateToken,
     endedReason,
+    epoch: () => epoch,
     async authenticate(bearer) {
       return (await authenticateToken(bearer)).principal;
     },
