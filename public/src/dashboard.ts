@@ -60,6 +60,13 @@ async function refreshToken(): Promise<void> {
   }
 }
 
+/** The log-out button: ends the session on the server (every node refuses its token), then here. */
+async function signOut(): Promise<void> {
+  // a failed call still logs out here; the token then lives until it expires
+  await api.post('/api/auth/logout', undefined).catch(() => {});
+  logout();
+}
+
 function logout(): void {
   if (refreshTimer) clearTimeout(refreshTimer);
   localStorage.removeItem(TOKEN_KEY);
@@ -226,7 +233,7 @@ function layout(): void {
       h('h1', {}, `Tajir POS · ${t('dashboard')}`),
       h('span', { id: 'indicator', class: 'indicator reconnecting', 'data-state': 'reconnecting' }, t('reconnecting')),
       h('button', { id: 'lang', onclick: () => { localStorage.setItem('tajir.lang', language() === 'ar' ? 'en' : 'ar'); void start(); } }, t('language')),
-      h('button', { id: 'logout', onclick: () => logout() }, t('logout')),
+      h('button', { id: 'logout', onclick: () => void signOut() }, t('logout')),
     ),
     h('section', { id: 'kpis', class: 'kpis' }),
     h('section', { class: 'grid' },
