@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { closeDeps, createDeps } from '../src/app.ts';
+import { closeCore, createCore } from '../src/deps.ts';
 import { appliedSeq, applyEvents } from '../src/domain/aggregates/apply.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
@@ -140,7 +140,7 @@ describe('aggregates under concurrency and faults', function () {
     // an aggregator of its own, on a Redis of its own, whose sweep would come only after 10 minutes
     const server = await startRedisServer();
     const config = { ...env().config, redisUrl: server.url };
-    const deps = createDeps(config, createLogger('silent'));
+    const deps = createCore(config, createLogger('silent'));
     const agg = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 600_000 });
     const quiet = createSql(config.databaseUrl, { max: 1 });
     try {
@@ -171,7 +171,7 @@ describe('aggregates under concurrency and faults', function () {
     } finally {
       await agg.stop();
       await quiet.end();
-      await closeDeps(deps);
+      await closeCore(deps);
       server.stop();
     }
   });
@@ -295,7 +295,7 @@ describe('aggregates under concurrency and faults', function () {
   it('rebuilds after Redis FLUSHALL mid-stream (on a Redis of its own)', async () => {
     const server = await startRedisServer();
     const config = { ...env().config, redisUrl: server.url };
-    const deps = createDeps(config, createLogger('silent'));
+    const deps = createCore(config, createLogger('silent'));
     const agg = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 100 });
     await agg.start();
     try {
@@ -320,7 +320,7 @@ describe('aggregates under concurrency and faults', function () {
       assert.ok(d.today.bills > 0, "d.today.bills > 0");
     } finally {
       await agg.stop();
-      await closeDeps(deps);
+      await closeCore(deps);
       server.stop();
     }
   });

@@ -144,11 +144,11 @@ describe('reports are fair across shops', function () {
 
     await confirmedRecipient(shop.shopId, 'o@shop.test');
     await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 0, recipients: ['o@shop.test'], format: 'csv' }] }, shop.token);
-    await runSchedules(env().sql, new Date());
+    await runSchedules(env().sql, env().clock.now());
     const claims = async () => (await env().sql`select 1 from report_schedule_runs where shop_id = ${shop.shopId}`).length;
     assert.equal(await claims(), 0, 'a full queue does not take the scheduled run');
     await env().sql`update report_jobs set status = 'done' where shop_id = ${shop.shopId}`;
-    await runSchedules(env().sql, new Date());
+    await runSchedules(env().sql, env().clock.now());
     assert.equal(await claims(), 1, 'it is created once there is room');
     await env().sql`update report_jobs set status = 'done' where shop_id = ${shop.shopId}`;
   });

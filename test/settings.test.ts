@@ -76,7 +76,7 @@ describe('shop settings', () => {
   it('raises the version by exactly one per change and pushes (version, section, value) after commit', async () => {
     const shop = await newShop();
     const emp = await addEmployee(shop.shopId, 'Master Ali');
-    await recordingSettingsPushes(async (pushes) => {
+    await recordingSettingsPushes(shop, async (pushes, arrived) => {
       const v0 = await version(shop);
       const steps: [string, string, unknown, string][] = [
         ['PUT', '/api/shop-settings/shop-info', { name: 'Al Noor', trn: '100123456700003' }, 'shop_info'],
@@ -89,10 +89,12 @@ describe('shop settings', () => {
         const r = await call(method, path, { token: shop.manager, body });
         assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + i + 1, path);
+        await arrived(i + 1);
         assert.deepEqual(r.body[section], pushes[i]!.value, `${path} answers the value it pushed`);
       }
       const added = pushes[4]!.value.find((v: any) => v.rate_percent === 7.5);
       assert.equal((await del(`/api/vat-rates/${added.id}`, shop.manager)).status, 204);
+      await arrived(6);
       assert.deepEqual(
         pushes.map((p) => [p.shopId, p.version, p.section]),
         ['shop_info', 'billing_config', 'payment_methods', 'locale', 'vat_rates', 'vat_rates'].map((sec, i) => [shop.shopId, v0 + i + 1, sec]),
@@ -107,14 +109,17 @@ describe('shop settings', () => {
       // a refused change changes nothing and pushes nothing
       assert.equal((await put('/api/shop-settings/locale', { ...LOCALE, timezone: 'Mars/Olympus' }, shop.token)).status, 400);
       assert.equal((await del('/api/vat-rates/999999999', shop.token)).status, 404);
-      assert.equal(pushes.length, 6);
       assert.equal(await version(shop), v0 + 6);
+      // the next accepted change's push follows the sixth directly: the refused ones pushed nothing
+      assert.equal((await put('/api/shop-settings/payment-methods', { payment_methods: ['Cash'] }, shop.token)).status, 200);
+      await arrived(7);
+      assert.deepEqual(pushes.slice(6).map((p) => [p.version, p.section]), [[v0 + 7, 'payment_methods']]);
     });
   });
 
   it('gives concurrent changes distinct, consecutive versions, and each push carries the state at its version', async () => {
     const shop = await newShop();
-    await recordingSettingsPushes(async (pushes) => {
+    await recordingSettingsPushes(shop, async (pushes, arrived) => {
       const v0 = await version(shop);
       const writes = [
         ...[1, 2, 3, 4].map((i) => put('/api/shop-settings/payment-methods', { payment_methods: i % 2 ? ['Cash', 'Card'] : ['Card'] }, shop.manager)),
@@ -126,6 +131,7 @@ describe('shop settings', () => {
       const versions = done.map((r) => r.body.version).sort((a, b) => a - b);
       assert.deepEqual(versions, Array.from({ length: 10 }, (_, i) => v0 + i + 1));
       assert.equal(await version(shop), v0 + 10);
+      await arrived(10);
       // the VAT pushes are cumulative: the later version always holds the earlier one's rates
       const vat = pushes.filter((p) => p.section === 'vat_rates').sort((a, b) => a.version - b.version);
       assert.deepEqual(vat.map((p) => p.value.length), [2, 3, 4]);

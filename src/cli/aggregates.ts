@@ -4,7 +4,7 @@
  * verify: compares Redis with SQL at the same seq; prints every difference; exits 1 if any.
  */
 import { parseArgs } from 'node:util';
-import { closeDeps, createDeps } from '../app.ts';
+import { closeCore, createCore } from '../deps.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { catchUpShop } from '../domain/aggregates/catch-up.ts';
 import { rebuildShop } from '../domain/aggregates/rebuild.ts';
@@ -24,7 +24,7 @@ async function run(): Promise<number> {
   const config = loadConfig();
   await checkPostgres(config.databaseUrl);
   await checkRedis(config.redisUrl);
-  const deps = createDeps(config, createLogger('warn'));
+  const deps = createCore(config, createLogger('warn'));
   try {
     const shops = values.shop
       ? [Number(values.shop)]
@@ -53,7 +53,7 @@ async function run(): Promise<number> {
     }
     return failed ? 1 : 0;
   } finally {
-    await closeDeps(deps);
+    await closeCore(deps);
   }
 }
 

@@ -3,6 +3,7 @@
  * and the pages. Room names come from `rooms` only; clients cannot join or leave rooms.
  */
 import type { Dashboard } from '../domain/dashboard/build.ts';
+import type { ErrorCode } from '../errors.ts';
 
 export interface BillCreatedMessage {
   seq: number;
@@ -121,8 +122,9 @@ export interface SettingsUpdateMessage {
   value: unknown;
 }
 
+/** An event's refusal: the same `{error: {code, message, details}}` as an HTTP error (src/error-reply.ts). */
 export interface ErrorReply {
-  error: { code: string; message: string };
+  error: { code: ErrorCode; message: string; details: unknown };
 }
 
 /** Why the server ends a socket's session (API.md "Realtime": `session:ended`). */

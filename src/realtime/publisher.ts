@@ -20,6 +20,7 @@ import type { Dashboard } from '../domain/dashboard/build.ts';
 import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
 import type { LoyaltySnapshot } from '../domain/events/payloads.ts';
 import type { Logger } from '../log.ts';
+import { createCache } from '../domain/common/cache.ts';
 import { dashboardChanges, rooms, type SessionEndReason, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
 
@@ -40,9 +41,10 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   const timers = new Map<number, NodeJS.Timeout>();
   /** Per shop, the tail of its chain of pushes: a shop's messages leave in the order they were made. */
   const running = new Map<number, Promise<void>>();
-  /** When each shop's last dashboard:update left (performance.now()). */
-  const pushedAt = new Map<number, number>();
-  const last = new Map<number, Dashboard>();
+  /** When each shop's last dashboard:update left (performance.now()), for the busiest 10,000 shops. */
+  const pushedAt = createCache<number, number>({ max: 10_000 });
+  /** The last dashboard this process pushed per shop: the base of the next update's `changes`. */
+  const last = createCache<number, Dashboard>({ max: 10_000 });
   /** Dashboard reads started while the events they follow were being applied (onApplySent). */
   const prefetched = new Map<number, Promise<Dashboard>>();
 
@@ -83,7 +85,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     const early = prefetched.get(shopId);
     prefetched.delete(shopId);
     let d = early ? await early.catch(() => undefined) : undefined;
-    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, new Date(), { fresh: true });
+    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, { fresh: true });
     const before = last.get(shopId);
     return before && d.seq <= before.seq ? undefined : d;
   }
@@ -114,9 +116,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     const before = last.get(shopId);
     const changes = dashboardChanges(before && before.seq === prev ? before : undefined, d);
     last.set(shopId, d);
-    if (last.size > 10_000) last.delete(last.keys().next().value as number);
     pushedAt.set(shopId, performance.now());
-    if (pushedAt.size > 10_000) pushedAt.delete(pushedAt.keys().next().value as number);
     // one emit per form, each to the one room of the managers who asked for it (contracts.ts)
     const head = { seq: d.seq, prev_seq: prev };
     io.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', { ...head, changes });
@@ -166,7 +166,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     onApplySent(shopId: number) {
       // the leading edge's read, sent behind the apply on the same connection: one round trip for both
       if (isLeading(shopId) && !running.has(shopId) && !prefetched.has(shopId)) {
-        const read = getDashboard(deps, shopId, new Date(), { fresh: true });
+        const read = getDashboard(deps, shopId, { fresh: true });
         read.catch(() => {}); // consumed (or dropped) by the push that follows
         prefetched.set(shopId, read);
       }

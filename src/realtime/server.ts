@@ -19,11 +19,12 @@
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { TokenError } from '../domain/auth/tokens.ts';
 import type { Dashboard } from '../domain/dashboard/build.ts';
 import { getDashboard } from '../domain/dashboard/read.ts';
 import { HEARTBEAT_MS, heartbeat, markOffline } from '../domain/terminals/presence.ts';
-import type { AppDeps } from '../rest/deps.ts';
+import type { AppDeps } from '../deps.ts';
+import { ackError, handshakeError } from '../error-reply.ts';
+import { ERRORS, errorBody } from '../errors.ts';
 import { type BudgetOptions, EventBudget } from './budget.ts';
 import type { ErrorReply, SessionEndReason, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';
@@ -50,12 +51,8 @@ export interface Realtime {
   close(): void;
 }
 
-function refuse(code: string, message: string): Error {
-  return Object.assign(new Error(message), { data: { code } });
-}
-
-const forbidden: ErrorReply = { error: { code: 'forbidden', message: 'Your role may not do this' } };
-const overBudget: ErrorReply = { error: { code: 'rate_limited', message: 'Too many events on this connection; slow down' } };
+const forbidden: ErrorReply = errorBody(ERRORS.forbidden());
+const overBudget: ErrorReply = errorBody(ERRORS.rateLimited(1, 'Too many events on this connection; slow down'));
 
 export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: RealtimeOptions = {}): Realtime {
   io.attachApp(app, backpressureOptions(deps.config.socketBufferCapBytes));
@@ -75,7 +72,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       try {
         await handshakes.consume(ip);
       } catch (err) {
-        if (err instanceof RateLimiterRes) return next(refuse('rate_limited', 'Too many connection attempts; retry later'));
+        if (err instanceof RateLimiterRes) return next(handshakeError(ERRORS.rateLimited(err.msBeforeNext / 1000, 'Too many connection attempts; retry later'), deps.log));
         deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
@@ -94,9 +91,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       };
       next();
     } catch (err) {
-      if (err instanceof TokenError) return next(refuse(err.reason, 'Authentication failed'));
-      deps.log.error({ err: (err as Error).message }, 'socket handshake failed');
-      next(refuse('unavailable', 'Try again later'));
+      next(handshakeError(err, deps.log));
     }
   });
 
@@ -217,8 +212,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         const dashboard = await dashboardOnce(d.shopId);
         ack({ seq: dashboard.seq, dashboard });
       } catch (err) {
-        deps.log.error({ err: (err as Error).message }, 'dashboard:sync failed');
-        ack({ error: { code: 'unavailable', message: 'Try again' } });
+        ack(ackError(err, deps.log, 'dashboard:sync'));
       }
     });
 
@@ -227,14 +221,13 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       if (d.kind !== 'terminal') return reply(forbidden);
       const version = Number((m as { version?: unknown })?.version);
       if (!Number.isSafeInteger(version) || version < 1) {
-        return reply({ error: { code: 'validation_failed', message: 'version must be a positive integer' } });
+        return reply(errorBody(ERRORS.validation([{ field: 'version', message: 'must be a positive integer' }])));
       }
       try {
         await acks.record(d.shopId, d.id, version);
         reply({ ok: true });
       } catch (err) {
-        deps.log.error({ err: (err as Error).message }, 'settings:ack failed');
-        reply({ error: { code: 'unavailable', message: 'Try again' } });
+        reply(ackError(err, deps.log, 'settings:ack'));
       }
     });
   });

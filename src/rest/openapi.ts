@@ -1,5 +1,6 @@
 /** OpenAPI 3.1 built from the route declarations; TypeBox schemas are JSON Schema already. */
 import type { TSchema } from '@sinclair/typebox';
+import { ERROR_STATUS } from '../errors.ts';
 import type { AnyRoute } from './http/route.ts';
 
 const ERROR_SCHEMA = {
@@ -8,7 +9,7 @@ const ERROR_SCHEMA = {
     error: {
       type: 'object',
       // details: field errors for 400, context for some 409/422s, null otherwise
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+      properties: { code: { type: 'string', enum: Object.keys(ERROR_STATUS) }, message: { type: 'string' }, details: {} },
       required: ['code', 'message', 'details'],
     },
   },

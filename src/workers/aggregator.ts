@@ -21,6 +21,7 @@ import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
 import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../domain/aggregates/catch-up.ts';
 import type { EventRow } from '../domain/aggregates/ops.ts';
+import { createCache } from '../domain/common/cache.ts';
 import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -66,12 +67,13 @@ export interface Aggregator {
 export function createAggregator(opts: AggregatorOptions): Aggregator {
   const { sql, redis, keys, log } = opts;
   const running = new Map<number, Promise<void>>();
-  /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up. */
-  const known = new Map<number, number>();
+  /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up (an evicted one costs that read). */
+  const known = createCache<number, number>({ max: 100_000 });
   /**
    * Highest applied seq ever seen per shop (applied means pushed, by whichever process applied
    * it). Unlike `known` it survives errors and lost Redis state: after Redis comes back empty,
-   * the rebuild hands the events after it to the push path, so no bill misses its feed.
+   * the rebuild hands the events after it to the push path, so no bill misses its feed. Not a
+   * cache (forgetting an entry could lose a feed): one number per shop, like `shops`.
    */
   const pushed = new Map<number, number>();
   const sawPushed = (shopId: number, seq: number | undefined) => {

@@ -7,6 +7,7 @@ import { Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier } from '../domain/common/notifier.ts';
+import type { Clock } from '../domain/common/clock.ts';
 import type { MailJobs } from '../domain/mail/jobs.ts';
 import type { ReportJobs } from '../domain/reports/service.ts';
 import type { Logger } from '../log.ts';
@@ -27,6 +28,7 @@ export interface WorkersDeps {
   notifier: ChangeNotifier;
   log: Logger;
   prefix: string;
+  clock: Clock;
   generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
 }
 
@@ -80,7 +82,7 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
     concurrency: 4,
   });
   mail.on('failed', (job, err) => log.warn({ job: job?.name, reportId: job?.data.reportId, err: err.message }, 'mail job failed'));
-  const ticks = new Worker(QUEUES.schedules, scheduleTick.handler({ sql: deps.sql, jobs: deps.jobs, log, generateRecurring: deps.generateRecurring }), {
+  const ticks = new Worker(QUEUES.schedules, scheduleTick.handler({ sql: deps.sql, jobs: deps.jobs, log, clock: deps.clock, generateRecurring: deps.generateRecurring }), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 1,

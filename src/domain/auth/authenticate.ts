@@ -11,6 +11,7 @@
  * subscription breaks, the TTL bounds the delay, and every reconnect of it clears the cache.
  */
 import type { Db } from '../../db/client.ts';
+import { createCache } from '../common/cache.ts';
 import type { Principal } from './principal.ts';
 import { TokenError, type TokenService, type VerifiedToken } from './tokens.ts';
 
@@ -37,9 +38,9 @@ const TTL_MS = 5000;
 const VERIFIED_MAX = 10_000;
 
 export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_MS): Authenticator {
-  const cache = new Map<string, { ok: boolean; until: number }>();
+  const cache = createCache<string, boolean>({ max: 10_000, ttlMs });
   // token string → its verified content and expiry: spares the HMAC on every request of a session
-  const verified = new Map<string, { v: VerifiedToken; expMs: number }>();
+  const verified = createCache<string, { v: VerifiedToken; expMs: number }>({ max: VERIFIED_MAX });
   /** Grows with every forget: a check that started before one does not cache its answer. */
   let epoch = 0;
 
@@ -50,18 +51,14 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
       verified.delete(bearer!);
     }
     const v = await tokens.verify(bearer);
-    if (bearer) {
-      if (verified.size >= VERIFIED_MAX) verified.clear();
-      verified.set(bearer, { v, expMs: v.expMs ?? Number.POSITIVE_INFINITY });
-    }
+    if (bearer) verified.set(bearer, { v, expMs: v.expMs ?? Number.POSITIVE_INFINITY });
     return v;
   }
 
   async function stillValid(p: Principal, sessionId: string): Promise<boolean> {
     const key = `${p.kind}:${p.id}:${sessionId}:${p.role}`;
     const hit = cache.get(key);
-    const now = Date.now();
-    if (hit && hit.until > now) return hit.ok;
+    if (hit !== undefined) return hit;
     const started = epoch;
     let ok: boolean;
     if (p.kind === 'terminal') {
@@ -76,10 +73,7 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
           and u.active and u.role = ${p.role}`;
       ok = rows.length === 1;
     }
-    if (started === epoch) {
-      if (cache.size > 10_000) cache.clear();
-      cache.set(key, { ok, until: now + ttlMs });
-    }
+    if (started === epoch) cache.set(key, ok);
     return ok;
   }
 

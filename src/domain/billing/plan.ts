@@ -16,7 +16,8 @@ import { fromFils, toFils, twoDecimals } from '../common/money.ts';
 import { MAX_BILL_TOTAL_FILS } from '../common/schema.ts';
 import { computeBill, statusOf } from './arithmetic.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { checkRedemption, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
+import { tierFor } from '../loyalty/tier-rule.ts';
+import { checkRedemption, pointsEarned, type TierRow } from './loyalty-rules.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
 

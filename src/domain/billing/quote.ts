@@ -10,8 +10,8 @@ import { priceBill } from './plan.ts';
 import type { CreateBillBody } from './schema.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 
-export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody) {
-  const [ctx, found] = await Promise.all([loadShopBillingContext(sql, p.shopId, body.bill_date), lineProducts(sql, p.shopId, body.items)]);
+export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody, now: Date) {
+  const [ctx, found] = await Promise.all([loadShopBillingContext(sql, p.shopId, now, body.bill_date), lineProducts(sql, p.shopId, body.items)]);
   const { lines, amounts, billDate, vatPercent } = priceBill(p, body, ctx, found);
   return {
     bill_date: billDate,

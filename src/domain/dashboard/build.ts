@@ -7,7 +7,8 @@
 import { SUFFIX } from '../../redis/keys.ts';
 import type { ShopState } from '../aggregates/snapshot.ts';
 import { fromFils } from '../common/money.ts';
-import { addDays, addMonths } from './dates.ts';
+import { type Cache, cached, createCache } from '../common/cache.ts';
+import { addDays, addMonths } from '../common/calendar.ts';
 
 export interface DashboardWindow {
   today: string;
@@ -21,20 +22,16 @@ export interface DashboardWindow {
 
 type WindowKeys = { readonly days: readonly string[]; readonly month: string; readonly months: readonly string[] };
 /** Windows by (today, days, months): every shop in a zone shares one, and the publisher reads a dashboard per bill. */
-const windows = new Map<string, WindowKeys>();
+const windows: Cache<string, WindowKeys> = createCache({ max: 64 }); // a few dates and zones are ever current
 
 export function windowKeys(w: DashboardWindow): WindowKeys {
   const id = `${w.today}/${w.days ?? 30}/${w.months ?? 12}`;
-  let k = windows.get(id);
-  if (!k) {
+  return cached(windows, id, () => {
     const days = Array.from({ length: w.days ?? 30 }, (_, i) => addDays(w.today, i - (w.days ?? 30) + 1));
     const month = w.today.slice(0, 7);
     const months = Array.from({ length: w.months ?? 12 }, (_, i) => addMonths(month, i - (w.months ?? 12) + 1));
-    k = Object.freeze({ days: Object.freeze(days), month, months: Object.freeze(months) });
-    if (windows.size >= 64) windows.clear(); // a few dates and zones are ever current
-    windows.set(id, k);
-  }
-  return k;
+    return Object.freeze({ days: Object.freeze(days), month, months: Object.freeze(months) });
+  });
 }
 
 const num = (v: string | undefined) => Number(v ?? 0);

@@ -10,12 +10,16 @@ import type { ScriptedRedis } from '../../redis/scripts.ts';
 import { type ShopState, snapshotShop } from '../aggregates/snapshot.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import { buildDashboard, type Dashboard, windowKeys } from './build.ts';
-import { localDate } from './dates.ts';
+import { type Cache, createCache } from '../common/cache.ts';
+import { localDate } from '../common/calendar.ts';
+import type { Clock } from '../common/clock.ts';
 
 export interface DashboardDeps {
   sql: Sql;
   redis: ScriptedRedis;
   keys: Keys;
+  /** "today" in the shop's zone is taken at this clock's now. */
+  clock: Clock;
 }
 
 const TOPS: MonthlyTop[] = ['pr', 'pq', 'area', 'cust', 'emp'];
@@ -43,15 +47,14 @@ const N = 10;
  * the applied seq and the date, so while neither moves a read costs one HGET instead of two
  * pipelines and a rebuild of the document (many managers and sockets read the same shop).
  */
-const built = new Map<number, { seq: number; today: string; dashboard: Dashboard }>();
-/** Shops kept in the cache. Default 2000. */
-const CACHE_SHOPS = 2000;
+const built: Cache<number, { seq: number; today: string; dashboard: Dashboard }> = createCache({ max: 2000 });
 
 /**
  * `fresh`: the caller knows the shop's seq just moved (the publisher, right after applying
  * events), so the cache check would only cost a round trip.
  */
-export async function getDashboard(deps: DashboardDeps, shopId: number, now = new Date(), opts: { fresh?: boolean } = {}): Promise<Dashboard> {
+export async function getDashboard(deps: DashboardDeps, shopId: number, opts: { fresh?: boolean } = {}): Promise<Dashboard> {
+  const now = deps.clock.now();
   const tz = await shopTimeZone(deps.sql, shopId);
   const today = localDate(now, tz);
   const hit = built.get(shopId);
@@ -61,7 +64,6 @@ export async function getDashboard(deps: DashboardDeps, shopId: number, now = ne
   }
   const fromRedis = await readFromRedis(deps, shopId, { today });
   if (fromRedis) {
-    if (built.size >= CACHE_SHOPS && !built.has(shopId)) built.delete(built.keys().next().value as number);
     built.set(shopId, { seq: fromRedis.seq, today, dashboard: fromRedis });
     return fromRedis;
   }
@@ -70,7 +72,7 @@ export async function getDashboard(deps: DashboardDeps, shopId: number, now = ne
 }
 
 /** The dashboard computed from Postgres alone (fallback, and the benchmark's baseline). */
-export async function dashboardFromSql(sql: Sql, shopId: number, now = new Date(), tz?: string): Promise<Dashboard> {
+export async function dashboardFromSql(sql: Sql, shopId: number, now: Date, tz?: string): Promise<Dashboard> {
   const zone = tz ?? (await shopTimeZone(sql, shopId));
   const today = localDate(now, zone);
   const { months } = windowKeys({ today });

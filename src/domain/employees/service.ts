@@ -11,7 +11,7 @@ import { offsetOf, pageResult } from '../common/paging.ts';
 import { normalizePhone, phoneFragment } from '../common/phone.ts';
 import { likePattern } from '../common/schema.ts';
 import { employeeFigures, type FiguresDeps } from '../customers/figures.ts';
-import { addDays, localDate } from '../dashboard/dates.ts';
+import { addDays, localDate } from '../common/calendar.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import type { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from './schema.ts';
 import { checkPeriod } from '../common/period.ts';
@@ -86,10 +86,10 @@ export async function deleteEmployee(sql: Db, p: Principal, id: number): Promise
 }
 
 /** Bills handled, revenue, average bill and top products of one employee in a period (default: the last 30 days). */
-export async function performance(sql: Db, p: Principal, id: number, q: PerformanceQuery) {
+export async function performance(sql: Db, p: Principal, id: number, q: PerformanceQuery, now: Date) {
   const [e] = await sql`select 1 from employees where shop_id = ${p.shopId} and id = ${id} and deleted_at is null`;
   if (!e) throw ERRORS.notFound('Employee');
-  const today = localDate(new Date(), await shopTimeZone(sql, p.shopId));
+  const today = localDate(now, await shopTimeZone(sql, p.shopId));
   const to = q.to ?? today;
   const from = q.from ?? addDays(to, -29);
   checkPeriod(from, to);

@@ -11,7 +11,7 @@
  * so a shop with many due definitions never goes ahead of all the others.
  */
 import type { Db, Sql } from '../../db/client.ts';
-import { localDate } from '../dashboard/dates.ts';
+import { localDate } from '../common/calendar.ts';
 import { appendEvents } from '../events/append.ts';
 import type { ExpensePayload } from '../events/payloads.ts';
 import { type Frequency, nextDueDate } from './recurrence.ts';

@@ -12,7 +12,7 @@ import type { ShopState } from '../aggregates/snapshot.ts';
 import { snapshotShop } from '../aggregates/snapshot.ts';
 import { fromFils } from '../common/money.ts';
 import type { DashboardDeps } from '../dashboard/read.ts';
-import { addDays, dayRange, localDate } from '../dashboard/dates.ts';
+import { addDays, dayRange, localDate } from '../common/calendar.ts';
 import { shopTimeZone } from '../shops/timezone.ts';
 import { buildInsights, type Granularity, type InsightsPeriod } from './build.ts';
 import type { InsightsQuery } from './schema.ts';
@@ -39,9 +39,9 @@ async function expenseBreakdown(sql: Sql, shopId: number, from: string, to: stri
   return rows.map((r) => ({ category: r.category, amount: fromFils(r.amount) }));
 }
 
-export async function getInsights(deps: DashboardDeps, shopId: number, q: InsightsQuery, now = new Date()) {
+export async function getInsights(deps: DashboardDeps, shopId: number, q: InsightsQuery) {
   const tz = await shopTimeZone(deps.sql, shopId);
-  const period = resolvePeriod(q, localDate(now, tz));
+  const period = resolvePeriod(q, localDate(deps.clock.now(), tz));
   const days = dayRange(period.previousFrom, period.to);
   const [read, breakdown] = await Promise.all([readDays(deps, shopId, days), expenseBreakdown(deps.sql, shopId, period.from, period.to)]);
   let state: ShopState;

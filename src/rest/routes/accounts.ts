@@ -12,7 +12,7 @@ import { changeOwnPassword, emailOf, listUsers, patchUser, resetPassword } from 
 import { checkPasswordPolicy } from '../../domain/auth/password-policy.ts';
 import { TokenError } from '../../domain/auth/tokens.ts';
 import { ERRORS } from '../../errors.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../../deps.ts';
 import { route } from '../http/route.ts';
 
 const tag = 'accounts';

@@ -30,7 +30,7 @@ export const billingRoutes = [
     status: 201,
     handler: async ({ body, principal, req, deps }) => {
       const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
-        (await createBill(tx, principal, body)).bill,
+        (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
       );
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
@@ -42,7 +42,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     body: CreateBillBody,
-    handler: ({ body, principal, deps }) => quoteBill(deps.sql, principal, body),
+    handler: ({ body, principal, deps }) => quoteBill(deps.sql, principal, body, deps.clock.now()),
   }),
   route({
     method: 'get',
@@ -68,7 +68,7 @@ export const billingRoutes = [
     summary: 'The number the next bill of today will get (not reserved)',
     tag,
     auth: ROLES.any,
-    handler: async ({ principal, deps }) => ({ bill_number: await peekBillNumber(deps.sql, principal.shopId) }),
+    handler: async ({ principal, deps }) => ({ bill_number: await peekBillNumber(deps.sql, principal.shopId, deps.clock.now()) }),
   }),
   route({
     method: 'get',
@@ -103,7 +103,7 @@ export const billingRoutes = [
         `POST /api/bills/${params.id}/payments`,
         body,
         201,
-        (tx) => addPayment(tx, principal, params.id, body),
+        (tx) => addPayment(tx, principal, params.id, body, deps.clock.now()),
       );
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
@@ -117,7 +117,7 @@ export const billingRoutes = [
     params: IdParams,
     body: CancelBody,
     handler: async ({ params, body, principal, deps }) => {
-      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason));
+      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason, deps.clock.now()));
       return r.bill;
     },
   }),

@@ -70,6 +70,6 @@ export const employeesRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     params: IdParams,
     query: PerformanceQuery,
-    handler: ({ params, query, principal, deps }) => employees.performance(deps.sql, principal, params.id, query),
+    handler: ({ params, query, principal, deps }) => employees.performance(deps.sql, principal, params.id, query, deps.clock.now()),
   }),
 ];

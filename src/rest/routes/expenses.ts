@@ -140,7 +140,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     body: PatchRecurringBody,
-    handler: ({ params, body, principal, deps }) => recurring.patchRecurring(deps.sql, principal.shopId, params.id, body),
+    handler: ({ params, body, principal, deps }) => recurring.patchRecurring(deps.sql, principal.shopId, params.id, body, deps.clock.now()),
   }),
   route({
     method: 'delete',

@@ -14,16 +14,17 @@
 import { unlink } from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
-import { addDays, localDate, localHour } from '../../domain/dashboard/dates.ts';
 import { purgeExpiredSessions } from '../../domain/auth/sessions.ts';
+import { addDays, localDate, localHour } from '../../domain/common/calendar.ts';
 import { purgeIdempotencyKeys } from '../../domain/billing/idempotency.ts';
 import { reportQueueHasRoom, waitingHeads } from '../../domain/reports/queue.ts';
 import type { ReportJobs } from '../../domain/reports/service.ts';
+import type { Clock } from '../../domain/common/clock.ts';
 import type { Logger } from '../../log.ts';
 
 export const NAME = 'tick';
 export interface Payload {
-  /** ms since epoch; default: now */
+  /** ms since epoch; default: the clock's now */
   now?: number;
 }
 
@@ -31,6 +32,7 @@ export interface Deps {
   sql: Sql;
   jobs: ReportJobs;
   log: Logger;
+  clock: Clock;
   generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
 }
 
@@ -86,7 +88,7 @@ export async function runSchedules(sql: Sql, now: Date): Promise<string[]> {
 
 export function handler(deps: Deps) {
   return async (job: Job<Payload>) => {
-    const now = new Date(job.data?.now ?? Date.now());
+    const now = job.data?.now === undefined ? deps.clock.now() : new Date(job.data.now);
     const created = await runSchedules(deps.sql, now);
     // A shop's next report whose dispatch was lost: queued for over a minute (the job id dedupes
     // those still in the queue), or running for long enough that its job may be gone with Redis.
