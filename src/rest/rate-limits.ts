@@ -1,6 +1,7 @@
 /**
  * Rate limits kept in Redis (rate-limiter-flexible), so every API node counts together.
- * - login: per email (failed attempts; a success clears it) and per IP (every attempt), 15 min windows;
+ * - login: per email (every attempt counts at once, a success clears the count: failed attempts
+ *   are what remains) and per client address (every attempt), 15 min windows;
  * - signup: per client address per hour (SIGNUP_LIMIT_PER_IP) and for everyone together per hour
  *   (SIGNUP_LIMIT_PER_HOUR): shops cost a database row set each, and a signup is a session;
  * - per token: every authenticated request, per minute.
@@ -17,9 +18,13 @@ import type { Redis } from '../redis/client.ts';
 import type { HttpMetrics } from './metrics.ts';
 
 export interface RateLimits {
-  /** Throws 429 when the email or the IP has tried too often; 503 when Redis does not answer. */
+  /**
+   * Counts a password attempt against the email and the client address, and throws 429 when
+   * either is over its budget (503 when Redis does not answer). Counting and deciding are one
+   * Redis step, so parallel guesses cannot all slip past one read of the counter.
+   */
   checkLogin(email: string, ip: string): Promise<void>;
-  loginFailed(email: string): Promise<void>;
+  /** The password was right: the email's failed attempts are forgiven. */
   loginSucceeded(email: string): Promise<void>;
   /** Throws 429 when the IP signed up too often; 503 when Redis does not answer. */
   checkSignup(ip: string): Promise<void>;
@@ -84,13 +89,10 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config, metri
 
   return {
     async checkLogin(email, ip) {
-      await failClosed(async () => {
-        const res = await perEmail.get(email.toLowerCase());
-        if (res && res.consumedPoints >= config.loginLimitPerEmail) throw res;
-      });
+      // counted before the password is checked, refunded (deleted) when it was right
+      await failClosed(() => perEmail.consume(email.toLowerCase()));
       await failClosed(() => perIp.consume(ip));
     },
-    loginFailed: (email) => failClosed(() => perEmail.consume(email.toLowerCase())),
     loginSucceeded: (email) => failOpen('login-email-reset', () => perEmail.delete(email.toLowerCase())),
     async checkSignup(ip) {
       // the address first: one address over its budget does not use up everyone's

@@ -69,10 +69,8 @@ export const accountRoutes = [
       // a stolen token must not become a way to guess the password: the login limits apply
       await deps.limits.checkLogin(email, req.ip);
       const ended = await changeOwnPassword(deps.sql, principal, body.current_password, body.new_password);
-      if (ended === false) {
-        await deps.limits.loginFailed(email);
-        throw ERRORS.businessRule('wrong_password', 'The current password is wrong');
-      }
+      if (ended === false) throw ERRORS.businessRule('wrong_password', 'The current password is wrong');
+      await deps.limits.loginSucceeded(email);
       await announceEnded(deps, principal.shopId, { user: principal.id, sessions: ended }, 'password_changed');
       return { token: await refreshed(deps, principal) };
     },

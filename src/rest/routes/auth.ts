@@ -45,10 +45,7 @@ export const authRoutes = [
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkLogin(body.email, req.ip);
       const session = await auth.login(deps.sql, deps.tokens, body);
-      if (!session) {
-        await deps.limits.loginFailed(body.email);
-        throw ERRORS.invalidCredentials();
-      }
+      if (!session) throw ERRORS.invalidCredentials();
       await deps.limits.loginSucceeded(body.email);
       return session;
     },
