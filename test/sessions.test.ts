@@ -12,7 +12,7 @@ import { SignJWT } from 'jose';
 import { startOwnService } from './support/service.ts';
 import { env } from './support/env.ts';
 import { uniqueEmail } from './support/http.ts';
-import { type ClientSocket, closeAllSockets, connect, until } from './support/sockets.ts';
+import { type ClientSocket, closeAllSockets, connect, connected, openSocket, until } from './support/sockets.ts';
 
 interface Node {
   url: string;
@@ -97,6 +97,10 @@ describe('sessions end on every node (two nodes, stored secret)', function () {
     for (const w of sockets) {
       await until(() => w.disconnectedAt !== undefined, Math.max(0, acted + 2000 - Date.now()), 'socket disconnect within 2 s');
       assert.deepEqual(w.ended, [reason]);
+    }
+    // and a new socket with that token is refused on both nodes
+    for (const n of [n1, n2]) {
+      await assert.rejects(connected(openSocket(token, n.url, { reconnection: false })), (e: { code?: string }) => e.code === restCode);
     }
   }
 
