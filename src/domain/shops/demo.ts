@@ -13,6 +13,12 @@ export const DEMO_EMAIL = 'demo@tajir.local';
 
 /** The demo owner's password of this database (made on first use). */
 export const demoPassword = (sql: Sql): Promise<string> => storedSecret(sql, 'demo_password', 12);
+
+/** The demo login to print at start, when this database has the demo user. */
+export async function demoLogin(sql: Sql): Promise<{ email: string; password: string } | undefined> {
+  const [u] = await sql`select 1 from users where lower(email) = ${DEMO_EMAIL} and active`;
+  return u ? { email: DEMO_EMAIL, password: await demoPassword(sql) } : undefined;
+}
 const DEMO_TERMINAL = 'Demo counter';
 
 /**
