@@ -4,7 +4,10 @@
  * place in /openapi.json. Cross-node reach of session ends is in sessions.test.ts.
  */
 import assert from 'node:assert/strict';
+import { hashPassword } from '../src/domain/auth/passwords.ts';
+import { env } from './support/env.ts';
 import { get, newShop, patch, post } from './support/http.ts';
+import { until } from './support/sockets.ts';
 
 const idOf = async (token: string) => (await get('/api/auth/me', token)).body.id as number;
 
@@ -115,6 +118,24 @@ describe('accounts: users, roles, passwords, refresh and logout', function () {
     assert.equal(ok.status, 200);
     assert.equal((await get('/api/auth/me', ok.body.token)).status, 200);
     assert.equal((await post('/api/auth/login', { email: s.email, password: 'a-quiet-tailor-42' })).status, 200);
+  });
+
+  it('a login racing a password change gets no session with the old password', async () => {
+    const s = await newShop();
+    const sql = env().sql;
+    let answer: Promise<{ status: number }> | undefined;
+    await sql.begin(async (tx) => {
+      // the change holds the user's row, as POST /api/users/:id/password does in its transaction
+      await tx`update users set password_hash = ${await hashPassword('changed-meanwhile-7')} where id = ${s.userId}`;
+      answer = post('/api/auth/login', { email: s.email, password: 'correct-horse-1' });
+      // the login checked the old password and now waits for the row before starting its session
+      await until(async () => {
+        const [w] = await sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into sessions%'`;
+        return w!.n > 0;
+      }, 10_000, 'the login to wait for the row');
+    });
+    assert.equal((await answer!).status, 401);
   });
 
   it('/openapi.json lists the account routes', async () => {

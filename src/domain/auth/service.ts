@@ -29,7 +29,7 @@ export async function signup(sql: Sql, tokens: TokenService, body: SignupBody): 
       insert into users (shop_id, email, password_hash, name, role)
       values (${shop.id}, ${body.email}, ${passwordHash}, ${body.name ?? ''}, 'owner')
       returning id, email, name, role`;
-    const session = await startSession(tx, shop.id, user!.id, tokens.userTtlSeconds);
+    const session = (await startSession(tx, shop.id, user!.id, tokens.userTtlSeconds))!;
     return { user: user!, shop: { id: shop.id, name: body.shop_name.trim(), shop_code: shop.shop_code }, session };
   });
   const token = await tokens.signUser({ userId: user.id, shopId: shop.id, role: 'owner', sessionId: session });
@@ -46,7 +46,9 @@ export async function login(sql: Db, tokens: TokenService, body: LoginBody): Pro
     where lower(u.email) = lower(${body.email}) and u.active`;
   const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, body.password);
   if (!row || !ok) return undefined;
-  const sessionId = await startSession(sql, row.shop_id, row.id, tokens.userTtlSeconds);
+  // the password may have changed (or the user been deactivated) while it was being checked
+  const sessionId = await startSession(sql, row.shop_id, row.id, tokens.userTtlSeconds, row.password_hash);
+  if (!sessionId) return undefined;
   const token = await tokens.signUser({ userId: row.id, shopId: row.shop_id, role: row.role, sessionId });
   return {
     token,

@@ -11,14 +11,24 @@ import type { SessionChanges } from './session-changes.ts';
 
 export type EndReason = 'logout' | 'deactivated' | 'role_changed' | 'password_changed';
 
-/** Starts a session of a user; its first token expires in `ttlSeconds`. */
-export async function startSession(sql: Db, shopId: number, userId: number, ttlSeconds: number): Promise<string> {
+/**
+ * Starts a session of an active user; its first token expires in `ttlSeconds`. With
+ * `passwordHash` (a login), only while the user's password is still that one: the user's row is
+ * read FOR SHARE, so a password change committing meanwhile is waited for and then refuses the
+ * session, and cannot miss it either (it ends the sessions it finds in the same transaction).
+ * Returns undefined when no session was started.
+ */
+export async function startSession(sql: Db, shopId: number, userId: number, ttlSeconds: number, passwordHash?: string): Promise<string | undefined> {
   const [row] = await sql<{ id: string }[]>`
+    with u as (
+      select id from users where shop_id = ${shopId} and id = ${userId} and active
+        ${passwordHash === undefined ? sql`` : sql`and password_hash = ${passwordHash}`}
+      for share
+    ), seen as (update users set last_login = now() where id in (select id from u) returning id)
     insert into sessions (shop_id, user_id, expires_at)
-    values (${shopId}, ${userId}, now() + make_interval(secs => ${ttlSeconds}))
+    select ${shopId}, id, now() + make_interval(secs => ${ttlSeconds}) from seen
     returning id`;
-  await sql`update users set last_login = now() where shop_id = ${shopId} and id = ${userId}`;
-  return row!.id;
+  return row?.id;
 }
 
 /** Moves a live session's expiry to that of a new token; false when the session has ended. */
