@@ -1,7 +1,8 @@
 /**
  * Managing the people of a shop (API.md "Accounts and sessions"). The rules:
  * - an owner manages everyone; a manager manages cashiers only; a cashier manages nobody;
- * - nobody grants a role above their own (rank owner > manager > cashier);
+ * - nobody grants a role above their own (rank owner > manager > cashier): a manager may make a
+ *   cashier a manager, and from then on no longer manages them;
  * - the shop's last active owner cannot be demoted or deactivated (422 last_owner): the shop
  *   would be left without anyone who can manage managers. Concurrent changes to two owners are
  *   serialised by locking the shop's owner rows, so two owners cannot demote each other at once.
