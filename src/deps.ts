@@ -11,14 +11,18 @@
  */
 import type { Config } from './config.ts';
 import { createSql, type Sql } from './db/client.ts';
-import { type Authenticator, createAuthenticator } from './domain/auth/authenticate.ts';
-import { storedSecret } from './domain/auth/secrets.ts';
-import { type SessionChanges, watchSessionChanges } from './domain/auth/session-changes.ts';
-import { createTokenService, type TokenService } from './domain/auth/tokens.ts';
-import { type Clock, systemClock } from './domain/common/clock.ts';
-import type { ChangeNotifier } from './domain/common/notifier.ts';
-import type { MailJobs } from './domain/mail/jobs.ts';
-import type { ReportJobs } from './domain/reports/service.ts';
+import {
+  createAuthenticator,
+  createTokenService,
+  storedSecret,
+  watchSessionChanges,
+  type Authenticator,
+  type SessionChanges,
+  type TokenService,
+} from './domain/auth/index.ts';
+import { systemClock, type ChangeNotifier, type Clock } from './domain/common/index.ts';
+import type { MailJobs } from './domain/mail/index.ts';
+import type { ReportJobs } from './domain/reports/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRedis } from './redis/client.ts';
 import { createKeys, type Keys } from './redis/keys.ts';

@@ -6,7 +6,7 @@ import { closeCore, createCore } from './deps.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
-import { demoLogin, demoTerminalToken, ensureDemoShop } from './domain/shops/demo.ts';
+import { demoLogin, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { startNode } from './node.ts';

@@ -7,7 +7,7 @@
  *   worker     background jobs (reports, mail, schedules)
  */
 import type { Role } from './config.ts';
-import { generateRecurringExpenses } from './domain/expenses/generate-recurring.ts';
+import { generateRecurringExpenses } from './domain/expenses/index.ts';
 import { createSql, type Sql } from './db/client.ts';
 import { createIo, type IoHandle } from './realtime/io.ts';
 import { createPublisher, type Publisher } from './realtime/publisher.ts';

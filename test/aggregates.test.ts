@@ -73,6 +73,11 @@ async function postBill(token: string, body: unknown, key: string) {
   }
 }
 
+/** Waits until a few of the shop's bills have committed: the fault then strikes mid-stream, not before it. */
+async function billsFlowing(shopId: number, n = 5): Promise<void> {
+  await until(async () => (await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${shopId}`)[0]!.n >= n, 20_000, 'bills flowing');
+}
+
 async function assertExact(shopId: number, acknowledged: number[]) {
   await settled(shopId, 30_000);
   const { sql, redis, deps } = env();
@@ -126,7 +131,7 @@ describe('aggregates under concurrency and faults', function () {
   it("survives the listener's backend being killed while bills flow", async () => {
     const f = await fixture();
     const flow = pool(Array.from({ length: 80 }, (_, i) => i), 4, (i) => postBill(f.shop.cashier, randomBill(f, i), `kill-${f.shop.shopId}-${i}`));
-    await new Promise((r) => setTimeout(r, 150));
+    await billsFlowing(f.shop.shopId);
     const killed = await env().sql`
       select pg_terminate_backend(pid) from pg_stat_activity
       where application_name = 'tajir-listener' and datname = current_database()`;
@@ -301,7 +306,7 @@ describe('aggregates under concurrency and faults', function () {
     try {
       const f = await fixture();
       const flow = pool(Array.from({ length: 60 }, (_, i) => i), 4, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
-      await new Promise((r) => setTimeout(r, 200));
+      await billsFlowing(f.shop.shopId);
       await deps.redis.flushall();
       const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
       assert.equal(acks.length, 60, 'a Redis loss refuses no bill');
@@ -333,7 +338,7 @@ describe('aggregates under concurrency and faults', function () {
       await new Promise((r) => setTimeout(r, i * 20));
       return postBill(f.shop.cashier, randomBill(f, i), `restart-${f.shop.shopId}-${i}`);
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await billsFlowing(f.shop.shopId);
     execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart`, { stdio: 'ignore' });
     const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
     assert.equal(acks.length, 60);

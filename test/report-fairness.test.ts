@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { createRedis } from '../src/redis/client.ts';
 import { MAX_QUEUED_PER_SHOP } from '../src/domain/reports/queue.ts';
-import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
+import { runSchedules } from '../src/domain/reports/index.ts';
 import { QUEUES } from '../src/workers/queues.ts';
 import { env } from './support/env.ts';
 import { confirmedRecipient } from './support/fixtures.ts';

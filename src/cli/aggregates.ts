@@ -6,9 +6,7 @@
 import { parseArgs } from 'node:util';
 import { closeCore, createCore } from '../deps.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { catchUpShop } from '../domain/aggregates/catch-up.ts';
-import { rebuildShop } from '../domain/aggregates/rebuild.ts';
-import { verifyShop } from '../domain/aggregates/verify.ts';
+import { catchUpShop, rebuildShop, verifyShop } from '../domain/aggregates/index.ts';
 import { createLogger } from '../log.ts';
 import { checkPostgres, checkRedis, PreflightError } from '../preflight.ts';
 

@@ -12,15 +12,11 @@
  * call dashboard:sync when they see a jump). All of a shop's messages leave in order, from one
  * promise chain per shop.
  */
-import type { CatchUpHooks } from '../domain/aggregates/catch-up.ts';
-import type { EventRow } from '../domain/aggregates/ops.ts';
-import type { ChangeNotifier } from '../domain/common/notifier.ts';
-import { fromFils } from '../domain/common/money.ts';
-import type { Dashboard } from '../domain/dashboard/build.ts';
-import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
-import type { LoyaltySnapshot } from '../domain/events/payloads.ts';
+import type { CatchUpHooks, EventRow } from '../domain/aggregates/index.ts';
+import { createCache, fromFils, type ChangeNotifier } from '../domain/common/index.ts';
+import { getDashboard, type Dashboard, type DashboardDeps } from '../domain/dashboard/index.ts';
+import type { LoyaltySnapshot } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
-import { createCache } from '../domain/common/cache.ts';
 import { dashboardChanges, rooms, type SessionEndReason, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
 

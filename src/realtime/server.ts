@@ -19,9 +19,8 @@
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { Dashboard } from '../domain/dashboard/build.ts';
-import { getDashboard } from '../domain/dashboard/read.ts';
-import { HEARTBEAT_MS, heartbeat, markOffline } from '../domain/terminals/presence.ts';
+import { getDashboard, type Dashboard } from '../domain/dashboard/index.ts';
+import { HEARTBEAT_MS, heartbeat, markOffline, markSeen, recordSettingsAck } from '../domain/terminals/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { ackError, handshakeError } from '../error-reply.ts';
 import { ERRORS, errorBody } from '../errors.ts';
@@ -184,7 +183,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       terms.set(d.id, (terms.get(d.id) ?? 0) + 1);
       terminalsHere.set(d.shopId, terms);
       void heartbeat(deps.redis, deps.keys, d.shopId, [d.id]).catch(() => {});
-      void deps.sql`update terminals set last_seen = now() where shop_id = ${d.shopId} and id = ${d.id}`.catch(() => {});
+      void markSeen(deps.sql, d.shopId, d.id).catch(() => {});
       socket.on('disconnect', () => {
         const left = (terms.get(d.id) ?? 1) - 1;
         if (left > 0) terms.set(d.id, left);
@@ -192,7 +191,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
           terms.delete(d.id);
           if (terms.size === 0) terminalsHere.delete(d.shopId);
           void markOffline(deps.redis, deps.keys, d.shopId, d.id).catch(() => {});
-          void deps.sql`update terminals set last_seen = now() where shop_id = ${d.shopId} and id = ${d.id}`.catch(() => {});
+          void markSeen(deps.sql, d.shopId, d.id).catch(() => {});
         }
       });
     }
@@ -268,10 +267,7 @@ function createAckWriter(deps: Pick<AppDeps, 'sql'>, intervalMs: number) {
     }, intervalMs);
     slot.timer.unref();
     try {
-      await deps.sql`
-        update terminals t set settings_version_acked = greatest(coalesce(t.settings_version_acked, 0), ${version}), last_seen = now()
-        from shop_settings s
-        where t.shop_id = ${shopId} and t.id = ${terminalId} and s.shop_id = t.shop_id and ${version} <= s.version`;
+      await recordSettingsAck(deps.sql, shopId, terminalId, version);
       for (const w of waiters) w.resolve();
     } catch (err) {
       for (const w of waiters) w.reject(err);

@@ -19,10 +19,9 @@ import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../domain/aggregates/catch-up.ts';
-import type { EventRow } from '../domain/aggregates/ops.ts';
-import { createCache } from '../domain/common/cache.ts';
-import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
+import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpHooks, type EventRow } from '../domain/aggregates/index.ts';
+import { createCache } from '../domain/common/index.ts';
+import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
@@ -183,8 +182,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   /** A shop signed up since the last sweep is woken; an id that is no shop is only logged. */
   async function wakeIfShop(shopId: number): Promise<void> {
     try {
-      const [row] = await sql`select 1 from shop_counters where shop_id = ${shopId}`;
-      if (!row) {
+      if (!(await isShop(sql, shopId))) {
         log.warn({ shopId }, 'ignored a NOTIFY naming no shop');
         return;
       }
@@ -203,7 +201,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
 
   /** Wakes every shop whose Redis seq differs from its Postgres counter (except stuck ones). */
   async function sweep(): Promise<void> {
-    const counters = await sql<{ shop_id: number; event_seq: number }[]>`select shop_id, event_seq from shop_counters`;
+    const counters = await shopCounters(sql);
     for (const c of counters) shops.add(c.shop_id);
     if (counters.length === 0) return;
     const pipe = redis.pipeline();
@@ -251,9 +249,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     void (async () => {
       const [from, to] = await redis.takeFeedHole(shop.meta, keys.feed(shopId), fed, String(seq));
       if (from === undefined || to === undefined) return; // another process moved it first
-      const events = await sql<EventRow[]>`
-        select seq, kind, entity_id, payload from events
-        where shop_id = ${shopId} and seq >= ${from} and seq <= ${to} order by seq limit 5000`;
+      const events = await eventsAfter(sql, shopId, Number(from) - 1, 5000, Number(to));
       log.warn({ shopId, from, to }, 'sending events whose applier died before sending them');
       if (events.length) opts.hooks?.onApplied?.(shopId, events);
     })().catch((err) => log.warn({ shopId, err: (err as Error).message }, 'feed hole not sent; the next sweep retries'));

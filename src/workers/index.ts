@@ -6,10 +6,9 @@
 import { Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
-import type { ChangeNotifier } from '../domain/common/notifier.ts';
-import type { Clock } from '../domain/common/clock.ts';
-import type { MailJobs } from '../domain/mail/jobs.ts';
-import type { ReportJobs } from '../domain/reports/service.ts';
+import type { ChangeNotifier, Clock } from '../domain/common/index.ts';
+import type { MailJobs } from '../domain/mail/index.ts';
+import { markFailed, type ReportJobs } from '../domain/reports/index.ts';
 import type { Logger } from '../log.ts';
 import { createRedis, type Redis } from '../redis/client.ts';
 import * as buildReport from './jobs/build-report.ts';
@@ -68,8 +67,7 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
     log.warn({ reportId: job.data.reportId, attempt: job.attemptsMade, final, err: err.message }, 'report job failed');
     // the shop's next report gets its turn once this one's failure is recorded
     if (final) {
-      void buildReport
-        .markFailed(deps.sql, job.data.reportId, err.message)
+      void markFailed(deps.sql, job.data.reportId, err.message)
         .then(() => deps.jobs.enqueueReport(job.data.reportId))
         .catch((e: Error) => log.warn({ reportId: job.data.reportId, err: e.message }, 'could not dispatch the next report'));
     }

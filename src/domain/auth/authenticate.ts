@@ -11,7 +11,7 @@
  * subscription breaks, the TTL bounds the delay, and every reconnect of it clears the cache.
  */
 import type { Db } from '../../db/client.ts';
-import { createCache } from '../common/cache.ts';
+import { createCache } from '../common/index.ts';
 import type { Principal } from './principal.ts';
 import { TokenError, type TokenService, type VerifiedToken } from './tokens.ts';
 

@@ -6,7 +6,7 @@
  * (the notifier, through the Socket.IO adapter).
  */
 import type { Db } from '../../db/client.ts';
-import type { ChangeNotifier } from '../common/notifier.ts';
+import type { ChangeNotifier } from '../common/index.ts';
 import type { SessionChanges } from './session-changes.ts';
 
 export type EndReason = 'logout' | 'deactivated' | 'role_changed' | 'password_changed';

@@ -7,11 +7,10 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { appendEvent } from '../events/append.ts';
-import type { BillCancelledPayload, LineFact } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import { appendEvent, type BillCancelledPayload, type LineFact } from '../events/index.ts';
 import { lockLoyaltyAccount } from './loyalty-lock.ts';
-import { tierFor } from '../loyalty/tier-rule.ts';
+import { tierFor } from '../loyalty/index.ts';
 import { type BillDetail, type BillRow, loadBill } from './present.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 

@@ -15,8 +15,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { type BillCustomer, billCustomer, findOrCreateByPhone } from '../customers/service.ts';
+import type { Principal } from '../auth/index.ts';
+import { type BillCustomer, billCustomer, findOrCreateByPhone } from '../customers/index.ts';
 import { type LockedAccount, lockLoyaltyAccount } from './loyalty-lock.ts';
 import type { LoyaltyConfigRow, TierRow } from './loyalty-rules.ts';
 import { type LineProduct, priceBill, settleBill } from './plan.ts';

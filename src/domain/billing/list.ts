@@ -5,12 +5,9 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { phoneFragment } from '../common/phone.ts';
-import { likePattern } from '../common/schema.ts';
+import { checkOptionalPeriod, likePattern, offsetOf, pageResult, phoneFragment } from '../common/index.ts';
 import { billSummary, type BillRow } from './present.ts';
 import type { ListBillsQuery } from './schema.ts';
-import { checkOptionalPeriod } from '../common/period.ts';
 
 function decodeCursor(c: string): { at: string; id: number } {
   try {

@@ -7,10 +7,9 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { filsText, fromFils, toFils } from '../common/money.ts';
-import { appendEvent } from '../events/append.ts';
-import type { PaymentAddedPayload } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import { filsText, fromFils, toFils } from '../common/index.ts';
+import { appendEvent, type PaymentAddedPayload } from '../events/index.ts';
 import { statusOf } from './arithmetic.ts';
 import { type BillDetail, loadBill } from './present.ts';
 import type { AddPaymentBody } from './schema.ts';

@@ -3,8 +3,8 @@
  * The same plan as createBill (plan.ts priceBill), on the same VAT rate and price mode.
  */
 import type { Db } from '../../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils } from '../common/money.ts';
+import type { Principal } from '../auth/index.ts';
+import { fromFils } from '../common/index.ts';
 import { lineProducts } from './create.ts';
 import { priceBill } from './plan.ts';
 import type { CreateBillBody } from './schema.ts';

@@ -5,12 +5,11 @@
  * payments, the loyalty movements, and the one event the aggregates apply.
  */
 import type { Db } from '../../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
-import type { BillCustomer } from '../customers/service.ts';
-import { appendEvent } from '../events/append.ts';
-import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import type { BillCustomer } from '../customers/index.ts';
+import { appendEvent, type BillCreatedPayload, type LoyaltySnapshot, type PaymentFact } from '../events/index.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { tierFor } from '../loyalty/tier-rule.ts';
+import { tierFor } from '../loyalty/index.ts';
 import type { TierRow } from './loyalty-rules.ts';
 import { takeBillNumber } from './numbering.ts';
 import type { BillPlan } from './plan.ts';

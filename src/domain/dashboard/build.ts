@@ -5,10 +5,8 @@
  * disagree on what a figure means.
  */
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import { type Cache, cached, createCache } from '../common/cache.ts';
-import { addDays, addMonths } from '../common/calendar.ts';
+import type { ShopState } from '../aggregates/index.ts';
+import { addDays, addMonths, cached, createCache, fromFils, type Cache } from '../common/index.ts';
 
 export interface DashboardWindow {
   today: string;
@@ -62,7 +60,7 @@ export function buildDashboard(state: ShopState, seq: number, w: DashboardWindow
   const thisMonth = hash(state, SUFFIX.month(month));
   const tot = hash(state, SUFFIX.tot);
   const names = hash(state, SUFFIX.names);
-  const name = (kind: string, id: string) => names[`${kind}:${id}`] ?? null;
+  const name = (kind: string, id: string): string | null => names[`${kind}:${id}`] ?? null;
   const todayRevenue = num(today.rev);
   const todayBills = num(today.bills);
   const monthRevenue = num(thisMonth.rev);

@@ -5,16 +5,11 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils } from '../common/money.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { normalizePhone, phoneFragment } from '../common/phone.ts';
-import { likePattern } from '../common/schema.ts';
-import { employeeFigures, type FiguresDeps } from '../customers/figures.ts';
-import { addDays, localDate } from '../common/calendar.ts';
-import { shopTimeZone } from '../shops/timezone.ts';
+import type { Principal } from '../auth/index.ts';
+import { addDays, checkPeriod, fromFils, likePattern, localDate, normalizePhone, offsetOf, pageResult, phoneFragment } from '../common/index.ts';
+import { employeeFigures, type FiguresDeps } from '../customers/index.ts';
+import { shopTimeZone } from '../shops/index.ts';
 import type { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from './schema.ts';
-import { checkPeriod } from '../common/period.ts';
 
 export interface EmployeeRow {
   id: number;

@@ -3,7 +3,7 @@
  * (the anchor): monthly on the 31st falls on the last day of shorter months and comes back to the
  * 31st after; yearly on 29 February falls on 28 February in other years.
  */
-import { addDays, daysInMonth, isoDate } from '../common/calendar.ts';
+import { addDays, daysInMonth, isoDate } from '../common/index.ts';
 
 export type Frequency = 'daily' | 'weekly' | 'monthly' | 'yearly';
 

@@ -10,9 +10,7 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { fromFils, toFils } from '../common/money.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { localDate } from '../common/calendar.ts';
+import { fromFils, localDate, offsetOf, pageResult, toFils } from '../common/index.ts';
 import { type Frequency, nextDueDate } from './recurrence.ts';
 import { checkRefs, columnChanges } from './refs.ts';
 import type { CreateRecurringBody, ListRecurringQuery, PatchRecurringBody } from './schema.ts';

@@ -4,9 +4,8 @@
  * use revenue with VAT): profit = (revenue − VAT) − expenses; margin = profit / net revenue.
  */
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import { dayRange, weekStart } from '../common/calendar.ts';
+import type { ShopState } from '../aggregates/index.ts';
+import { dayRange, fromFils, weekStart } from '../common/index.ts';
 
 export type Granularity = 'daily' | 'weekly' | 'monthly';
 

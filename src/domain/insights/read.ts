@@ -5,15 +5,11 @@
  */
 import type { Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { checkPeriod } from '../common/period.ts';
-import { MIN_DATE } from '../common/schema.ts';
+import { addDays, checkPeriod, dayRange, fromFils, localDate, MIN_DATE } from '../common/index.ts';
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { snapshotShop } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import type { DashboardDeps } from '../dashboard/read.ts';
-import { addDays, dayRange, localDate } from '../common/calendar.ts';
-import { shopTimeZone } from '../shops/timezone.ts';
+import { snapshotShop, type ShopState } from '../aggregates/index.ts';
+import type { DashboardDeps } from '../dashboard/index.ts';
+import { shopTimeZone } from '../shops/index.ts';
 import { buildInsights, type Granularity, type InsightsPeriod } from './build.ts';
 import type { InsightsQuery } from './schema.ts';
 

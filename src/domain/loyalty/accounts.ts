@@ -6,8 +6,7 @@ import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import { type Keys, SUFFIX } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { fromFils } from '../common/money.ts';
-import { offsetOf, type PageArgs, pageResult } from '../common/paging.ts';
+import { fromFils, offsetOf, pageResult, type PageArgs } from '../common/index.ts';
 import { tierFor } from './tier-rule.ts';
 import { tiers } from './tiers.ts';
 

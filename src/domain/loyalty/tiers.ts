@@ -4,9 +4,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
-import { twoDecimals } from '../common/money.ts';
-import { appendEvent } from '../events/append.ts';
-import type { LoyaltyRetieredPayload, LoyaltySnapshot } from '../events/payloads.ts';
+import { twoDecimals } from '../common/index.ts';
+import { appendEvent, type LoyaltyRetieredPayload, type LoyaltySnapshot } from '../events/index.ts';
 import type { TierView, TiersBody } from './schema.ts';
 
 /** The shop's tiers, lowest threshold first. */

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 
 /** Outside recipients one shop may hold (confirmed or waiting). Default 50. */
 export const MAX_RECIPIENTS = 50;

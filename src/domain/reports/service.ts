@@ -5,8 +5,8 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { assertRecipientsAllowed } from '../mail/recipients.ts';
+import type { Principal } from '../auth/index.ts';
+import { assertRecipientsAllowed } from '../mail/index.ts';
 import { admitReport } from './queue.ts';
 import type { CreateReportBody, PutSchedulesBody, ReportFormat, ReportParams, ReportType } from './schema.ts';
 

@@ -5,7 +5,7 @@
  * that made the change (forgetTimeZone).
  */
 import type { Db } from '../../db/client.ts';
-import { createCache } from '../common/cache.ts';
+import { createCache } from '../common/index.ts';
 
 /** 50,000 shops, each trusted for 30 s. */
 const cache = createCache<number, string>({ max: 50_000, ttlMs: 30_000 });

@@ -3,14 +3,24 @@
  * change that ends sessions is announced after commit, so each node refuses the ended sessions'
  * tokens and closes their sockets within moments (sessions.ts announceEnded).
  */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
-import { type Principal, ROLES } from '../../domain/auth/principal.ts';
-import { ChangePasswordBody, PatchUserBody, SetPasswordBody } from '../../domain/auth/schema.ts';
-import { announceEnded, endSessions, extendSession } from '../../domain/auth/sessions.ts';
-import { changeOwnPassword, emailOf, listUsers, patchUser, resetPassword } from '../../domain/auth/users.ts';
-import { checkPasswordPolicy } from '../../domain/auth/password-policy.ts';
-import { TokenError } from '../../domain/auth/tokens.ts';
+import {
+  announceEnded,
+  ChangePasswordBody,
+  changeOwnPassword,
+  checkPasswordPolicy,
+  emailOf,
+  endSessions,
+  extendSession,
+  listUsers,
+  PatchUserBody,
+  patchUser,
+  type Principal,
+  ROLES,
+  resetPassword,
+  SetPasswordBody,
+  TokenError,
+} from '../../domain/auth/index.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { ERRORS } from '../../errors.ts';
 import type { AppDeps } from '../../deps.ts';
 import { route } from '../http/route.ts';

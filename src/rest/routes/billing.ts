@@ -1,18 +1,7 @@
 /** Bills, payments, cancellation (API.md "Billing"). Money-moving POSTs honour Idempotency-Key. */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { cancelBill } from '../../domain/billing/cancel.ts';
-import { createBill } from '../../domain/billing/create.ts';
-import { once } from '../../domain/billing/idempotency.ts';
-import { listMasters } from '../../domain/billing/masters.ts';
-import { listBills } from '../../domain/billing/list.ts';
-import { peekBillNumber } from '../../domain/billing/numbering.ts';
-import { quoteBill } from '../../domain/billing/quote.ts';
-import { addPayment } from '../../domain/billing/payments.ts';
-import { loadBill } from '../../domain/billing/present.ts';
-import { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from '../../domain/billing/schema.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
-import { ERRORS } from '../../errors.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { addPayment, AddPaymentBody, cancelBill, CancelBody, createBill, CreateBillBody, listBills, ListBillsQuery, listMasters, once, peekBillNumber, quoteBill, readBill } from '../../domain/billing/index.ts';
 import { Reply, route } from '../http/route.ts';
 
 const tag = 'billing';
@@ -77,14 +66,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     params: IdParams,
-    handler: async ({ params, principal, deps }) => {
-      if (principal.role === 'terminal') {
-        const [own] = await deps.sql`
-          select 1 from bills where shop_id = ${principal.shopId} and id = ${params.id} and created_by_terminal = ${principal.id}`;
-        if (!own) throw ERRORS.notFound('Bill');
-      }
-      return loadBill(deps.sql, principal.shopId, params.id);
-    },
+    handler: ({ params, principal, deps }) => readBill(deps.sql, principal, params.id),
   }),
   route({
     method: 'post',

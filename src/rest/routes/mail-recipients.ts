@@ -3,11 +3,9 @@
  * link, and only once it was opened may reports and schedules go there. The confirm route is
  * public (it is opened from the mail) and answers a small HTML page.
  */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { addRecipient, confirmRecipient, deleteRecipient, listRecipients } from '../../domain/mail/recipients.ts';
-import { AddRecipientBody, ConfirmQuery } from '../../domain/mail/schema.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { AddRecipientBody, addRecipient, ConfirmQuery, confirmRecipient, deleteRecipient, listRecipients } from '../../domain/mail/index.ts';
 import { Reply, route } from '../http/route.ts';
 
 const tag = 'mail';
@@ -60,6 +58,9 @@ export const mailRecipientRoutes = [
     tag,
     auth: 'public',
     query: ConfirmQuery,
+    responseType: 'text/html',
+    responseDescription: 'A small HTML page: the address is confirmed (200), or the link is not valid (404)',
+    errors: [404],
     handler: async ({ query, deps }) => {
       const done = await confirmRecipient(deps.sql, query.token);
       const html = done

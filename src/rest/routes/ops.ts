@@ -1,14 +1,18 @@
-/** Operations: liveness, readiness, metrics, the OpenAPI document. */
+/** Operations: liveness, readiness, metrics, the OpenAPI and AsyncAPI documents. */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { ERRORS } from '../../errors.ts';
+import { buildAsyncApi } from '../../realtime/asyncapi.ts';
 import { Reply, route, type AnyRoute } from '../http/route.ts';
 import { buildOpenApi } from '../openapi.ts';
 
 const tag = 'operations';
+const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../../package.json').version;
 
 /** `routes` is the full list, so /openapi.json describes everything mounted. */
 export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
   let openapi: string | undefined;
+  let asyncapi: string | undefined;
   return [
     route({
       method: 'get',
@@ -37,6 +41,7 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'Prometheus metrics (asks for `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set)',
       tag,
       auth: 'public',
+      errors: [401],
       handler: async ({ deps, req }) => {
         // the figures name routes, rates and failures: not for everyone when the service is public
         if (deps.config.metricsToken && !sameSecret(req.header('authorization') ?? '', `Bearer ${deps.config.metricsToken}`)) {
@@ -54,6 +59,17 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       handler: () => {
         openapi ??= JSON.stringify(buildOpenApi(routes()));
         return new Reply(200, openapi, {}, 'application/json; charset=utf-8');
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/asyncapi.json',
+      summary: 'The realtime (Socket.IO) side, described from the schemas of its events',
+      tag,
+      auth: 'public',
+      handler: () => {
+        asyncapi ??= JSON.stringify(buildAsyncApi(PACKAGE_VERSION));
+        return new Reply(200, asyncapi, {}, 'application/json; charset=utf-8');
       },
     }),
   ];

@@ -7,7 +7,7 @@
  */
 import type { Job } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
-import { issueConfirmation, takeMailQuota } from '../../domain/mail/recipients.ts';
+import { issueConfirmation, takeMailQuota } from '../../domain/mail/index.ts';
 import type { Logger } from '../../log.ts';
 import { headerText } from '../mail/header-text.ts';
 import type { Mailer } from '../mail/transport.ts';

@@ -1,6 +1,6 @@
 /** Cell formatting shared by the writers: fils → money, dates in the shop's format, CSV-safe text. */
 import type { Column, Row } from '../sources/types.ts';
-import { filsText } from '../../common/money.ts';
+import { filsText } from '../../common/index.ts';
 
 export interface ShopMeta {
   name: string;

@@ -1,7 +1,7 @@
 /** XLSX with exceljs's streaming writer: each row is committed to disk as it is written. */
 import ExcelJS from 'exceljs';
 import type { Row } from '../sources/types.ts';
-import { fromFils } from '../../common/money.ts';
+import { fromFils } from '../../common/index.ts';
 import { addTotals, totalsLabel, formatDate, progress, type WriteContext, type WriteResult } from './format.ts';
 
 /**

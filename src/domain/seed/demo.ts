@@ -4,10 +4,8 @@
  * printed at every start: nobody can sign in to someone else's demo shop from reading the source.
  */
 import type { Sql } from '../../db/client.ts';
-import { hashPassword, verifyPassword } from '../auth/passwords.ts';
-import { storedSecret } from '../auth/secrets.ts';
-import type { TokenService } from '../auth/tokens.ts';
-import { provisionShop } from './provision.ts';
+import { hashPassword, storedSecret, verifyPassword, type TokenService } from '../auth/index.ts';
+import { provisionShop } from '../shops/index.ts';
 
 export const DEMO_EMAIL = 'demo@tajir.local';
 
