@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Name } from '../common/index.ts';
+import { Instant, Name, Nullable } from '../common/index.ts';
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: 8, maxLength: 200 });
@@ -52,3 +52,17 @@ export const ChangePasswordBody = Type.Object(
   { additionalProperties: false },
 );
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+/** A user as GET /api/users and PATCH /api/users/:id answer it. */
+export const UserOut = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  active: Type.Boolean(),
+  last_login: Nullable(Instant),
+  created_at: Instant,
+});
+
+/** A new token for the caller's session (refresh, own password change). */
+export const TokenOut = Type.Object({ token: Type.String({ description: 'A JWT naming the same session, with a new expiry' }) });

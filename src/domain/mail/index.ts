@@ -11,4 +11,4 @@ export {
   takeMailQuota,
 } from './recipients.ts';
 export type { RecipientView } from './recipients.ts';
-export { AddRecipientBody, ConfirmQuery } from './schema.ts';
+export { AddRecipientBody, ConfirmQuery, RecipientOut } from './schema.ts';

@@ -19,8 +19,10 @@ import {
   resetPassword,
   SetPasswordBody,
   TokenError,
+  TokenOut,
+  UserOut,
 } from '../../domain/auth/index.ts';
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { ERRORS } from '../../errors.ts';
 import type { AppDeps } from '../../deps.ts';
 import { route } from '../http/route.ts';
@@ -35,6 +37,7 @@ export const accountRoutes = [
     tag,
     auth: ROLES.managers,
     query: ShortListQuery,
+    response: PageOf(UserOut),
     handler: async ({ query, principal, deps }) => pageOfAll(await listUsers(deps.sql, principal), query),
   }),
   route({
@@ -45,6 +48,7 @@ export const accountRoutes = [
     auth: ROLES.managers,
     params: IdParams,
     body: PatchUserBody,
+    response: UserOut,
     handler: async ({ params, body, principal, deps }) => {
       const change = await patchUser(deps.sql, principal, params.id, body);
       if (change.reason) await announceEnded(deps, principal.shopId, { user: params.id, sessions: change.ended }, change.reason);
@@ -73,6 +77,7 @@ export const accountRoutes = [
     tag,
     auth: ROLES.staff,
     body: ChangePasswordBody,
+    response: TokenOut,
     handler: async ({ body, principal, deps, req }) => {
       checkPasswordPolicy(body.new_password, 'new_password');
       const email = await emailOf(deps.sql, principal);
@@ -91,6 +96,7 @@ export const accountRoutes = [
     summary: 'A new token for this live session (the old one keeps working until its own expiry)',
     tag,
     auth: ROLES.staff,
+    response: TokenOut,
     handler: async ({ principal, deps }) => ({ token: await refreshed(deps, principal) }),
   }),
   route({

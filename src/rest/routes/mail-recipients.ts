@@ -4,8 +4,8 @@
  * public (it is opened from the mail) and answers a small HTML page.
  */
 import { ROLES } from '../../domain/auth/index.ts';
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
-import { AddRecipientBody, addRecipient, ConfirmQuery, confirmRecipient, deleteRecipient, listRecipients } from '../../domain/mail/index.ts';
+import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { AddRecipientBody, addRecipient, ConfirmQuery, confirmRecipient, deleteRecipient, listRecipients, RecipientOut } from '../../domain/mail/index.ts';
 import { Reply, route } from '../http/route.ts';
 
 const tag = 'mail';
@@ -24,6 +24,7 @@ export const mailRecipientRoutes = [
     auth: ROLES.managers,
     body: AddRecipientBody,
     status: 201,
+    response: RecipientOut,
     handler: async ({ body, principal, deps }) => {
       const r = await addRecipient(deps.sql, principal, body.email);
       await deps.mailJobs.enqueueConfirmation(r.id);
@@ -37,6 +38,7 @@ export const mailRecipientRoutes = [
     tag,
     auth: ROLES.managers,
     query: ShortListQuery,
+    response: PageOf(RecipientOut),
     handler: async ({ query, principal, deps }) => pageOfAll(await listRecipients(deps.sql, principal), query),
   }),
   route({
