@@ -3,6 +3,7 @@
  * link, and only once it was opened may reports and schedules go there. The confirm route is
  * public (it is opened from the mail) and answers a small HTML page.
  */
+import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/index.ts';
 import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { AddRecipientBody, addRecipient, ConfirmQuery, confirmRecipient, deleteRecipient, listRecipients, RecipientOut } from '../../domain/mail/index.ts';
@@ -60,6 +61,7 @@ export const mailRecipientRoutes = [
     tag,
     auth: 'public',
     query: ConfirmQuery,
+    response: Type.String(),
     responseType: 'text/html',
     responseDescription: 'A small HTML page: the address is confirmed (200), or the link is not valid (404)',
     errors: [404],

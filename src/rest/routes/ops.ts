@@ -1,12 +1,17 @@
 /** Operations: liveness, readiness, metrics, the OpenAPI and AsyncAPI documents. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { Type } from '@sinclair/typebox';
 import { ERRORS } from '../../errors.ts';
 import { buildAsyncApi } from '../../realtime/asyncapi.ts';
 import { Reply, route, type AnyRoute } from '../http/route.ts';
 import { buildOpenApi } from '../openapi.ts';
 
 const tag = 'operations';
+const Ready = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Object({ postgres: Type.Union([Type.Literal('ok'), Type.Literal('down')]), redis: Type.Union([Type.Literal('ok'), Type.Literal('down')]) }),
+});
 const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../../package.json').version;
 
 /** `routes` is the full list, so /openapi.json describes everything mounted. */
@@ -20,6 +25,7 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'The process is alive',
       tag,
       auth: 'public',
+      response: Type.Object({ status: Type.Literal('ok') }),
       handler: () => ({ status: 'ok' }),
     }),
     route({
@@ -28,6 +34,8 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'Postgres and Redis answer (503 naming the one that does not)',
       tag,
       auth: 'public',
+      response: Ready,
+      errors: [503],
       handler: async ({ deps }) => {
         const down = await deps.health.check();
         const checks = { postgres: down.includes('postgres') ? 'down' : 'ok', redis: down.includes('redis') ? 'down' : 'ok' };
@@ -42,6 +50,9 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       tag,
       auth: 'public',
       errors: [401],
+      response: Type.String(),
+      responseType: 'text/plain; version=0.0.4',
+      responseDescription: 'Prometheus text exposition format',
       handler: async ({ deps, req }) => {
         // the figures name routes, rates and failures: not for everyone when the service is public
         if (deps.config.metricsToken && !sameSecret(req.header('authorization') ?? '', `Bearer ${deps.config.metricsToken}`)) {
@@ -56,6 +67,8 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'This API, described from the schemas that validate it',
       tag,
       auth: 'public',
+      response: Type.Object({ openapi: Type.String() }, { additionalProperties: true, description: 'an OpenAPI 3.1 document' }),
+      responseType: 'application/json',
       handler: () => {
         openapi ??= JSON.stringify(buildOpenApi(routes()));
         return new Reply(200, openapi, {}, 'application/json; charset=utf-8');
@@ -67,6 +80,8 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'The realtime (Socket.IO) side, described from the schemas of its events',
       tag,
       auth: 'public',
+      response: Type.Object({ asyncapi: Type.String() }, { additionalProperties: true, description: 'an AsyncAPI 3.0 document' }),
+      responseType: 'application/json',
       handler: () => {
         asyncapi ??= JSON.stringify(buildAsyncApi(PACKAGE_VERSION));
         return new Reply(200, asyncapi, {}, 'application/json; charset=utf-8');
