@@ -44,7 +44,7 @@ async function load(baseUrl: string): Promise<Operation[]> {
 
 /** Throws when an answer is not what /openapi.json says the operation answers. */
 export async function checkAgainstContract(baseUrl: string, method: string, url: string, status: number, body: unknown, json: boolean): Promise<void> {
-  loading ??= load(baseUrl);
+  if (!loading) loading = load(baseUrl);
   operations ??= await loading;
   const path = url.split('?')[0]!;
   const op = operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));

@@ -5,7 +5,19 @@ export { checkPasswordPolicy, isCommonPassword, MIN_PASSWORD_LENGTH } from './pa
 export { ARGON2_OPTIONS, hashPassword, verifyPassword } from './passwords.ts';
 export { ROLES } from './principal.ts';
 export type { Principal, PrincipalRole, UserRole } from './principal.ts';
-export { ChangePasswordBody, CreateTerminalBody, CreateUserBody, LoginBody, PatchUserBody, SetPasswordBody, SignupBody, TokenOut, UserOut } from './schema.ts';
+export {
+  ChangePasswordBody,
+  CreateTerminalBody,
+  CreateUserBody,
+  LoginBody,
+  MeOut,
+  PatchUserBody,
+  SessionOut,
+  SetPasswordBody,
+  SignupBody,
+  TokenOut,
+  UserOut,
+} from './schema.ts';
 export { storedSecret } from './secrets.ts';
 export { watchSessionChanges } from './session-changes.ts';
 export type { SessionChanges } from './session-changes.ts';

@@ -66,3 +66,18 @@ export const UserOut = Type.Object({
 
 /** A new token for the caller's session (refresh, own password change). */
 export const TokenOut = Type.Object({ token: Type.String({ description: 'A JWT naming the same session, with a new expiry' }) });
+
+/** A logged-in session: the token and who and where it is (signup, login). */
+export const SessionOut = Type.Object({
+  token: Type.String({ description: 'a bearer token for every /api/ request' }),
+  user: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.Union([Type.String(), Type.Null()]), role: Type.String() }),
+  shop: Type.Object({ id: Type.Integer(), name: Type.String(), shop_code: Type.String() }),
+});
+
+/** Who the token is (GET /api/auth/me). */
+export const MeOut = Type.Object({
+  kind: Type.Union([Type.Literal('user'), Type.Literal('terminal')]),
+  id: Type.Integer(),
+  shop_id: Type.Integer(),
+  role: Type.String(),
+});
