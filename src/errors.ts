@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   token_missing: 401,
   token_invalid: 401,
   token_expired: 401,
+  session_ended: 401,
   invalid_credentials: 401,
   // 403, 404, 409, 413, 415
   forbidden: 403,
@@ -48,6 +49,11 @@ export const ERROR_STATUS = {
   wrong_pin: 422,
   no_pin_session: 422,
   pin_session_open: 422,
+  last_owner: 422,
+  weak_password: 422,
+  wrong_password: 422,
+  recipient_not_confirmed: 422,
+  too_many_recipients: 422,
   // 429: a budget is spent
   rate_limited: 429,
   report_queue_full: 429,

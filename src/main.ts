@@ -6,7 +6,7 @@ import { closeCore, createCore } from './deps.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
-import { DEMO_LOGIN, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
+import { demoLogin, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { startNode } from './node.ts';
@@ -16,9 +16,6 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  if (config.jwtSecretIsDefault) {
-    log.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET (32+ characters) in production.');
-  }
   await checkPostgres(config.databaseUrl);
   await checkRedis(config.redisUrl);
 
@@ -40,10 +37,11 @@ async function main(): Promise<void> {
   if (port !== undefined) {
     const url = `http://localhost:${port}/`;
     const terminalToken = config.seedDemo ? await demoTerminalToken(deps.sql, deps.tokens) : undefined;
+    const demo = config.seedDemo ? await demoLogin(deps.sql) : undefined;
     process.stdout.write(
       `\nTajir POS is running (roles: ${[...roles].join(', ')})\n` +
         `  Dashboard: ${url}\n  API:       ${url}openapi.json   Ready: ${url}readyz\n` +
-        `  Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${created ? ' (demo shop created now)' : ''}\n` +
+        (demo ? `  Demo login: ${demo.email} / ${demo.password}${created ? ' (demo shop created now)' : ''}\n` : '') +
         (terminalToken ? `  Terminal:  ${url}terminal  (paste this demo terminal token: ${terminalToken})\n` : '') +
         '\n',
     );

@@ -16,7 +16,7 @@ import { type Api, buildApi } from './rest/api.ts';
 import type { AppDeps, CoreDeps } from './deps.ts';
 import { createRedis } from './redis/client.ts';
 import { type Aggregator, createAggregator } from './workers/aggregator.ts';
-import { reportJobs, startWorkers } from './workers/index.ts';
+import { mailJobs, reportJobs, startWorkers } from './workers/index.ts';
 import { createQueues } from './workers/queues.ts';
 
 export interface NodeOptions {
@@ -50,7 +50,7 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   const queueConnection = createRedis(config.redisUrl, { name: 'tajir-queues', maxRetriesPerRequest: null });
   const queues = createQueues(queueConnection, core.keys.bull());
   // Built once, frozen, and only then handed to the roles: nothing is patched in later.
-  const deps: AppDeps = Object.freeze({ ...core, notifier: publisher, jobs: reportJobs(queues, core.sql) });
+  const deps: AppDeps = Object.freeze({ ...core, notifier: publisher, jobs: reportJobs(queues, core.sql), mailJobs: mailJobs(queues) });
 
   // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
   let aggregatorSql: Sql | undefined;

@@ -285,4 +285,47 @@ describe('pages in a browser', function () {
     await page.screenshot({ path: `${ARTIFACTS}xss.png`, fullPage: true });
     await page.close();
   });
+
+  it('dashboard: stays live across token refreshes (tokens of 10 s), figures neither lost nor rolled back', async function () {
+    this.timeout(60_000);
+    // a server of its own whose tokens live 10 s: the page must refresh before the server closes its socket
+    const shortPort = await freePort();
+    const short = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}pages-short:`, PORT: String(shortPort), USER_TOKEN_TTL_SECONDS: '10' });
+    await short.ready();
+    const shortBase = `http://127.0.0.1:${shortPort}`;
+    try {
+      const product = await addProduct(owner.shopId, 'Refresh kandura', 10);
+      const fresh = async () =>
+        ((await (await fetch(`${shortBase}/api/auth/login`, { method: 'POST', body: JSON.stringify({ email: owner.email, password }) })).json()) as any).token as string;
+      const bill = async () =>
+        fetch(`${shortBase}/api/bills`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${await fresh()}` },
+          body: JSON.stringify({ items: [{ product_id: product, quantity: 1 }] }),
+        });
+      const page = await browser.newPage();
+      await page.goto(`${shortBase}/`);
+      await page.fill('#email', owner.email);
+      await page.fill('#password', password);
+      await page.click('#login-button');
+      await page.waitForSelector('#indicator[data-state="live"]');
+      const first = await page.evaluate(() => localStorage.getItem('tajir.manager.token'));
+      const loggedIn = Date.now();
+      const bills0 = await kpi(page, 'kpi-bills');
+      assert.equal((await bill()).status, 201);
+      await page.waitForFunction((v) => Number(document.querySelector('#kpi-bills')?.getAttribute('data-value')) === v, bills0 + 1, { timeout: 3000 });
+      // the page refreshed its token before the first one expired...
+      await until(async () => (await page.evaluate(() => localStorage.getItem('tajir.manager.token'))) !== first, 10_000, 'token refresh');
+      // ...and is still live, on the same screen, past the first token's expiry
+      await until(() => Date.now() > loggedIn + 11_000, 12_000, 'the first token to expire');
+      await page.waitForSelector('#indicator[data-state="live"]', { timeout: 3000 });
+      assert.equal(await page.locator('#login-form').count(), 0, 'not sent back to the login form');
+      assert.equal(await kpi(page, 'kpi-bills'), bills0 + 1, 'no figure rolled back');
+      assert.equal((await bill()).status, 201);
+      await page.waitForFunction((v) => Number(document.querySelector('#kpi-bills')?.getAttribute('data-value')) === v, bills0 + 2, { timeout: 3000 });
+      await page.close();
+    } finally {
+      await short.stop();
+    }
+  });
 });

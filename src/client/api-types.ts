@@ -38,6 +38,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End this session, on every node */
+        post: operations["postAuthLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of the caller, on every node */
+        post: operations["postAuthLogoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/me": {
         parameters: {
             query?: never;
@@ -55,6 +89,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password; answers a new token, and every other session of yours ends (attempts limited per email) */
+        post: operations["postAuthPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new token for this live session (the old one keeps working until its own expiry) */
+        post: operations["postAuthRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/signup": {
         parameters: {
             query?: never;
@@ -64,7 +132,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a shop with its owner; returns a session (rate limited per IP) */
+        /** Create a shop with its owner; returns a session (rate limited per client address and in total, per hour) */
         post: operations["postAuthSignup"];
         delete?: never;
         options?: never;
@@ -511,6 +579,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mail-recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outside mail recipients of the shop, confirmed or waiting */
+        get: operations["getMailRecipients"];
+        put?: never;
+        /** Add an outside address for report mail; it gets a one-time confirmation link (counted in the daily mail quota) */
+        post: operations["postMailRecipients"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail-recipients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an outside mail recipient (mail already queued to it is not sent) */
+        delete: operations["deleteMailRecipientsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail-recipients/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of a confirmation mail: confirms the address (one use), answers a small HTML page */
+        get: operations["getMailRecipientsConfirm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/masters": {
         parameters: {
             query?: never;
@@ -853,7 +973,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a terminal: its token stops working */
+        /** Revoke a terminal: its token stops working and its sockets close, on every node */
         delete: operations["deleteTerminalsById"];
         options?: never;
         head?: never;
@@ -867,11 +987,45 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users of the shop */
+        /** Users of the shop, with role, active flag and last login */
         get: operations["getUsers"];
         put?: never;
         /** Add a manager or cashier to the shop */
         post: operations["postUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename, change the role of, deactivate or re-activate a user; a role change or deactivation ends the user's sessions */
+        patch: operations["patchUsersById"];
+        trace?: never;
+    };
+    "/api/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a user's password (owner: anyone; manager: cashiers); ends all of that user's sessions */
+        post: operations["postUsersByIdPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1004,7 +1158,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /** Prometheus metrics (asks for `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set) */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -1090,7 +1244,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "ambiguous_framing" | "malformed_json" | "validation_failed" | "unauthenticated" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_reference" | "constraint_violated" | "unknown_payment_method" | "already_generated" | "bill_cancelled" | "overpayment" | "idempotency_key_reused" | "bill_total_too_large" | "no_vat_rate" | "customer_required" | "payment_required" | "loyalty_disabled" | "redemption_below_minimum" | "insufficient_points" | "redemption_over_limit" | "offline_too_old" | "stale_price" | "not_a_cashier" | "wrong_pin" | "no_pin_session" | "pin_session_open" | "rate_limited" | "report_queue_full" | "internal" | "dependency_unavailable";
+                code: "ambiguous_framing" | "malformed_json" | "validation_failed" | "unauthenticated" | "token_missing" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_reference" | "constraint_violated" | "unknown_payment_method" | "already_generated" | "bill_cancelled" | "overpayment" | "idempotency_key_reused" | "bill_total_too_large" | "no_vat_rate" | "customer_required" | "payment_required" | "loyalty_disabled" | "redemption_below_minimum" | "insufficient_points" | "redemption_over_limit" | "offline_too_old" | "stale_price" | "not_a_cashier" | "wrong_pin" | "no_pin_session" | "pin_session_open" | "last_owner" | "weak_password" | "wrong_password" | "recipient_not_confirmed" | "too_many_recipients" | "rate_limited" | "report_queue_full" | "internal" | "dependency_unavailable";
                 /** @description field errors for 400, context for some 409/422/429, null otherwise */
                 details: unknown;
                 message: string;
@@ -1267,6 +1421,50 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    postAuthLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postAuthLogoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     getAuthMe: {
         parameters: {
             query?: never;
@@ -1287,6 +1485,72 @@ export interface operations {
                         kind: "user" | "terminal";
                         role: string;
                         shop_id: number;
+                    };
+                };
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postAuthPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current_password: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A JWT naming the same session, with a new expiry */
+                        token: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postAuthRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A JWT naming the same session, with a new expiry */
+                        token: string;
                     };
                 };
             };
@@ -3268,6 +3532,141 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    getMailRecipients: {
+        parameters: {
+            query: {
+                page: number;
+                per_page: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            confirmed: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            email: string;
+                            id: number;
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postMailRecipients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirmed: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        id: number;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    deleteMailRecipientsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getMailRecipientsConfirm: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A small HTML page: the address is confirmed (200), or the link is not valid (404) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     getMasters: {
         parameters: {
             query: {
@@ -4581,7 +4980,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            active: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            email: string;
+                            id: number;
+                            last_login: string | null;
+                            name: string;
+                            role: "owner" | "manager" | "cashier";
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -4619,6 +5034,91 @@ export interface operations {
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    patchUsersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    name?: string;
+                    role?: "owner" | "manager" | "cashier";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        active: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        id: number;
+                        last_login: string | null;
+                        name: string;
+                        role: "owner" | "manager" | "cashier";
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postUsersByIdPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
@@ -4853,7 +5353,7 @@ export interface operations {
                     "text/plain; version=0.0.4": string;
                 };
             };
-            404: components["responses"]["E404"];
+            401: components["responses"]["E401"];
         };
     };
     getOpenapiJson: {

@@ -63,7 +63,7 @@ export async function signInByPin(sql: Db, tokens: TokenService, terminal: Princ
     terminalId: terminal.id,
     shopId: terminal.shopId,
     tokenId: t.token_id,
-    sessionId: s!.id,
+    pinSessionId: s!.id,
     cashierId: cashier.id,
   });
   return { token, cashier: { id: cashier.id, name: cashier.name || cashier.email } };
@@ -71,6 +71,6 @@ export async function signInByPin(sql: Db, tokens: TokenService, terminal: Princ
 
 /** DELETE /api/terminal/sessions/current: ends the caller's PIN session (422 when the token is the terminal's own). */
 export async function endPinSession(sql: Db, p: Principal): Promise<void> {
-  if (!p.sessionId) throw ERRORS.businessRule('no_pin_session', 'This token is the terminal\'s own; there is no cashier session to end');
-  await sql`update terminal_sessions set ended_at = now() where shop_id = ${p.shopId} and id = ${p.sessionId} and ended_at is null`;
+  if (!p.pinSessionId) throw ERRORS.businessRule('no_pin_session', 'This token is the terminal\'s own; there is no cashier session to end');
+  await sql`update terminal_sessions set ended_at = now() where shop_id = ${p.shopId} and id = ${p.pinSessionId} and ended_at is null`;
 }

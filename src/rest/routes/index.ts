@@ -1,5 +1,6 @@
 /** Every REST route, section by section. */
 import type { AnyRoute } from '../http/route.ts';
+import { accountRoutes } from './accounts.ts';
 import { authRoutes } from './auth.ts';
 import { billingRoutes } from './billing.ts';
 import { catalogueRoutes } from './catalogue.ts';
@@ -9,6 +10,7 @@ import { employeesRoutes } from './employees.ts';
 import { expensesRoutes } from './expenses.ts';
 import { insightsRoutes } from './insights.ts';
 import { loyaltyRoutes } from './loyalty.ts';
+import { mailRecipientRoutes } from './mail-recipients.ts';
 import { opsRoutes } from './ops.ts';
 import { pagesRoutes } from './pages.ts';
 import { placesRoutes } from './places.ts';
@@ -19,6 +21,7 @@ import { terminalSessionRoutes } from './terminal-sessions.ts';
 export function allRoutes(): AnyRoute[] {
   const routes: AnyRoute[] = [
     ...authRoutes,
+    ...accountRoutes,
     ...catalogueRoutes,
     ...customersRoutes,
     ...employeesRoutes,
@@ -31,6 +34,7 @@ export function allRoutes(): AnyRoute[] {
     ...dashboardRoutes,
     ...insightsRoutes,
     ...reportsRoutes,
+    ...mailRecipientRoutes,
     ...pagesRoutes,
   ];
   routes.push(...opsRoutes(() => routes));

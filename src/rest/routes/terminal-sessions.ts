@@ -33,7 +33,7 @@ export const terminalSessionRoutes = [
     body: PinBody,
     status: 201,
     handler: async ({ body, principal, deps }) => {
-      if (principal.sessionId) throw ERRORS.businessRule('pin_session_open', 'A cashier is signed in already; sign out first');
+      if (principal.pinSessionId) throw ERRORS.businessRule('pin_session_open', 'A cashier is signed in already; sign out first');
       const limit = pinLimit(deps.redis, deps.keys);
       await limit.check(principal.id);
       const session = await signInByPin(deps.sql, deps.tokens, principal, body.pin);
