@@ -56,6 +56,13 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
   const keys = createKeys(config.redisPrefix);
   const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
   const metrics = createMetrics();
+  const health = createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis);
+  metrics.watch({
+    dependencies: () => {
+      const down = health.down();
+      return { postgres: !down.includes('postgres'), redis: !down.includes('redis') };
+    },
+  });
   return Object.freeze({
     config,
     sql,
@@ -66,7 +73,7 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
     auth: createAuthenticator(sql, tokens),
     limits: createRateLimits(redis, keys, config, metrics),
     metrics,
-    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
+    health,
     clock,
   });
 }

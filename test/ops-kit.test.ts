@@ -1,0 +1,125 @@
+/**
+ * The operators' kit (ops/): every metric the Grafana dashboard and the Prometheus rules name is
+ * one GET /metrics exports, and each query parses as PromQL (the Prometheus project's own grammar,
+ * @prometheus-io/lezer-promql), so a renamed metric or a typo fails here, not on a dark panel.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parser } from '@prometheus-io/lezer-promql';
+import { parse as parseYaml } from 'yaml';
+import { get, newShop, post } from './support/http.ts';
+import { connect, until } from './support/sockets.ts';
+
+const dashboard = JSON.parse(readFileSync(new URL('../ops/grafana-dashboard.json', import.meta.url), 'utf8'));
+const rules = parseYaml(readFileSync(new URL('../ops/prometheus-rules.yml', import.meta.url), 'utf8'));
+/** Series Prometheus records itself for every scrape target (not in /metrics). */
+const PROMETHEUS_OWN = new Set(['up']);
+
+/** Grafana's variables become values PromQL accepts before parsing. */
+const fromGrafana = (expr: string) => expr.replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m').replace(/\$\{?\w+\}?/g, 'x');
+
+/** The metric names a PromQL expression selects; throws on a syntax error. */
+function metricNames(expr: string): string[] {
+  const tree = parser.parse(expr);
+  const names: string[] = [];
+  const errors: number[] = [];
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError) errors.push(node.from);
+      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.push(expr.slice(node.from, node.to));
+    },
+  });
+  assert.deepEqual(errors, [], `PromQL does not parse at ${errors.join(', ')}: ${expr}`);
+  assert.ok(names.length > 0, `selects no metric: ${expr}`);
+  return names;
+}
+
+interface Panel {
+  title: string;
+  type: string;
+  targets?: { expr: string }[];
+  panels?: Panel[];
+}
+const panels = (list: Panel[]): Panel[] => list.flatMap((p) => [p, ...panels(p.panels ?? [])]);
+const dashboardQueries = (): { where: string; expr: string }[] =>
+  panels(dashboard.panels).flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}"`, expr: fromGrafana(t.expr) })));
+const ruleList = (): { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] =>
+  rules.groups.flatMap((g: { rules: unknown[] }) => g.rules);
+
+/**
+ * The names a Prometheus text exposition declares: its samples, and every `# TYPE` (a labelled
+ * counter no request has touched yet has no sample but is exported); a histogram's or summary's
+ * series are its name with _bucket, _sum and _count.
+ */
+function exported(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\w+)/.exec(line);
+    if (type) {
+      names.add(type[1]!);
+      if (type[2] === 'histogram' || type[2] === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) names.add(type[1]! + suffix);
+    } else if (line && !line.startsWith('#')) names.add(line.split(/[{ ]/)[0]!);
+  }
+  return names;
+}
+
+describe('operators kit (ops/)', () => {
+  it('the dashboard covers what operators watch, and each query parses', () => {
+    const queries = dashboardQueries();
+    assert.ok(queries.length >= 20, `${queries.length} queries`);
+    const all = queries.map((q) => q.expr).join('\n');
+    for (const name of ['http_requests_total', 'http_request_duration_seconds_bucket', 'tajir_event_loop_delay_p99_seconds', 'tajir_sockets', 'tajir_bill_push_delay_seconds_bucket', 'tajir_aggregates_applied_seq_sum', 'tajir_aggregates_stuck_shops', 'tajir_queue_jobs', 'tajir_report_duration_seconds_bucket', 'tajir_db_connections']) {
+      assert.ok(all.includes(name), `no panel shows ${name}`);
+    }
+    for (const q of queries) metricNames(q.expr);
+    // the job variable's query is Grafana's, not PromQL: its metric is checked with the others below
+    assert.match(dashboard.templating.list.find((v: { name: string }) => v.name === 'job').definition, /^label_values\(tajir_dependency_up, job\)$/);
+  });
+
+  it('every alert rule has a duration, a severity and a summary, and its expression parses', () => {
+    const list = ruleList();
+    const names = list.map((r) => r.alert);
+    for (const wanted of ['TajirPushLagHigh', 'TajirAggregatorBehind', 'TajirStuckShops', 'TajirHigh5xxRate', 'TajirNotReady', 'TajirQueueJobsWaiting']) {
+      assert.ok(names.includes(wanted), `no rule ${wanted}`);
+    }
+    assert.equal(new Set(names).size, names.length, 'alert names are unique');
+    for (const r of list) {
+      assert.match(r.for ?? '', /^\d+[smh]$/, `${r.alert}: for`);
+      assert.ok(['warning', 'critical'].includes(r.labels?.severity ?? ''), `${r.alert}: severity`);
+      assert.ok(r.annotations?.summary, `${r.alert}: summary`);
+      metricNames(r.expr);
+    }
+  });
+
+  it('every metric the dashboard and the rules name is exported by /metrics', async function () {
+    this.timeout(60_000);
+    // a socket and a finished report, so their series exist (histograms with labels appear once observed)
+    const s = await newShop();
+    const socket = await connect(s.token);
+    try {
+      const today = new Date().toISOString().slice(0, 10);
+      const r = await post('/api/reports', { type: 'invoices', from: today, to: today, format: 'csv' }, s.token);
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      let text = '';
+      await until(async () => {
+        text = (await get('/metrics')).body;
+        return /tajir_report_duration_seconds_count\{[^}]*format="csv"/.test(text) && /tajir_sockets\{role="owner"\} [1-9]/.test(text);
+      }, 30_000, 'the report and the socket in /metrics');
+      const names = exported(text);
+      const used = [
+        ...dashboardQueries().flatMap((q) => metricNames(q.expr).map((n) => ({ n, where: q.where }))),
+        ...ruleList().flatMap((r) => metricNames(r.expr).map((n) => ({ n, where: `rule ${r.alert}` }))),
+        { n: 'tajir_dependency_up', where: 'the job variable' },
+      ];
+      const missing = used.filter((u) => !names.has(u.n) && !PROMETHEUS_OWN.has(u.n)).map((u) => `${u.n} (${u.where})`);
+      assert.deepEqual([...new Set(missing)], [], 'metrics the kit names that /metrics lacks');
+      // the scrape-time figures read their sources
+      assert.match(text, /tajir_dependency_up\{dependency="postgres"\} 1/);
+      assert.match(text, /tajir_queue_jobs\{queue="reports",state="waiting"\} \d/);
+      assert.match(text, /tajir_db_connections\{application="tajir",state="idle"\} [1-9]/);
+      assert.match(text, /tajir_db_pool_size\{application="tajir"\} \d/);
+    } finally {
+      socket.disconnect();
+    }
+  });
+});
