@@ -4,7 +4,9 @@
  * @prometheus-io/lezer-promql), so a renamed metric or a typo fails here, not on a dark panel.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
 import { get, newShop, post } from './support/http.ts';
@@ -18,21 +20,28 @@ const PROMETHEUS_OWN = new Set(['up']);
 /** Grafana's variables become values PromQL accepts before parsing. */
 const fromGrafana = (expr: string) => expr.replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m').replace(/\$\{?\w+\}?/g, 'x');
 
-/** The metric names a PromQL expression selects; throws on a syntax error. */
-function metricNames(expr: string): string[] {
+/** Labels Prometheus adds to every series it scrapes. */
+const TARGET_LABELS = new Set(['job', 'instance']);
+
+/** The selectors of a PromQL expression: each metric name and the labels it matches on; throws on a syntax error. */
+function selectors(expr: string): { name: string; labels: string[] }[] {
   const tree = parser.parse(expr);
-  const names: string[] = [];
+  const found: { name: string; labels: string[] }[] = [];
   const errors: number[] = [];
   tree.iterate({
     enter(node) {
       if (node.type.isError) errors.push(node.from);
-      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.push(expr.slice(node.from, node.to));
+      if (node.name !== 'VectorSelector') return;
+      const name = node.node.getChild('Identifier');
+      const labels = node.node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? [];
+      if (name) found.push({ name: expr.slice(name.from, name.to), labels: labels.map((m) => m.getChild('LabelName')!).map((l) => expr.slice(l.from, l.to)) });
     },
   });
   assert.deepEqual(errors, [], `PromQL does not parse at ${errors.join(', ')}: ${expr}`);
-  assert.ok(names.length > 0, `selects no metric: ${expr}`);
-  return names;
+  assert.ok(found.length > 0, `selects no metric: ${expr}`);
+  return found;
 }
+const metricNames = (expr: string) => selectors(expr).map((s) => s.name);
 
 interface Panel {
   title: string;
@@ -51,14 +60,19 @@ const ruleList = (): { alert: string; expr: string; for?: string; labels?: Recor
  * counter no request has touched yet has no sample but is exported); a histogram's or summary's
  * series are its name with _bucket, _sum and _count.
  */
-function exported(text: string): Set<string> {
-  const names = new Set<string>();
+function exported(text: string): Map<string, Set<string>> {
+  /** name → the label names its samples carry */
+  const names = new Map<string, Set<string>>();
+  const add = (name: string) => names.get(name) ?? names.set(name, new Set()).get(name)!;
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) (\w+)/.exec(line);
     if (type) {
-      names.add(type[1]!);
-      if (type[2] === 'histogram' || type[2] === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) names.add(type[1]! + suffix);
-    } else if (line && !line.startsWith('#')) names.add(line.split(/[{ ]/)[0]!);
+      add(type[1]!);
+      if (type[2] === 'histogram' || type[2] === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) add(type[1]! + suffix);
+    } else if (line && !line.startsWith('#')) {
+      const labels = add(line.split(/[{ ]/)[0]!);
+      for (const m of line.matchAll(/[{,]([a-zA-Z_]\w*)="/g)) labels.add(m[1]!);
+    }
   }
   return names;
 }
@@ -91,6 +105,14 @@ describe('operators kit (ops/)', () => {
     }
   });
 
+  it('promtool accepts the rules file, where Prometheus is installed', function () {
+    // Debian's `prometheus` package ships promtool; the PromQL checks above run everywhere
+    const r = spawnSync('promtool', ['check', 'rules', fileURLToPath(new URL('../ops/prometheus-rules.yml', import.meta.url))], { encoding: 'utf8' });
+    if (r.error) this.skip();
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`SUCCESS: ${ruleList().length} rules found`));
+  });
+
   it('every metric the dashboard and the rules name is exported by /metrics', async function () {
     this.timeout(60_000);
     // a socket and a finished report, so their series exist (histograms with labels appear once observed)
@@ -107,12 +129,18 @@ describe('operators kit (ops/)', () => {
       }, 30_000, 'the report and the socket in /metrics');
       const names = exported(text);
       const used = [
-        ...dashboardQueries().flatMap((q) => metricNames(q.expr).map((n) => ({ n, where: q.where }))),
-        ...ruleList().flatMap((r) => metricNames(r.expr).map((n) => ({ n, where: `rule ${r.alert}` }))),
-        { n: 'tajir_dependency_up', where: 'the job variable' },
-      ];
-      const missing = used.filter((u) => !names.has(u.n) && !PROMETHEUS_OWN.has(u.n)).map((u) => `${u.n} (${u.where})`);
+        ...dashboardQueries().flatMap((q) => selectors(q.expr).map((sel) => ({ ...sel, where: q.where }))),
+        ...ruleList().flatMap((r) => selectors(r.expr).map((sel) => ({ ...sel, where: `rule ${r.alert}` }))),
+        { name: 'tajir_dependency_up', labels: [], where: 'the job variable' },
+      ].filter((u) => !PROMETHEUS_OWN.has(u.name));
+      const missing = used.filter((u) => !names.has(u.name)).map((u) => `${u.name} (${u.where})`);
       assert.deepEqual([...new Set(missing)], [], 'metrics the kit names that /metrics lacks');
+      // a matcher on a label the metric does not carry selects nothing (checked where samples exist)
+      const wrongLabels = used.flatMap((u) => {
+        const carried = names.get(u.name)!;
+        return carried.size === 0 ? [] : u.labels.filter((l) => !TARGET_LABELS.has(l) && !carried.has(l)).map((l) => `${u.name}{${l}} (${u.where})`);
+      });
+      assert.deepEqual([...new Set(wrongLabels)], [], 'label matchers on labels the metric does not carry');
       // the scrape-time figures read their sources
       assert.match(text, /tajir_dependency_up\{dependency="postgres"\} 1/);
       assert.match(text, /tajir_queue_jobs\{queue="reports",state="waiting"\} \d/);
