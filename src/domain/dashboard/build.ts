@@ -60,7 +60,7 @@ export function buildDashboard(state: ShopState, seq: number, w: DashboardWindow
   const thisMonth = hash(state, SUFFIX.month(month));
   const tot = hash(state, SUFFIX.tot);
   const names = hash(state, SUFFIX.names);
-  const name = (kind: string, id: string) => names[`${kind}:${id}`] ?? null;
+  const name = (kind: string, id: string): string | null => names[`${kind}:${id}`] ?? null;
   const todayRevenue = num(today.rev);
   const todayBills = num(today.bills);
   const monthRevenue = num(thisMonth.rev);

@@ -2,3 +2,4 @@
 export type { Dashboard } from './build.ts';
 export { getDashboard } from './read.ts';
 export type { DashboardDeps } from './read.ts';
+export { DashboardSchema } from './schema.ts';

@@ -33,6 +33,7 @@ type Flat = string[] | Record<string, never>;
 type Values = (string | false)[] | Record<string, never>;
 interface DashboardReply {
   seq: string | false;
+  rebuilt_at?: string | false;
   today?: Flat;
   month?: Flat;
   totals?: Flat;
@@ -47,11 +48,14 @@ interface DashboardReply {
 const N = 10;
 
 /**
- * The last dashboard built per shop, keyed by (seq, today): the document is a pure function of
- * the applied seq and the date, so while neither moves a read costs one HGET instead of two
- * pipelines and a rebuild of the document (many managers and sockets read the same shop).
+ * The last dashboard built per shop, keyed by (seq, rebuilt_at, today): the document is a pure
+ * function of the state at an applied seq and the date, so while none moves a read costs one
+ * HMGET instead of the script and a rebuild of the document (many managers and sockets read the
+ * same shop). rebuilt_at is part of the key because a rebuild (after a zone change, say) keeps
+ * the seq and changes the state.
  */
-const built: Cache<number, { seq: number; today: string; dashboard: Dashboard }> = createCache({ max: 2000 });
+const built: Cache<number, { version: string; today: string; dashboard: Dashboard }> = createCache({ max: 2000 });
+const versionOf = (seq: string | number, rebuiltAt: string | false | null | undefined) => `${seq}/${rebuiltAt || ''}`;
 
 /**
  * `fresh`: the caller knows the shop's seq just moved (the publisher, right after applying
@@ -63,13 +67,13 @@ export async function getDashboard(deps: DashboardDeps, shopId: number, opts: { 
   const today = localDate(now, tz);
   const hit = built.get(shopId);
   if (hit && hit.today === today && !opts.fresh) {
-    const seq = await deps.redis.hget(deps.keys.agg(shopId).meta, 'seq');
-    if (seq !== null && Number(seq) === hit.seq) return hit.dashboard;
+    const [seq, rebuiltAt] = await deps.redis.hmget(deps.keys.agg(shopId).meta, 'seq', 'rebuilt_at');
+    if (seq != null && versionOf(seq, rebuiltAt) === hit.version) return hit.dashboard;
   }
   const fromRedis = await readFromRedis(deps, shopId, { today });
   if (fromRedis) {
-    built.set(shopId, { seq: fromRedis.seq, today, dashboard: fromRedis });
-    return fromRedis;
+    built.set(shopId, { version: fromRedis.version, today, dashboard: fromRedis.dashboard });
+    return fromRedis.dashboard;
   }
   built.delete(shopId);
   return dashboardFromSql(deps.sql, shopId, now, tz);
@@ -84,7 +88,7 @@ export async function dashboardFromSql(sql: Sql, shopId: number, now: Date, tz?:
   return buildDashboard(snap?.state ?? {}, snap?.seq ?? 0, { today });
 }
 
-async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<Dashboard | undefined> {
+async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<{ dashboard: Dashboard; version: string } | undefined> {
   const { redis, keys } = deps;
   const shop = keys.agg(shopId);
   const { days, month, months } = windowKeys(w);
@@ -156,7 +160,7 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.top(month, 'emp')] = { z: emp! };
   state[SUFFIX.top(month, 'empb')] = { z: merge({}, empIds!, empbOfEmp) };
   state[SUFFIX.names] = { h: flat(nameList) };
-  return buildDashboard(state, Number(seq), w);
+  return { dashboard: buildDashboard(state, Number(seq), w), version: versionOf(seq, reply.rebuilt_at) };
 }
 
 function compact(o: Record<string, string | null | undefined>): Record<string, string> {

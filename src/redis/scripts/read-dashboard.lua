@@ -15,7 +15,8 @@ one list is SERIES_FIELDS in dashboard/read.ts)
 
 Returns a JSON object with named fields (decoded by dashboard/read.ts, the one reader):
 {"seq": false} when the shop has no aggregates (never built, flushed, or being rebuilt), else
-{seq, today, month, totals, days, months, tops, pq_of_pr, pr_of_pq, empb_of_emp, names}:
+{seq, rebuilt_at, today, month, totals, days, months, tops, pq_of_pr, pr_of_pq, empb_of_emp, names}
+(rebuilt_at: when the state was last rebuilt, false if never: with seq, what a cached copy is of):
 hashes and top lists flat [field, value, ...]; days and months the values of ARGV[4] / ARGV[5]
 in that order, one after another, false where missing; *_of_* the other score of each top member.
 Every value is a string Redis returned (or false), so the JSON carries them exactly; an empty
@@ -75,6 +76,7 @@ end
 
 return cjson.encode({
   seq = seq,
+  rebuilt_at = redis.call('HGET', KEYS[1], 'rebuilt_at'),
   today = redis.call('HGETALL', KEYS[2]),
   month = redis.call('HGETALL', KEYS[3]),
   totals = redis.call('HGETALL', KEYS[4]),

@@ -67,6 +67,16 @@ export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchem
   body?: B;
   /** Status of a plain (non-Reply) result. Default 200. */
   status?: number;
+  /** The success body's schema: documented in /openapi.json and used to serialise the answer (unnamed fields never leak). */
+  response?: TSchema;
+  /** The success body's media type when it is not JSON (files). */
+  responseType?: string;
+  /** What the success response is, when "Success" says too little. */
+  responseDescription?: string;
+  /** Business errors the route can answer besides those its declaration implies (400/401/403/404/413/415/429/503). */
+  errors?: readonly (404 | 409 | 422)[];
+  /** The OpenAPI operationId; default derived from method and path (openapi.ts operationIdOf). */
+  operationId?: string;
   /** Skip the per-token rate limit (health and metrics probes). Default false. */
   noRateLimit?: boolean;
   handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>, A>) => Promise<unknown> | unknown;
