@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
+import { createMetrics } from '../src/rest/metrics.ts';
 import { get, newShop, post } from './support/http.ts';
 import { connect, until } from './support/sockets.ts';
 
@@ -149,5 +150,28 @@ describe('operators kit (ops/)', () => {
     } finally {
       socket.disconnect();
     }
+  });
+
+  it('one scrape shows the sources as they are now, each read once, and leaves out a source that does not answer', async () => {
+    const metrics = createMetrics();
+    let reads = 0;
+    const unwatch = metrics.watch({
+      queues: async () => {
+        reads++;
+        return [{ queue: 'reports', counts: { waiting: 3, active: 1 }, oldestWaitingSeconds: 42 }];
+      },
+      connections: () => new Promise(() => {}), // never answers: the scrape goes on without it
+      sockets: () => ({ owner: 2, terminal: 1 }),
+    });
+    const started = performance.now();
+    const text = await metrics.registry.metrics();
+    assert.ok(performance.now() - started < 3000, 'the scrape waited for the silent source at most about a second');
+    assert.match(text, /tajir_queue_jobs\{queue="reports",state="waiting"\} 3/);
+    assert.match(text, /tajir_queue_oldest_waiting_seconds\{queue="reports"\} 42/);
+    assert.match(text, /tajir_sockets\{role="owner"\} 2/);
+    assert.doesNotMatch(text, /^tajir_db_connections\{/m);
+    assert.equal(reads, 1, 'both queue gauges share one read');
+    unwatch();
+    assert.doesNotMatch(await metrics.registry.metrics(), /^tajir_sockets\{/m, 'an unwatched source is gone');
   });
 });

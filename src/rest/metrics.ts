@@ -177,11 +177,26 @@ export function createMetrics(): HttpMetrics {
       for (const read of from('sockets')) for (const [role, n] of Object.entries(read())) this.inc({ role }, n);
     },
   });
-  const queueJobs = new Gauge({
+  // Both queue gauges show one read of the queues: the registry collects metrics one after the
+  // other, so the first collect starts the read and the second, moments later, shares it.
+  let queueRead: { at: number; figures: Promise<QueueFigures[]> } | undefined;
+  const readQueues = (): Promise<QueueFigures[]> => {
+    if (!queueRead || performance.now() - queueRead.at > SOURCE_TIMEOUT_MS) {
+      const figures = Promise.all(from('queues').map((read) => withTimeout(read()))).then((all) => all.flatMap((f) => f ?? []));
+      queueRead = { at: performance.now(), figures };
+    }
+    return queueRead.figures;
+  };
+  new Gauge({
     name: 'tajir_queue_jobs',
     help: 'BullMQ jobs by queue and state (shared by every node: aggregate with max)',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
+    async collect() {
+      const figures = await readQueues();
+      this.reset();
+      for (const q of figures) for (const [state, n] of Object.entries(q.counts)) this.set({ queue: q.queue, state }, n);
+    },
   });
   new Gauge({
     name: 'tajir_queue_oldest_waiting_seconds',
@@ -189,14 +204,9 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['queue'] as const,
     registers: [registry],
     async collect() {
+      const figures = await readQueues();
       this.reset();
-      queueJobs.reset();
-      for (const read of from('queues')) {
-        for (const q of (await withTimeout(read())) ?? []) {
-          this.set({ queue: q.queue }, q.oldestWaitingSeconds);
-          for (const [state, n] of Object.entries(q.counts)) queueJobs.set({ queue: q.queue, state }, n);
-        }
-      }
+      for (const q of figures) this.set({ queue: q.queue }, q.oldestWaitingSeconds);
     },
   });
   new Gauge({
@@ -205,10 +215,9 @@ export function createMetrics(): HttpMetrics {
     labelNames: ['application', 'state'] as const,
     registers: [registry],
     async collect() {
+      const all = await Promise.all(from('connections').map((read) => withTimeout(read())));
       this.reset();
-      for (const read of from('connections')) {
-        for (const c of (await withTimeout(read())) ?? []) this.inc({ application: c.application, state: c.state }, c.count);
-      }
+      for (const c of all.flatMap((f) => f ?? [])) this.inc({ application: c.application, state: c.state }, c.count);
     },
   });
   new Gauge({
