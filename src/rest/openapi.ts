@@ -90,7 +90,8 @@ function errorStatuses(r: AnyRoute): string[] {
   if (r.method === 'delete') out.add('409').add('422');
   if (r.body) out.add('413').add('415');
   if (api) out.add('429').add('503');
-  if (out.size === 0) out.add('404'); // every route can meet an unknown path next to it; Redocly wants a 4xx
+  // every route can meet an unknown path next to it: Redocly wants a 4xx on each
+  if (![...out].some((s) => s.startsWith('4'))) out.add('404');
   return [...out].sort();
 }
 
