@@ -4,7 +4,7 @@
  * lines; the bar drawn in a terminal is cli-progress's).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { withDatabase } from '../src/db/client.ts';
 import { deleteRedisPrefix, dropDatabase, env, runId } from './support/env.ts';
 import { freePort } from './support/redis-server.ts';
@@ -93,7 +93,7 @@ describe('command-line tools', function () {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 
-  it('seed, then aggregates rebuild and verify over several shops, print plain progress lines on stderr and results on stdout', async () => {
+  it('seed, then aggregates rebuild and verify over several shops, print plain progress lines on stderr and results on stdout, and a bar in a terminal', async () => {
     const { config } = env();
     const vars = {
       DATABASE_URL: withDatabase(config.databaseUrl, `tajir_test_${runId()}_cli`),
@@ -127,6 +127,22 @@ describe('command-line tools', function () {
       assert.equal(one.code, 0, one.stderr);
       assert.equal(one.stdout.trim(), `shop ${shopId}: ok at seq ${/^shop \d+: ok at seq (\d+)$/m.exec(verified.stdout)![1]}`);
       assert.equal(one.stderr, '');
+
+      // in a terminal (util-linux `script` gives it one): a bar rewritten in place, the shop lines above it
+      const inTerminal = spawnSync('script', ['-qec', `${process.execPath} --import=tsx ${TOOLS.aggregates} verify`, '/dev/null'], {
+        cwd: ROOT,
+        env: { ...process.env, ...vars, LOG_LEVEL: 'warn', COLUMNS: '120' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      if (!inTerminal.error) {
+        assert.equal(inTerminal.status, 0, inTerminal.stdout);
+        assert.match(inTerminal.stdout, /verify \[[█░]+\] 100% \| 2\/2 shops/, 'the bar');
+        assert.ok(inTerminal.stdout.includes('\x1b['), 'drawn with terminal control codes');
+        assert.equal(inTerminal.stdout.match(/shop \d+: ok at seq \d+/g)?.length, 2);
+        assert.match(inTerminal.stdout, /verify: 2\/2 shops done in/);
+        assert.doesNotMatch(inTerminal.stdout, /^verify: 0\/2 shops \(0%\)/m, 'no plain lines in a terminal');
+      }
     } finally {
       await dropDatabase(vars.DATABASE_URL);
       await deleteRedisPrefix(env().redis, vars.REDIS_PREFIX);
