@@ -87,6 +87,18 @@ describe('operators kit (ops/)', () => {
       assert.ok(all.includes(name), `no panel shows ${name}`);
     }
     for (const q of queries) metricNames(q.expr);
+    // Grafana needs unique panel ids; panels that overlap are pushed around on import
+    const laidOut = panels(dashboard.panels) as (Panel & { id: number; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string } })[];
+    assert.equal(new Set(laidOut.map((p) => p.id)).size, laidOut.length, 'panel ids are unique');
+    const dataSourceVariable = `$\u007bdatasource}`; // Grafana's \${datasource}, spelled so it is not read as a template
+    for (const [i, a] of laidOut.entries()) {
+      assert.ok(a.gridPos.x + a.gridPos.w <= 24, `"${a.title}" fits the 24-column grid`);
+      if (a.type !== 'row') assert.equal(a.datasource?.uid, dataSourceVariable, `"${a.title}" uses the dashboard's data source variable`);
+      for (const b of laidOut.slice(i + 1)) {
+        const apart = a.gridPos.x + a.gridPos.w <= b.gridPos.x || b.gridPos.x + b.gridPos.w <= a.gridPos.x || a.gridPos.y + a.gridPos.h <= b.gridPos.y || b.gridPos.y + b.gridPos.h <= a.gridPos.y;
+        assert.ok(apart, `"${a.title}" and "${b.title}" overlap`);
+      }
+    }
     // the job variable's query is Grafana's, not PromQL: its metric is checked with the others below
     assert.match(dashboard.templating.list.find((v: { name: string }) => v.name === 'job').definition, /^label_values\(tajir_dependency_up, job\)$/);
   });
