@@ -41,6 +41,13 @@ export const ERROR_STATUS = {
   redemption_below_minimum: 422,
   insufficient_points: 422,
   redemption_over_limit: 422,
+  // the counter (issue 17): offline bills and cashier PINs
+  offline_too_old: 422,
+  stale_price: 422,
+  not_a_cashier: 422,
+  wrong_pin: 422,
+  no_pin_session: 422,
+  pin_session_open: 422,
   // 429: a budget is spent
   rate_limited: 429,
   report_queue_full: 429,

@@ -19,6 +19,7 @@ const BODIES: Record<string, unknown> = {
   'patch /api/recurring-expenses/:id': { amount: 9 },
   'post /api/bills/:id/payments': { amount: 1, method: 'Cash' },
   'post /api/bills/:id/cancel': { reason: 'not mine' },
+  'put /api/users/:id/pin': { pin: '1234' },
 };
 
 describe('tenant isolation matrix', function () {
@@ -51,6 +52,7 @@ describe('tenant isolation matrix', function () {
       '/api/loyalty/customers/:id': bill.body.customer_id,
       '/api/reports/:id': report.body.id,
       '/api/cities/:id': -1,
+      '/api/users/:id': a.userId,
     };
     const idRoutes = allRoutes().filter((r) => r.auth !== 'public' && r.path.includes(':id'));
     assert.ok(idRoutes.length >= 20, "idRoutes.length >= 20");

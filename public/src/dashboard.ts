@@ -98,6 +98,8 @@ function render(): void {
     kpi('kpi-customers', t('customers'), fmt.number(d.customers), d.customers),
   );
   const hourly = $('#chart-hourly');
+  // the figures drawn, readable by tests and assistive tools (a canvas holds none)
+  if (hourly) hourly.dataset.values = JSON.stringify(d.hourly.map((x) => x.revenue));
   if (hourly) chart(hourly, d.hourly.map((x) => String(x.hour)), [{ label: t('revenue'), stroke: '#0a7', fill: 'rgba(0,170,119,.2)' }], [d.hourly.map((x) => x.revenue)], true);
   const daily = $('#chart-daily');
   if (daily) chart(daily, d.daily.map((x) => fmt.shortDate(x.date)), [{ label: t('revenue'), stroke: '#36c' }], [d.daily.map((x) => x.revenue)]);

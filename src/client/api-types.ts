@@ -209,6 +209,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/counter/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers for the counter: id, name, phone, TRN, tier and points only; the shop's recent ones, or those matching a phone fragment or name start */
+        get: operations["getCounterCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers": {
         parameters: {
             query?: never;
@@ -774,6 +791,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/terminal/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A cashier signs in at this terminal by PIN → a token with the terminal's rights that records the cashier on bills (5 wrong PINs lock it for 5 minutes) */
+        post: operations["postTerminalSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/terminal/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** The signed-in cashier signs out; the PIN session token stops working */
+        delete: operations["deleteTerminalSessionsCurrent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/terminals": {
         parameters: {
             query?: never;
@@ -821,6 +872,23 @@ export interface paths {
         put?: never;
         /** Add a manager or cashier to the shop */
         post: operations["postUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a cashier's 4–6 digit PIN for signing in at terminals (stored hashed; unique among the shop's cashiers) */
+        put: operations["putUsersByIdPin"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -912,6 +980,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/manifest.webmanifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The terminal's web manifest (installable) */
+        get: operations["getManifestWebmanifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -963,6 +1048,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sw.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The terminal's service worker (at the root so its scope covers the page, its assets and the reads it caches) */
+        get: operations["getSwJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/terminal": {
         parameters: {
             query?: never;
@@ -988,7 +1090,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "ambiguous_framing" | "malformed_json" | "validation_failed" | "unauthenticated" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_reference" | "constraint_violated" | "unknown_payment_method" | "already_generated" | "bill_cancelled" | "overpayment" | "idempotency_key_reused" | "bill_total_too_large" | "no_vat_rate" | "customer_required" | "payment_required" | "loyalty_disabled" | "redemption_below_minimum" | "insufficient_points" | "redemption_over_limit" | "rate_limited" | "report_queue_full" | "internal" | "dependency_unavailable";
+                code: "ambiguous_framing" | "malformed_json" | "validation_failed" | "unauthenticated" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_reference" | "constraint_violated" | "unknown_payment_method" | "already_generated" | "bill_cancelled" | "overpayment" | "idempotency_key_reused" | "bill_total_too_large" | "no_vat_rate" | "customer_required" | "payment_required" | "loyalty_disabled" | "redemption_below_minimum" | "insufficient_points" | "redemption_over_limit" | "offline_too_old" | "stale_price" | "not_a_cashier" | "wrong_pin" | "no_pin_session" | "pin_session_open" | "rate_limited" | "report_queue_full" | "internal" | "dependency_unavailable";
                 /** @description field errors for 400, context for some 409/422/429, null otherwise */
                 details: unknown;
                 message: string;
@@ -1301,6 +1403,8 @@ export interface operations {
                      * @example 2026-11-28
                      */
                     bill_date?: string;
+                    /** Format: date-time */
+                    client_created_at?: string;
                     customer?: {
                         area?: string;
                         business_name?: string;
@@ -1327,6 +1431,7 @@ export interface operations {
                         rate?: number;
                     }[];
                     notes?: string;
+                    offline_ref?: string;
                     payments?: {
                         /** @description An amount, at most 1000000 with 2 decimals */
                         amount: number;
@@ -1502,6 +1607,8 @@ export interface operations {
                      * @example 2026-11-28
                      */
                     bill_date?: string;
+                    /** Format: date-time */
+                    client_created_at?: string;
                     customer?: {
                         area?: string;
                         business_name?: string;
@@ -1528,6 +1635,7 @@ export interface operations {
                         rate?: number;
                     }[];
                     notes?: string;
+                    offline_ref?: string;
                     payments?: {
                         /** @description An amount, at most 1000000 with 2 decimals */
                         amount: number;
@@ -1621,6 +1729,32 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getCounterCustomers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
             429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
@@ -3321,6 +3455,7 @@ export interface operations {
                 per_page: number;
                 search?: string;
                 type_id?: number;
+                updated_since?: string;
             };
             header?: never;
             path?: never;
@@ -3340,6 +3475,7 @@ export interface operations {
                             barcode: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            deleted?: boolean;
                             description: string | null;
                             id: number;
                             name: string;
@@ -3394,6 +3530,7 @@ export interface operations {
                         barcode: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        deleted?: boolean;
                         description: string | null;
                         id: number;
                         name: string;
@@ -3438,6 +3575,7 @@ export interface operations {
                         barcode: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        deleted?: boolean;
                         description: string | null;
                         id: number;
                         name: string;
@@ -3519,6 +3657,7 @@ export interface operations {
                         barcode: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        deleted?: boolean;
                         description: string | null;
                         id: number;
                         name: string;
@@ -4010,6 +4149,7 @@ export interface operations {
                             default_delivery_days: number;
                             default_employee_id: number | null;
                             default_trial_days: number;
+                            offline_window_days?: number;
                             payment_mode: "advance" | "full";
                             prices_include_vat: boolean;
                             show_fields?: {
@@ -4088,6 +4228,7 @@ export interface operations {
                     default_delivery_days: number;
                     default_employee_id: number | null;
                     default_trial_days: number;
+                    offline_window_days?: number;
                     payment_mode: "advance" | "full";
                     prices_include_vat: boolean;
                     show_fields?: {
@@ -4109,6 +4250,7 @@ export interface operations {
                             default_delivery_days: number;
                             default_employee_id: number | null;
                             default_trial_days: number;
+                            offline_window_days?: number;
                             payment_mode: "advance" | "full";
                             prices_include_vat: boolean;
                             show_fields?: {
@@ -4278,6 +4420,63 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    postTerminalSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    deleteTerminalSessionsCurrent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     getTerminals: {
         parameters: {
             query: {
@@ -4428,6 +4627,42 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    putUsersByIdPin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     postVatRates: {
         parameters: {
             query?: never;
@@ -4517,7 +4752,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The script (text/javascript) or stylesheet (text/css) */
+            /** @description The script (text/javascript), stylesheet (text/css) or icon (image/svg+xml) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4574,6 +4809,27 @@ export interface operations {
                         /** @constant */
                         status: "ok";
                     };
+                };
+            };
+            404: components["responses"]["E404"];
+        };
+    };
+    getManifestWebmanifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The web manifest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/manifest+json": string;
                 };
             };
             404: components["responses"]["E404"];
@@ -4651,6 +4907,27 @@ export interface operations {
             };
             404: components["responses"]["E404"];
             503: components["responses"]["E503"];
+        };
+    };
+    getSwJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service worker script */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            404: components["responses"]["E404"];
         };
     };
     getTerminal: {

@@ -35,14 +35,19 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
   }
 
   async function stillValid(p: Principal, tokenId: string | undefined): Promise<boolean> {
-    const key = `${p.kind}:${p.id}:${tokenId ?? ''}`;
+    const key = `${p.kind}:${p.id}:${tokenId ?? ''}:${p.sessionId ?? ''}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     let ok: boolean;
     if (p.kind === 'terminal') {
+      // a PIN session also needs its session open and its cashier active (migration 0025)
       const rows = await sql`
-        select 1 from terminals
-        where id = ${p.id} and shop_id = ${p.shopId} and revoked_at is null and token_id = ${tokenId ?? null}::uuid`;
+        select 1 from terminals t
+        where t.id = ${p.id} and t.shop_id = ${p.shopId} and t.revoked_at is null and t.token_id = ${tokenId ?? null}::uuid
+          and (${p.sessionId ?? null}::uuid is null or exists (
+            select 1 from terminal_sessions s join users u on u.shop_id = s.shop_id and u.id = s.user_id
+            where s.id = ${p.sessionId ?? null}::uuid and s.shop_id = t.shop_id and s.terminal_id = t.id
+              and s.user_id = ${p.cashierId ?? null} and s.ended_at is null and u.active and u.role = 'cashier'))`;
       ok = rows.length === 1;
     } else {
       const rows = await sql`

@@ -8,6 +8,10 @@ export interface Principal {
   id: number;
   shopId: number;
   role: PrincipalRole;
+  /** A cashier signed in by PIN at this terminal (POST /api/terminal/sessions): bills record who took them. */
+  cashierId?: number;
+  /** terminal_sessions.id of that PIN sign-in */
+  sessionId?: string;
 }
 
 /** Role groups used by route declarations. */

@@ -37,6 +37,11 @@ export class TokenError extends AppError {
 export interface TokenService {
   signUser(p: { userId: number; shopId: number; role: PrincipalRole }): Promise<string>;
   signTerminal(p: { terminalId: number; shopId: number; tokenId: string }): Promise<string>;
+  /**
+   * A cashier's PIN session at a terminal: the terminal's own claims (so revoking the terminal
+   * ends it) plus the cashier and the session; it expires like a user token.
+   */
+  signTerminalSession(p: { terminalId: number; shopId: number; tokenId: string; sessionId: string; cashierId: number }): Promise<string>;
   /** Throws TokenError with the reason. */
   verify(token: string | undefined): Promise<VerifiedToken>;
 }
@@ -61,6 +66,15 @@ export function createTokenService(secret: string, userTtlSeconds: number): Toke
         .setJti(tokenId)
         .setIssuedAt()
         .sign(key),
+    signTerminalSession: ({ terminalId, shopId, tokenId, sessionId, cashierId }) =>
+      new SignJWT({ shop: shopId, role: 'terminal', kind: 'terminal', sid: sessionId, cashier: cashierId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(String(terminalId))
+        .setIssuer(ISSUER)
+        .setJti(tokenId)
+        .setIssuedAt()
+        .setExpirationTime(`${userTtlSeconds}s`)
+        .sign(key),
     async verify(token) {
       if (!token) throw new TokenError('token_missing');
       let payload: Record<string, unknown>;
@@ -83,8 +97,13 @@ export function createTokenService(secret: string, userTtlSeconds: number): Toke
       ) {
         throw new TokenError('token_invalid');
       }
+      // a PIN session names its cashier and session; both or neither, and only on terminal tokens
+      const sid = payload.sid;
+      const cashier = payload.cashier;
+      const session = typeof sid === 'string' && typeof cashier === 'number' && Number.isSafeInteger(cashier) && kind === 'terminal';
+      if (!session && (sid !== undefined || cashier !== undefined)) throw new TokenError('token_invalid');
       return {
-        principal: { kind, id, shopId, role: role as PrincipalRole },
+        principal: { kind, id, shopId, role: role as PrincipalRole, ...(session ? { cashierId: cashier as number, sessionId: sid as string } : {}) },
         tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
         expMs: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
       };

@@ -14,6 +14,7 @@ import { pagesRoutes } from './pages.ts';
 import { placesRoutes } from './places.ts';
 import { reportsRoutes } from './reports.ts';
 import { settingsRoutes } from './settings.ts';
+import { terminalSessionRoutes } from './terminal-sessions.ts';
 
 export function allRoutes(): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -26,6 +27,7 @@ export function allRoutes(): AnyRoute[] {
     ...expensesRoutes,
     ...placesRoutes,
     ...billingRoutes,
+    ...terminalSessionRoutes,
     ...dashboardRoutes,
     ...insightsRoutes,
     ...reportsRoutes,
