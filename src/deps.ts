@@ -77,6 +77,13 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
   );
   const metrics = createMetrics();
   const auth = createAuthenticator(sql, tokens);
+  const health = createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis);
+  metrics.watch({
+    dependencies: () => {
+      const down = health.down();
+      return { postgres: !down.includes('postgres'), redis: !down.includes('redis') };
+    },
+  });
   return Object.freeze({
     config,
     sql,
@@ -89,7 +96,7 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
     limits: createRateLimits(redis, keys, config, metrics),
     clientAddress: createClientAddress(config.trustProxy),
     metrics,
-    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
+    health,
     clock,
   });
 }

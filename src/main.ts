@@ -10,10 +10,29 @@ import { demoLogin, demoTerminalToken, ensureDemoShop } from './domain/seed/inde
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { startNode } from './node.ts';
+import { parseCommand } from './cli/args.ts';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
+const COMMAND = {
+  name: 'start',
+  usage: `
+usage: npm start [-- --help]
+
+Runs the service: checks that PostgreSQL and Redis answer, creates the database and applies the
+migrations if needed, creates the demo shop on an empty database (SEED_DEMO), then starts the
+roles ROLES names (api, realtime, aggregator, worker; all by default) and serves REST and
+Socket.IO on HOST:PORT. SIGTERM or SIGINT stops it gracefully.
+
+It takes no options: it is configured from the environment (README, "Configuration"), e.g.
+  DATABASE_URL, REDIS_URL, REDIS_PREFIX, PORT, HOST, JWT_SECRET, ROLES, LOG_LEVEL
+
+exit status: 0 stopped by a signal; 1 failed; 2 bad usage, a bad configuration value, or
+PostgreSQL or Redis not answering`,
+};
+
 async function main(): Promise<void> {
+  parseCommand(COMMAND, {});
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   await checkPostgres(config.databaseUrl);

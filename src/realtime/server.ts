@@ -231,8 +231,21 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
     });
   });
 
+  // /metrics: this process's sockets by role, every role listed (a role with none reads 0)
+  const unwatch = deps.metrics.watch({
+    sockets: () => {
+      const byRole: Record<SocketData['role'], number> = { owner: 0, manager: 0, cashier: 0, terminal: 0 };
+      for (const socket of io.of('/').sockets.values()) {
+        const role = (socket.data as Partial<SocketData>).role;
+        if (role) byRole[role]++;
+      }
+      return byRole;
+    },
+  });
+
   return {
     close() {
+      unwatch();
       clearInterval(beat);
       slowConsumers.close();
       acks.close();

@@ -47,8 +47,8 @@ export interface AggregatorOptions {
    */
   feedTakeoverMs?: number;
   hooks?: CatchUpHooks;
-  /** Where the count of stuck shops is reported (tajir_aggregates_stuck_shops). */
-  metrics?: { setStuckShops(count: number): void };
+  /** Where the count of stuck shops (tajir_aggregates_stuck_shops) and each sweep's figures are reported. */
+  metrics?: { setStuckShops(count: number): void; observeSweep?(figures: { committed: number; applied: number; behindShops: number }): void };
 }
 
 export interface Aggregator {
@@ -203,12 +203,19 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   async function sweep(): Promise<void> {
     const counters = await shopCounters(sql);
     for (const c of counters) shops.add(c.shop_id);
-    if (counters.length === 0) return;
+    if (counters.length === 0) {
+      opts.metrics?.observeSweep?.({ committed: 0, applied: 0, behindShops: 0 });
+      return;
+    }
     const pipe = redis.pipeline();
     for (const c of counters) pipe.hmget(keys.agg(c.shop_id).meta, 'seq', 'stuck', 'fed');
     const metas = (await pipe.exec()) ?? [];
+    const figures = { committed: 0, applied: 0, behindShops: 0 };
     counters.forEach((c, i) => {
       const [v, stuckAt, fed] = (metas[i]?.[1] ?? [null, null, null]) as (string | null)[];
+      figures.committed += c.event_seq;
+      figures.applied += v == null ? 0 : Number(v);
+      if (v == null ? c.event_seq > 0 : Number(v) < c.event_seq) figures.behindShops++;
       if (v != null && fed != null) checkFeed(c.shop_id, Number(v), fed);
       // stuck: woken again only by a rebuild, which clears the mark (then it flows as before)
       if (stuckAt != null) {
@@ -224,6 +231,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         wake(c.shop_id);
       }
     });
+    opts.metrics?.observeSweep?.(figures);
   }
 
   /**

@@ -29,6 +29,8 @@ export interface WorkersDeps {
   prefix: string;
   clock: Clock;
   generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
+  /** Where report build durations go (/metrics). */
+  metrics?: { observeReport(format: string, type: string, status: 'ok' | 'failed', seconds: number): void };
 }
 
 export interface Workers {
@@ -53,7 +55,7 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
   const { config, log } = deps;
   const connection = (): Redis => createRedis(config.redisUrl, { name: 'tajir-worker', maxRetriesPerRequest: null });
   const mailer = createMailer(config.smtpUrl, config.mailDir, log);
-  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours }), {
+  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours, observe: (...a) => deps.metrics?.observeReport(...a) }), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 2,

@@ -25,6 +25,8 @@ export interface FuzzOptions {
   /** Shop B's bills per second. Default 4. */
   billsPerSecond?: number;
   log?: (line: string) => void;
+  /** Called after each case with the cases run so far and the total (a terminal's progress bar). */
+  progress?: (done: number, total: number) => void;
 }
 
 /** Operations never fuzzed: a GET /metrics would reset the event-loop gauge this run reads. */
@@ -338,6 +340,7 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
       while (next < indexes.length) {
         const i = indexes[next++]!;
         await runCase(i);
+        opts.progress?.(next, indexes.length);
         if ((next % 250 === 0 || next === indexes.length) && next > 0) log(`fuzz: ${next}/${indexes.length} cases, ${failures.length} failures`);
       }
     }),

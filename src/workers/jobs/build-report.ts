@@ -27,6 +27,8 @@ export interface Deps {
   notifier: ChangeNotifier;
   reportsDir: string;
   ttlHours: number;
+  /** Each build's duration and outcome (tajir_report_duration_seconds). */
+  observe?: (format: string, type: string, status: 'ok' | 'failed', seconds: number) => void;
 }
 
 export function handler(deps: Deps) {
@@ -46,6 +48,8 @@ export function handler(deps: Deps) {
       return { skipped: 'already done' };
     }
     let lastWrite = 0;
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     const result = await buildReport(sql, report, {
       dir: deps.reportsDir,
       ttlHours: deps.ttlHours,
@@ -58,8 +62,10 @@ export function handler(deps: Deps) {
         }
       },
     }).catch((err: unknown) => {
+      deps.observe?.(report.format, report.type, 'failed', took());
       throw permanent(err) ? new UnrecoverableError((err as Error).message) : err;
     });
+    deps.observe?.(report.format, report.type, 'ok', took());
     deps.notifier.reportReady(report.shop_id, report.requested_by, report.id, `/api/reports/${report.id}/download`);
     if (report.email_to || (await isScheduled(sql, report.id))) {
       // jobId = report id: queueing the same email twice (a retried build) is a no-op
