@@ -4,6 +4,7 @@
  */
 import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
+import { replicaLag } from './db/replica.ts';
 import { createAuthenticator } from './domain/auth/authenticate.ts';
 import { createTokenService } from './domain/auth/tokens.ts';
 import { noopNotifier } from './domain/common/notifier.ts';
@@ -17,16 +18,20 @@ import { createMetrics } from './rest/metrics.ts';
 import { createRateLimits } from './rest/rate-limits.ts';
 
 export function createDeps(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): AppDeps {
-  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
+  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize, transactionPooling: config.databaseTransactionPooling });
   // Requests read and write through this client: a command Redis does not answer within 1 s fails
   // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
-  const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main', commandTimeoutMs: 1000 }));
+  const redis = withScripts(createRedis(config, { name: 'tajir-main', commandTimeoutMs: 1000 }));
   const keys = createKeys(config.redisPrefix);
   const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
   const metrics = createMetrics();
+  // financial insights may read here (reports have a pool of their own, see node.ts)
+  const replica = config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: config.dbPoolSize, applicationName: 'tajir-insights' }) : undefined;
+  if (replica) metrics.watchReplica(() => replicaLag(sql, replica));
   return {
     config,
     sql,
+    ...(replica ? { replica } : {}),
     redis,
     keys,
     log,
@@ -34,7 +39,7 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
     auth: createAuthenticator(sql, tokens),
     limits: createRateLimits(redis, keys, config, metrics),
     metrics,
-    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis),
+    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe', transactionPooling: config.databaseTransactionPooling }), redis),
     notifier: noopNotifier,
     // replaced by startNode with the BullMQ queue; until then a report request is refused
     jobs: { enqueueReport: async () => Promise.reject(new Error('the report queue is not started')) },
@@ -43,5 +48,5 @@ export function createDeps(config: Readonly<Config>, log: Logger = createLogger(
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.health.close();
-  await Promise.allSettled([deps.sql.end({ timeout: 5 }), deps.redis.quit().catch(() => deps.redis.disconnect())]);
+  await Promise.allSettled([deps.sql.end({ timeout: 5 }), deps.replica?.end({ timeout: 5 }), deps.redis.quit().catch(() => deps.redis.disconnect())]);
 }

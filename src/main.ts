@@ -19,11 +19,12 @@ async function main(): Promise<void> {
   if (config.jwtSecretIsDefault) {
     log.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET (32+ characters) in production.');
   }
-  await checkPostgres(config.databaseUrl);
-  await checkRedis(config.redisUrl);
+  await checkPostgres(config.databaseListenUrl);
+  await checkRedis(config);
 
-  await ensureDatabase(config.databaseUrl);
-  const migrator = createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-migrate' });
+  // the direct connection: creating a database is not possible through a pooler
+  await ensureDatabase(config.databaseListenUrl);
+  const migrator = createSql(config.databaseListenUrl, { max: 1, applicationName: 'tajir-migrate' });
   try {
     const applied = await migrate(migrator);
     if (applied.length) log.info({ applied }, 'migrations applied');

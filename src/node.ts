@@ -41,7 +41,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   const { roles, config } = { roles: opts.roles, config: deps.config };
   // Every role that pushes (api: prices and settings; aggregator: figures) needs the Socket.IO
   // server; without the realtime role it stays unattached and emits through the Redis adapter.
-  const io = createIo(config.redisUrl, deps.keys, deps.log);
+  const io = createIo(config, deps.keys, deps.log);
   const publisher = createPublisher(io.io, deps, { windowMs: config.pushWindowMs });
   deps.notifier = publisher;
 
@@ -49,9 +49,10 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   let aggregatorSql: Sql | undefined;
   let aggregator: Aggregator | undefined;
   if (roles.has('aggregator')) {
-    aggregatorSql = createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator' });
+    aggregatorSql = createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator', transactionPooling: config.databaseTransactionPooling });
     aggregator = createAggregator({
-      databaseUrl: config.databaseUrl,
+      // LISTEN needs a session of its own: the direct connection, never a transaction pooler
+      databaseUrl: config.databaseListenUrl,
       sql: aggregatorSql,
       redis: deps.redis,
       keys: deps.keys,
@@ -64,13 +65,16 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   }
 
   // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
-  const queueConnection = createRedis(config.redisUrl, { name: 'tajir-queues', maxRetriesPerRequest: null });
+  const queueConnection = createRedis(config, { name: 'tajir-queues', maxRetriesPerRequest: null });
   const queues = createQueues(queueConnection, deps.keys.bull());
   deps.jobs = reportJobs(queues, deps.sql);
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
-  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker' }) : undefined;
+  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker', transactionPooling: config.databaseTransactionPooling }) : undefined;
+  // ...and report rows are read on the replica, when there is one (a direct connection: a replica
+  // is read-only, so a pooler in front of it would only add a hop)
+  const workerReplicaSql = workerSql && config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: 4, applicationName: 'tajir-worker-reports' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: generateRecurringExpenses })
+    ? await startWorkers({ config, sql: workerSql, replicaSql: workerReplicaSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: generateRecurringExpenses })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;
@@ -99,6 +103,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
       await aggregator?.stop();
       await workers?.close();
       await workerSql?.end({ timeout: 2 });
+      await workerReplicaSql?.end({ timeout: 2 });
       await queues.close();
       queueConnection.disconnect();
       await publisher.idle();

@@ -22,8 +22,8 @@ async function run(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  await checkPostgres(config.databaseUrl);
-  await checkRedis(config.redisUrl);
+  await checkPostgres(config.databaseListenUrl);
+  await checkRedis(config);
   const deps = createDeps(config, createLogger('warn'));
   try {
     const shops = values.shop

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   await checkPostgres(config.databaseUrl);
   await ensureDatabase(config.databaseUrl);
-  const sql = createSql(config.databaseUrl, { max: 6, applicationName: 'tajir-seed' });
+  const sql = createSql(config.databaseUrl, { max: 6, applicationName: 'tajir-seed', transactionPooling: config.databaseTransactionPooling });
   try {
     await migrate(sql);
     const started = Date.now();

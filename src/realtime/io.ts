@@ -1,15 +1,16 @@
 /**
  * The Socket.IO server with the Redis adapter, so rooms span every node (adapter.ts: local
  * sockets are sent to without waiting for the publish). Sharded Pub/Sub
- * (Redis 7, SSUBSCRIBE/SPUBLISH) is used: it works with ioredis on a standalone Redis, which is
- * what runs here; the adapter's README notes it does not yet work with ioredis on a Redis
- * *cluster* — switch to createAdapter (classic) there.
+ * (Redis 7, SSUBSCRIBE/SPUBLISH) is used on a standalone Redis and on a Redis Cluster alike: in
+ * cluster mode the subscriber is an ioredis Cluster with `shardedSubscribers`, which keeps one
+ * SSUBSCRIBE connection per master and moves a channel's subscription when its slot changes
+ * owner (failover); each room's channel lives on one shard, so a push costs one shard, not all.
  * A process without the realtime role still builds an (unattached) server: its emits go through
  * the adapter to the nodes that hold the sockets (the aggregator pushes this way).
  */
 import { Server } from 'socket.io';
 import type { Logger } from '../log.ts';
-import { createRedis, type Redis } from '../redis/client.ts';
+import { createRedis, type Redis, type RedisTarget } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { createLocalFirstAdapter } from './adapter.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './contracts.ts';
@@ -21,10 +22,10 @@ export interface IoHandle {
   close(): Promise<void>;
 }
 
-export function createIo(redisUrl: string, keys: Keys, log: Logger): IoHandle {
+export function createIo(redis: RedisTarget, keys: Keys, log: Logger): IoHandle {
   // Pub/Sub connections must wait for Redis forever rather than fail commands.
-  const pub: Redis = createRedis(redisUrl, { name: 'tajir-sio-pub', maxRetriesPerRequest: null });
-  const sub: Redis = createRedis(redisUrl, { name: 'tajir-sio-sub', maxRetriesPerRequest: null });
+  const pub: Redis = createRedis(redis, { name: 'tajir-sio-pub', maxRetriesPerRequest: null });
+  const sub: Redis = createRedis(redis, { name: 'tajir-sio-sub', maxRetriesPerRequest: null, shardedSubscriber: true });
   const io: Io = new Server({
     serveClient: false,
     adapter: createLocalFirstAdapter(pub, sub, { channelPrefix: keys.socketIo(), subscriptionMode: 'dynamic' }, (err) =>

@@ -15,6 +15,8 @@ import type { RateLimits } from './rate-limits.ts';
 export interface AppDeps {
   config: Readonly<Config>;
   sql: Sql;
+  /** A streaming replica for financial insights (REPORTS_DATABASE_URL); unset, the primary. */
+  replica?: Sql;
   /** ioredis with the project's Lua scripts registered */
   redis: ScriptedRedis;
   keys: Keys;

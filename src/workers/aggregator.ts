@@ -23,6 +23,7 @@ import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../d
 import type { EventRow } from '../domain/aggregates/ops.ts';
 import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
 import type { Logger } from '../log.ts';
+import { isCluster } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { parseNotifyPayload } from './notify-payload.ts';
@@ -33,6 +34,7 @@ const createSubscriber = ((pgListenModule as unknown as { default: { default?: C
   (pgListenModule as unknown as { default: CreateSubscriber }).default) as CreateSubscriber;
 
 export interface AggregatorOptions {
+  /** Where LISTEN connects: a direct connection (DATABASE_LISTEN_URL), never a transaction pooler. */
   databaseUrl: string;
   sql: Sql;
   redis: ScriptedRedis;
@@ -199,16 +201,25 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     opts.metrics?.setStuckShops(stuck.size);
   }
 
+  /**
+   * Every shop's seq, stuck mark and fed watermark. One pipeline on a single Redis; on a cluster a
+   * pipeline must stay in one slot, so each shop is its own command there (auto-pipelined per node).
+   */
+  async function readMetas(shopIds: number[]): Promise<(string | null)[][]> {
+    if (isCluster(redis)) return Promise.all(shopIds.map((id) => redis.hmget(keys.agg(id).meta, 'seq', 'stuck', 'fed')));
+    const pipe = redis.pipeline();
+    for (const id of shopIds) pipe.hmget(keys.agg(id).meta, 'seq', 'stuck', 'fed');
+    return ((await pipe.exec()) ?? []).map(([, v]) => (v ?? [null, null, null]) as (string | null)[]);
+  }
+
   /** Wakes every shop whose Redis seq differs from its Postgres counter (except stuck ones). */
   async function sweep(): Promise<void> {
     const counters = await sql<{ shop_id: number; event_seq: number }[]>`select shop_id, event_seq from shop_counters`;
     for (const c of counters) shops.add(c.shop_id);
     if (counters.length === 0) return;
-    const pipe = redis.pipeline();
-    for (const c of counters) pipe.hmget(keys.agg(c.shop_id).meta, 'seq', 'stuck', 'fed');
-    const metas = (await pipe.exec()) ?? [];
+    const metas = await readMetas(counters.map((c) => c.shop_id));
     counters.forEach((c, i) => {
-      const [v, stuckAt, fed] = (metas[i]?.[1] ?? [null, null, null]) as (string | null)[];
+      const [v, stuckAt, fed] = (metas[i] ?? [null, null, null]) as (string | null)[];
       if (v != null && fed != null) checkFeed(c.shop_id, Number(v), fed);
       // stuck: woken again only by a rebuild, which clears the mark (then it flows as before)
       if (stuckAt != null) {

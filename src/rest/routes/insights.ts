@@ -12,6 +12,6 @@ export const insightsRoutes = [
     tag: 'insights',
     auth: ROLES.managers,
     query: InsightsQuery,
-    handler: ({ query, principal, deps }) => getInsights(deps, principal.shopId, query),
+    handler: ({ query, principal, deps }) => getInsights({ ...deps, replicaWaitMs: deps.config.replicaWaitMs }, principal.shopId, query),
   }),
 ];

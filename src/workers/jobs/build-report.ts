@@ -6,6 +6,7 @@
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
+import { readAfterCommits } from '../../db/replica.ts';
 import { buildReport } from '../../domain/reports/build.ts';
 import type { ReportJobs, ReportRow } from '../../domain/reports/service.ts';
 import type { ChangeNotifier } from '../../domain/common/notifier.ts';
@@ -23,6 +24,10 @@ export const OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 200
 
 export interface Deps {
   sql: Sql;
+  /** A streaming replica to read the rows on (REPORTS_DATABASE_URL), when it has caught up. */
+  replicaSql?: Sql;
+  /** How long to wait for the replica to catch up before reading the primary, ms. */
+  replicaWaitMs?: number;
   queues: Queues;
   jobs: ReportJobs;
   notifier: ChangeNotifier;
@@ -49,7 +54,11 @@ export function handler(deps: Deps) {
       return { skipped: 'already done' };
     }
     let lastWrite = 0;
+    // the claim above committed after the request: past the primary's position now, the replica
+    // holds every bill committed before the report was asked for
+    const read = await readAfterCommits(sql, deps.replicaSql, deps.replicaWaitMs ?? 0);
     const result = await buildReport(sql, report, {
+      read,
       dir: deps.reportsDir,
       ttlHours: deps.ttlHours,
       onProgress: (r, progress) => {
