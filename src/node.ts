@@ -44,6 +44,10 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   const io = createIo(config, deps.keys, deps.log);
   const publisher = createPublisher(io.io, deps, { windowMs: config.pushWindowMs });
   deps.notifier = publisher;
+  io.onResubscribed(() => {
+    deps.log.warn('Socket.IO adapter re-subscribed after a break: telling local managers the current seqs');
+    void publisher.announceLocal().catch((err: Error) => deps.log.warn({ err: err.message }, 'could not announce the current seqs'));
+  });
 
   // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
   let aggregatorSql: Sql | undefined;

@@ -10,7 +10,7 @@
  */
 import { Server } from 'socket.io';
 import type { Logger } from '../log.ts';
-import { createRedis, type Redis, type RedisTarget } from '../redis/client.ts';
+import { createRedis, isCluster, type Redis, type RedisTarget } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { createLocalFirstAdapter } from './adapter.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './contracts.ts';
@@ -19,6 +19,13 @@ export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<strin
 
 export interface IoHandle {
   io: Io;
+  /**
+   * Calls `listener` each time the adapter's subscriptions are back after a break (Redis
+   * restarted, a cluster shard failed over), not at the first start. Pub/Sub delivers at most
+   * once: what other nodes published while this node was not subscribed is lost, so this node's
+   * sockets may be behind without knowing (see Publisher.announceLocal).
+   */
+  onResubscribed(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -37,8 +44,20 @@ export function createIo(redis: RedisTarget, keys: Keys, log: Logger): IoHandle 
     // client events are a few bytes ({version}, or nothing): a bigger frame is a hostile one
     maxHttpBufferSize: 8 * 1024,
   });
+  // standalone: ioredis re-subscribes on every reconnect, then reports ready; cluster: the
+  // sharded subscribers are rebuilt after a topology change, then "subscribersReady"
+  const resubscribed: (() => void)[] = [];
+  let started = false;
+  sub.on(isCluster(sub) ? 'subscribersReady' : 'ready', () => {
+    if (!started) {
+      started = true;
+      return;
+    }
+    for (const l of resubscribed) l();
+  });
   return {
     io,
+    onResubscribed: (listener) => void resubscribed.push(listener),
     async close() {
       io.disconnectSockets(true);
       // io.close() dereferences the engine, which an unattached server (no realtime role) never made

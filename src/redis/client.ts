@@ -24,6 +24,8 @@ export interface RedisClientOptions {
    * request never waits on a Redis that is gone. Default none (BullMQ's blocking commands).
    */
   commandTimeoutMs?: number;
+  /** Cluster mode: this client subscribes with SSUBSCRIBE (one connection per master, moved on failover). Default false. */
+  shardedSubscriber?: boolean;
 }
 
 /** True when a command failed because Redis is gone or silent (timeout, closed, reconnecting), not a script fault. */
@@ -62,7 +64,7 @@ export function clusterNodes(list: readonly string[]): { host: string; port: num
   });
 }
 
-export function createRedis(target: string | RedisTarget, options: RedisClientOptions & { shardedSubscriber?: boolean } = {}): Redis {
+export function createRedis(target: string | RedisTarget, options: RedisClientOptions = {}): Redis {
   const t: RedisTarget = typeof target === 'string' ? { redisUrl: target } : target;
   if (t.redisClusterNodes?.length) return createCluster(t.redisClusterNodes, t.redisUrl, options);
   const url = t.redisUrl;
@@ -90,7 +92,7 @@ export function createRedis(target: string | RedisTarget, options: RedisClientOp
  * refreshed, which is how ioredis finds a promoted replica), and the same legacy reply shapes.
  * Credentials and TLS of REDIS_URL (rediss://, user:password) apply to every node.
  */
-function createCluster(nodes: readonly string[], url: string, options: RedisClientOptions & { shardedSubscriber?: boolean }): Redis {
+function createCluster(nodes: readonly string[], url: string, options: RedisClientOptions): Redis {
   const u = new URL(url);
   const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 500);
   const cluster = new Cluster(clusterNodes(nodes), {

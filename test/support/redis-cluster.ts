@@ -27,6 +27,12 @@ export interface RedisCluster {
   nodes: ClusterNode[];
   /** The port of the master serving a key's slot now. */
   masterOf(key: string): Promise<number>;
+  /**
+   * A manual failover (CLUSTER FAILOVER on a replica of this master, or of another master when this
+   * one has no live replica): the replica catches up, then takes over; resolves once it is master
+   * and every slot is served.
+   */
+  failover(masterPort: number, timeoutMs?: number): Promise<void>;
   /** SIGKILL a master; resolves once one of its replicas took over its slots and every slot is served. */
   killMaster(port: number, timeoutMs?: number): Promise<void>;
   destroy(): Promise<void>;
@@ -111,6 +117,20 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       } finally {
         c.disconnect();
       }
+    },
+    async failover(masterPort, timeoutMs = 30_000) {
+      const nodesOf = async () =>
+        ((await ask(masterPort, 'CLUSTER', 'NODES')) ?? '').split('\n').map((l) => l.trim().split(' ')).filter((f) => f.length >= 8);
+      const all = await nodesOf();
+      const liveReplicaOf = (id: string | undefined) => all.find((f) => f[3] === id && !f[2]!.includes('fail'));
+      const me = all.find((f) => f[2]!.includes('myself'));
+      // a master left without a replica (its replica was promoted when it died): fail over another
+      const master = liveReplicaOf(me?.[0]) ? me : all.find((f) => f[2]!.includes('master') && !f[2]!.includes('fail') && liveReplicaOf(f[0]));
+      const replica = liveReplicaOf(master?.[0]);
+      if (!replica) throw new Error('no master has a live replica');
+      const port = Number(replica[1]!.split('@')[0]!.split(':')[1]);
+      if ((await ask(port, 'CLUSTER', 'FAILOVER')) !== 'OK') throw new Error(`CLUSTER FAILOVER refused on ${port}`);
+      await until(`${port} to take over`, async () => /role:master/.test((await ask(port, 'INFO', 'replication')) ?? '') && (await clusterOk()), timeoutMs);
     },
     async killMaster(port, timeoutMs = 30_000) {
       const node = nodes.find((n) => n.port === port);
