@@ -18,7 +18,7 @@ import type { Principal } from '../src/domain/auth/principal.ts';
 import { createBill } from '../src/domain/billing/create.ts';
 import type { CreateBillBody } from '../src/domain/billing/schema.ts';
 import { provisionShop } from '../src/domain/shops/provision.ts';
-import type { AppDeps } from '../src/rest/deps.ts';
+import type { CoreDeps } from '../src/deps.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
 import { benchEnv, run, summary } from './support.ts';
 
@@ -41,7 +41,7 @@ interface Shop {
   employee: number;
 }
 
-async function makeShops(deps: AppDeps): Promise<Shop[]> {
+async function makeShops(deps: CoreDeps): Promise<Shop[]> {
   const shops: Shop[] = [];
   for (let i = 0; i < SHOPS; i++) {
     shops.push(
@@ -69,7 +69,7 @@ function billBody(s: Shop, i: number): CreateBillBody {
   };
 }
 
-async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'bare'): Promise<number> {
+async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'): Promise<number> {
   let n = 0;
   let counter = 0;
   const end = Date.now() + SECONDS * 1000;
@@ -78,7 +78,7 @@ async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'bare'): 
       while (Date.now() < end) {
         const i = counter++;
         const s = shops[i % shops.length]!;
-        await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i), { emitEvent: mode !== 'bare' }));
+        await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare' }));
         n++;
       }
     }),
@@ -86,7 +86,7 @@ async function throughput(deps: AppDeps, shops: Shop[], mode: 'full' | 'bare'): 
   return n / SECONDS;
 }
 
-async function lag(deps: AppDeps, shops: Shop[], applied: Map<string, number>): Promise<ReturnType<typeof summary>> {
+async function lag(deps: CoreDeps, shops: Shop[], applied: Map<string, number>): Promise<ReturnType<typeof summary>> {
   const commits = new Map<string, number>();
   const total = RATE * SECONDS;
   const start = performance.now();
@@ -98,7 +98,7 @@ async function lag(deps: AppDeps, shops: Shop[], applied: Map<string, number>): 
     const s = shops[i % shops.length]!;
     inflight.push(
       (async () => {
-        const r = await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i)));
+        const r = await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i), { now: new Date() }));
         commits.set(`${s.principal.shopId}:${r.seq}`, performance.now());
       })(),
     );

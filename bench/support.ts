@@ -5,16 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { closeDeps, createDeps } from '../src/app.ts';
+import { closeCore, createCore } from '../src/deps.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { createSql, type Sql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, migrate } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
-import type { AppDeps } from '../src/rest/deps.ts';
+import type { CoreDeps } from '../src/deps.ts';
 
 export interface BenchEnv {
   config: Readonly<Config>;
-  deps: AppDeps;
+  deps: CoreDeps;
   cleanup(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
   const m = createSql(config.databaseUrl, { max: 1 });
   await migrate(m);
   await m.end();
-  const deps = createDeps(config, createLogger(config.logLevel));
+  const deps = createCore(config, createLogger(config.logLevel));
   return {
     config,
     deps,
@@ -48,7 +48,7 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
         cursor = next;
         if (keys.length) await deps.redis.del(...keys);
       } while (cursor !== '0');
-      await closeDeps(deps);
+      await closeCore(deps);
       const admin = createSql(withDatabase(config.databaseUrl, 'postgres'), { max: 1 });
       await admin`drop database if exists ${admin(new URL(config.databaseUrl).pathname.slice(1))} with (force)`;
       await admin.end();

@@ -2,11 +2,11 @@
  * Entry point: reads config, checks prerequisites, migrates, starts the roles asked for
  * (src/node.ts), wires SIGTERM/SIGINT. Only wiring lives here.
  */
-import { closeDeps, createDeps } from './app.ts';
+import { closeCore, createCore } from './deps.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
-import { DEMO_LOGIN, demoTerminalToken, ensureDemoShop } from './domain/shops/demo.ts';
+import { DEMO_LOGIN, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { startNode } from './node.ts';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     await migrator.end({ timeout: 5 });
   }
 
-  const deps = createDeps(config, log);
+  const deps = createCore(config, log);
   const created = config.seedDemo ? await ensureDemoShop(deps.sql) : false;
   const { roles } = config;
   const node = await startNode(deps, { roles, port: config.port, host: config.host });
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     await node.stop(SHUTDOWN_DEADLINE_MS - 3000);
-    await closeDeps(deps);
+    await closeCore(deps);
     clearTimeout(deadline);
     process.exit(0);
   };

@@ -7,13 +7,13 @@
  *   worker     background jobs (reports, mail, schedules)
  */
 import type { Role } from './config.ts';
-import { generateRecurringExpenses } from './domain/expenses/generate-recurring.ts';
+import { generateRecurringExpenses } from './domain/expenses/index.ts';
 import { createSql, type Sql } from './db/client.ts';
 import { createIo, type IoHandle } from './realtime/io.ts';
 import { createPublisher, type Publisher } from './realtime/publisher.ts';
 import { type RealtimeOptions, startRealtime } from './realtime/server.ts';
 import { type Api, buildApi } from './rest/api.ts';
-import type { AppDeps } from './rest/deps.ts';
+import type { AppDeps, CoreDeps } from './deps.ts';
 import { createRedis } from './redis/client.ts';
 import { type Aggregator, createAggregator } from './workers/aggregator.ts';
 import { reportJobs, startWorkers } from './workers/index.ts';
@@ -27,6 +27,8 @@ export interface NodeOptions {
 }
 
 export interface RunningNode {
+  /** The node's frozen dependencies: the core it was given plus its notifier and report queue. */
+  deps: AppDeps;
   /** the HTTP/Socket.IO port, when the node serves one */
   port: number | undefined;
   api: Api | undefined;
@@ -37,17 +39,22 @@ export interface RunningNode {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<RunningNode> {
-  const { roles, config } = { roles: opts.roles, config: deps.config };
+export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<RunningNode> {
+  const { roles, config } = { roles: opts.roles, config: core.config };
   // Every role that pushes (api: prices and settings; aggregator: figures) needs the Socket.IO
   // server; without the realtime role it stays unattached and emits through the Redis adapter.
-  const io = createIo(config, deps.keys, deps.log);
-  const publisher = createPublisher(io.io, deps, { windowMs: config.pushWindowMs });
-  deps.notifier = publisher;
+  const io = createIo(config, core.keys, core.log);
+  const publisher = createPublisher(io.io, core, { windowMs: config.pushWindowMs });
   io.onResubscribed(() => {
-    deps.log.warn('Socket.IO adapter re-subscribed after a break: telling local managers the current seqs');
-    void publisher.announceLocal().catch((err: Error) => deps.log.warn({ err: err.message }, 'could not announce the current seqs'));
+    core.log.warn('Socket.IO adapter re-subscribed after a break: telling local managers the current seqs');
+    void publisher.announceLocal().catch((err: Error) => core.log.warn({ err: err.message }, 'could not announce the current seqs'));
   });
+
+  // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
+  const queueConnection = createRedis(config, { name: 'tajir-queues', maxRetriesPerRequest: null });
+  const queues = createQueues(queueConnection, core.keys.bull());
+  // Built once, frozen, and only then handed to the roles: nothing is patched in later.
+  const deps: AppDeps = Object.freeze({ ...core, notifier: publisher, jobs: reportJobs(queues, core.sql) });
 
   // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
   let aggregatorSql: Sql | undefined;
@@ -68,17 +75,13 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
     await aggregator.start();
   }
 
-  // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
-  const queueConnection = createRedis(config, { name: 'tajir-queues', maxRetriesPerRequest: null });
-  const queues = createQueues(queueConnection, deps.keys.bull());
-  deps.jobs = reportJobs(queues, deps.sql);
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
   const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker', transactionPooling: config.databaseTransactionPooling }) : undefined;
   // ...and report rows are read on the replica, when there is one (a direct connection: a replica
   // is read-only, so a pooler in front of it would only add a hop)
   const workerReplicaSql = workerSql && config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: 4, applicationName: 'tajir-worker-reports' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, replicaSql: workerReplicaSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), generateRecurring: generateRecurringExpenses })
+    ? await startWorkers({ config, sql: workerSql, replicaSql: workerReplicaSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), clock: deps.clock, generateRecurring: generateRecurringExpenses })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;
@@ -96,6 +99,7 @@ export async function startNode(deps: AppDeps, opts: NodeOptions): Promise<Runni
   const port = api ? await api.listen(opts.port, opts.host ?? config.host) : undefined;
 
   return {
+    deps,
     port,
     api,
     io,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { closeDeps, createDeps } from '../src/app.ts';
+import { closeCore, createCore } from '../src/deps.ts';
 import { appliedSeq, applyEvents } from '../src/domain/aggregates/apply.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
@@ -73,6 +73,11 @@ async function postBill(token: string, body: unknown, key: string) {
   }
 }
 
+/** Waits until a few of the shop's bills have committed: the fault then strikes mid-stream, not before it. */
+async function billsFlowing(shopId: number, n = 5): Promise<void> {
+  await until(async () => (await env().sql<{ n: number }[]>`select count(*)::int as n from bills where shop_id = ${shopId}`)[0]!.n >= n, 20_000, 'bills flowing');
+}
+
 async function assertExact(shopId: number, acknowledged: number[]) {
   await settled(shopId, 30_000);
   const { sql, redis, deps } = env();
@@ -126,7 +131,7 @@ describe('aggregates under concurrency and faults', function () {
   it("survives the listener's backend being killed while bills flow", async () => {
     const f = await fixture();
     const flow = pool(Array.from({ length: 80 }, (_, i) => i), 4, (i) => postBill(f.shop.cashier, randomBill(f, i), `kill-${f.shop.shopId}-${i}`));
-    await new Promise((r) => setTimeout(r, 150));
+    await billsFlowing(f.shop.shopId);
     const killed = await env().sql`
       select pg_terminate_backend(pid) from pg_stat_activity
       where application_name = 'tajir-listener' and datname = current_database()`;
@@ -140,7 +145,7 @@ describe('aggregates under concurrency and faults', function () {
     // an aggregator of its own, on a Redis of its own, whose sweep would come only after 10 minutes
     const server = await startRedisServer();
     const config = { ...env().config, redisUrl: server.url };
-    const deps = createDeps(config, createLogger('silent'));
+    const deps = createCore(config, createLogger('silent'));
     const agg = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 600_000 });
     const quiet = createSql(config.databaseUrl, { max: 1 });
     try {
@@ -171,7 +176,7 @@ describe('aggregates under concurrency and faults', function () {
     } finally {
       await agg.stop();
       await quiet.end();
-      await closeDeps(deps);
+      await closeCore(deps);
       server.stop();
     }
   });
@@ -295,13 +300,13 @@ describe('aggregates under concurrency and faults', function () {
   it('rebuilds after Redis FLUSHALL mid-stream (on a Redis of its own)', async () => {
     const server = await startRedisServer();
     const config = { ...env().config, redisUrl: server.url };
-    const deps = createDeps(config, createLogger('silent'));
+    const deps = createCore(config, createLogger('silent'));
     const agg = createAggregator({ databaseUrl: config.databaseUrl, sql: deps.sql, redis: deps.redis, keys: deps.keys, log: deps.log, sweepMs: 100 });
     await agg.start();
     try {
       const f = await fixture();
       const flow = pool(Array.from({ length: 60 }, (_, i) => i), 4, (i) => post('/api/bills', randomBill(f, i), f.shop.cashier));
-      await new Promise((r) => setTimeout(r, 200));
+      await billsFlowing(f.shop.shopId);
       await deps.redis.flushall();
       const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
       assert.equal(acks.length, 60, 'a Redis loss refuses no bill');
@@ -320,7 +325,7 @@ describe('aggregates under concurrency and faults', function () {
       assert.ok(d.today.bills > 0, "d.today.bills > 0");
     } finally {
       await agg.stop();
-      await closeDeps(deps);
+      await closeCore(deps);
       server.stop();
     }
   });
@@ -333,7 +338,7 @@ describe('aggregates under concurrency and faults', function () {
       await new Promise((r) => setTimeout(r, i * 20));
       return postBill(f.shop.cashier, randomBill(f, i), `restart-${f.shop.shopId}-${i}`);
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await billsFlowing(f.shop.shopId);
     execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart`, { stdio: 'ignore' });
     const acks = (await flow).filter((r) => r.status === 201).map((r) => r.body.id as number);
     assert.equal(acks.length, 60);

@@ -14,6 +14,7 @@ const products: LineProduct[] = [
   { id: 2, name: 'Hem', rate_fils: 5_000, type_name: 'Tailoring' },
 ];
 const ctx = (over: Partial<ShopBillingContext> = {}): ShopBillingContext => ({
+  now: new Date('2026-12-01T08:00:00Z'),
   timezone: 'Asia/Dubai',
   today: '2026-12-01',
   vatPercent: 5,

@@ -316,17 +316,36 @@ describe('billing', () => {
   });
 
   it("dates and numbers a bill by the shop's local day, not the server's or UTC", async () => {
-    for (const timezone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+    // 11:30 UTC is already tomorrow in Kiritimati (UTC+14) and just today in Pago Pago (UTC-11)
+    const instant = '2027-03-10T11:30:00Z';
+    for (const [timezone, local] of [['Pacific/Kiritimati', '2027-03-11'], ['Pacific/Pago_Pago', '2027-03-10']] as const) {
       const shop = await newShop();
       const p = await addProduct(shop.shopId, 'Wash', 5);
       const locale = { currency: 'AED', timezone, date_format: 'DD/MM/YYYY', language: 'en' };
       assert.equal((await put('/api/shop-settings/locale', locale, shop.token)).status, 200);
-      const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-      const b = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, shop.token);
-      assert.equal(b.status, 201, JSON.stringify(b.body));
-      assert.equal(b.body.bill_date, local, timezone);
-      assert.equal(b.body.bill_number, `BILL-${local.replaceAll('-', '')}-001`);
+      await env().clock.at(instant, async () => {
+        assert.equal((await get('/api/bills/next-number', shop.token)).body.bill_number, `BILL-${local.replaceAll('-', '')}-001`);
+        const b = await post('/api/bills', { items: [{ product_id: p, quantity: 1 }], payments: [{ amount: 1, method: 'Cash' }] }, shop.token);
+        assert.equal(b.status, 201, JSON.stringify(b.body));
+        assert.equal(b.body.bill_date, local, timezone);
+        assert.equal(b.body.bill_number, `BILL-${local.replaceAll('-', '')}-001`);
+        // the stored times are the clock's instant too, so the SQL rebuild agrees with the live figures
+        const [row] = await env().sql<{ created_at: Date; paid_at: Date }[]>`
+          select b.created_at, p.paid_at from bills b join payments p on p.shop_id = b.shop_id and p.bill_id = b.id where b.shop_id = ${shop.shopId}`;
+        assert.equal(row!.created_at.toISOString(), new Date(instant).toISOString());
+        assert.equal(row!.paid_at.toISOString(), new Date(instant).toISOString());
+      });
     }
+  });
+
+  it("numbers the bills either side of the shop's midnight on their own days, by the service's clock", async () => {
+    const shop = await newShop(); // Asia/Dubai: midnight is 20:00 UTC
+    const p = await addProduct(shop.shopId, 'Press', 3);
+    const bill = () => post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, shop.token);
+    const before = await env().clock.at('2027-04-30T19:59:59.999Z', bill);
+    const after = await env().clock.at('2027-04-30T20:00:00.000Z', bill);
+    assert.deepEqual([before.body.bill_date, before.body.bill_number], ['2027-04-30', 'BILL-20270430-001']);
+    assert.deepEqual([after.body.bill_date, after.body.bill_number], ['2027-05-01', 'BILL-20270501-001']);
   });
 
   it('numbers bills BILL-YYYYMMDD-NNN, consecutive under concurrency, as next-number previews', async () => {
@@ -351,7 +370,7 @@ describe('billing', () => {
     await settled(s.shopId);
     const r = await get('/api/dashboard', s.token);
     assert.equal(r.status, 200);
-    const fromSql = await dashboardFromSql(env().sql, s.shopId);
+    const fromSql = await dashboardFromSql(env().sql, s.shopId, env().clock.now());
     assert.deepEqual(r.body, JSON.parse(JSON.stringify(fromSql)));
     assert.ok(r.body.today.bills >= 4, "r.body.today.bills >= 4");
     const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);

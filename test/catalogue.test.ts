@@ -467,8 +467,9 @@ describe('catalogue: change notifications', () => {
   });
 
   it('tells the notifier after a product is created, updated and deleted', async () => {
-    await recordingProductPushes(async (calls) => {
+    await recordingProductPushes(s, async (calls, arrived) => {
       const p = await mkProduct(s.token, { type_id: typeId, name: 'Live price', rate: 20 });
+      await arrived(1);
       assert.equal(calls.length, 1);
       assert.equal(calls[0]!.shopId, s.shopId);
       assert.equal(calls[0]!.product.id, p.id);
@@ -476,10 +477,12 @@ describe('catalogue: change notifications', () => {
       assert.equal(calls[0]!.product.type_name, 'Pushed');
 
       await patch(`/api/products/${p.id}`, { rate: 22.5 }, s.token);
+      await arrived(2);
       assert.equal(calls.length, 2);
       assert.equal(calls[1]!.product.rate, 22.5);
 
       await del(`/api/products/${p.id}`, s.token);
+      await arrived(3);
       assert.equal(calls.length, 3);
       assert.equal(calls[2]!.product.id, p.id);
       assert.equal(calls[2]!.product.active, false);
@@ -489,13 +492,16 @@ describe('catalogue: change notifications', () => {
 
   it('stays silent when the write fails', async () => {
     await mkProduct(s.token, { type_id: typeId, name: 'Coded', rate: 1, barcode: 'DUP' });
-    await recordingProductPushes(async (calls) => {
+    await recordingProductPushes(s, async (calls, arrived) => {
       assert.equal((await post('/api/products', { type_id: typeId, name: 'Clash', rate: 1, barcode: 'DUP' }, s.token)).status, 409);
       assert.equal((await post('/api/products', { type_id: 999999999, name: 'Orphan', rate: 1 }, s.token)).status, 422);
       assert.equal((await patch('/api/products/999999999', { rate: 1 }, s.token)).status, 404);
       assert.equal((await del('/api/products/999999999', s.token)).status, 404);
       assert.equal((await call('POST', '/api/products', { token: s.cashier, body: { type_id: typeId, name: 'X', rate: 1 } })).status, 403);
-      assert.equal(calls.length, 0);
+      // the next successful write's push is the first one: none of the refused writes pushed
+      const marker = await mkProduct(s.token, { type_id: typeId, name: 'Marker', rate: 3 });
+      await arrived(1);
+      assert.deepEqual(calls.map((c) => c.product.id), [marker.id]);
     });
   });
 });

@@ -66,7 +66,11 @@ describe('three nodes, one aggregator', function () {
     }
     const billIds = (seen: { name: string; args: any[] }[]) => seen.filter((e) => e.name === 'bill:created').map((e) => e.args[0].bill.id);
     await until(() => billIds(seen2).length >= 40 && billIds(seen3).length >= 40, 20_000, 'bill:created on nodes 2 and 3');
-    await new Promise((r) => setTimeout(r, 300));
+    // a later bill as the marker: once it has arrived, any duplicate of the first 40 would have too
+    const marker = await http(n1, 'POST', '/api/bills', { items: [{ product_id: product, quantity: 1 }] }, token);
+    assert.equal(marker.status, 201);
+    ids.push(marker.body.id);
+    await until(() => billIds(seen2).includes(marker.body.id) && billIds(seen3).includes(marker.body.id), 20_000, 'the marker bill on nodes 2 and 3');
     for (const seen of [seen2, seen3]) {
       assert.deepEqual([...billIds(seen)].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'each bill exactly once');
       const seqs = seen.filter((e) => e.name === 'dashboard:update').map((e) => e.args[0].seq);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { generateRecurringExpenses } from '../src/domain/expenses/generate-recurring.ts';
 import { type Frequency, nextDueDate } from '../src/domain/expenses/recurrence.ts';
-import { localDate } from '../src/domain/dashboard/dates.ts';
 import { env } from './support/env.ts';
 import { settled } from './support/fixtures.ts';
 import { call, del, get, newShop, patch, post, type Res, type ShopSession } from './support/http.ts';
@@ -549,7 +548,7 @@ describe('recurring expense definitions', () => {
   it('does not back-fill the dates a paused definition missed when it is reactivated', async () => {
     const shop = await newShop();
     const cat = await categoryId(shop, 'Utilities');
-    const today = localDate(new Date(), 'Asia/Dubai');
+    const today = env().clock.today('Asia/Dubai');
     const d = (await post('/api/recurring-expenses', { category_id: cat, amount: 5, frequency: 'daily', start_date: '2026-01-01' }, shop.manager)).body;
     await patch(`/api/recurring-expenses/${d.id}`, { active: false }, shop.manager);
     const back = (await patch(`/api/recurring-expenses/${d.id}`, { active: true }, shop.manager)).body;

@@ -10,7 +10,7 @@ import { type PgCluster, startPgCluster } from './support/pg-cluster.ts';
 import { type RedisServer, startRedisServer } from './support/redis-server.ts';
 import { type Remote, type RemoteShop, remote, remoteShop } from './support/remote.ts';
 import { type Service, startOwnService } from './support/service.ts';
-import { type ClientSocket, openSocket } from './support/sockets.ts';
+import { type ClientSocket, openSocket, until } from './support/sockets.ts';
 
 const BUDGET_MS = 2000;
 
@@ -130,7 +130,7 @@ describe('dependencies down (issue 13)', function () {
   it('answers every route class within 2 s while Redis is down, and heals within 2 s of its return', async () => {
     assert.ok((await recovered()) < BUDGET_MS);
     redis.stop();
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await api.call('GET', '/readyz')).body?.checks?.redis === 'down', 5000, 'the service to see Redis gone');
     const probes = await probeAll();
     assertDegraded(probes, 'redis');
     const byWhat = Object.fromEntries(probes.map((p) => [p.what, p]));

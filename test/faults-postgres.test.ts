@@ -10,6 +10,7 @@ import { env } from './support/env.ts';
 import { type PgCluster, startPgCluster } from './support/pg-cluster.ts';
 import { type Ack, postBillWithRetries, type Remote, type RemoteShop, remote, remoteShop } from './support/remote.ts';
 import { type Service, startOwnService } from './support/service.ts';
+import { until } from './support/sockets.ts';
 
 describe('dropped database connections (issue 13)', function () {
   this.timeout(120_000);
@@ -53,7 +54,9 @@ describe('dropped database connections (issue 13)', function () {
     await admin.end({ timeout: 1 });
     await cluster.restart();
     admin = postgres(cluster.url('postgres'), { max: 1, onnotice: () => {} });
-    await new Promise((r) => setTimeout(r, 1500));
+    // the writers get going again after the restart before they stop
+    const acked = acks.length;
+    await until(() => acks.length >= acked + 12, 30_000, 'bills acknowledged after the restart');
     writing = false;
     await Promise.all(writers);
 

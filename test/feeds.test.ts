@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeDeps, createDeps } from '../src/app.ts';
+import { closeCore, createCore } from '../src/deps.ts';
 import { applyEvents } from '../src/domain/aggregates/apply.ts';
 import { appendEvent } from '../src/domain/events/append.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
@@ -56,7 +56,7 @@ describe('live feeds', function () {
   it('every acknowledged bill reaches the push path exactly once when Redis dies and comes back empty mid-stream', async () => {
     const redis = await ownRedis();
     const config = { ...env().config, redisUrl: redis.url };
-    const deps = createDeps(config, createLogger('silent'));
+    const deps = createCore(config, createLogger('silent'));
     const pushed: number[] = [];
     const agg = createAggregator({
       databaseUrl: config.databaseUrl,
@@ -97,7 +97,7 @@ describe('live feeds', function () {
       assert.equal(ours.length, new Set(ours).size, 'no bill pushed twice');
     } finally {
       await agg.stop();
-      await closeDeps(deps);
+      await closeCore(deps);
       redis.kill();
     }
   });

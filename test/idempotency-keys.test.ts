@@ -52,7 +52,7 @@ describe('idempotency keys', function () {
 
   it('the minute tick purges keys older than 48 h in chunks and keeps younger ones', async () => {
     const { sql, deps } = env();
-    const now = new Date();
+    const now = env().clock.now();
     const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
     // more than two 5,000-row chunks of old keys, and keys just inside the window
     await sql`
@@ -62,7 +62,7 @@ describe('idempotency keys', function () {
     await sql`
       insert into idempotency_keys (shop_id, principal_kind, principal_id, key, route, request_hash, status, response, created_at)
       values (${s.shopId}, 'terminal', ${s.terminalId}, 'young', 'POST /api/bills', 'h', 201, '{}'::jsonb, ${hoursAgo(47)})`;
-    const result = await tick({ sql, jobs: { enqueueReport: async () => {} }, log: deps.log })({ data: { now: now.getTime() } } as never);
+    const result = await tick({ sql, jobs: { enqueueReport: async () => {} }, log: deps.log, clock: deps.clock })({ data: { now: now.getTime() } } as never);
     assert.ok(result.keys >= 12000, JSON.stringify(result));
     const left = await sql<{ key: string }[]>`
       select key from idempotency_keys where shop_id = ${s.shopId} and principal_kind = 'terminal' and (key like 'old-%' or key = 'young')`;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
+import { tierFor } from '../src/domain/loyalty/tier-rule.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { call, get, newShop, post, put, type Res, type ShopSession } from './support/http.ts';
@@ -65,13 +66,14 @@ describe('loyalty programme', () => {
 
     it('replaces the config (point value stored in fils), bumps the version and pushes the loyalty section', async () => {
       const shop = await newShop();
-      await recordingSettingsPushes(async (pushes) => {
+      await recordingSettingsPushes(shop, async (pushes, arrived) => {
         const v0 = (await get('/api/shop-settings', shop.token)).body.version;
         const r = await put('/api/loyalty/config', { ...CONFIG, program_name: `  ${HOSTILE} ` }, shop.manager);
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + 1);
         assert.deepEqual(r.body.loyalty.config, { ...CONFIG, program_name: HOSTILE });
         assert.equal(r.body.loyalty.tiers.length, 4);
+        await arrived(1);
         assert.deepEqual(pushes, [{ shopId: shop.shopId, version: v0 + 1, section: 'loyalty', value: r.body.loyalty }]);
         const [row] = await env().sql<{ point_value_fils: number }[]>`select point_value_fils from loyalty_config where shop_id = ${shop.shopId}`;
         assert.equal(row!.point_value_fils, 5);
@@ -175,7 +177,7 @@ describe('loyalty programme', () => {
       const theirs = await addCustomer(other.shopId, { lifetime: 1500, tierName: 'Silver' });
       // accounts are read from the aggregates: rebuild them from Postgres, as after a Redis loss
       assert.equal((await rebuildShop(env().sql, env().redis, env().deps.keys, shop.shopId)).status, 'rebuilt');
-      await recordingSettingsPushes(async (pushes) => {
+      await recordingSettingsPushes(shop, async (pushes, arrived) => {
         const v0 = (await get('/api/shop-settings', shop.token)).body.version;
         const r = await put(
           '/api/loyalty/tiers',
@@ -190,6 +192,7 @@ describe('loyalty programme', () => {
         );
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + 1);
+        await arrived(1);
         assert.deepEqual(pushes.map((p) => [p.version, p.section]), [[v0 + 1, 'loyalty']]);
         assert.deepEqual(pushes[0]!.value, r.body.loyalty);
         const items = r.body.loyalty.tiers as any[];
@@ -216,6 +219,11 @@ describe('loyalty programme', () => {
       assert.equal(swap.status, 200, JSON.stringify(swap.body));
       assert.equal(await accountTier(shop.shopId, c6000), 'Diamond');
       assert.equal(await accountTier(shop.shopId, c20000), 'Gold');
+      // the SQL re-tiering and the TypeScript rule (tier-rule.ts) agree on every account, at every threshold edge
+      const edges = [1999, 2000, 2001, 9999, 10000];
+      const edgeIds = await Promise.all(edges.map((lifetime) => addCustomer(shop.shopId, { lifetime })));
+      const swapped: { name: string; threshold_points: number }[] = (await put('/api/loyalty/tiers', { tiers: [tier('Bronze', 0), tier('Diamond', 2000, 1.5), tier('Gold', 10000, 2)] }, shop.token)).body.loyalty.tiers;
+      for (const [i, lifetime] of edges.entries()) assert.equal(await accountTier(shop.shopId, edgeIds[i]!), tierFor(swapped, lifetime)?.name, `lifetime ${lifetime}`);
       // the account read agrees with the re-evaluation at once, before the aggregator has applied its event
       const acc = await get(`/api/loyalty/customers/${c1500}`, shop.cashier);
       assert.equal(acc.status, 200);

@@ -4,29 +4,40 @@ import { mkdtemp, readdir, copyFile, writeFile, appendFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { closeDeps, createDeps } from '../src/app.ts';
+import { closeCore, createCore } from '../src/deps.ts';
 import { type Config, ConfigError, loadConfig } from '../src/config.ts';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
-import { buildApi } from '../src/rest/api.ts';
+import { startNode } from '../src/node.ts';
+import { createRedis } from '../src/redis/client.ts';
 import { dropDatabase, env, runId, testConfig } from './support/env.ts';
 import { call, get, newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
 import { startOwnService } from './support/service.ts';
+import { until } from './support/sockets.ts';
 
 
 /** An API of this test's own (config overrides, e.g. a small limit and its own Redis prefix), closed after fn. */
 async function withOwnApi(overrides: Partial<Config>, fn: (url: string) => Promise<void>): Promise<void> {
-  const deps = createDeps({ ...testConfig(), ...overrides }, createLogger('silent'));
-  await deps.redis.ping(); // connected: until then the rate limiter lets requests through (rate-limits.ts)
-  const api = buildApi(deps);
-  const port = await api.listen(0, '127.0.0.1');
+  const core = createCore({ ...testConfig(), ...overrides }, createLogger('silent'));
+  await core.redis.ping(); // connected: until then the rate limiter lets requests through (rate-limits.ts)
+  const node = await startNode(core, { roles: new Set(['api']), port: 0, host: '127.0.0.1' });
   try {
-    await fn(`http://127.0.0.1:${port}`);
+    await fn(`http://127.0.0.1:${node.port}`);
   } finally {
-    await api.close(500);
-    await closeDeps(deps);
+    await node.stop(500);
+    await closeCore(core);
+  }
+}
+
+/** Resolves once a redis-server on `port` answers PING. */
+async function redisAnswers(port: number): Promise<void> {
+  const probe = createRedis(`redis://127.0.0.1:${port}`, { name: 'tajir-test-probe', maxRetriesPerRequest: 1 });
+  try {
+    await until(() => probe.ping().then((r) => r === 'PONG', () => false), 10_000, `redis-server on ${port}`);
+  } finally {
+    probe.disconnect();
   }
 }
 
@@ -126,7 +137,8 @@ describe('operations', () => {
       await send('GET', '/api/customers?search=0507654321', undefined, s.cashier);
       await send('POST', '/api/auth/login', { email: 'zubaida@private.test', password: 'hunter2-secret' }); // 401
       await send('POST', '/api/customers', { name: 'x', phone: 'not a phone at all' }, s.cashier); // 400
-      await new Promise((r) => setTimeout(r, 300));
+      // the four /api/customers requests are logged (pino writes asynchronously)
+      await until(() => service.output().split('"route":"/api/customers"').length > 4, 10_000, 'the request logs');
       const logs = service.output();
       assert.match(logs, /"route":"\/api\/customers"/, 'requests are logged at debug');
       for (const secret of [secretName, '507654321', 'zubaida@private.test', 'hunter2-secret', s.cashier, 'not a phone']) {
@@ -144,23 +156,26 @@ describe('operations', () => {
       stdio: 'ignore',
     });
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      await redisAnswers(port);
       const config = { ...testConfig(), redisUrl: `redis://127.0.0.1:${port}` };
-      const deps = createDeps(config, createLogger('silent'));
-      const api = buildApi(deps);
-      const p = await api.listen(0, '127.0.0.1');
+      const core = createCore(config, createLogger('silent'));
+      const node = await startNode(core, { roles: new Set(['api']), port: 0, host: '127.0.0.1' });
+      const readyz = () => fetch(`http://127.0.0.1:${node.port}/readyz`);
       try {
-        const ok = await fetch(`http://127.0.0.1:${p}/readyz`);
-        assert.equal(ok.status, 200);
+        assert.equal((await readyz()).status, 200);
         redis.kill('SIGKILL');
-        await new Promise((r) => setTimeout(r, 300));
-        const down = await fetch(`http://127.0.0.1:${p}/readyz`);
+        let down: any;
+        await until(async () => {
+          const r = await readyz();
+          down = { status: r.status, body: await r.json() };
+          return r.status !== 200;
+        }, 10_000, 'readyz to notice');
         assert.equal(down.status, 503);
-        assert.equal(((await down.json()) as any).checks.redis, 'down');
+        assert.equal(down.body.checks.redis, 'down');
       } finally {
-        await api.close(500);
-        deps.redis.disconnect();
-        await deps.sql.end();
+        await node.stop(500);
+        core.redis.disconnect();
+        await core.sql.end();
       }
     } finally {
       redis.kill('SIGKILL');
@@ -249,12 +264,17 @@ describe('operations', () => {
       const started = Date.now();
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
-      // meanwhile the port takes no new connections
-      await assert.rejects(
-        new Promise((resolve, reject) => request(`http://127.0.0.1:${port}/healthz`, { agent: false }, resolve).on('error', reject).end()),
-        (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
-      );
+      // the port stops taking new connections (polled: the signal takes a moment to arrive)
+      const refused = () =>
+        new Promise<boolean>((resolve) =>
+          request(`http://127.0.0.1:${port}/healthz`, { agent: false }, (res) => {
+            res.resume();
+            resolve(false);
+          })
+            .on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'))
+            .end(),
+        );
+      await until(refused, 5000, 'the port to refuse new connections');
       slow.end(body.slice(10));
       assert.equal(await answered, 200);
       const code = await exited;
@@ -277,7 +297,6 @@ describe('operations', () => {
       sock.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":');
       await new Promise((r) => setTimeout(r, 200));
       sock.destroy(); // gone with 990 bytes unsent
-      await new Promise((r) => setTimeout(r, 200));
       assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
       const started = Date.now();
       assert.equal(await service.stop(), 0);

@@ -140,13 +140,19 @@ describe('realtime', function () {
     // every command Redis receives, as Redis itself reports it (MONITOR)
     const monitor = await createRedis(env().config.redisUrl).monitor();
     const reads: string[] = [];
+    const marker = `marker-${s.shopId}`;
+    let markerSeen = false;
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (/^eval/i.test(args[0] ?? '') && args.some((a) => a.includes(`{shop:${s.shopId}}`))) reads.push(args[0]!);
+      if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) markerSeen = true;
     });
     try {
       const replies = await Promise.all(sockets.map(sync));
       assert.ok(replies.every((r) => r.seq === replies[0].seq && r.dashboard), "replies.every((r) => r.seq === replies[0].seq && r.dashboard)");
-      await new Promise((r) => setTimeout(r, 100));
+      // MONITOR reports commands in the order Redis ran them: once a command sent after the syncs
+      // shows, every read the syncs made has shown
+      await env().redis.echo(marker);
+      await until(() => markerSeen, 5000, 'the marker command in MONITOR');
       assert.ok(reads.length >= 1 && reads.length <= 2, `${reads.length} script calls for 40 syncs`);
     } finally {
       monitor.disconnect();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { createRedis } from '../src/redis/client.ts';
 import { MAX_QUEUED_PER_SHOP } from '../src/domain/reports/queue.ts';
-import { runSchedules } from '../src/workers/jobs/schedule-tick.ts';
+import { runSchedules } from '../src/domain/reports/index.ts';
 import { QUEUES } from '../src/workers/queues.ts';
 import { env } from './support/env.ts';
 import { get, newShop, post, put, type ShopSession } from './support/http.ts';
@@ -142,11 +142,11 @@ describe('reports are fair across shops', function () {
     assert.equal((await statuses(shop.shopId)).queued, MAX_QUEUED_PER_SHOP, 'nothing created');
 
     await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 0, recipients: ['o@shop.test'], format: 'csv' }] }, shop.token);
-    await runSchedules(env().sql, new Date());
+    await runSchedules(env().sql, env().clock.now());
     const claims = async () => (await env().sql`select 1 from report_schedule_runs where shop_id = ${shop.shopId}`).length;
     assert.equal(await claims(), 0, 'a full queue does not take the scheduled run');
     await env().sql`update report_jobs set status = 'done' where shop_id = ${shop.shopId}`;
-    await runSchedules(env().sql, new Date());
+    await runSchedules(env().sql, env().clock.now());
     assert.equal(await claims(), 1, 'it is created once there is room');
     await env().sql`update report_jobs set status = 'done' where shop_id = ${shop.shopId}`;
   });

@@ -76,7 +76,7 @@ describe('shop settings', () => {
   it('raises the version by exactly one per change and pushes (version, section, value) after commit', async () => {
     const shop = await newShop();
     const emp = await addEmployee(shop.shopId, 'Master Ali');
-    await recordingSettingsPushes(async (pushes) => {
+    await recordingSettingsPushes(shop, async (pushes, arrived) => {
       const v0 = await version(shop);
       const steps: [string, string, unknown, string][] = [
         ['PUT', '/api/shop-settings/shop-info', { name: 'Al Noor', trn: '100123456700003' }, 'shop_info'],
@@ -89,10 +89,19 @@ describe('shop settings', () => {
         const r = await call(method, path, { token: shop.manager, body });
         assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
         assert.equal(r.body.version, v0 + i + 1, path);
-        assert.deepEqual(r.body[section], pushes[i]!.value, `${path} answers the value it pushed`);
+        await arrived(i + 1);
+        if (section === 'vat_rates') {
+          // a create answers the one rate it made (API.md: POST answers 201 with the thing); the push holds them all
+          const { version: _v, ...rate } = r.body;
+          assert.equal(r.status, 201);
+          assert.deepEqual(pushes[i]!.value.find((v: any) => v.id === rate.id), rate, `${path} answers the rate it pushed`);
+        } else {
+          assert.deepEqual(r.body[section], pushes[i]!.value, `${path} answers the value it pushed`);
+        }
       }
       const added = pushes[4]!.value.find((v: any) => v.rate_percent === 7.5);
       assert.equal((await del(`/api/vat-rates/${added.id}`, shop.manager)).status, 204);
+      await arrived(6);
       assert.deepEqual(
         pushes.map((p) => [p.shopId, p.version, p.section]),
         ['shop_info', 'billing_config', 'payment_methods', 'locale', 'vat_rates', 'vat_rates'].map((sec, i) => [shop.shopId, v0 + i + 1, sec]),
@@ -107,14 +116,17 @@ describe('shop settings', () => {
       // a refused change changes nothing and pushes nothing
       assert.equal((await put('/api/shop-settings/locale', { ...LOCALE, timezone: 'Mars/Olympus' }, shop.token)).status, 400);
       assert.equal((await del('/api/vat-rates/999999999', shop.token)).status, 404);
-      assert.equal(pushes.length, 6);
       assert.equal(await version(shop), v0 + 6);
+      // the next accepted change's push follows the sixth directly: the refused ones pushed nothing
+      assert.equal((await put('/api/shop-settings/payment-methods', { payment_methods: ['Cash'] }, shop.token)).status, 200);
+      await arrived(7);
+      assert.deepEqual(pushes.slice(6).map((p) => [p.version, p.section]), [[v0 + 7, 'payment_methods']]);
     });
   });
 
   it('gives concurrent changes distinct, consecutive versions, and each push carries the state at its version', async () => {
     const shop = await newShop();
-    await recordingSettingsPushes(async (pushes) => {
+    await recordingSettingsPushes(shop, async (pushes, arrived) => {
       const v0 = await version(shop);
       const writes = [
         ...[1, 2, 3, 4].map((i) => put('/api/shop-settings/payment-methods', { payment_methods: i % 2 ? ['Cash', 'Card'] : ['Card'] }, shop.manager)),
@@ -126,6 +138,7 @@ describe('shop settings', () => {
       const versions = done.map((r) => r.body.version).sort((a, b) => a - b);
       assert.deepEqual(versions, Array.from({ length: 10 }, (_, i) => v0 + i + 1));
       assert.equal(await version(shop), v0 + 10);
+      await arrived(10);
       // the VAT pushes are cumulative: the later version always holds the earlier one's rates
       const vat = pushes.filter((p) => p.section === 'vat_rates').sort((a, b) => a.version - b.version);
       assert.deepEqual(vat.map((p) => p.value.length), [2, 3, 4]);
@@ -368,16 +381,19 @@ describe('VAT rates', () => {
 
   it('closes the open-ended rate the day before a later rate starts; a temporary rate lets it resume; other overlaps are 409', async () => {
     const s = await newShop();
+    const list = async () => rates(await get('/api/shop-settings', s.token));
     const r = await post('/api/vat-rates', { rate_percent: 7.5, effective_from: '2027-01-01' }, s.manager);
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    assert.deepEqual(rates(r), [
+    assert.deepEqual([r.body.rate_percent, r.body.effective_from, r.body.effective_to, typeof r.body.id, typeof r.body.version], [7.5, '2027-01-01', null, 'number', 'number']);
+    assert.deepEqual(await list(), [
       [5, '2018-01-01', '2026-12-31'],
       [7.5, '2027-01-01', null],
     ]);
     // a VAT holiday inside the open rate: 7.5% resumes the day after it ends
     const holiday = await post('/api/vat-rates', { rate_percent: 2.5, effective_from: '2028-07-01', effective_to: '2028-12-31' }, s.manager);
     assert.equal(holiday.status, 201);
-    assert.deepEqual(rates(holiday), [
+    assert.deepEqual([holiday.body.rate_percent, holiday.body.effective_from, holiday.body.effective_to], [2.5, '2028-07-01', '2028-12-31']);
+    assert.deepEqual(await list(), [
       [5, '2018-01-01', '2026-12-31'],
       [7.5, '2027-01-01', '2028-06-30'],
       [2.5, '2028-07-01', '2028-12-31'],
@@ -421,14 +437,14 @@ describe('VAT rates', () => {
     const list = async () => rates(await get('/api/shop-settings', s.token));
     const before = await list();
     const add = await post('/api/vat-rates', { rate_percent: 10, effective_from: '2030-01-01' }, s.token);
-    const id = add.body.vat_rates.find((v: any) => v.rate_percent === 10).id;
+    const id = add.body.id;
     const d = await del(`/api/vat-rates/${id}`, s.manager);
     assert.equal(d.status, 204);
     assert.equal(d.body, '');
     assert.deepEqual(await list(), before);
 
     const hol = await post('/api/vat-rates', { rate_percent: 2, effective_from: '2031-01-01', effective_to: '2031-03-31' }, s.token);
-    const holId = hol.body.vat_rates.find((v: any) => v.rate_percent === 2).id;
+    const holId = hol.body.id;
     assert.equal((await list()).length, 3);
     assert.equal((await del(`/api/vat-rates/${holId}`, s.token)).status, 204);
     assert.deepEqual(await list(), before, 'the split rate is merged back');

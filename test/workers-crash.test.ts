@@ -65,8 +65,12 @@ describe('a worker killed mid-report', function () {
     procs.push(w2.child);
     await until(async () => (await sql`select status from report_jobs where id = ${id}`)[0]!.status === 'done', 60_000, 'done by worker 2');
     await until(async () => (await sql`select emailed_at from report_jobs where id = ${id}`)[0]!.emailed_at !== null, 20_000, 'emailed');
-    await new Promise((r) => setTimeout(r, 1500));
-    const files = (await readdir(reportsDir)).filter((f) => f.startsWith(id));
+    // worker 1's half-written file is replaced, never left beside the finished one
+    let files: string[] = [];
+    await until(async () => {
+      files = (await readdir(reportsDir)).filter((f) => f.startsWith(id));
+      return files.length === 1;
+    }, 10_000, `one file for the report (have ${files.join(', ')})`);
     assert.deepEqual(files, [`${id}.xlsx`]);
     const mine = [];
     for (const m of mail().messages.slice(mailsBefore)) {

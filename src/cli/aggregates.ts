@@ -4,11 +4,9 @@
  * verify: compares Redis with SQL at the same seq; prints every difference; exits 1 if any.
  */
 import { parseArgs } from 'node:util';
-import { closeDeps, createDeps } from '../app.ts';
+import { closeCore, createCore } from '../deps.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { catchUpShop } from '../domain/aggregates/catch-up.ts';
-import { rebuildShop } from '../domain/aggregates/rebuild.ts';
-import { verifyShop } from '../domain/aggregates/verify.ts';
+import { catchUpShop, rebuildShop, verifyShop } from '../domain/aggregates/index.ts';
 import { createLogger } from '../log.ts';
 import { checkPostgres, checkRedis, PreflightError } from '../preflight.ts';
 
@@ -24,7 +22,7 @@ async function run(): Promise<number> {
   const config = loadConfig();
   await checkPostgres(config.databaseListenUrl);
   await checkRedis(config);
-  const deps = createDeps(config, createLogger('warn'));
+  const deps = createCore(config, createLogger('warn'));
   try {
     const shops = values.shop
       ? [Number(values.shop)]
@@ -53,7 +51,7 @@ async function run(): Promise<number> {
     }
     return failed ? 1 : 0;
   } finally {
-    await closeDeps(deps);
+    await closeCore(deps);
   }
 }
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createSql } from '../db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from '../db/migrate.ts';
-import { SEED_PASSWORD, seed } from '../domain/seed/seed.ts';
+import { SEED_PASSWORD, seed } from '../domain/seed/index.ts';
 import { checkPostgres, PreflightError } from '../preflight.ts';
 
 const count = (v: string | undefined, name: string, def: number) => {

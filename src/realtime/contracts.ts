@@ -2,59 +2,47 @@
  * The Socket.IO contract (API.md "Realtime"), typed once and imported by the server, the tests
  * and the pages. Room names come from `rooms` only; clients cannot join or leave rooms.
  */
-import type { Dashboard } from '../domain/dashboard/build.ts';
+import type { Static } from '@sinclair/typebox';
+import type { Dashboard } from '../domain/dashboard/index.ts';
+import type {
+  BillCreatedSchema,
+  DashboardSyncReplySchema,
+  DashboardUpdateSchema,
+  ErrorReplySchema,
+  LoyaltyUpdateSchema,
+  SERVER_EVENTS,
+  SessionEndReasonSchema,
+  SettingsAckReplySchema,
+  SettingsAckSchema,
+  SettingsUpdateSchema,
+} from './schemas.ts';
 
-export interface BillCreatedMessage {
-  seq: number;
-  bill: {
-    id: number;
-    bill_number: string;
-    total_amount: number;
-    status: string;
-    employee_id: number | null;
-    customer_id: number | null;
-    /** when the bill's transaction started (it committed a few milliseconds later) */
-    created_at: string;
-  };
-}
-
+// The payload types come from the event schemas (schemas.ts), which /asyncapi.json is built from.
+// Type-only imports: the pages bundle this module without TypeBox.
+export type BillCreatedMessage = Static<typeof BillCreatedSchema>;
 /**
  * A customer's loyalty account after a bill, a cancellation or a tier replacement that moved it
  * to another tier (a tier that is only renamed reaches clients as the loyalty section's
  * `settings:updated`).
  */
-export interface LoyaltyUpdateMessage {
-  customer_id: number;
-  available_points: number;
-  lifetime_points: number;
-  /** the tier's name */
-  tier: string | null;
-  /** the account is on another tier than before this change: up after a bill, down after a cancellation, either way after a tier replacement */
-  tier_changed: boolean;
-}
-
-export interface DashboardUpdateMessage {
-  seq: number;
-  /**
-   * The seq of the shop's previous dashboard:update, whichever process sent it. When Redis lost
-   * the chain (or a rebuild restarted it), the sending process's own previous update, which its
-   * `changes` are taken against; null when there is none (the shop's first update). Updates are
-   * coalesced, so seq may jump by more than one; a client whose last seen seq is not prev_seq has
-   * missed an update and calls dashboard:sync.
-   */
-  prev_seq: number | null;
-  /**
-   * The parts of the dashboard that moved since the previous update, in the shape of
-   * GET /api/dashboard (API.md): each part whole, so `{...dashboard, ...changes, seq}` is the new
-   * dashboard. A client that says `series: 'moved'` in its handshake auth gets the series
-   * (`daily`, `monthly`, `hourly`) with only their entries that moved, keyed by date, month and
-   * hour: a bill moves one entry of each, and resending all 66 to every manager on every bill is
-   * most of the push traffic. Such a client applies updates with `applyDashboardChanges` (which
-   * takes either form). When the shop's date has moved (`changes.today.date` differs from the
-   * client's), `changes` holds every part in full in both forms.
-   */
-  changes: Partial<Dashboard>;
-}
+export type LoyaltyUpdateMessage = Static<typeof LoyaltyUpdateSchema>;
+/**
+ * `seq`: the shop's applied seq. `prev_seq`: the seq of the shop's previous dashboard:update,
+ * whichever process sent it (when Redis lost the chain, the sending process's own previous
+ * update, which its `changes` are taken against; null when there is none). Updates are
+ * coalesced, so seq may jump by more than one; a client whose last seen seq is not prev_seq has
+ * missed an update and calls dashboard:sync.
+ *
+ * `changes`: the parts of the dashboard that moved since the previous update, in the shape of
+ * GET /api/dashboard (API.md): each part whole, so `{...dashboard, ...changes, seq}` is the new
+ * dashboard. A client that says `series: 'moved'` in its handshake auth gets the series
+ * (`daily`, `monthly`, `hourly`) with only their entries that moved, keyed by date, month and
+ * hour: a bill moves one entry of each, and resending all 66 to every manager on every bill is
+ * most of the push traffic. Such a client applies updates with `applyDashboardChanges` (which
+ * takes either form). When the shop's date has moved (`changes.today.date` differs from the
+ * client's), `changes` holds every part in full in both forms.
+ */
+export type DashboardUpdateMessage = Static<typeof DashboardUpdateSchema>;
 
 /** The dashboard's series and the field that keys their entries. */
 const SERIES = { daily: 'date', monthly: 'month', hourly: 'hour' } as const;
@@ -115,42 +103,24 @@ export function applyDashboardChanges(base: Dashboard, changes: Partial<Dashboar
   return next;
 }
 
-export interface SettingsUpdateMessage {
-  version: number;
-  section: string;
-  value: unknown;
-}
+export type SettingsUpdateMessage = Static<typeof SettingsUpdateSchema>;
 
-export interface ErrorReply {
-  error: { code: string; message: string };
-}
+/** An event's refusal: the same `{error: {code, message, details}}` as an HTTP error (src/error-reply.ts). */
+/** An event's refusal: the same `{error: {code, message, details}}` as an HTTP error (src/error-reply.ts). */
+export type ErrorReply = Static<typeof ErrorReplySchema>;
 
 /** Why the server ends a socket's session (API.md "Realtime": `session:ended`). */
-export type SessionEndReason =
-  | 'logout'
-  | 'revoked'
-  | 'deactivated'
-  | 'role_changed'
-  | 'password_changed'
-  | 'expired'
-  | 'too_many_sockets'
-  | 'flooding';
+export type SessionEndReason = Static<typeof SessionEndReasonSchema>;
 
-export interface ServerToClientEvents {
-  /** The socket's session ended; the server disconnects it right after. */
-  'session:ended': (m: { reason: SessionEndReason }) => void;
-  'dashboard:update': (m: DashboardUpdateMessage) => void;
-  'bill:created': (m: BillCreatedMessage) => void;
-  'loyalty:update': (m: LoyaltyUpdateMessage) => void;
-  'product:updated': (m: { product: Record<string, unknown> }) => void;
-  'settings:updated': (m: SettingsUpdateMessage) => void;
-  'report:progress': (m: { id: string; progress: number }) => void;
-  'report:ready': (m: { id: string; download_url: string }) => void;
-}
+/** Server → client events, one per entry of SERVER_EVENTS (schemas.ts says who receives each). */
+export type ServerToClientEvents = {
+  [E in keyof typeof SERVER_EVENTS]: (m: Static<(typeof SERVER_EVENTS)[E]['payload']>) => void;
+};
 
+/** Client → server events (CLIENT_EVENTS), each answered through its acknowledgement. */
 export interface ClientToServerEvents {
-  'dashboard:sync': (ack: (r: { seq: number; dashboard: Dashboard } | ErrorReply) => void) => void;
-  'settings:ack': (m: { version: number }, ack?: (r: { ok: true } | ErrorReply) => void) => void;
+  'dashboard:sync': (ack: (r: Static<typeof DashboardSyncReplySchema>) => void) => void;
+  'settings:ack': (m: Static<typeof SettingsAckSchema>, ack?: (r: Static<typeof SettingsAckReplySchema>) => void) => void;
 }
 
 export interface SocketData {

@@ -12,13 +12,10 @@
  * call dashboard:sync when they see a jump). All of a shop's messages leave in order, from one
  * promise chain per shop.
  */
-import type { CatchUpHooks } from '../domain/aggregates/catch-up.ts';
-import type { EventRow } from '../domain/aggregates/ops.ts';
-import type { ChangeNotifier } from '../domain/common/notifier.ts';
-import { fromFils } from '../domain/common/money.ts';
-import type { Dashboard } from '../domain/dashboard/build.ts';
-import { type DashboardDeps, getDashboard } from '../domain/dashboard/read.ts';
-import type { LoyaltySnapshot } from '../domain/events/payloads.ts';
+import type { CatchUpHooks, EventRow } from '../domain/aggregates/index.ts';
+import { createCache, fromFils, type ChangeNotifier } from '../domain/common/index.ts';
+import { getDashboard, type Dashboard, type DashboardDeps } from '../domain/dashboard/index.ts';
+import type { LoyaltySnapshot } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
 import { dashboardChanges, rooms, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
@@ -48,9 +45,10 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   const timers = new Map<number, NodeJS.Timeout>();
   /** Per shop, the tail of its chain of pushes: a shop's messages leave in the order they were made. */
   const running = new Map<number, Promise<void>>();
-  /** When each shop's last dashboard:update left (performance.now()). */
-  const pushedAt = new Map<number, number>();
-  const last = new Map<number, Dashboard>();
+  /** When each shop's last dashboard:update left (performance.now()), for the busiest 10,000 shops. */
+  const pushedAt = createCache<number, number>({ max: 10_000 });
+  /** The last dashboard this process pushed per shop: the base of the next update's `changes`. */
+  const last = createCache<number, Dashboard>({ max: 10_000 });
   /** Dashboard reads started while the events they follow were being applied (onApplySent). */
   const prefetched = new Map<number, Promise<Dashboard>>();
 
@@ -91,7 +89,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     const early = prefetched.get(shopId);
     prefetched.delete(shopId);
     let d = early ? await early.catch(() => undefined) : undefined;
-    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, new Date(), { fresh: true });
+    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, { fresh: true });
     const before = last.get(shopId);
     return before && d.seq <= before.seq ? undefined : d;
   }
@@ -122,9 +120,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     const before = last.get(shopId);
     const changes = dashboardChanges(before && before.seq === prev ? before : undefined, d);
     last.set(shopId, d);
-    if (last.size > 10_000) last.delete(last.keys().next().value as number);
     pushedAt.set(shopId, performance.now());
-    if (pushedAt.size > 10_000) pushedAt.delete(pushedAt.keys().next().value as number);
     // one emit per form, each to the one room of the managers who asked for it (contracts.ts)
     const head = { seq: d.seq, prev_seq: prev };
     io.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', { ...head, changes });
@@ -174,7 +170,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     onApplySent(shopId: number) {
       // the leading edge's read, sent behind the apply on the same connection: one round trip for both
       if (isLeading(shopId) && !running.has(shopId) && !prefetched.has(shopId)) {
-        const read = getDashboard(deps, shopId, new Date(), { fresh: true });
+        const read = getDashboard(deps, shopId, { fresh: true });
         read.catch(() => {}); // consumed (or dropped) by the push that follows
         prefetched.set(shopId, read);
       }
@@ -242,7 +238,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
       }
       for (const shopId of shops) {
         // one shop at a time: after a failover every node does this at once
-        const d = await getDashboard(deps, shopId, new Date(), { fresh: true }).catch(() => undefined);
+        const d = await getDashboard(deps, shopId, { fresh: true }).catch(() => undefined);
         if (!d) continue;
         const message = { seq: d.seq, prev_seq: null, changes: {} };
         io.local.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', message);

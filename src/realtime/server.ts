@@ -18,11 +18,11 @@
  */
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { TokenError } from '../domain/auth/tokens.ts';
-import type { Dashboard } from '../domain/dashboard/build.ts';
-import { getDashboard } from '../domain/dashboard/read.ts';
-import { HEARTBEAT_MS, heartbeat, markOffline } from '../domain/terminals/presence.ts';
-import type { AppDeps } from '../rest/deps.ts';
+import { getDashboard, type Dashboard } from '../domain/dashboard/index.ts';
+import { HEARTBEAT_MS, heartbeat, markOffline, markSeen, recordSettingsAck } from '../domain/terminals/index.ts';
+import type { AppDeps } from '../deps.ts';
+import { ackError, handshakeError } from '../error-reply.ts';
+import { ERRORS, errorBody } from '../errors.ts';
 import { type BudgetOptions, EventBudget } from './budget.ts';
 import type { ErrorReply, SessionEndReason, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';
@@ -49,12 +49,8 @@ export interface Realtime {
   close(): void;
 }
 
-function refuse(code: string, message: string): Error {
-  return Object.assign(new Error(message), { data: { code } });
-}
-
-const forbidden: ErrorReply = { error: { code: 'forbidden', message: 'Your role may not do this' } };
-const overBudget: ErrorReply = { error: { code: 'rate_limited', message: 'Too many events on this connection; slow down' } };
+const forbidden: ErrorReply = errorBody(ERRORS.forbidden());
+const overBudget: ErrorReply = errorBody(ERRORS.rateLimited(1, 'Too many events on this connection; slow down'));
 
 export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: RealtimeOptions = {}): Realtime {
   io.attachApp(app, backpressureOptions(deps.config.socketBufferCapBytes));
@@ -73,7 +69,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       try {
         await handshakes.consume(ip);
       } catch (err) {
-        if (err instanceof RateLimiterRes) return next(refuse('rate_limited', 'Too many connection attempts; retry later'));
+        if (err instanceof RateLimiterRes) return next(handshakeError(ERRORS.rateLimited(err.msBeforeNext / 1000, 'Too many connection attempts; retry later'), deps.log));
         deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
@@ -81,9 +77,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       socket.data = { kind: p.kind, id: p.id, shopId: p.shopId, role: p.role, series: auth?.series === 'moved' ? 'moved' : 'whole' };
       next();
     } catch (err) {
-      if (err instanceof TokenError) return next(refuse(err.reason, 'Authentication failed'));
-      deps.log.error({ err: (err as Error).message }, 'socket handshake failed');
-      next(refuse('unavailable', 'Try again later'));
+      next(handshakeError(err, deps.log));
     }
   });
 
@@ -158,7 +152,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       terms.set(d.id, (terms.get(d.id) ?? 0) + 1);
       terminalsHere.set(d.shopId, terms);
       void heartbeat(deps.redis, deps.keys, d.shopId, [d.id]).catch(() => {});
-      void deps.sql`update terminals set last_seen = now() where shop_id = ${d.shopId} and id = ${d.id}`.catch(() => {});
+      void markSeen(deps.sql, d.shopId, d.id).catch(() => {});
       socket.on('disconnect', () => {
         const left = (terms.get(d.id) ?? 1) - 1;
         if (left > 0) terms.set(d.id, left);
@@ -166,7 +160,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
           terms.delete(d.id);
           if (terms.size === 0) terminalsHere.delete(d.shopId);
           void markOffline(deps.redis, deps.keys, d.shopId, d.id).catch(() => {});
-          void deps.sql`update terminals set last_seen = now() where shop_id = ${d.shopId} and id = ${d.id}`.catch(() => {});
+          void markSeen(deps.sql, d.shopId, d.id).catch(() => {});
         }
       });
     }
@@ -186,8 +180,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         const dashboard = await dashboardOnce(d.shopId);
         ack({ seq: dashboard.seq, dashboard });
       } catch (err) {
-        deps.log.error({ err: (err as Error).message }, 'dashboard:sync failed');
-        ack({ error: { code: 'unavailable', message: 'Try again' } });
+        ack(ackError(err, deps.log, 'dashboard:sync'));
       }
     });
 
@@ -196,14 +189,13 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       if (d.kind !== 'terminal') return reply(forbidden);
       const version = Number((m as { version?: unknown })?.version);
       if (!Number.isSafeInteger(version) || version < 1) {
-        return reply({ error: { code: 'validation_failed', message: 'version must be a positive integer' } });
+        return reply(errorBody(ERRORS.validation([{ field: 'version', message: 'must be a positive integer' }])));
       }
       try {
         await acks.record(d.shopId, d.id, version);
         reply({ ok: true });
       } catch (err) {
-        deps.log.error({ err: (err as Error).message }, 'settings:ack failed');
-        reply({ error: { code: 'unavailable', message: 'Try again' } });
+        reply(ackError(err, deps.log, 'settings:ack'));
       }
     });
   });
@@ -244,10 +236,7 @@ function createAckWriter(deps: Pick<AppDeps, 'sql'>, intervalMs: number) {
     }, intervalMs);
     slot.timer.unref();
     try {
-      await deps.sql`
-        update terminals t set settings_version_acked = greatest(coalesce(t.settings_version_acked, 0), ${version}), last_seen = now()
-        from shop_settings s
-        where t.shop_id = ${shopId} and t.id = ${terminalId} and s.shop_id = t.shop_id and ${version} <= s.version`;
+      await recordSettingsAck(deps.sql, shopId, terminalId, version);
       for (const w of waiters) w.resolve();
     } catch (err) {
       for (const w of waiters) w.reject(err);

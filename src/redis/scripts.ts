@@ -23,7 +23,7 @@ export const SCRIPTS = {
   claimPush: { file: 'claim-push', keys: ['meta'], argv: ['seq'] },
   markFed: { file: 'mark-fed', keys: ['meta', 'feed'], moreArgv: 'the seqs sent', argv: ['seq'] },
   takeFeedHole: { file: 'take-feed-hole', keys: ['meta', 'feed'], argv: ['fed seen', 'seq seen'] },
-  readDashboard: { file: 'read-dashboard', keys: ['meta', 'today', 'month', 'totals'], moreKeys: 'series, top lists, names', argv: ['days', 'months', 'top size'] },
+  readDashboard: { file: 'read-dashboard', keys: ['meta', 'today', 'month', 'totals'], moreKeys: 'series, top lists, names', argv: ['days', 'months', 'top size', 'day series fields', 'month series fields'] },
 } as const satisfies Record<string, { file: string; keys: readonly string[]; moreKeys?: string; argv: readonly string[]; moreArgv?: string }>;
 
 /** The text of a script file (its header and its code). */

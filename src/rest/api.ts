@@ -4,9 +4,10 @@
  * the same `app` later, so REST and realtime share one port.
  */
 import type { TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
-import type { AppDeps } from './deps.ts';
+import type { AppDeps } from '../deps.ts';
 import { guardFraming } from './http/framing.ts';
-import { Inflight, mountRoutes } from './http/server.ts';
+import { Inflight } from './http/inflight.ts';
+import { mountRoutes } from './http/routing.ts';
 import uWS, { assertNativeUws, uwsBuild } from './http/uws.ts';
 import { allRoutes } from './routes/index.ts';
 

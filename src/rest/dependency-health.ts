@@ -1,6 +1,6 @@
 /**
  * Whether PostgreSQL and Redis answer, probed in the background twice a second, so a request that
- * waits on one of them can be answered 503 `dependency_unavailable` at once (http/server.ts) and
+ * waits on one of them can be answered 503 `dependency_unavailable` at once (http/routing.ts) and
  * /readyz can name the one that is down, without probing on the request's own time.
  * PostgreSQL is probed on a connection of its own: a pool full of stuck queries must not read as
  * "up", and a probe must not wait behind them.

@@ -19,9 +19,9 @@ import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, type CatchUpHooks, catchUpShop, StuckShopError } from '../domain/aggregates/catch-up.ts';
-import type { EventRow } from '../domain/aggregates/ops.ts';
-import { EVENTS_CHANNEL } from '../domain/events/channel.ts';
+import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpHooks, type EventRow } from '../domain/aggregates/index.ts';
+import { createCache } from '../domain/common/index.ts';
+import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
 import { isCluster } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -68,12 +68,13 @@ export interface Aggregator {
 export function createAggregator(opts: AggregatorOptions): Aggregator {
   const { sql, redis, keys, log } = opts;
   const running = new Map<number, Promise<void>>();
-  /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up. */
-  const known = new Map<number, number>();
+  /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up (an evicted one costs that read). */
+  const known = createCache<number, number>({ max: 100_000 });
   /**
    * Highest applied seq ever seen per shop (applied means pushed, by whichever process applied
    * it). Unlike `known` it survives errors and lost Redis state: after Redis comes back empty,
-   * the rebuild hands the events after it to the push path, so no bill misses its feed.
+   * the rebuild hands the events after it to the push path, so no bill misses its feed. Not a
+   * cache (forgetting an entry could lose a feed): one number per shop, like `shops`.
    */
   const pushed = new Map<number, number>();
   const sawPushed = (shopId: number, seq: number | undefined) => {
@@ -183,8 +184,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   /** A shop signed up since the last sweep is woken; an id that is no shop is only logged. */
   async function wakeIfShop(shopId: number): Promise<void> {
     try {
-      const [row] = await sql`select 1 from shop_counters where shop_id = ${shopId}`;
-      if (!row) {
+      if (!(await isShop(sql, shopId))) {
         log.warn({ shopId }, 'ignored a NOTIFY naming no shop');
         return;
       }
@@ -214,7 +214,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
 
   /** Wakes every shop whose Redis seq differs from its Postgres counter (except stuck ones). */
   async function sweep(): Promise<void> {
-    const counters = await sql<{ shop_id: number; event_seq: number }[]>`select shop_id, event_seq from shop_counters`;
+    const counters = await shopCounters(sql);
     for (const c of counters) shops.add(c.shop_id);
     if (counters.length === 0) return;
     const metas = await readMetas(counters.map((c) => c.shop_id));
@@ -260,9 +260,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     void (async () => {
       const [from, to] = await redis.takeFeedHole(shop.meta, keys.feed(shopId), fed, String(seq));
       if (from === undefined || to === undefined) return; // another process moved it first
-      const events = await sql<EventRow[]>`
-        select seq, kind, entity_id, payload from events
-        where shop_id = ${shopId} and seq >= ${from} and seq <= ${to} order by seq limit 5000`;
+      const events = await eventsAfter(sql, shopId, Number(from) - 1, 5000, Number(to));
       log.warn({ shopId, from, to }, 'sending events whose applier died before sending them');
       if (events.length) opts.hooks?.onApplied?.(shopId, events);
     })().catch((err) => log.warn({ shopId, err: (err as Error).message }, 'feed hole not sent; the next sweep retries'));

@@ -6,8 +6,8 @@
 import { Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
-import type { ChangeNotifier } from '../domain/common/notifier.ts';
-import type { ReportJobs } from '../domain/reports/service.ts';
+import type { ChangeNotifier, Clock } from '../domain/common/index.ts';
+import { markFailed, type ReportJobs } from '../domain/reports/index.ts';
 import type { Logger } from '../log.ts';
 import { createRedis, type Redis } from '../redis/client.ts';
 import * as buildReport from './jobs/build-report.ts';
@@ -27,6 +27,7 @@ export interface WorkersDeps {
   notifier: ChangeNotifier;
   log: Logger;
   prefix: string;
+  clock: Clock;
   generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
 }
 
@@ -57,8 +58,7 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
     log.warn({ reportId: job.data.reportId, attempt: job.attemptsMade, final, err: err.message }, 'report job failed');
     // the shop's next report gets its turn once this one's failure is recorded
     if (final) {
-      void buildReport
-        .markFailed(deps.sql, job.data.reportId, err.message)
+      void markFailed(deps.sql, job.data.reportId, err.message)
         .then(() => deps.jobs.enqueueReport(job.data.reportId))
         .catch((e: Error) => log.warn({ reportId: job.data.reportId, err: e.message }, 'could not dispatch the next report'));
     }
@@ -69,7 +69,7 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
     concurrency: 4,
   });
   mail.on('failed', (job, err) => log.warn({ reportId: job?.data.reportId, err: err.message }, 'mail job failed'));
-  const ticks = new Worker(QUEUES.schedules, scheduleTick.handler({ sql: deps.sql, jobs: deps.jobs, log, generateRecurring: deps.generateRecurring }), {
+  const ticks = new Worker(QUEUES.schedules, scheduleTick.handler({ sql: deps.sql, jobs: deps.jobs, log, clock: deps.clock, generateRecurring: deps.generateRecurring }), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 1,

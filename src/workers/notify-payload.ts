@@ -4,8 +4,7 @@
  * (the older after-commit form). Anything else is a missed wake-up, never an exception in the
  * listener: the sweep and the catch-up read the same events from Postgres anyway.
  */
-import type { EventRow } from '../domain/events/payloads.ts';
-import { EVENT_KINDS } from '../domain/events/append.ts';
+import { EVENT_KINDS, type EventRow } from '../domain/events/index.ts';
 
 export type Wake = { shopId: number; event?: EventRow };
 export type Parsed = { ok: true; wakes: Wake[] } | { ok: false; reason: string };

@@ -9,8 +9,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Sql } from '../db/client.ts';
-import { nextReportOf, shopOfReport } from '../domain/reports/queue.ts';
-import type { ReportJobs } from '../domain/reports/service.ts';
+import { markFailed, nextReportOf, shopOfReport, type ReportJobs } from '../domain/reports/index.ts';
 import * as buildReport from './jobs/build-report.ts';
 
 export function reportJobs(queue: Queue, sql: Sql): ReportJobs {
@@ -27,7 +26,7 @@ export function reportJobs(queue: Queue, sql: Sql): ReportJobs {
     if ((await nextReportOf(sql, shopId)) !== head) return; // it ended in the meantime
     if (state === 'failed') {
       const stored = await queue.getJob(job.id ?? buildReport.jobId(head));
-      await buildReport.markFailed(sql, head, stored?.failedReason || 'failed');
+      await markFailed(sql, head, stored?.failedReason || 'failed');
     } else {
       await job.remove().catch(() => {}); // taken by a worker again: the next dispatch finds it
     }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { closeDeps, createDeps } from '../../src/app.ts';
+import { closeCore, createCore } from '../../src/deps.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createSql, type Sql, withDatabase } from '../../src/db/client.ts';
 import { ensureDatabase, migrate } from '../../src/db/migrate.ts';
@@ -13,12 +13,15 @@ import { createLogger } from '../../src/log.ts';
 import { createRedis, type Redis } from '../../src/redis/client.ts';
 import type { ScriptedRedis } from '../../src/redis/scripts.ts';
 import type { Api } from '../../src/rest/api.ts';
-import type { AppDeps } from '../../src/rest/deps.ts';
+import type { AppDeps } from '../../src/deps.ts';
 import { type RunningNode, startNode } from '../../src/node.ts';
 import type { Aggregator } from '../../src/workers/aggregator.ts';
+import { TestClock } from './clock.ts';
 
 export interface TestEnv {
   config: Readonly<Config>;
+  /** The service's clock: real time unless a test pins it. */
+  clock: TestClock;
   deps: AppDeps;
   api: Api;
   baseUrl: string;
@@ -108,10 +111,13 @@ export async function startEnv(): Promise<TestEnv> {
   const migrator = createSql(config.databaseUrl, { max: 1 });
   await migrate(migrator);
   await migrator.end();
-  const deps = createDeps(config, createLogger(config.logLevel));
-  const node = await startNode(deps, { roles: config.roles, port: 0, host: '127.0.0.1', realtime: { handshakesPerIp: 100_000 } });
+  const clock = new TestClock();
+  const core = createCore(config, createLogger(config.logLevel), clock);
+  const node = await startNode(core, { roles: config.roles, port: 0, host: '127.0.0.1', realtime: { handshakesPerIp: 100_000 } });
+  const { deps } = node;
   current = {
     config,
+    clock,
     deps,
     node,
     api: node.api!,
@@ -128,7 +134,7 @@ export async function stopEnv(): Promise<void> {
   const { node, deps, config } = current;
   await node.stop(1000);
   await deleteRedisPrefix(deps.redis, config.redisPrefix);
-  await closeDeps(deps);
+  await closeCore(deps);
   await dropDatabase(config.databaseUrl);
   await mailbox?.close();
   await rm(config.reportsDir, { recursive: true, force: true });

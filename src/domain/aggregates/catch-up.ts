@@ -11,6 +11,7 @@ import type { ScriptedRedis } from '../../redis/scripts.ts';
 import { type ApplyResult, appliedSeq, applyEvents } from './apply.ts';
 import type { EventRow } from './ops.ts';
 import { rebuildShop } from './rebuild.ts';
+import { eventsAfter } from './log.ts';
 
 /** Events read per batch. Default 500. */
 export const BATCH = 500;
@@ -79,9 +80,7 @@ async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchU
   const r = await rebuildShop(deps.sql, deps.redis, deps.keys, shopId);
   if (r.status !== 'rebuilt') return r;
   if (pushedSeq !== undefined && r.seq > pushedSeq && hooks.onApplied) {
-    const missed = await deps.sql<EventRow[]>`
-      select seq, kind, entity_id, payload from events
-      where shop_id = ${shopId} and seq > ${pushedSeq} and seq <= ${r.seq} order by seq limit ${BATCH * 10}`;
+    const missed = await eventsAfter(deps.sql, shopId, pushedSeq, BATCH * 10, r.seq);
     if (missed.length) hooks.onApplied(shopId, missed);
   }
   hooks.onRebuilt?.(shopId, r.seq);
@@ -123,9 +122,7 @@ export async function catchUpShop(
       return undefined;
     }
     saw(seq);
-    const events = await sql<EventRow[]>`
-      select seq, kind, entity_id, payload from events
-      where shop_id = ${shopId} and seq > ${seq} order by seq limit ${BATCH}`;
+    const events = await eventsAfter(sql, shopId, seq, BATCH);
     if (events.length === 0) {
       const [c] = await sql<{ event_seq: number }[]>`select event_seq from shop_counters where shop_id = ${shopId}`;
       if (c && c.event_seq < seq) {

@@ -13,7 +13,7 @@
  * - loy `<id>`: the customer's loyalty account as Postgres holds it after the event (JSON)
  */
 import { type MonthlyTop, SUFFIX } from '../../redis/keys.ts';
-import type { BillFacts, EventRow, ExpenseFacts, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
+import type { BillFacts, EventRow, ExpenseFacts, LoyaltySnapshot, PaymentFact } from '../events/index.ts';
 
 export type OpCode = 'hi' | 'zi' | 'hs' | 'hm';
 export interface Op {

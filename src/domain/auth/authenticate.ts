@@ -4,6 +4,7 @@
  * seconds so the check costs one primary-key read per principal per TTL, not one per request.
  */
 import type { Db } from '../../db/client.ts';
+import { createCache } from '../common/index.ts';
 import type { Principal } from './principal.ts';
 import { TokenError, type TokenService, type VerifiedToken } from './tokens.ts';
 
@@ -21,26 +22,22 @@ const TTL_MS = 5000;
 const VERIFIED_MAX = 10_000;
 
 export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_MS): Authenticator {
-  const cache = new Map<string, { ok: boolean; until: number }>();
+  const cache = createCache<string, boolean>({ max: 10_000, ttlMs });
   // token string → its verified content and expiry: spares the HMAC on every request of a session
-  const verified = new Map<string, { v: VerifiedToken; expMs: number }>();
+  const verified = createCache<string, { v: VerifiedToken; expMs: number }>({ max: VERIFIED_MAX });
 
   async function verify(bearer: string | undefined): Promise<VerifiedToken> {
     const hit = bearer ? verified.get(bearer) : undefined;
     if (hit && hit.expMs > Date.now()) return hit.v;
     const v = await tokens.verify(bearer);
-    if (bearer) {
-      if (verified.size >= VERIFIED_MAX) verified.clear();
-      verified.set(bearer, { v, expMs: v.expMs ?? Number.POSITIVE_INFINITY });
-    }
+    if (bearer) verified.set(bearer, { v, expMs: v.expMs ?? Number.POSITIVE_INFINITY });
     return v;
   }
 
   async function stillValid(p: Principal, tokenId: string | undefined): Promise<boolean> {
     const key = `${p.kind}:${p.id}:${tokenId ?? ''}`;
     const hit = cache.get(key);
-    const now = Date.now();
-    if (hit && hit.until > now) return hit.ok;
+    if (hit !== undefined) return hit;
     let ok: boolean;
     if (p.kind === 'terminal') {
       const rows = await sql`
@@ -52,8 +49,7 @@ export function createAuthenticator(sql: Db, tokens: TokenService, ttlMs = TTL_M
         select 1 from users where id = ${p.id} and shop_id = ${p.shopId} and active and role = ${p.role}`;
       ok = rows.length === 1;
     }
-    if (cache.size > 10_000) cache.clear();
-    cache.set(key, { ok, until: now + ttlMs });
+    cache.set(key, ok);
     return ok;
   }
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { provisionShop } from '../shops/provision.ts';
+import { provisionShop } from '../shops/index.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import type { Principal, UserRole } from './principal.ts';
 import type { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from './schema.ts';

@@ -5,6 +5,7 @@
  */
 import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../../errors.ts';
 import type { Principal, PrincipalRole } from './principal.ts';
 
 const ISSUER = 'tajir-pos';
@@ -20,9 +21,16 @@ export interface VerifiedToken {
 
 export type TokenFailure = 'token_missing' | 'token_invalid' | 'token_expired';
 
-export class TokenError extends Error {
+const TOKEN_MESSAGES: Record<TokenFailure, string> = {
+  token_missing: 'A bearer token is required',
+  token_invalid: 'The token is not valid',
+  token_expired: 'The token has expired',
+};
+
+/** A token that does not authenticate: a catalogue error (401) whose code says why. */
+export class TokenError extends AppError {
   constructor(readonly reason: TokenFailure) {
-    super(reason);
+    super(reason, TOKEN_MESSAGES[reason]);
   }
 }
 

@@ -10,7 +10,7 @@
  * Percentages carry at most 2 decimals, so they are scaled to integer hundredths and the whole
  * computation stays in bigint: no float ever touches money.
  */
-import { divRound, isHundredths } from '../common/money.ts';
+import { divRound, isHundredths } from '../common/index.ts';
 
 export interface LineInput {
   rateFils: number;

@@ -7,15 +7,14 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { appendEvent } from '../events/append.ts';
-import type { BillCancelledPayload, LineFact } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import { appendEvent, type BillCancelledPayload, type LineFact } from '../events/index.ts';
 import { lockLoyaltyAccount } from './loyalty-lock.ts';
-import { tierFor } from './loyalty-rules.ts';
+import { tierFor } from '../loyalty/index.ts';
 import { type BillDetail, type BillRow, loadBill } from './present.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 
-export async function cancelBill(tx: Db, p: Principal, billId: number, reason: string): Promise<{ bill: BillDetail; tierChanged: boolean }> {
+export async function cancelBill(tx: Db, p: Principal, billId: number, reason: string, now: Date): Promise<{ bill: BillDetail; tierChanged: boolean }> {
   const shopId = p.shopId;
   const [bill] = await tx<(BillRow & { hour: number; tz: string })[]>`
     select b.*, extract(hour from b.created_at at time zone s.timezone)::int as hour, s.timezone as tz
@@ -24,7 +23,7 @@ export async function cancelBill(tx: Db, p: Principal, billId: number, reason: s
     for update of b`;
   if (!bill) throw ERRORS.notFound('Bill');
   if (bill.status === 'Cancelled') throw ERRORS.conflict('The bill is already cancelled');
-  const ctx = await loadShopBillingContext(tx, shopId);
+  const ctx = await loadShopBillingContext(tx, shopId, now);
 
   const paidByMethod = await tx<{ method: string; amount: number }[]>`
     select method, sum(amount_fils)::bigint as amount from payments
@@ -40,11 +39,12 @@ export async function cancelBill(tx: Db, p: Principal, billId: number, reason: s
           kind: 'refund',
           taken_by_user: p.kind === 'user' ? p.id : null,
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
+          paid_at: now,
         })),
       )}`;
   }
   await tx`
-    update bills set status = 'Cancelled', paid_fils = 0, cancelled_at = now(), cancel_reason = ${reason}
+    update bills set status = 'Cancelled', paid_fils = 0, cancelled_at = ${now}, cancel_reason = ${reason}
     where shop_id = ${shopId} and id = ${billId}`;
 
   let loyalty: BillCancelledPayload['loyalty'] = null;

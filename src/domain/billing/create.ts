@@ -15,8 +15,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { type BillCustomer, billCustomer, findOrCreateByPhone } from '../customers/service.ts';
+import type { Principal } from '../auth/index.ts';
+import { type BillCustomer, billCustomer, findOrCreateByPhone } from '../customers/index.ts';
 import { type LockedAccount, lockLoyaltyAccount } from './loyalty-lock.ts';
 import type { LoyaltyConfigRow, TierRow } from './loyalty-rules.ts';
 import { type LineProduct, priceBill, settleBill } from './plan.ts';
@@ -26,7 +26,10 @@ import { loadShopBillingContext } from './shop-context.ts';
 import { type WriteBillOptions, writeBill } from './write.ts';
 
 export { LOYALTY_METHOD } from './plan.ts';
-export type CreateBillOptions = WriteBillOptions;
+export interface CreateBillOptions extends WriteBillOptions {
+  /** The instant of the sale, from the process's clock (common/clock.ts). */
+  now: Date;
+}
 
 /** The bill's customer: by id, or found or created by phone under the customers section's rules. */
 async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBillBody['customer']>): Promise<{ customer: BillCustomer; created: boolean }> {
@@ -51,11 +54,11 @@ export async function createBill(
   tx: Db,
   p: Principal,
   body: CreateBillBody,
-  options: CreateBillOptions = {},
+  options: CreateBillOptions,
 ): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
   const shopId = p.shopId;
   // the shop's context and the products in one pipelined round trip
-  const [ctx, found] = await Promise.all([loadShopBillingContext(tx, shopId, body.bill_date), lineProducts(tx, shopId, body.items)]);
+  const [ctx, found] = await Promise.all([loadShopBillingContext(tx, shopId, options.now, body.bill_date), lineProducts(tx, shopId, body.items)]);
   const priced = priceBill(p, body, ctx, found);
 
   let employee: { id: number; name: string } | undefined;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 
 /** Who a key belongs to. */
 export type KeyOwner = Pick<Principal, 'kind' | 'id' | 'shopId'>;

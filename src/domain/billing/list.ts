@@ -5,11 +5,9 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { phoneFragment } from '../common/phone.ts';
-import { likePattern } from '../common/schema.ts';
+import { checkOptionalPeriod, likePattern, offsetOf, pageResult, phoneFragment } from '../common/index.ts';
 import { billSummary, type BillRow } from './present.ts';
 import type { ListBillsQuery } from './schema.ts';
-import { checkOptionalPeriod } from '../common/period.ts';
 
 function decodeCursor(c: string): { at: string; id: number } {
   try {
@@ -57,12 +55,12 @@ export async function listBills(sql: Db, shopId: number, q: ListBillsQuery) {
     const items = rows.slice(0, q.per_page);
     return { items: items.map(billSummary), next_cursor: more ? encodeCursor(items[items.length - 1]!) : null };
   }
-  const page = q.page ?? 1;
+  const page = { page: q.page ?? 1, per_page: q.per_page };
   const [rows, [count]] = await Promise.all([
     sql<BillRow[]>`
       select * from bills b where ${where}
-      order by b.created_at desc, b.id desc limit ${q.per_page} offset ${(page - 1) * q.per_page}`,
+      order by b.created_at desc, b.id desc limit ${page.per_page} offset ${offsetOf(page)}`,
     sql<{ n: number }[]>`select count(*)::int as n from bills b where ${where}`,
   ]);
-  return { items: rows.map(billSummary), page, per_page: q.per_page, total: count!.n };
+  return pageResult(rows.map(billSummary), page, count!.n);
 }

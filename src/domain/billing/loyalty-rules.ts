@@ -3,8 +3,9 @@
  * - earned = floor(total × points_per_unit × multiplier of the tier held before the bill)
  * - redemption: at least min_redeem_points, at most the available points, and worth at most
  *   max_redeem_percent of the bill total (and never more than the total)
- * - tier = the highest tier whose threshold ≤ lifetime points
+ * - tier: loyalty/tier-rule.ts
  */
+import type { RuleCode } from '../../errors.ts';
 import { hundredths } from './arithmetic.ts';
 
 export interface TierRow {
@@ -28,14 +29,7 @@ export function pointsEarned(totalFils: number, pointsPerUnit: number, multiplie
   return Number(v);
 }
 
-/** The tier a customer with `lifetime` points holds (tiers in any order); undefined when none. */
-export function tierFor(tiers: TierRow[], lifetime: number): TierRow | undefined {
-  let best: TierRow | undefined;
-  for (const t of tiers) if (t.threshold_points <= lifetime && (!best || t.threshold_points > best.threshold_points)) best = t;
-  return best;
-}
-
-export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: string; message: string };
+export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: RuleCode; message: string };
 
 /** The value in fils of redeeming `points` on a bill of `totalFils`, or why it is refused. */
 export function checkRedemption(points: number, available: number, totalFils: number, cfg: LoyaltyConfigRow): RedemptionCheck {

@@ -26,10 +26,10 @@ export function takeBillNumber(tx: Db, shopId: number, day: string) {
 }
 
 /** The number the next bill of today will get (a preview: it is not reserved). */
-export async function peekBillNumber(sql: Db, shopId: number): Promise<string> {
+export async function peekBillNumber(sql: Db, shopId: number, now: Date): Promise<string> {
   const [row] = await sql<{ bill_number: string }[]>`
     select bill_number(t.today, coalesce(c.last_no, 0) + 1) as bill_number
-    from (select (now() at time zone timezone)::date as today from shop_settings where shop_id = ${shopId}) t
+    from (select (${now}::timestamptz at time zone timezone)::date as today from shop_settings where shop_id = ${shopId}) t
     left join bill_counters c on c.shop_id = ${shopId} and c.day = t.today`;
   return row!.bill_number;
 }

@@ -7,19 +7,18 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { toFils } from '../common/money.ts';
-import { appendEvent } from '../events/append.ts';
-import type { PaymentAddedPayload } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import { filsText, fromFils, toFils } from '../common/index.ts';
+import { appendEvent, type PaymentAddedPayload } from '../events/index.ts';
 import { statusOf } from './arithmetic.ts';
 import { type BillDetail, loadBill } from './present.ts';
 import type { AddPaymentBody } from './schema.ts';
 
-export async function addPayment(tx: Db, p: Principal, billId: number, body: AddPaymentBody): Promise<BillDetail> {
+export async function addPayment(tx: Db, p: Principal, billId: number, body: AddPaymentBody, now: Date): Promise<BillDetail> {
   const shopId = p.shopId;
   const [bill] = await tx<{ total_fils: number; paid_fils: number; status: string; customer_id: number | null; methods: string[]; today: string }[]>`
     select b.total_fils, b.paid_fils, b.status, b.customer_id, s.payment_methods as methods,
-           (now() at time zone s.timezone)::date as today
+           (${now}::timestamptz at time zone s.timezone)::date as today
     from bills b join shop_settings s on s.shop_id = b.shop_id
     where b.shop_id = ${shopId} and b.id = ${billId}
       ${p.kind === 'terminal' ? tx`and b.created_by_terminal = ${p.id}` : tx``}
@@ -32,13 +31,13 @@ export async function addPayment(tx: Db, p: Principal, billId: number, body: Add
   const amount = toFils(body.amount, 'amount');
   const balance = bill.total_fils - bill.paid_fils;
   if (amount > balance) {
-    throw ERRORS.businessRule('overpayment', `The payment exceeds the balance of ${(balance / 100).toFixed(2)}`, { balance: balance / 100 });
+    throw ERRORS.businessRule('overpayment', `The payment exceeds the balance of ${filsText(balance)}`, { balance: fromFils(balance) });
   }
   const paidAfter = bill.paid_fils + amount;
   const status = statusOf(bill.total_fils, paidAfter) as 'Partial' | 'Paid';
   await tx`
-    insert into payments (shop_id, bill_id, amount_fils, method, taken_by_user, taken_by_terminal)
-    values (${shopId}, ${billId}, ${amount}, ${body.method}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null})`;
+    insert into payments (shop_id, bill_id, amount_fils, method, taken_by_user, taken_by_terminal, paid_at)
+    values (${shopId}, ${billId}, ${amount}, ${body.method}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null}, ${now})`;
   await tx`update bills set paid_fils = ${paidAfter}, status = ${status} where shop_id = ${shopId} and id = ${billId}`;
   const detail = await loadBill(tx, shopId, billId);
   const payload: PaymentAddedPayload = {

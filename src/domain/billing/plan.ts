@@ -11,12 +11,12 @@
  *   programme's limits).
  */
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils, toFils, twoDecimals } from '../common/money.ts';
-import { MAX_BILL_TOTAL_FILS } from '../common/schema.ts';
+import type { Principal } from '../auth/index.ts';
+import { fromFils, MAX_BILL_TOTAL_FILS, toFils, twoDecimals } from '../common/index.ts';
 import { computeBill, statusOf } from './arithmetic.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { checkRedemption, pointsEarned, type TierRow, tierFor } from './loyalty-rules.ts';
+import { tierFor } from '../loyalty/index.ts';
+import { checkRedemption, pointsEarned, type TierRow } from './loyalty-rules.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
 

@@ -1,7 +1,8 @@
 /** Reads a bill with its lines, payments and loyalty movements, shaped as API.md says. */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { fromFils } from '../common/money.ts';
+import type { Principal } from '../auth/index.ts';
+import { fromFils } from '../common/index.ts';
 
 export interface BillRow {
   id: number;
@@ -140,8 +141,15 @@ export async function accountStanding(sql: Db, shopId: number, customerId: numbe
   return a;
 }
 
-export async function loadBill(sql: Db, shopId: number, id: number) {
-  const [bill] = await sql<BillRow[]>`select * from bills where shop_id = ${shopId} and id = ${id}`;
+/** A bill as `p` may read it: any of the shop's bills, or for a terminal only those it created (404 otherwise). */
+export async function readBill(sql: Db, p: Principal, id: number) {
+  return loadBill(sql, p.shopId, id, p.kind === 'terminal' ? p.id : undefined);
+}
+
+export async function loadBill(sql: Db, shopId: number, id: number, createdByTerminal?: number) {
+  const [bill] = await sql<BillRow[]>`
+    select * from bills where shop_id = ${shopId} and id = ${id}
+      ${createdByTerminal === undefined ? sql`` : sql`and created_by_terminal = ${createdByTerminal}`}`;
   if (!bill) throw ERRORS.notFound('Bill');
   const [lines, payments, account] = await Promise.all([
     sql<LineRow[]>`select * from bill_lines where shop_id = ${shopId} and bill_id = ${id} order by line_no`,

@@ -3,15 +3,15 @@
  * The same plan as createBill (plan.ts priceBill), on the same VAT rate and price mode.
  */
 import type { Db } from '../../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils } from '../common/money.ts';
+import type { Principal } from '../auth/index.ts';
+import { fromFils } from '../common/index.ts';
 import { lineProducts } from './create.ts';
 import { priceBill } from './plan.ts';
 import type { CreateBillBody } from './schema.ts';
 import { loadShopBillingContext } from './shop-context.ts';
 
-export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody) {
-  const [ctx, found] = await Promise.all([loadShopBillingContext(sql, p.shopId, body.bill_date), lineProducts(sql, p.shopId, body.items)]);
+export async function quoteBill(sql: Db, p: Principal, body: CreateBillBody, now: Date) {
+  const [ctx, found] = await Promise.all([loadShopBillingContext(sql, p.shopId, now, body.bill_date), lineProducts(sql, p.shopId, body.items)]);
   const { lines, amounts, billDate, vatPercent } = priceBill(p, body, ctx, found);
   return {
     bill_date: billDate,

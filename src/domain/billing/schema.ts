@@ -1,6 +1,6 @@
 /** Request schemas of the billing routes (API.md "Billing"). */
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id, Money, Name, Page, Percent, Search, Text } from '../common/schema.ts';
+import { DateStr, Id, Money, Name, Page, Percent, Search, Text } from '../common/index.ts';
 
 export const PaymentMethod = Type.String({ minLength: 1, maxLength: 40 });
 

@@ -1,7 +1,7 @@
 /**
  * What a bill needs to know about its shop, read in one round trip inside the bill's transaction:
- * today's local date (from the transaction's now(), so the bill number, the payment day and the
- * event agree), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
+ * the local date at `now` (the clock's instant, clock.ts: the bill number, the payment day, the
+ * stored times and the event all follow from that one instant), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
  * 0009, shared with vatRateOn), price mode, payment settings, loyalty.
  *
  * Tiers are not read here: a bill reads them under the programme lock, after locking the
@@ -11,6 +11,8 @@ import type { Db } from '../../db/client.ts';
 import type { LoyaltyConfigRow } from './loyalty-rules.ts';
 
 export interface ShopBillingContext {
+  /** The instant the bill is made at: its created_at and its payments' paid_at. */
+  now: Date;
   timezone: string;
   today: string;
   vatPercent: number | undefined;
@@ -20,7 +22,7 @@ export interface ShopBillingContext {
   loyalty: LoyaltyConfigRow;
 }
 
-export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: string): Promise<ShopBillingContext> {
+export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, billDate?: string): Promise<ShopBillingContext> {
   const [row] = await tx<
     {
       timezone: string;
@@ -37,7 +39,7 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
     }[]
   >`
     with s as (
-      select timezone, (now() at time zone timezone)::date as today, prices_include_vat, billing_config, payment_methods
+      select timezone, (${now}::timestamptz at time zone timezone)::date as today, prices_include_vat, billing_config, payment_methods
       from shop_settings where shop_id = ${shopId}
     )
     select s.timezone, s.today, s.prices_include_vat, s.billing_config, s.payment_methods,
@@ -46,6 +48,7 @@ export async function loadShopBillingContext(tx: Db, shopId: number, billDate?: 
     from s, loyalty_config c where c.shop_id = ${shopId}`;
   if (!row) throw new Error(`shop ${shopId} has no settings`);
   return {
+    now,
     timezone: row.timezone,
     today: row.today,
     vatPercent: row.vat ?? undefined,

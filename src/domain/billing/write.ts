@@ -5,12 +5,12 @@
  * payments, the loyalty movements, and the one event the aggregates apply.
  */
 import type { Db } from '../../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
-import type { BillCustomer } from '../customers/service.ts';
-import { appendEvent } from '../events/append.ts';
-import type { BillCreatedPayload, LoyaltySnapshot, PaymentFact } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import type { BillCustomer } from '../customers/index.ts';
+import { appendEvent, type BillCreatedPayload, type LoyaltySnapshot, type PaymentFact } from '../events/index.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { type TierRow, tierFor } from './loyalty-rules.ts';
+import { tierFor } from '../loyalty/index.ts';
+import type { TierRow } from './loyalty-rules.ts';
 import { takeBillNumber } from './numbering.ts';
 import type { BillPlan } from './plan.ts';
 import { type AccountStanding, accountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
@@ -58,14 +58,14 @@ export async function writeBill(
       shop_id, bill_number, bill_date, delivery_date, trial_date, customer_id, customer_name, customer_phone,
       customer_city, customer_area, customer_trn, customer_type, employee_id, notes, vat_percent, prices_include_vat,
       subtotal_fils, discount_fils, vat_fils, total_fils, paid_fils, status, points_earned, points_redeemed,
-      loyalty_counted, created_by_user, created_by_terminal)
+      loyalty_counted, created_by_user, created_by_terminal, created_at)
     select
       ${shopId}, numbered.bill_number, ${billDate}, ${body.delivery_date ?? null}, ${body.trial_date ?? null},
       ${customer?.id ?? null}, ${customer?.name ?? null}, ${customer?.phone ?? null}, ${customer?.city ?? null},
       ${customer?.area ?? null}, ${customer?.trn ?? null}, ${customer?.customer_type ?? null},
       ${body.employee_id ?? null}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
       ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
-      ${earned}, ${redeemed}, ${Boolean(loyaltyOn && account)}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null}
+      ${earned}, ${redeemed}, ${Boolean(loyaltyOn && account)}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null}, ${ctx.now}
     from numbered
     returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
   const billId = bill!.id;
@@ -104,6 +104,7 @@ export async function writeBill(
           method: x.method,
           taken_by_user: p.kind === 'user' ? p.id : null,
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
+          paid_at: ctx.now,
         })),
       )}
       returning id, amount_fils, method, kind, paid_at`;

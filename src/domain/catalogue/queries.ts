@@ -1,6 +1,6 @@
 /** SQL of product types and products. Every query is scoped by shop and ignores soft-deleted rows. */
 import type { Db } from '../../db/client.ts';
-import { likePattern } from '../common/schema.ts';
+import { likePattern } from '../common/index.ts';
 
 export interface ProductRow {
   id: number;

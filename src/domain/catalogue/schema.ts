@@ -1,6 +1,6 @@
 /** Request schemas of product types and products (API.md "Products", DOMAIN.md section 1). */
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Money, Name, Nullable, Page, Search } from '../common/schema.ts';
+import { Id, Money, Name, Nullable, Page, Search } from '../common/index.ts';
 
 /**
  * A barcode as a scanner types it: no whitespace, up to 64 characters. An empty string is

@@ -11,11 +11,8 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { type Principal, ROLES } from '../auth/principal.ts';
-import { fromFils, toFils } from '../common/money.ts';
-import type { ChangeNotifier } from '../common/notifier.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import type { PageResult } from '../common/schema.ts';
+import { type Principal, ROLES } from '../auth/index.ts';
+import { fromFils, offsetOf, pageResult, toFils, type ChangeNotifier, type PageResult } from '../common/index.ts';
 import * as q from './queries.ts';
 import type { CreateProductBody, ListProductsQuery, ProductOut, ProductTypeOut, TypeBody, UpdateProductBody } from './schema.ts';
 

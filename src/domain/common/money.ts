@@ -24,9 +24,19 @@ export function twoDecimals(values: Record<string, number>): FieldError[] {
     .map(([field]) => ({ field, message: TWO_DECIMALS }));
 }
 
-/** 1250 → 12.5 */
+/** 1250 → 12.5 (the JSON number the API speaks) */
 export function fromFils(fils: number): number {
   return fils / 100;
+}
+
+/**
+ * 1250 → "12.50", -5 → "-0.05": the text of an amount, exact from the integer (files, messages).
+ * Accepts what drivers return for sums (a bigint or a numeric string); null counts as 0.
+ */
+export function filsText(fils: number | bigint | string | null | undefined): string {
+  const n = typeof fils === 'bigint' ? fils : BigInt(Math.round(Number(fils ?? 0)));
+  const abs = n < 0n ? -n : n;
+  return `${n < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Name, Page, Search, Text } from '../common/schema.ts';
+import { Name, Page, Search, Text } from '../common/index.ts';
 
 const Fields = {
   name: Name(200),

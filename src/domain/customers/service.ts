@@ -6,13 +6,10 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils } from '../common/money.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { normalizePhone, phoneFragment } from '../common/phone.ts';
-import { likePattern } from '../common/schema.ts';
+import type { Principal } from '../auth/index.ts';
+import { fromFils, likePattern, normalizePhone, offsetOf, pageResult, phoneFragment } from '../common/index.ts';
 import { SUFFIX } from '../../redis/keys.ts';
-import { appendEvent } from '../events/append.ts';
+import { appendEvent } from '../events/index.ts';
 import { customerFigures, type FiguresDeps } from './figures.ts';
 import type { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody } from './schema.ts';
 

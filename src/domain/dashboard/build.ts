@@ -5,9 +5,8 @@
  * disagree on what a figure means.
  */
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import { addDays, addMonths } from './dates.ts';
+import type { ShopState } from '../aggregates/index.ts';
+import { addDays, addMonths, cached, createCache, fromFils, type Cache } from '../common/index.ts';
 
 export interface DashboardWindow {
   today: string;
@@ -21,20 +20,16 @@ export interface DashboardWindow {
 
 type WindowKeys = { readonly days: readonly string[]; readonly month: string; readonly months: readonly string[] };
 /** Windows by (today, days, months): every shop in a zone shares one, and the publisher reads a dashboard per bill. */
-const windows = new Map<string, WindowKeys>();
+const windows: Cache<string, WindowKeys> = createCache({ max: 64 }); // a few dates and zones are ever current
 
 export function windowKeys(w: DashboardWindow): WindowKeys {
   const id = `${w.today}/${w.days ?? 30}/${w.months ?? 12}`;
-  let k = windows.get(id);
-  if (!k) {
+  return cached(windows, id, () => {
     const days = Array.from({ length: w.days ?? 30 }, (_, i) => addDays(w.today, i - (w.days ?? 30) + 1));
     const month = w.today.slice(0, 7);
     const months = Array.from({ length: w.months ?? 12 }, (_, i) => addMonths(month, i - (w.months ?? 12) + 1));
-    k = Object.freeze({ days: Object.freeze(days), month, months: Object.freeze(months) });
-    if (windows.size >= 64) windows.clear(); // a few dates and zones are ever current
-    windows.set(id, k);
-  }
-  return k;
+    return Object.freeze({ days: Object.freeze(days), month, months: Object.freeze(months) });
+  });
 }
 
 const num = (v: string | undefined) => Number(v ?? 0);
@@ -65,7 +60,7 @@ export function buildDashboard(state: ShopState, seq: number, w: DashboardWindow
   const thisMonth = hash(state, SUFFIX.month(month));
   const tot = hash(state, SUFFIX.tot);
   const names = hash(state, SUFFIX.names);
-  const name = (kind: string, id: string) => names[`${kind}:${id}`] ?? null;
+  const name = (kind: string, id: string): string | null => names[`${kind}:${id}`] ?? null;
   const todayRevenue = num(today.rev);
   const todayBills = num(today.bills);
   const monthRevenue = num(thisMonth.rev);

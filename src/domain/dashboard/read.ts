@@ -7,24 +7,33 @@
 import type { Sql } from '../../db/client.ts';
 import { type Keys, type MonthlyTop, SUFFIX } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { type ShopState, snapshotShop } from '../aggregates/snapshot.ts';
-import { shopTimeZone } from '../shops/timezone.ts';
+import { type ShopState, snapshotShop } from '../aggregates/index.ts';
+import { shopTimeZone } from '../shops/index.ts';
 import { buildDashboard, type Dashboard, windowKeys } from './build.ts';
-import { localDate } from './dates.ts';
+import { createCache, localDate, type Cache, type Clock } from '../common/index.ts';
 
 export interface DashboardDeps {
   sql: Sql;
   redis: ScriptedRedis;
   keys: Keys;
+  /** "today" in the shop's zone is taken at this clock's now. */
+  clock: Clock;
 }
 
 const TOPS: MonthlyTop[] = ['pr', 'pq', 'area', 'cust', 'emp'];
+
+/**
+ * The fields of each day and month hash that the daily and monthly series show (build.ts reads
+ * them). The one list: read-dashboard.lua is passed it and answers in its order.
+ */
+const SERIES_FIELDS = { day: ['rev', 'bills', 'col', 'exp'], month: ['rev', 'exp', 'bills'] } as const;
 
 /** What read-dashboard.lua answers, by name (see its header); `false` stands for a missing value. */
 type Flat = string[] | Record<string, never>;
 type Values = (string | false)[] | Record<string, never>;
 interface DashboardReply {
   seq: string | false;
+  rebuilt_at?: string | false;
   today?: Flat;
   month?: Flat;
   totals?: Flat;
@@ -39,38 +48,39 @@ interface DashboardReply {
 const N = 10;
 
 /**
- * The last dashboard built per shop, keyed by (seq, today): the document is a pure function of
- * the applied seq and the date, so while neither moves a read costs one HGET instead of two
- * pipelines and a rebuild of the document (many managers and sockets read the same shop).
+ * The last dashboard built per shop, keyed by (seq, rebuilt_at, today): the document is a pure
+ * function of the state at an applied seq and the date, so while none moves a read costs one
+ * HMGET instead of the script and a rebuild of the document (many managers and sockets read the
+ * same shop). rebuilt_at is part of the key because a rebuild (after a zone change, say) keeps
+ * the seq and changes the state.
  */
-const built = new Map<number, { seq: number; today: string; dashboard: Dashboard }>();
-/** Shops kept in the cache. Default 2000. */
-const CACHE_SHOPS = 2000;
+const built: Cache<number, { version: string; today: string; dashboard: Dashboard }> = createCache({ max: 2000 });
+const versionOf = (seq: string | number, rebuiltAt: string | false | null | undefined) => `${seq}/${rebuiltAt || ''}`;
 
 /**
  * `fresh`: the caller knows the shop's seq just moved (the publisher, right after applying
  * events), so the cache check would only cost a round trip.
  */
-export async function getDashboard(deps: DashboardDeps, shopId: number, now = new Date(), opts: { fresh?: boolean } = {}): Promise<Dashboard> {
+export async function getDashboard(deps: DashboardDeps, shopId: number, opts: { fresh?: boolean } = {}): Promise<Dashboard> {
+  const now = deps.clock.now();
   const tz = await shopTimeZone(deps.sql, shopId);
   const today = localDate(now, tz);
   const hit = built.get(shopId);
   if (hit && hit.today === today && !opts.fresh) {
-    const seq = await deps.redis.hget(deps.keys.agg(shopId).meta, 'seq');
-    if (seq !== null && Number(seq) === hit.seq) return hit.dashboard;
+    const [seq, rebuiltAt] = await deps.redis.hmget(deps.keys.agg(shopId).meta, 'seq', 'rebuilt_at');
+    if (seq != null && versionOf(seq, rebuiltAt) === hit.version) return hit.dashboard;
   }
   const fromRedis = await readFromRedis(deps, shopId, { today });
   if (fromRedis) {
-    if (built.size >= CACHE_SHOPS && !built.has(shopId)) built.delete(built.keys().next().value as number);
-    built.set(shopId, { seq: fromRedis.seq, today, dashboard: fromRedis });
-    return fromRedis;
+    built.set(shopId, { version: fromRedis.version, today, dashboard: fromRedis.dashboard });
+    return fromRedis.dashboard;
   }
   built.delete(shopId);
   return dashboardFromSql(deps.sql, shopId, now, tz);
 }
 
 /** The dashboard computed from Postgres alone (fallback, and the benchmark's baseline). */
-export async function dashboardFromSql(sql: Sql, shopId: number, now = new Date(), tz?: string): Promise<Dashboard> {
+export async function dashboardFromSql(sql: Sql, shopId: number, now: Date, tz?: string): Promise<Dashboard> {
   const zone = tz ?? (await shopTimeZone(sql, shopId));
   const today = localDate(now, zone);
   const { months } = windowKeys({ today });
@@ -78,7 +88,7 @@ export async function dashboardFromSql(sql: Sql, shopId: number, now = new Date(
   return buildDashboard(snap?.state ?? {}, snap?.seq ?? 0, { today });
 }
 
-async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<Dashboard | undefined> {
+async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<{ dashboard: Dashboard; version: string } | undefined> {
   const { redis, keys } = deps;
   const shop = keys.agg(shopId);
   const { days, month, months } = windowKeys(w);
@@ -94,7 +104,7 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
     k(SUFFIX.top(month, 'empb')),
     k(SUFFIX.names),
   ];
-  const reply = JSON.parse(await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N))) as DashboardReply;
+  const reply = JSON.parse(await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N), SERIES_FIELDS.day.join(','), SERIES_FIELDS.month.join(','))) as DashboardReply;
   if (reply.seq === false) return undefined;
   const list = <T>(v: T[] | Record<string, never> | undefined): T[] => (Array.isArray(v) ? v : []);
   const values = (v: Values | undefined): (string | null)[] => list(v).map((x) => (x === false ? null : x));
@@ -119,13 +129,13 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.day(w.today)] = { h: flat(today) };
   state[SUFFIX.month(month)] = { h: flat(thisMonth) };
   state[SUFFIX.tot] = { h: flat(tot) };
+  const named = (fields: readonly string[], values: (string | null)[], j: number) =>
+    compact(Object.fromEntries(fields.map((f, i) => [f, values[j * fields.length + i] ?? null])));
   days.forEach((d, j) => {
-    const [rev, bills, col, exp] = dayValues.slice(j * 4, j * 4 + 4);
-    if (d !== w.today) state[SUFFIX.day(d)] = { h: compact({ rev, bills, col, exp }) };
+    if (d !== w.today) state[SUFFIX.day(d)] = { h: named(SERIES_FIELDS.day, dayValues, j) };
   });
   months.forEach((m, j) => {
-    const [rev, exp, bills] = monthValues.slice(j * 3, j * 3 + 3);
-    if (m !== month) state[SUFFIX.month(m)] = { h: compact({ rev, exp, bills }) };
+    if (m !== month) state[SUFFIX.month(m)] = { h: named(SERIES_FIELDS.month, monthValues, j) };
   });
   const zset = (f: string[]): Record<string, number> => {
     const z: Record<string, number> = {};
@@ -150,7 +160,7 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.top(month, 'emp')] = { z: emp! };
   state[SUFFIX.top(month, 'empb')] = { z: merge({}, empIds!, empbOfEmp) };
   state[SUFFIX.names] = { h: flat(nameList) };
-  return buildDashboard(state, Number(seq), w);
+  return { dashboard: buildDashboard(state, Number(seq), w), version: versionOf(seq, reply.rebuilt_at) };
 }
 
 function compact(o: Record<string, string | null | undefined>): Record<string, string> {

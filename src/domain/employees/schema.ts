@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Name, Page, Search, Text } from '../common/schema.ts';
+import { DateStr, Name, Page, Search, Text } from '../common/index.ts';
 
 const Fields = {
   name: Name(200),

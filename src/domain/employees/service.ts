@@ -5,16 +5,11 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils } from '../common/money.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { normalizePhone, phoneFragment } from '../common/phone.ts';
-import { likePattern } from '../common/schema.ts';
-import { employeeFigures, type FiguresDeps } from '../customers/figures.ts';
-import { addDays, localDate } from '../dashboard/dates.ts';
-import { shopTimeZone } from '../shops/timezone.ts';
+import type { Principal } from '../auth/index.ts';
+import { addDays, checkPeriod, fromFils, likePattern, localDate, normalizePhone, offsetOf, pageResult, phoneFragment } from '../common/index.ts';
+import { employeeFigures, type FiguresDeps } from '../customers/index.ts';
+import { shopTimeZone } from '../shops/index.ts';
 import type { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from './schema.ts';
-import { checkPeriod } from '../common/period.ts';
 
 export interface EmployeeRow {
   id: number;
@@ -86,10 +81,10 @@ export async function deleteEmployee(sql: Db, p: Principal, id: number): Promise
 }
 
 /** Bills handled, revenue, average bill and top products of one employee in a period (default: the last 30 days). */
-export async function performance(sql: Db, p: Principal, id: number, q: PerformanceQuery) {
+export async function performance(sql: Db, p: Principal, id: number, q: PerformanceQuery, now: Date) {
   const [e] = await sql`select 1 from employees where shop_id = ${p.shopId} and id = ${id} and deleted_at is null`;
   if (!e) throw ERRORS.notFound('Employee');
-  const today = localDate(new Date(), await shopTimeZone(sql, p.shopId));
+  const today = localDate(now, await shopTimeZone(sql, p.shopId));
   const to = q.to ?? today;
   const from = q.from ?? addDays(to, -29);
   checkPeriod(from, to);

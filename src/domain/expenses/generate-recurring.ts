@@ -11,9 +11,8 @@
  * so a shop with many due definitions never goes ahead of all the others.
  */
 import type { Db, Sql } from '../../db/client.ts';
-import { localDate } from '../dashboard/dates.ts';
-import { appendEvents } from '../events/append.ts';
-import type { ExpensePayload } from '../events/payloads.ts';
+import { localDate } from '../common/index.ts';
+import { appendEvents, type ExpensePayload } from '../events/index.ts';
 import { type Frequency, nextDueDate } from './recurrence.ts';
 
 /** Occurrences one definition writes per tick. */

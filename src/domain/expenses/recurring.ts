@@ -10,9 +10,7 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { fromFils, toFils } from '../common/money.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { localDate } from '../dashboard/dates.ts';
+import { fromFils, localDate, offsetOf, pageResult, toFils } from '../common/index.ts';
 import { type Frequency, nextDueDate } from './recurrence.ts';
 import { checkRefs, columnChanges } from './refs.ts';
 import type { CreateRecurringBody, ListRecurringQuery, PatchRecurringBody } from './schema.ts';
@@ -84,7 +82,7 @@ function firstDueFrom(from: string, today: string, frequency: Frequency, anchorD
 }
 
 /** Partial change of a definition (rules in the header of this file). */
-export async function patchRecurring(sql: Sql, shopId: number, id: number, body: PatchRecurringBody) {
+export async function patchRecurring(sql: Sql, shopId: number, id: number, body: PatchRecurringBody, now: Date) {
   const changes = columnChanges(body, body.amount === undefined ? undefined : toFils(body.amount, 'amount'));
   return sql.begin(async (tx) => {
     const cur = await loadRecurring(tx, shopId, id, true);
@@ -100,7 +98,7 @@ export async function patchRecurring(sql: Sql, shopId: number, id: number, body:
     }
     if (body.active === true && !cur.active) {
       const [s] = await tx<{ timezone: string }[]>`select timezone from shop_settings where shop_id = ${shopId}`;
-      const today = localDate(new Date(), s!.timezone);
+      const today = localDate(now, s!.timezone);
       nextDue = firstDueFrom(nextDue, today, body.frequency ?? cur.frequency, Number(start.slice(8, 10)));
     }
     if (nextDue !== cur.next_due) changes.next_due = nextDue;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id, Money, Name, Page, Search, Text } from '../common/schema.ts';
+import { DateStr, Id, Money, Name, Page, Search, Text } from '../common/index.ts';
 
 /** A date an expense can fall on: years 2000-2099, so a typo (0202, 2206…) is a 400, not a row. */
 const Day = DateStr;

@@ -7,15 +7,11 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import { fromFils, toFils } from '../common/money.ts';
-import { offsetOf, pageResult } from '../common/paging.ts';
-import { likePattern } from '../common/schema.ts';
-import { appendEvent } from '../events/append.ts';
-import type { ExpenseFacts } from '../events/payloads.ts';
+import type { Principal } from '../auth/index.ts';
+import { checkOptionalPeriod, fromFils, likePattern, offsetOf, pageResult, toFils } from '../common/index.ts';
+import { appendEvent, type ExpenseFacts } from '../events/index.ts';
 import { checkRefs, columnChanges } from './refs.ts';
 import type { CategoryBody, CreateExpenseBody, ListExpensesQuery, PatchExpenseBody } from './schema.ts';
-import { checkOptionalPeriod } from '../common/period.ts';
 
 // ---- categories
 

@@ -4,9 +4,8 @@
  * use revenue with VAT): profit = (revenue − VAT) − expenses; margin = profit / net revenue.
  */
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import { dayRange } from '../dashboard/dates.ts';
+import type { ShopState } from '../aggregates/index.ts';
+import { dayRange, fromFils, weekStart } from '../common/index.ts';
 
 export type Granularity = 'daily' | 'weekly' | 'monthly';
 
@@ -58,14 +57,6 @@ function present(t: Totals) {
 }
 
 const pct = (cur: number, prev: number) => (prev === 0 ? null : Math.round(((cur - prev) / Math.abs(prev)) * 10000) / 100);
-
-/** Monday of the ISO week of a date. */
-function weekStart(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  const dow = (d.getUTCDay() + 6) % 7;
-  d.setUTCDate(d.getUTCDate() - dow);
-  return d.toISOString().slice(0, 10);
-}
 
 export interface InsightsPeriod {
   from: string;

@@ -6,15 +6,11 @@
 import type { Sql } from '../../db/client.ts';
 import { readAfterCommits } from '../../db/replica.ts';
 import { ERRORS } from '../../errors.ts';
-import { checkPeriod } from '../common/period.ts';
-import { MIN_DATE } from '../common/schema.ts';
+import { addDays, checkPeriod, dayRange, fromFils, localDate, MIN_DATE } from '../common/index.ts';
 import { SUFFIX } from '../../redis/keys.ts';
-import type { ShopState } from '../aggregates/snapshot.ts';
-import { snapshotShop } from '../aggregates/snapshot.ts';
-import { fromFils } from '../common/money.ts';
-import type { DashboardDeps } from '../dashboard/read.ts';
-import { addDays, dayRange, localDate } from '../dashboard/dates.ts';
-import { shopTimeZone } from '../shops/timezone.ts';
+import { snapshotShop, type ShopState } from '../aggregates/index.ts';
+import type { DashboardDeps } from '../dashboard/index.ts';
+import { shopTimeZone } from '../shops/index.ts';
 import { buildInsights, type Granularity, type InsightsPeriod } from './build.ts';
 import type { InsightsQuery } from './schema.ts';
 
@@ -53,9 +49,9 @@ export interface InsightsDeps extends DashboardDeps {
 /** A question waits for the replica at most this long, however long a report may wait. */
 const INSIGHTS_REPLICA_WAIT_MS = 1000;
 
-export async function getInsights(deps: InsightsDeps, shopId: number, q: InsightsQuery, now = new Date()) {
+export async function getInsights(deps: InsightsDeps, shopId: number, q: InsightsQuery) {
   const tz = await shopTimeZone(deps.sql, shopId);
-  const period = resolvePeriod(q, localDate(now, tz));
+  const period = resolvePeriod(q, localDate(deps.clock.now(), tz));
   const days = dayRange(period.previousFrom, period.to);
   const { sql } = await readAfterCommits(deps.sql, deps.replica, Math.min(deps.replicaWaitMs ?? 0, INSIGHTS_REPLICA_WAIT_MS));
   const [read, breakdown] = await Promise.all([readDays(deps, shopId, days), expenseBreakdown(sql, shopId, period.from, period.to)]);

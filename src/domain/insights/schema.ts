@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr } from '../common/schema.ts';
+import { DateStr } from '../common/index.ts';
 
 export const InsightsQuery = Type.Object(
   {

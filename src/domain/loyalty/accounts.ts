@@ -6,9 +6,9 @@ import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import { type Keys, SUFFIX } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { fromFils } from '../common/money.ts';
-import { offsetOf, type PageArgs, pageResult } from '../common/paging.ts';
-import { tiers, tierOf } from './tiers.ts';
+import { fromFils, offsetOf, pageResult, type PageArgs } from '../common/index.ts';
+import { tierFor } from './tier-rule.ts';
+import { tiers } from './tiers.ts';
 
 export interface AccountSnapshot {
   available_points: number;
@@ -62,7 +62,7 @@ export async function customerLoyalty(deps: AccountDeps, shopId: number, custome
     loadAccount(deps, shopId, customerId),
   ]);
   const lifetime = account?.lifetime_points ?? 0;
-  const tier = tierOf(all, lifetime) ?? null;
+  const tier = tierFor(all, lifetime) ?? null;
   const next = all.find((t) => t.threshold_points > lifetime) ?? null;
   return {
     customer_id: customerId,

@@ -1,7 +1,7 @@
 /** The loyalty programme's settings (DOMAIN.md section 3): one row per shop, written at signup. */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { fromFils, twoDecimals } from '../common/money.ts';
+import { fromFils, twoDecimals } from '../common/index.ts';
 import type { LoyaltyConfigBody } from './schema.ts';
 import { tiers } from './tiers.ts';
 

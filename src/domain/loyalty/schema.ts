@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Name, Page } from '../common/schema.ts';
+import { Name, Page } from '../common/index.ts';
 
 export const LoyaltyConfigBody = Type.Object(
   {

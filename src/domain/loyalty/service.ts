@@ -9,7 +9,8 @@ import { putTiers } from './tiers.ts';
 
 export { type AccountSnapshot, customerLedger, customerLoyalty, loadAccount } from './accounts.ts';
 export { loyaltyConfig, loyaltySettings, putConfig } from './config.ts';
-export { putTiers, tierOf, tiers } from './tiers.ts';
+export { putTiers, tiers } from './tiers.ts';
+export { tierFor } from './tier-rule.ts';
 
 /** PUT /api/loyalty/tiers inside the settings transaction; returns the whole 'loyalty' section. */
 export async function replaceTiers(tx: Db, shopId: number, body: TiersBody) {

@@ -4,9 +4,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
-import { twoDecimals } from '../common/money.ts';
-import { appendEvent } from '../events/append.ts';
-import type { LoyaltyRetieredPayload, LoyaltySnapshot } from '../events/payloads.ts';
+import { twoDecimals } from '../common/index.ts';
+import { appendEvent, type LoyaltyRetieredPayload, type LoyaltySnapshot } from '../events/index.ts';
 import type { TierView, TiersBody } from './schema.ts';
 
 /** The shop's tiers, lowest threshold first. */
@@ -17,12 +16,6 @@ export async function tiers(sql: Db, shopId: number): Promise<TierView[]> {
   return [...rows]; // a plain array: it is pushed to clients as is
 }
 
-/** The tier for a number of lifetime points; `sorted` is lowest threshold first. */
-export function tierOf<T extends { threshold_points: number }>(sorted: readonly T[], lifetimePoints: number): T | undefined {
-  let found: T | undefined;
-  for (const t of sorted) if (t.threshold_points <= lifetimePoints) found = t;
-  return found;
-}
 
 /**
  * The rules a tier set must follow, with fields named by their index in the request:
@@ -97,6 +90,7 @@ export async function putTiers(tx: Db, shopId: number, body: TiersBody): Promise
       keep.push(r!.id);
     }
   }
+  // The tier rule (tier-rule.ts) set-based: highest kept tier with threshold <= lifetime points.
   // `o` is the same row before the update (a self-join reads the pre-update snapshot)
   const accounts = await tx<RetierRow[]>`
     update loyalty_accounts a set tier_id = (

@@ -1,6 +1,6 @@
 /** Report requests and schedules (API.md "Reports"). */
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id } from '../common/schema.ts';
+import { DateStr, Id } from '../common/index.ts';
 
 export const REPORT_TYPES = ['invoices', 'employees', 'products', 'expenses', 'vat', 'customers'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number] | 'daily_summary';

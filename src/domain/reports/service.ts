@@ -5,7 +5,7 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 import { admitReport } from './queue.ts';
 import type { CreateReportBody, PutSchedulesBody, ReportFormat, ReportParams, ReportType } from './schema.ts';
 

@@ -7,10 +7,9 @@
  * snapshot (npm run aggregates -- rebuild, or the aggregator does it on its own).
  */
 import type { Sql } from '../../db/client.ts';
-import { computeBill, statusOf } from '../billing/arithmetic.ts';
+import { computeBill, formatBillNumber, statusOf } from '../billing/index.ts';
 import type { Rng } from './data.ts';
 import { insertBatches } from './batches.ts';
-import { formatBillNumber } from '../billing/numbering.ts';
 
 /** Bills per insert round trip. */
 const CHUNK = 2000;

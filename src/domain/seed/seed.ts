@@ -4,8 +4,8 @@
  * Rows go in with multi-row inserts in batches, several batches at a time.
  */
 import type { Sql } from '../../db/client.ts';
-import { hashPassword } from '../auth/passwords.ts';
-import { provisionShop } from '../shops/provision.ts';
+import { hashPassword } from '../auth/index.ts';
+import { provisionShop } from '../shops/index.ts';
 import { insertBatches } from './batches.ts';
 import { seedBills } from './bills.ts';
 import { personName, rng, SHOP_KINDS, uaeMobile } from './data.ts';

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id, Name, Nullable, Text } from '../common/schema.ts';
+import { DateStr, Id, Name, Nullable, Text } from '../common/index.ts';
 
 export const PAYMENT_METHODS = ['Cash', 'Card', 'Bank Transfer', 'Cheque', 'Other'] as const;
 

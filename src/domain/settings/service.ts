@@ -5,12 +5,10 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
-import type { ChangeNotifier } from '../common/notifier.ts';
-import { appendEvent } from '../events/append.ts';
-import type { TimezoneChangedPayload } from '../events/payloads.ts';
-import { loyaltySettings } from '../loyalty/config.ts';
-import { currencyError, knownTimeZone } from '../shops/locale.ts';
-import { forgetTimeZone } from '../shops/timezone.ts';
+import type { ChangeNotifier } from '../common/index.ts';
+import { appendEvent, type TimezoneChangedPayload } from '../events/index.ts';
+import { loyaltySettings } from '../loyalty/index.ts';
+import { currencyError, forgetTimeZone, knownTimeZone } from '../shops/index.ts';
 import type { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody } from './schema.ts';
 import { changeSettings } from './version.ts';
 import { vatRates } from './vat-rates.ts';

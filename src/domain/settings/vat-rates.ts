@@ -16,7 +16,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import { twoDecimals } from '../common/money.ts';
+import { twoDecimals } from '../common/index.ts';
 import type { VatRate, VatRateBody } from './schema.ts';
 
 /** Every VAT rate of the shop, oldest first. */
@@ -45,7 +45,8 @@ function checkRate(body: VatRateBody): void {
 }
 
 /** Adds a rate (rules above) inside the caller's transaction; returns the shop's full list. */
-export async function addVatRate(tx: Db, shopId: number, body: VatRateBody): Promise<VatRate[]> {
+/** Adds a rate; answers it and the shop's rates after the change (the section that is pushed). */
+export async function addVatRate(tx: Db, shopId: number, body: VatRateBody): Promise<{ rate: VatRate; rates: VatRate[] }> {
   checkRate(body);
   const to = body.effective_to ?? null;
   const [open] = await tx<{ id: number; rate_percent: number }[]>`
@@ -60,10 +61,11 @@ export async function addVatRate(tx: Db, shopId: number, body: VatRateBody): Pro
         values (${shopId}, ${open.rate_percent}, ${to}::date + 1)`;
     }
   }
-  await tx`
+  const [created] = await tx<{ id: number }[]>`
     insert into vat_rates (shop_id, rate_percent, effective_from, effective_to)
-    values (${shopId}, ${body.rate_percent}, ${body.effective_from}, ${to})`;
-  return vatRates(tx, shopId);
+    values (${shopId}, ${body.rate_percent}, ${body.effective_from}, ${to}) returning id`;
+  const rates = await vatRates(tx, shopId);
+  return { rate: rates.find((r) => r.id === created!.id)!, rates };
 }
 
 /** Removes a rate (404 when it is not the shop's) and closes the gap it leaves (rules above). */

@@ -5,7 +5,7 @@
  */
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
-import type { ChangeNotifier } from '../common/notifier.ts';
+import type { ChangeNotifier } from '../common/index.ts';
 
 export type Section = 'shop_info' | 'billing_config' | 'payment_methods' | 'locale' | 'vat_rates' | 'loyalty';
 

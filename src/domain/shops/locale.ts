@@ -8,7 +8,7 @@
  *   BHD, OMR, JOD) would lose its last digit and a 0-digit one (JPY) would carry fractions it
  *   cannot have.
  * - Time zone: known to the runtime (pages and the dashboard format with Intl) AND to Postgres
- *   (bill dates use `now() at time zone`): a zone only one of them knows would break billing.
+ *   (bill dates are the clock's instant `at time zone` in SQL): a zone only one of them knows would break billing.
  *   It is stored in its canonical spelling.
  */
 import type { Db } from '../../db/client.ts';

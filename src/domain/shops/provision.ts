@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { ERRORS, type FieldError } from '../../errors.ts';
-import { twoDecimals } from '../common/money.ts';
+import { twoDecimals } from '../common/index.ts';
 import { currencyError, knownTimeZone } from './locale.ts';
 
 export const DEFAULT_EXPENSE_CATEGORIES = [

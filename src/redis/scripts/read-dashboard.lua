@@ -9,30 +9,39 @@ KEYS[5 .. 4+D]        the D day hashes of the daily series, oldest first
 KEYS[5+D .. 4+D+M]    the M month hashes of the monthly series, oldest first
 then the month's top lists: pr (product revenue), pq (product quantity), area, cust, emp,
 then empb (bills per employee) and the names hash
-ARGV[1] D, ARGV[2] M, ARGV[3] entries per top list
+ARGV[1] D, ARGV[2] M, ARGV[3] entries per top list,
+ARGV[4] the day hash fields the daily series shows, ARGV[5] the month's, comma-separated (their
+one list is SERIES_FIELDS in dashboard/read.ts)
 
 Returns a JSON object with named fields (decoded by dashboard/read.ts, the one reader):
 {"seq": false} when the shop has no aggregates (never built, flushed, or being rebuilt), else
-{seq, today, month, totals, days, months, tops, pq_of_pr, pr_of_pq, empb_of_emp, names}:
-hashes and top lists flat [field, value, ...]; days 4 values each (rev, bills, col, exp) and
-months 3 each (rev, exp, bills), false where missing; *_of_* the other score of each top member.
+{seq, rebuilt_at, today, month, totals, days, months, tops, pq_of_pr, pr_of_pq, empb_of_emp, names}
+(rebuilt_at: when the state was last rebuilt, false if never: with seq, what a cached copy is of):
+hashes and top lists flat [field, value, ...]; days and months the values of ARGV[4] / ARGV[5]
+in that order, one after another, false where missing; *_of_* the other score of each top member.
 Every value is a string Redis returned (or false), so the JSON carries them exactly; an empty
 list may come as {} (cjson cannot tell an empty array from an empty object).
 ]==]
 local seq = redis.call('HGET', KEYS[1], 'seq')
 if not seq then return cjson.encode({seq = false}) end
 local D, M, N = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local function split(s)
+  local out = {}
+  for f in string.gmatch(s, '[^,]+') do out[#out + 1] = f end
+  return out
+end
+local dayFields, monthFields = split(ARGV[4]), split(ARGV[5])
 
-local days = {}
-for i = 1, D do
-  local v = redis.call('HMGET', KEYS[4 + i], 'rev', 'bills', 'col', 'exp')
-  for j = 1, 4 do days[#days + 1] = v[j] end
+local function series(first, n, fields)
+  local out = {}
+  for i = 1, n do
+    local v = redis.call('HMGET', KEYS[first + i], unpack(fields))
+    for j = 1, #fields do out[#out + 1] = v[j] end
+  end
+  return out
 end
-local months = {}
-for i = 1, M do
-  local v = redis.call('HMGET', KEYS[4 + D + i], 'rev', 'exp', 'bills')
-  for j = 1, 3 do months[#months + 1] = v[j] end
-end
+local days = series(4, D, dayFields)
+local months = series(4 + D, M, monthFields)
 
 local t = 4 + D + M
 local tops = {}
@@ -67,6 +76,7 @@ end
 
 return cjson.encode({
   seq = seq,
+  rebuilt_at = redis.call('HGET', KEYS[1], 'rebuilt_at'),
   today = redis.call('HGETALL', KEYS[2]),
   month = redis.call('HGETALL', KEYS[3]),
   totals = redis.call('HGETALL', KEYS[4]),

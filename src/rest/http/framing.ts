@@ -15,7 +15,7 @@
  * arrives, the 400 goes out on the next turn of the event loop with `Connection: close`.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
-import { ERRORS } from '../../errors.ts';
+import { ERRORS, errorBody } from '../../errors.ts';
 
 /** Why a request was refused: one word per shape, for logs and tests. */
 export type FramingFault = 'content_length' | 'transfer_encoding' | 'length_and_encoding' | 'header_line';
@@ -47,10 +47,7 @@ export function framingFault(req: HttpRequest): FramingFault | undefined {
   return fault;
 }
 
-const BODY = (() => {
-  const e = ERRORS.ambiguousFraming();
-  return JSON.stringify({ error: { code: e.code, message: e.message, details: null } });
-})();
+const BODY = JSON.stringify(errorBody(ERRORS.ambiguousFraming()));
 
 /** Leaves the request pending and answers 400 with Connection: close once uWS has parsed past it. */
 function refuse(res: HttpResponse): void {

@@ -4,8 +4,8 @@
  * validate requests, and `GET /openapi.json` is generated from them (Fastify's habit).
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Principal, PrincipalRole } from '../../domain/auth/principal.ts';
-import type { AppDeps } from '../deps.ts';
+import type { Principal, PrincipalRole } from '../../domain/auth/index.ts';
+import type { AppDeps } from '../../deps.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -17,12 +17,17 @@ export interface RequestInfo {
   header(name: string): string | undefined;
 }
 
-export interface Ctx<P, Q, B> {
+/** Who may call a route: 'public' needs no token; otherwise the roles allowed (others get 403). */
+export type Auth = 'public' | readonly PrincipalRole[];
+
+/** The caller as a handler sees it: none on a public route; on others, a principal of one of the route's roles. */
+export type PrincipalFor<A extends Auth> = A extends readonly PrincipalRole[] ? Principal & { role: A[number] } : undefined;
+
+export interface Ctx<P, Q, B, A extends Auth = Auth> {
   params: P;
   query: Q;
   body: B;
-  /** Set on every route whose `auth` is not 'public'. */
-  principal: Principal;
+  principal: PrincipalFor<A>;
   req: RequestInfo;
   deps: AppDeps;
 }
@@ -51,28 +56,37 @@ export class FileReply {
   ) {}
 }
 
-export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchema> {
+export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchema, A extends Auth = Auth> {
   method: Method;
   path: string;
   summary: string;
   tag: string;
-  /** 'public' needs no token; otherwise the roles allowed (others get 403). */
-  auth: 'public' | readonly PrincipalRole[];
+  auth: A;
   params?: P;
   query?: Q;
   body?: B;
   /** Status of a plain (non-Reply) result. Default 200. */
   status?: number;
+  /** The success body's schema: documented in /openapi.json and used to serialise the answer (unnamed fields never leak). */
+  response?: TSchema;
+  /** The success body's media type when it is not JSON (files). */
+  responseType?: string;
+  /** What the success response is, when "Success" says too little. */
+  responseDescription?: string;
+  /** Business errors the route can answer besides those its declaration implies (400/401/403/404/413/415/429/503). */
+  errors?: readonly (404 | 409 | 422)[];
+  /** The OpenAPI operationId; default derived from method and path (openapi.ts operationIdOf). */
+  operationId?: string;
   /** Skip the per-token rate limit (health and metrics probes). Default false. */
   noRateLimit?: boolean;
-  handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>>) => Promise<unknown> | unknown;
+  handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>, A>) => Promise<unknown> | unknown;
 }
 
-export type AnyRoute = RouteDef<any, any, any>;
+export type AnyRoute = RouteDef<any, any, any, any>;
 
-/** Declares a route; exists only so TypeScript infers the handler types from the schemas. */
-export function route<P extends TSchema = TSchema, Q extends TSchema = TSchema, B extends TSchema = TSchema>(
-  def: RouteDef<P, Q, B>,
+/** Declares a route; exists only so TypeScript infers the handler's types from the schemas and `auth`. */
+export function route<P extends TSchema = TSchema, Q extends TSchema = TSchema, B extends TSchema = TSchema, const A extends Auth = Auth>(
+  def: RouteDef<P, Q, B, A>,
 ): AnyRoute {
   return def as AnyRoute;
 }

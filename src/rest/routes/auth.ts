@@ -1,11 +1,9 @@
 /** Signup, login, users and terminals (API.md "Auth and people"). */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { rebuildShop } from '../../domain/aggregates/rebuild.ts';
-import { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from '../../domain/auth/schema.ts';
-import * as auth from '../../domain/auth/service.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
-import { onlineTerminals } from '../../domain/terminals/presence.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { CreateTerminalBody, CreateUserBody, LoginBody, ROLES, SignupBody } from '../../domain/auth/index.ts';
+import { rebuildShop } from '../../domain/aggregates/index.ts';
+import * as auth from '../../domain/auth/index.ts';
+import { onlineTerminals } from '../../domain/terminals/index.ts';
 import { ERRORS } from '../../errors.ts';
 import { route } from '../http/route.ts';
 

@@ -1,18 +1,7 @@
 /** Bills, payments, cancellation (API.md "Billing"). Money-moving POSTs honour Idempotency-Key. */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { cancelBill } from '../../domain/billing/cancel.ts';
-import { createBill } from '../../domain/billing/create.ts';
-import { once } from '../../domain/billing/idempotency.ts';
-import { listMasters } from '../../domain/billing/masters.ts';
-import { listBills } from '../../domain/billing/list.ts';
-import { peekBillNumber } from '../../domain/billing/numbering.ts';
-import { quoteBill } from '../../domain/billing/quote.ts';
-import { addPayment } from '../../domain/billing/payments.ts';
-import { loadBill } from '../../domain/billing/present.ts';
-import { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from '../../domain/billing/schema.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
-import { ERRORS } from '../../errors.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { addPayment, AddPaymentBody, cancelBill, CancelBody, createBill, CreateBillBody, listBills, ListBillsQuery, listMasters, once, peekBillNumber, quoteBill, readBill } from '../../domain/billing/index.ts';
 import { Reply, route } from '../http/route.ts';
 
 const tag = 'billing';
@@ -30,7 +19,7 @@ export const billingRoutes = [
     status: 201,
     handler: async ({ body, principal, req, deps }) => {
       const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
-        (await createBill(tx, principal, body)).bill,
+        (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
       );
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
@@ -42,7 +31,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     body: CreateBillBody,
-    handler: ({ body, principal, deps }) => quoteBill(deps.sql, principal, body),
+    handler: ({ body, principal, deps }) => quoteBill(deps.sql, principal, body, deps.clock.now()),
   }),
   route({
     method: 'get',
@@ -68,7 +57,7 @@ export const billingRoutes = [
     summary: 'The number the next bill of today will get (not reserved)',
     tag,
     auth: ROLES.any,
-    handler: async ({ principal, deps }) => ({ bill_number: await peekBillNumber(deps.sql, principal.shopId) }),
+    handler: async ({ principal, deps }) => ({ bill_number: await peekBillNumber(deps.sql, principal.shopId, deps.clock.now()) }),
   }),
   route({
     method: 'get',
@@ -77,14 +66,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     params: IdParams,
-    handler: async ({ params, principal, deps }) => {
-      if (principal.role === 'terminal') {
-        const [own] = await deps.sql`
-          select 1 from bills where shop_id = ${principal.shopId} and id = ${params.id} and created_by_terminal = ${principal.id}`;
-        if (!own) throw ERRORS.notFound('Bill');
-      }
-      return loadBill(deps.sql, principal.shopId, params.id);
-    },
+    handler: ({ params, principal, deps }) => readBill(deps.sql, principal, params.id),
   }),
   route({
     method: 'post',
@@ -103,7 +85,7 @@ export const billingRoutes = [
         `POST /api/bills/${params.id}/payments`,
         body,
         201,
-        (tx) => addPayment(tx, principal, params.id, body),
+        (tx) => addPayment(tx, principal, params.id, body, deps.clock.now()),
       );
       return new Reply(r.status, r.body, replayHeaders(r.replayed));
     },
@@ -117,7 +99,7 @@ export const billingRoutes = [
     params: IdParams,
     body: CancelBody,
     handler: async ({ params, body, principal, deps }) => {
-      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason));
+      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason, deps.clock.now()));
       return r.bill;
     },
   }),

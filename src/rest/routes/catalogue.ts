@@ -1,9 +1,8 @@
 /** Product types and products (API.md "Products"): read by every principal, written by owners and managers. */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { CreateProductBody, ListProductsQuery, TypeBody, UpdateProductBody } from '../../domain/catalogue/schema.ts';
-import * as catalogue from '../../domain/catalogue/service.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { CreateProductBody, ListProductsQuery, TypeBody, UpdateProductBody } from '../../domain/catalogue/index.ts';
+import * as catalogue from '../../domain/catalogue/index.ts';
 import { route } from '../http/route.ts';
 
 const tag = 'catalogue';

@@ -1,8 +1,8 @@
 /** Customers (API.md "Customers"): staff only; terminals find customers by phone when billing. */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
-import { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody, RecentQuery } from '../../domain/customers/schema.ts';
-import * as customers from '../../domain/customers/service.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams } from '../../domain/common/index.ts';
+import { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody, RecentQuery } from '../../domain/customers/index.ts';
+import * as customers from '../../domain/customers/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
 const tag = 'customers';

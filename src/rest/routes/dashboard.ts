@@ -1,7 +1,6 @@
 /** The live dashboard's first paint (API.md "Dashboard"); later changes arrive over Socket.IO. */
-import { ROLES } from '../../domain/auth/principal.ts';
-import type { Dashboard } from '../../domain/dashboard/build.ts';
-import { getDashboard } from '../../domain/dashboard/read.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { getDashboard, type Dashboard } from '../../domain/dashboard/index.ts';
 import { Reply, route } from '../http/route.ts';
 
 /** getDashboard hands out the same object while the shop's seq and date stand still: serialize it once. */

@@ -1,8 +1,8 @@
 /** Employees (API.md "Employees"): staff read, managers write; terminals use GET /api/masters. */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
-import { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from '../../domain/employees/schema.ts';
-import * as employees from '../../domain/employees/service.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams } from '../../domain/common/index.ts';
+import { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from '../../domain/employees/index.ts';
+import * as employees from '../../domain/employees/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
 const tag = 'employees';
@@ -70,6 +70,6 @@ export const employeesRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     params: IdParams,
     query: PerformanceQuery,
-    handler: ({ params, query, principal, deps }) => employees.performance(deps.sql, principal, params.id, query),
+    handler: ({ params, query, principal, deps }) => employees.performance(deps.sql, principal, params.id, query, deps.clock.now()),
   }),
 ];

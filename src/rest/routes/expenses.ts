@@ -1,7 +1,6 @@
 /** Expenses, categories and recurring definitions (API.md "Expenses"): staff read, managers write. */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ROLES } from '../../domain/auth/index.ts';
 import {
   CategoryBody,
   CreateExpenseBody,
@@ -10,9 +9,9 @@ import {
   ListRecurringQuery,
   PatchExpenseBody,
   PatchRecurringBody,
-} from '../../domain/expenses/schema.ts';
-import * as recurring from '../../domain/expenses/recurring.ts';
-import * as expenses from '../../domain/expenses/service.ts';
+} from '../../domain/expenses/index.ts';
+import * as recurring from '../../domain/expenses/index.ts';
+import * as expenses from '../../domain/expenses/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
 const tag = 'expenses';
@@ -140,7 +139,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     body: PatchRecurringBody,
-    handler: ({ params, body, principal, deps }) => recurring.patchRecurring(deps.sql, principal.shopId, params.id, body),
+    handler: ({ params, body, principal, deps }) => recurring.patchRecurring(deps.sql, principal.shopId, params.id, body, deps.clock.now()),
   }),
   route({
     method: 'delete',

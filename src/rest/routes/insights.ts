@@ -1,7 +1,6 @@
 /** Financial insights (API.md "Financial insights"). */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { getInsights } from '../../domain/insights/read.ts';
-import { InsightsQuery } from '../../domain/insights/schema.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { getInsights, InsightsQuery } from '../../domain/insights/index.ts';
 import { route } from '../http/route.ts';
 
 export const insightsRoutes = [

@@ -1,10 +1,9 @@
 /** Loyalty programme and accounts (API.md "Loyalty"). Config and tier changes are settings changes (section 'loyalty'). */
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams, ShortListQuery } from '../../domain/common/schema.ts';
-import { LedgerQuery, LoyaltyConfigBody, TiersBody } from '../../domain/loyalty/schema.ts';
-import * as loyalty from '../../domain/loyalty/service.ts';
-import { changeSettings } from '../../domain/settings/service.ts';
+import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { LedgerQuery, LoyaltyConfigBody, TiersBody } from '../../domain/loyalty/index.ts';
+import * as loyalty from '../../domain/loyalty/index.ts';
+import { changeSettings } from '../../domain/settings/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
 const tag = 'loyalty';

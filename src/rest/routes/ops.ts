@@ -1,12 +1,16 @@
-/** Operations: liveness, readiness, metrics, the OpenAPI document. */
+/** Operations: liveness, readiness, metrics, the OpenAPI and AsyncAPI documents. */
+import { createRequire } from 'node:module';
+import { buildAsyncApi } from '../../realtime/asyncapi.ts';
 import { Reply, route, type AnyRoute } from '../http/route.ts';
 import { buildOpenApi } from '../openapi.ts';
 
 const tag = 'operations';
+const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../../package.json').version;
 
 /** `routes` is the full list, so /openapi.json describes everything mounted. */
 export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
   let openapi: string | undefined;
+  let asyncapi: string | undefined;
   return [
     route({
       method: 'get',
@@ -47,6 +51,17 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       handler: () => {
         openapi ??= JSON.stringify(buildOpenApi(routes()));
         return new Reply(200, openapi, {}, 'application/json; charset=utf-8');
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/asyncapi.json',
+      summary: 'The realtime (Socket.IO) side, described from the schemas of its events',
+      tag,
+      auth: 'public',
+      handler: () => {
+        asyncapi ??= JSON.stringify(buildAsyncApi(PACKAGE_VERSION));
+        return new Reply(200, asyncapi, {}, 'application/json; charset=utf-8');
       },
     }),
   ];

@@ -1,7 +1,7 @@
 /** UAE cities and areas (reference data for customer addresses), readable by every principal. */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
-import * as places from '../../domain/places/service.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams } from '../../domain/common/index.ts';
+import * as places from '../../domain/places/index.ts';
 import { route } from '../http/route.ts';
 
 const tag = 'places';

@@ -1,11 +1,9 @@
 /** Reports (API.md "Reports"): requested here, built by the worker role, downloaded by the same shop. */
 import { stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
-import { ShortListQuery } from '../../domain/common/schema.ts';
-import { pageOfAll } from '../../domain/common/paging.ts';
-import { ROLES } from '../../domain/auth/principal.ts';
-import { CreateReportBody, PutSchedulesBody } from '../../domain/reports/schema.ts';
-import { createReport, listSchedules, loadReport, presentReport, putSchedules } from '../../domain/reports/service.ts';
+import { pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { createReport, CreateReportBody, listSchedules, loadReport, presentReport, putSchedules, PutSchedulesBody } from '../../domain/reports/index.ts';
 import { ERRORS } from '../../errors.ts';
 import { FileReply, route } from '../http/route.ts';
 

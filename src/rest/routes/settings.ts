@@ -1,8 +1,8 @@
 /** Shop settings and VAT rates (API.md "Settings"): everyone reads, managers write; each change is pushed. */
-import { ROLES } from '../../domain/auth/principal.ts';
-import { IdParams } from '../../domain/common/schema.ts';
-import { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody, VatRateBody } from '../../domain/settings/schema.ts';
-import * as settings from '../../domain/settings/service.ts';
+import { ROLES } from '../../domain/auth/index.ts';
+import { IdParams } from '../../domain/common/index.ts';
+import { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody, VatRateBody } from '../../domain/settings/index.ts';
+import * as settings from '../../domain/settings/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
 const tag = 'settings';
@@ -65,13 +65,21 @@ export const settingsRoutes: AnyRoute[] = [
   route({
     method: 'post',
     path: '/api/vat-rates',
-    summary: 'Add a VAT rate → {vat_rates, version}; a later start closes the open-ended rate the day before',
+    summary: 'Add a VAT rate → 201 the rate, with the settings version it made; a later start closes the open-ended rate the day before',
     tag,
     auth: ROLES.managers,
     body: VatRateBody,
     status: 201,
-    handler: ({ body, principal, deps }) =>
-      settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'vat_rates', (tx) => settings.addVatRate(tx, principal.shopId, body)),
+    handler: async ({ body, principal, deps }) => {
+      // the push carries the whole section (every rate: adding one may close another); the answer the created rate
+      let created: Awaited<ReturnType<typeof settings.addVatRate>>['rate'] | undefined;
+      const { version } = await settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'vat_rates', async (tx) => {
+        const r = await settings.addVatRate(tx, principal.shopId, body);
+        created = r.rate;
+        return r.rates;
+      });
+      return { ...created!, version };
+    },
   }),
   route({
     method: 'delete',

@@ -7,9 +7,8 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
 import { readAfterCommits } from '../../db/replica.ts';
-import { buildReport } from '../../domain/reports/build.ts';
-import type { ReportJobs, ReportRow } from '../../domain/reports/service.ts';
-import type { ChangeNotifier } from '../../domain/common/notifier.ts';
+import { buildReport, claimReport, isScheduled, type ReportJobs, reportById, saveProgress } from '../../domain/reports/index.ts';
+import type { ChangeNotifier } from '../../domain/common/index.ts';
 import type { Queues } from '../queues.ts';
 
 export const NAME = 'build-report';
@@ -38,17 +37,15 @@ export interface Deps {
 export function handler(deps: Deps) {
   return async (job: Job<Payload>, token?: string) => {
     const { sql } = deps;
-    const [report] = await sql<ReportRow[]>`
-      update report_jobs set status = 'running', progress = 0, error = null
-      where id = ${job.data.reportId} and status in ('queued', 'running', 'failed') returning *`.catch(async (err: unknown) => {
-      if (!otherRunning(err)) throw err;
-      // Another report of the shop is running (report_jobs_one_running_key): only a dispatch
-      // that raced the end of that one gets here. Waiting keeps the job without spending an attempt.
+    const report = await claimReport(sql, job.data.reportId);
+    if (report === 'busy') {
+      // Another report of the shop is running: only a dispatch that raced the end of that one
+      // gets here. Waiting keeps the job without spending an attempt.
       await job.moveToDelayed(Date.now() + BUSY_SHOP_DELAY_MS, token);
       throw new DelayedError();
-    });
+    }
     if (!report) {
-      const [done] = await sql<ReportRow[]>`select * from report_jobs where id = ${job.data.reportId}`;
+      const done = await reportById(sql, job.data.reportId);
       if (!done) throw new UnrecoverableError(`report ${job.data.reportId} does not exist`);
       await deps.jobs.enqueueReport(done.id);
       return { skipped: 'already done' };
@@ -66,15 +63,14 @@ export function handler(deps: Deps) {
         const now = Date.now();
         if (now - lastWrite > 500) {
           lastWrite = now;
-          void sql`update report_jobs set progress = ${progress} where id = ${r.id} and status = 'running'`.catch(() => {});
+          void saveProgress(sql, r.id, progress).catch(() => {});
         }
       },
     }).catch((err: unknown) => {
       throw permanent(err) ? new UnrecoverableError((err as Error).message) : err;
     });
     deps.notifier.reportReady(report.shop_id, report.requested_by, report.id, `/api/reports/${report.id}/download`);
-    const [scheduled] = await sql`select 1 from report_schedule_runs where report_id = ${report.id}`;
-    if (report.email_to || scheduled) {
+    if (report.email_to || (await isScheduled(sql, report.id))) {
       // jobId = report id: queueing the same email twice (a retried build) is a no-op
       await deps.queues.mail.add('send-report', { reportId: report.id }, { jobId: `mail-${report.id}`, attempts: 5, backoff: { type: 'exponential', delay: 5000 } });
     }
@@ -84,11 +80,6 @@ export function handler(deps: Deps) {
   };
 }
 
-function otherRunning(err: unknown): boolean {
-  const e = err as { code?: string; constraint_name?: string };
-  return e?.code === '23505' && e.constraint_name === 'report_jobs_one_running_key';
-}
-
 /**
  * An error a retry cannot cure: Postgres refusing the request's own data (class 22, e.g. a date
  * that does not exist) or the query itself (class 42). Connection and I/O errors are retried.
@@ -96,9 +87,4 @@ function otherRunning(err: unknown): boolean {
 function permanent(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && /^(22|42)[0-9A-Z]{3}$/.test(code);
-}
-
-/** After the last attempt: record the failure so GET /api/reports/:id says why. */
-export async function markFailed(sql: Sql, reportId: string, message: string): Promise<void> {
-  await sql`update report_jobs set status = 'failed', error = ${message.slice(0, 500)}, finished_at = now() where id = ${reportId} and status <> 'done'`;
 }

@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
-import type { ReportRow } from '../../domain/reports/service.ts';
+import { markEmailed, reportForMail, scheduleRecipients } from '../../domain/reports/index.ts';
 import type { Mailer } from '../mail/transport.ts';
 
 export const NAME = 'send-report';
@@ -19,10 +19,7 @@ export interface Payload {
 export function handler(deps: { sql: Sql; mailer: Mailer; from: string }) {
   return async (job: Job<Payload>) => {
     const { sql } = deps;
-    const [r] = await sql<(ReportRow & { shop_name: string; currency: string })[]>`
-      select j.*, s.name as shop_name, st.currency from report_jobs j
-      join shops s on s.id = j.shop_id join shop_settings st on st.shop_id = j.shop_id
-      where j.id = ${job.data.reportId}`;
+    const r = await reportForMail(sql, job.data.reportId);
     if (!r) throw new UnrecoverableError('report does not exist');
     if (r.emailed_at) return { skipped: 'already sent' };
     if (r.status !== 'done' || !r.file_path) throw new Error('report not built yet');
@@ -39,22 +36,7 @@ export function handler(deps: { sql: Sql; mailer: Mailer; from: string }) {
       attachments: [{ filename: `${r.type}-${r.params.from}-${r.params.to}.${r.format}`, path: r.file_path }],
       headers: { 'X-Tajir-Report': basename(r.file_path) },
     });
-    await sql`update report_jobs set emailed_at = now() where id = ${r.id}`;
+    await markEmailed(sql, r.id);
     return { sent: recipients.length };
   };
-}
-
-/**
- * A scheduled report goes to its schedule's recipients, or when the list is empty to the shop's
- * active owners and managers (read at send time, so a manager added since is included).
- */
-async function scheduleRecipients(sql: Sql, r: ReportRow): Promise<string[]> {
-  const [s] = await sql<{ recipients: string[] }[]>`
-    select sc.recipients from report_schedule_runs run join report_schedules sc on sc.shop_id = run.shop_id and sc.kind = run.kind
-    where run.report_id = ${r.id}`;
-  if (!s) return [];
-  if (s.recipients.length > 0) return s.recipients;
-  const managers = await sql<{ email: string }[]>`
-    select email from users where shop_id = ${r.shop_id} and role in ('owner', 'manager') and active order by id`;
-  return managers.map((u) => u.email);
 }

@@ -1,5 +1,6 @@
 /** Cell formatting shared by the writers: fils → money, dates in the shop's format, CSV-safe text. */
 import type { Column, Row } from '../sources/types.ts';
+import { filsText } from '../../common/index.ts';
 
 export interface ShopMeta {
   name: string;
@@ -36,7 +37,8 @@ export function formatDate(value: unknown, pattern: string): string {
   return pattern.replace('YYYY', m[1]!).replace('MM', m[2]!).replace('DD', m[3]!);
 }
 
-export const money = (fils: unknown) => (Number(fils ?? 0) / 100).toFixed(2);
+/** A money cell's text: two decimals, exact from the fils. */
+export const money = (fils: unknown) => filsText(fils as number | string | null);
 
 /**
  * Text a spreadsheet would run as a formula (=, +, -, @, or a leading tab or carriage return)

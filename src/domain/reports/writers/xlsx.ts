@@ -1,6 +1,7 @@
 /** XLSX with exceljs's streaming writer: each row is committed to disk as it is written. */
 import ExcelJS from 'exceljs';
 import type { Row } from '../sources/types.ts';
+import { fromFils } from '../../common/index.ts';
 import { addTotals, totalsLabel, formatDate, progress, type WriteContext, type WriteResult } from './format.ts';
 
 /**
@@ -35,7 +36,7 @@ export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncI
       const values: Record<string, unknown> = {};
       for (const c of ctx.columns) {
         const v = r[c.key];
-        values[c.key] = c.kind === 'money' ? Number(v ?? 0) / 100 : c.kind === 'date' ? formatDate(v, ctx.shop.date_format) : c.kind === 'text' ? (v ?? '') : Number(v ?? 0);
+        values[c.key] = c.kind === 'money' ? fromFils(Number(v ?? 0)) : c.kind === 'date' ? formatDate(v, ctx.shop.date_format) : c.kind === 'text' ? (v ?? '') : Number(v ?? 0);
       }
       sheet.addRow(values).commit();
       rows++;
@@ -44,7 +45,7 @@ export async function writeXlsx(path: string, ctx: WriteContext, batches: AsyncI
     await drained(sheet);
   }
   const totalRow: Record<string, unknown> = { [ctx.columns[0]!.key]: totalsLabel(ctx) };
-  for (const c of ctx.columns) if (c.total) totalRow[c.key] = c.kind === 'money' ? (totals[c.key] ?? 0) / 100 : (totals[c.key] ?? 0);
+  for (const c of ctx.columns) if (c.total) totalRow[c.key] = c.kind === 'money' ? fromFils(totals[c.key] ?? 0) : (totals[c.key] ?? 0);
   sheet.addRow(totalRow).commit();
   sheet.commit();
   const about = wb.addWorksheet('About');

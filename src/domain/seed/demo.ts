@@ -3,9 +3,8 @@
  * log into. Its credentials are printed at start-up; they are public on purpose.
  */
 import type { Sql } from '../../db/client.ts';
-import { hashPassword } from '../auth/passwords.ts';
-import type { TokenService } from '../auth/tokens.ts';
-import { provisionShop } from './provision.ts';
+import { hashPassword, type TokenService } from '../auth/index.ts';
+import { provisionShop } from '../shops/index.ts';
 
 export const DEMO_LOGIN = { email: 'demo@tajir.local', password: 'demo-pass-123' };
 const DEMO_TERMINAL = 'Demo counter';

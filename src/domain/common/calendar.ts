@@ -1,18 +1,14 @@
-/** Shop-local calendar helpers: "today" and its neighbours in the shop's time zone. */
+/**
+ * The calendar, in one place: dates as YYYY-MM-DD strings, months as YYYY-MM, and an instant's
+ * date and hour in a shop's time zone. Pure functions; "now" comes from the clock (clock.ts).
+ */
+import { type Cache, cached, createCache } from './cache.ts';
 
 // Building an Intl.DateTimeFormat costs far more than using one (it was a tenth of a dashboard
-// read's CPU): keep one per time zone.
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-
-function cached(map: Map<string, Intl.DateTimeFormat>, timeZone: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
-  let f = map.get(timeZone);
-  if (!f) {
-    f = make();
-    map.set(timeZone, f);
-  }
-  return f;
-}
+// read's CPU): keep one per time zone. IANA has about 600 zones; the bound only stops a caller
+// that passes junk zones from growing the cache.
+const dateFormats: Cache<string, Intl.DateTimeFormat> = createCache({ max: 1000 });
+const hourFormats: Cache<string, Intl.DateTimeFormat> = createCache({ max: 1000 });
 
 /** YYYY-MM-DD of an instant in a time zone. */
 export function localDate(instant: Date, timeZone: string): string {
@@ -30,6 +26,23 @@ export function addDays(day: string, n: number): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
+}
+
+/** Monday of the ISO week of a date. */
+export function weekStart(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return d.toISOString().slice(0, 10);
+}
+
+/** Days in a month (m is 1-12). */
+export function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** YYYY-MM-DD from its parts (m is 1-12). */
+export function isoDate(y: number, m: number, d: number): string {
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** Adds months to YYYY-MM. */

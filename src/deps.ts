@@ -1,0 +1,84 @@
+/**
+ * The dependencies of a process, built once at start and frozen (STYLE.md §13).
+ *
+ *   createCore(config)  → CoreDeps: the clients and services every role and CLI shares
+ *   startNode(core, …)  → AppDeps:  CoreDeps plus what only a running node has (the Socket.IO
+ *                                   publisher as notifier, the BullMQ queue as jobs), frozen
+ *                                   before any role starts
+ *
+ * Nothing is patched in after construction: a part that needs the notifier or the queue receives
+ * an AppDeps, which cannot exist before both are built.
+ */
+import type { Config } from './config.ts';
+import { createSql, type Sql } from './db/client.ts';
+import { replicaLag } from './db/replica.ts';
+import { createAuthenticator, createTokenService, type Authenticator, type TokenService } from './domain/auth/index.ts';
+import { systemClock, type ChangeNotifier, type Clock } from './domain/common/index.ts';
+import type { ReportJobs } from './domain/reports/index.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createRedis } from './redis/client.ts';
+import { createKeys, type Keys } from './redis/keys.ts';
+import { type ScriptedRedis, withScripts } from './redis/scripts.ts';
+import { createDependencyHealth, type DependencyHealth } from './rest/dependency-health.ts';
+import { createMetrics, type HttpMetrics } from './rest/metrics.ts';
+import { createRateLimits, type RateLimits } from './rest/rate-limits.ts';
+
+/** What every role and command-line tool shares. */
+export interface CoreDeps {
+  readonly config: Readonly<Config>;
+  readonly sql: Sql;
+  /** ioredis with the project's Lua scripts registered */
+  readonly redis: ScriptedRedis;
+  readonly keys: Keys;
+  readonly log: Logger;
+  readonly tokens: TokenService;
+  readonly auth: Authenticator;
+  readonly limits: RateLimits;
+  readonly metrics: HttpMetrics;
+  /** Whether PostgreSQL and Redis answer right now (background probes). */
+  readonly health: DependencyHealth;
+  /** The one source of "now" (common/clock.ts); tests pass their own. */
+  readonly clock: Clock;
+  /** A streaming replica for financial insights (REPORTS_DATABASE_URL); unset, the primary. */
+  readonly replica?: Sql;
+}
+
+/** What the REST, realtime and worker roles of a running node receive (built by startNode). */
+export interface AppDeps extends CoreDeps {
+  /** Pushes price, settings and report changes to connected clients (the Socket.IO publisher). */
+  readonly notifier: ChangeNotifier;
+  /** Queues report jobs for the worker role (BullMQ). */
+  readonly jobs: ReportJobs;
+}
+
+export function createCore(config: Readonly<Config>, log: Logger = createLogger(config.logLevel), clock: Clock = systemClock): CoreDeps {
+  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize, transactionPooling: config.databaseTransactionPooling });
+  // Requests read and write through this client: a command Redis does not answer within 1 s fails
+  // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
+  const redis = withScripts(createRedis(config, { name: 'tajir-main', commandTimeoutMs: 1000 }));
+  const keys = createKeys(config.redisPrefix);
+  const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
+  const metrics = createMetrics();
+  // financial insights may read here (reports have a pool of their own, see node.ts)
+  const replica = config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: config.dbPoolSize, applicationName: 'tajir-insights' }) : undefined;
+  if (replica) metrics.watchReplica(() => replicaLag(sql, replica));
+  return Object.freeze({
+    config,
+    sql,
+    ...(replica ? { replica } : {}),
+    redis,
+    keys,
+    log,
+    tokens,
+    auth: createAuthenticator(sql, tokens),
+    limits: createRateLimits(redis, keys, config, metrics),
+    metrics,
+    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe', transactionPooling: config.databaseTransactionPooling }), redis),
+    clock,
+  });
+}
+
+export async function closeCore(core: CoreDeps): Promise<void> {
+  await core.health.close();
+  await Promise.allSettled([core.sql.end({ timeout: 5 }), core.replica?.end({ timeout: 5 }), core.redis.quit().catch(() => core.redis.disconnect())]);
+}

@@ -1,0 +1,12 @@
+/** The billing section's surface: what other sections, routes, realtime and workers may use (STYLE.md §15). */
+export { computeBill, statusOf } from './arithmetic.ts';
+export { cancelBill } from './cancel.ts';
+export { createBill } from './create.ts';
+export { once, purgeIdempotencyKeys } from './idempotency.ts';
+export { listBills } from './list.ts';
+export { listMasters } from './masters.ts';
+export { formatBillNumber, peekBillNumber } from './numbering.ts';
+export { addPayment } from './payments.ts';
+export { loadBill, readBill } from './present.ts';
+export { quoteBill } from './quote.ts';
+export { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from './schema.ts';

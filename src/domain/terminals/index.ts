@@ -1,0 +1,3 @@
+/** The terminals section's surface: what other sections, routes, realtime and workers may use (STYLE.md §15). */
+export { HEARTBEAT_MS, heartbeat, markOffline, onlineTerminals } from './presence.ts';
+export { markSeen, recordSettingsAck } from './seen.ts';
