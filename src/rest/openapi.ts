@@ -87,7 +87,7 @@ function errorStatuses(r: AnyRoute): string[] {
   for (const s of r.errors ?? []) out.add(String(s));
   // a write may meet a constraint (src/db/errors.ts: unique → 409; reference, check → 422) or a rule
   if (r.body && r.method !== 'get') out.add('409').add('422');
-  if (r.method === 'delete') out.add('422');
+  if (r.method === 'delete') out.add('409').add('422');
   if (r.body) out.add('413').add('415');
   if (api) out.add('429').add('503');
   if (out.size === 0) out.add('404'); // every route can meet an unknown path next to it; Redocly wants a 4xx

@@ -1,5 +1,6 @@
 /** A small fetch-based client for the API under test, plus helpers that make shops and users. */
 import { randomBytes } from 'node:crypto';
+import { checkAgainstContract } from './contract.ts';
 import { env } from './env.ts';
 
 export interface Res<T = any> {
@@ -24,7 +25,9 @@ export async function call<T = any>(
   const res = await fetch(env().baseUrl + path, { method, headers, body: body as BodyInit | undefined });
   const text = await res.text();
   let parsed: any = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  const json = (res.headers.get('content-type') ?? '').includes('json') && text !== '';
+  if (json) parsed = JSON.parse(text);
+  await checkAgainstContract(env().baseUrl, method, path, res.status, parsed, json);
   return { status: res.status, body: parsed, headers: res.headers };
 }
 

@@ -1,6 +1,6 @@
-/** Request schemas of product types and products (API.md "Products", DOMAIN.md section 1). */
+/** Request and response schemas of product types and products (API.md "Products", DOMAIN.md section 1). */
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Money, Name, Nullable, Page, Search } from '../common/index.ts';
+import { Id, Instant, Money, Name, Nullable, Page, Search } from '../common/index.ts';
 
 /**
  * A barcode as a scanner types it: no whitespace, up to 64 characters. An empty string is
@@ -40,22 +40,24 @@ export const ListProductsQuery = Type.Object({
 export type ListProductsQuery = Static<typeof ListProductsQuery>;
 
 /** A product as the API shows it (money in currency units). */
-export interface ProductOut {
-  id: number;
-  type_id: number;
-  type_name: string;
-  name: string;
-  rate: number;
-  barcode: string | null;
-  description: string | null;
-  active: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+export const ProductOut = Type.Object({
+  id: Type.Integer(),
+  type_id: Type.Integer(),
+  type_name: Type.String(),
+  name: Type.String(),
+  rate: Type.Number(),
+  barcode: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  active: Type.Boolean(),
+  created_at: Instant,
+  updated_at: Instant,
+});
+export type ProductOut = Static<typeof ProductOut>;
 
-export interface ProductTypeOut {
-  id: number;
-  name: string;
-  product_count: number;
-  created_at: Date;
-}
+export const ProductTypeOut = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  product_count: Type.Integer({ minimum: 0 }),
+  created_at: Instant,
+});
+export type ProductTypeOut = Static<typeof ProductTypeOut>;

@@ -10,5 +10,5 @@ export { offsetOf, pageOfAll, pageResult } from './paging.ts';
 export type { PageArgs } from './paging.ts';
 export { checkOptionalPeriod, checkPeriod } from './period.ts';
 export { normalizePhone, phoneFragment } from './phone.ts';
-export { DateStr, Id, IdParams, MAX_BILL_TOTAL_FILS, MIN_DATE, Money, Name, Nullable, Page, Percent, Search, ShortListQuery, Text, likePattern } from './schema.ts';
+export { DateOut, DateStr, Id, IdParams, Instant, ItemsOf, MAX_BILL_TOTAL_FILS, MIN_DATE, Money, Name, Nullable, Page, PageOf, Percent, Search, ShortListQuery, Text, likePattern } from './schema.ts';
 export type { PageResult } from './schema.ts';

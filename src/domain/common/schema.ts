@@ -58,6 +58,16 @@ export const Name = (max = 200) => Type.String({ minLength: 1, maxLength: max, p
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+/** An instant in a response: a Date inside, ISO 8601 in JSON. */
+export const Instant = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
+/** A date in a response (YYYY-MM-DD), as PostgreSQL's date columns are read. */
+export const DateOut = Type.String({ format: 'date' });
+/** A page of a list (API.md "Lists"). */
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), page: Type.Integer({ minimum: 1 }), per_page: Type.Integer({ minimum: 1 }), total: Type.Integer({ minimum: 0 }) });
+/** A whole short list. */
+export const ItemsOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
+
 export interface PageResult<T> {
   items: T[];
   page: number;

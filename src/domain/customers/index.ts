@@ -1,6 +1,6 @@
 /** The customers section's surface: what other sections, routes, realtime and workers may use (STYLE.md §15). */
 export { employeeFigures } from './figures.ts';
 export type { FiguresDeps } from './figures.ts';
-export { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody, RecentQuery } from './schema.ts';
+export { CreateCustomerBody, CustomerOut, ListCustomersQuery, PatchCustomerBody, RecentQuery } from './schema.ts';
 export { billCustomer, createCustomer, deleteCustomer, findOrCreateByPhone, getCustomer, listCustomers, patchCustomer, recentCustomers } from './service.ts';
 export type { BillCustomer } from './service.ts';

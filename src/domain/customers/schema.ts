@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Name, Page, Search, Text } from '../common/index.ts';
+import { Instant, Name, Nullable, Page, Search, Text } from '../common/index.ts';
 
 const Fields = {
   name: Name(200),
@@ -37,3 +37,23 @@ export const ListCustomersQuery = Type.Object({ search: Type.Optional(Search), .
 export type ListCustomersQuery = Static<typeof ListCustomersQuery>;
 
 export const RecentQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }) }, { additionalProperties: false });
+
+/** A customer as the API answers it: the row and its figures (bills, spend, last visit, from the aggregates). */
+export const CustomerOut = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  phone: Type.String({ description: 'E.164' }),
+  customer_type: Type.Union([Type.Literal('Individual'), Type.Literal('Business')]),
+  business_name: Nullable(Type.String()),
+  trn: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  area: Nullable(Type.String()),
+  address: Nullable(Type.String()),
+  active: Type.Boolean(),
+  created_at: Instant,
+  updated_at: Instant,
+  total_bills: Type.Integer({ minimum: 0 }),
+  total_spent: Type.Number(),
+  last_visit: Nullable(Instant),
+});

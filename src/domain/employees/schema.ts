@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Name, Page, Search, Text } from '../common/index.ts';
+import { DateOut, DateStr, Instant, Name, Nullable, Page, Search, Text } from '../common/index.ts';
 
 const Fields = {
   name: Name(200),
@@ -32,3 +32,28 @@ export type ListEmployeesQuery = Static<typeof ListEmployeesQuery>;
 
 export const PerformanceQuery = Type.Object({ from: Type.Optional(DateStr), to: Type.Optional(DateStr) }, { additionalProperties: false });
 export type PerformanceQuery = Static<typeof PerformanceQuery>;
+
+/** An employee as the API answers it: the row and its figures (from the aggregates). */
+export const EmployeeOut = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  phone: Nullable(Type.String()),
+  position: Nullable(Type.String()),
+  address: Nullable(Type.String()),
+  active: Type.Boolean(),
+  created_at: Instant,
+  updated_at: Instant,
+  total_bills: Type.Integer({ minimum: 0 }),
+  total_sales: Type.Number(),
+  avg_bill_value: Type.Number(),
+});
+
+export const PerformanceOut = Type.Object({
+  employee_id: Type.Integer(),
+  from: DateOut,
+  to: DateOut,
+  total_bills: Type.Integer({ minimum: 0 }),
+  revenue: Type.Number(),
+  avg_bill_value: Type.Number(),
+  top_products: Type.Array(Type.Object({ product_id: Nullable(Type.Integer()), product_name: Type.String(), quantity: Type.Number(), revenue: Type.Number() })),
+});

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id, Money, Name, Page, Search, Text } from '../common/index.ts';
+import { DateOut, DateStr, Id, Instant, Money, Name, Nullable, Page, PageOf, Search, Text } from '../common/index.ts';
 
 /** A date an expense can fall on: years 2000-2099, so a typo (0202, 2206…) is a 400, not a row. */
 const Day = DateStr;
@@ -69,3 +69,37 @@ export type PatchRecurringBody = Static<typeof PatchRecurringBody>;
 
 export const ListRecurringQuery = Type.Object({ ...Page }, { additionalProperties: false });
 export type ListRecurringQuery = Static<typeof ListRecurringQuery>;
+
+export const CategoryOut = Type.Object({ id: Type.Integer(), name: Type.String(), created_at: Instant, expense_count: Type.Integer({ minimum: 0 }) });
+
+export const ExpenseOut = Type.Object({
+  id: Type.Integer(),
+  category_id: Type.Integer(),
+  category_name: Type.String(),
+  expense_date: DateOut,
+  amount: Type.Number(),
+  description: Nullable(Type.String()),
+  payment_method: Nullable(Type.String()),
+  receipt_url: Nullable(Type.String()),
+  recurring_id: Nullable(Type.Integer({ description: 'the definition that generated it' })),
+  created_at: Instant,
+  updated_at: Instant,
+});
+
+export const ExpensePage = Type.Composite([PageOf(ExpenseOut), Type.Object({ total_amount: Type.Number({ description: 'the sum of every expense the filter matches, not just the page' }) })]);
+
+export const RecurringOut = Type.Object({
+  id: Type.Integer(),
+  category_id: Type.Integer(),
+  category_name: Type.String(),
+  amount: Type.Number(),
+  description: Nullable(Type.String()),
+  payment_method: Nullable(Type.String()),
+  frequency: Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('monthly'), Type.Literal('yearly')]),
+  start_date: DateOut,
+  end_date: Nullable(DateOut),
+  next_due: DateOut,
+  active: Type.Boolean(),
+  created_at: Instant,
+  updated_at: Instant,
+});

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Name, Page } from '../common/index.ts';
+import { Instant, Name, Nullable, Page } from '../common/index.ts';
 
 export const LoyaltyConfigBody = Type.Object(
   {
@@ -36,12 +36,49 @@ export type TiersBody = Static<typeof TiersBody>;
 
 export const LedgerQuery = Type.Object({ ...Page }, { additionalProperties: false });
 
-export interface TierView {
-  id: number;
-  name: string;
-  threshold_points: number;
-  multiplier: number;
-  discount_percent: number;
-  perks: string;
-  colour: string;
-}
+export const TierView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  threshold_points: Type.Integer({ minimum: 0 }),
+  multiplier: Type.Number(),
+  discount_percent: Type.Number(),
+  perks: Type.String(),
+  colour: Type.String(),
+});
+export type TierView = Static<typeof TierView>;
+
+/** The programme's settings as the API answers them (point_value in currency units). */
+export const LoyaltyConfigOut = Type.Object({
+  enabled: Type.Boolean(),
+  program_name: Type.String(),
+  points_per_unit: Type.Number(),
+  point_value: Type.Number(),
+  min_redeem_points: Type.Integer(),
+  max_redeem_percent: Type.Number(),
+});
+
+/** The settings section `loyalty` (GET /api/shop-settings, settings:updated). */
+export const LoyaltySection = Type.Object({ config: LoyaltyConfigOut, tiers: Type.Array(TierView) });
+export const LoyaltyChange = Type.Object({ loyalty: LoyaltySection, version: Type.Integer({ minimum: 1 }) });
+
+export const AccountOut = Type.Object({
+  customer_id: Type.Integer(),
+  available_points: Type.Integer(),
+  lifetime_points: Type.Integer(),
+  tier: Nullable(Type.Object({ id: Type.Integer(), name: Type.String(), colour: Type.String(), multiplier: Type.Number(), discount_percent: Type.Number() })),
+  total_spent: Type.Number(),
+  visits: Type.Integer({ minimum: 0 }),
+  last_purchase: Nullable(Instant),
+  next_tier: Nullable(Type.Object({ name: Type.String(), threshold_points: Type.Integer() })),
+  points_to_next_tier: Type.Integer({ minimum: 0 }),
+});
+
+export const LedgerEntryOut = Type.Object({
+  id: Type.Integer(),
+  kind: Type.Union(['earned', 'redeemed', 'reversed', 'bonus', 'expired', 'adjusted'].map((k) => Type.Literal(k))),
+  points: Type.Integer(),
+  bill_id: Nullable(Type.Integer()),
+  bill_number: Nullable(Type.String()),
+  note: Nullable(Type.String()),
+  created_at: Instant,
+});

@@ -1,6 +1,6 @@
 /** Report requests and schedules (API.md "Reports"). */
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id } from '../common/index.ts';
+import { DateStr, Id, Instant, Nullable } from '../common/index.ts';
 
 export const REPORT_TYPES = ['invoices', 'employees', 'products', 'expenses', 'vat', 'customers'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number] | 'daily_summary';
@@ -53,3 +53,30 @@ export interface ReportParams {
   to: string;
   filters?: ReportFilters;
 }
+
+export const ReportOut = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  type: Type.String({ description: `${REPORT_TYPES.join(', ')} or daily_summary` }),
+  format: Type.Union(FORMATS.map((f) => Type.Literal(f))),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  rows: Nullable(Type.Integer({ minimum: 0 })),
+  params: Type.Object({ from: Type.String(), to: Type.String(), filters: Type.Optional(Type.Object({}, { additionalProperties: true })) }),
+  download_url: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  emailed: Type.Boolean(),
+  created_at: Instant,
+  finished_at: Nullable(Instant),
+  expires_at: Nullable(Instant),
+});
+
+export const ReportAccepted = Type.Object({ id: Type.String({ format: 'uuid' }), status: Type.Literal('queued') });
+
+export const ScheduleOut = Type.Object({
+  kind: Type.String(),
+  enabled: Type.Boolean(),
+  hour: Type.Integer({ minimum: 0, maximum: 23 }),
+  recipients: Type.Array(Type.String()),
+  format: Type.String(),
+  updated_at: Instant,
+});

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DateStr, Id, Name, Nullable, Text } from '../common/index.ts';
+import { DateOut, DateStr, Id, Name, Nullable, Text } from '../common/index.ts';
+import { LoyaltySection } from '../loyalty/index.ts';
 
 export const PAYMENT_METHODS = ['Cash', 'Card', 'Bank Transfer', 'Cheque', 'Other'] as const;
 
@@ -78,9 +79,27 @@ export const VatRateBody = Type.Object(
 );
 export type VatRateBody = Static<typeof VatRateBody>;
 
-export interface VatRate {
-  id: number;
-  rate_percent: number;
-  effective_from: string;
-  effective_to: string | null;
-}
+export const VatRate = Type.Object({ id: Type.Integer(), rate_percent: Type.Number(), effective_from: DateOut, effective_to: Nullable(DateOut) });
+export type VatRate = Static<typeof VatRate>;
+
+// Response shapes. shop_info and billing_config are stored as JSON documents that may carry keys
+// a later version added: their schemas name the known keys and let others through.
+const Open = { additionalProperties: true } as const;
+const Version = Type.Integer({ minimum: 1, description: "the shop's settings version after the change" });
+export const ShopInfoOut = Type.Object(ShopInfoBody.properties, Open);
+export const BillingConfigOut = Type.Object(BillingConfigBody.properties, Open);
+export const LocaleOut = Type.Object(LocaleBody.properties);
+export const SettingsOut = Type.Object({
+  shop_info: ShopInfoOut,
+  billing_config: BillingConfigOut,
+  vat_rates: Type.Array(VatRate),
+  payment_methods: Type.Array(Type.String()),
+  locale: LocaleOut,
+  loyalty: LoyaltySection,
+  version: Type.Integer({ minimum: 0 }),
+});
+export const ShopInfoChange = Type.Object({ shop_info: ShopInfoOut, version: Version });
+export const BillingConfigChange = Type.Object({ billing_config: BillingConfigOut, version: Version });
+export const PaymentMethodsChange = Type.Object({ payment_methods: Type.Array(Type.String()), version: Version });
+export const LocaleChange = Type.Object({ locale: LocaleOut, version: Version });
+export const VatRateCreated = Type.Composite([VatRate, Type.Object({ version: Version })]);

@@ -13,6 +13,7 @@ import { parseJsonBody } from './json.ts';
 import { paramNamesOf, readRequest } from './request.ts';
 import { Exchange } from './response.ts';
 import { type AnyRoute, FileReply, Reply } from './route.ts';
+import { compileSerializer } from './serialize.ts';
 import { sendFile } from './streaming.ts';
 import { compileValidator } from './validate.ts';
 
@@ -45,6 +46,8 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
   const validateParams = def.params ? compileValidator(def.params, true) : undefined;
   const validateQuery = def.query ? compileValidator(def.query, true) : undefined;
   const validateBody = def.body ? compileValidator(def.body, false) : undefined;
+  const serialize = def.response && !def.responseType ? compileSerializer(def.response) : undefined;
+  const okStatus = def.status ?? 200;
   const register = def.method === 'delete' ? app.del.bind(app) : app[def.method].bind(app);
 
   register(def.path, (res: HttpResponse, req: HttpRequest) => {
@@ -70,8 +73,9 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
         if (result instanceof FileReply) sendFile(ex, result, deps.log);
         else if (result instanceof Reply) {
           if (result.contentType) ex.send(result.status, { 'Content-Type': result.contentType, ...result.headers }, result.body as string | Buffer);
-          else ex.json(result.status, result.body, result.headers);
-        } else ex.json(def.status ?? 200, result);
+          // a Reply in the route's success status has the route's shape (e.g. an idempotent replay)
+          else ex.json(result.status, result.body, result.headers, result.status === okStatus ? serialize : undefined);
+        } else ex.json(okStatus, result, {}, serialize);
       } catch (err) {
         ex.fail(err);
       } finally {

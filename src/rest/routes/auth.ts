@@ -37,6 +37,7 @@ export const authRoutes = [
     tag,
     auth: 'public',
     body: LoginBody,
+    errors: [401],
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkLogin(body.email, req.ip);
       const session = await auth.login(deps.sql, deps.tokens, body);

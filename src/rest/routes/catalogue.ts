@@ -1,7 +1,7 @@
 /** Product types and products (API.md "Products"): read by every principal, written by owners and managers. */
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { ROLES } from '../../domain/auth/index.ts';
-import { CreateProductBody, ListProductsQuery, TypeBody, UpdateProductBody } from '../../domain/catalogue/index.ts';
+import { CreateProductBody, ListProductsQuery, ProductOut, ProductTypeOut, TypeBody, UpdateProductBody } from '../../domain/catalogue/index.ts';
 import * as catalogue from '../../domain/catalogue/index.ts';
 import { route } from '../http/route.ts';
 
@@ -15,6 +15,7 @@ export const catalogueRoutes = [
     tag,
     auth: ROLES.any,
     query: ShortListQuery,
+    response: PageOf(ProductTypeOut),
     handler: async ({ query, principal, deps }) => pageOfAll((await catalogue.listTypes(deps.sql, principal)).items, query),
   }),
   route({
@@ -25,6 +26,7 @@ export const catalogueRoutes = [
     auth: ROLES.managers,
     body: TypeBody,
     status: 201,
+    response: ProductTypeOut,
     handler: ({ body, principal, deps }) => catalogue.createType(deps.sql, principal, body),
   }),
   route({
@@ -35,6 +37,7 @@ export const catalogueRoutes = [
     auth: ROLES.managers,
     params: IdParams,
     body: TypeBody,
+    response: ProductTypeOut,
     handler: ({ params, body, principal, deps }) => catalogue.renameType(deps.sql, principal, params.id, body),
   }),
   route({
@@ -54,6 +57,7 @@ export const catalogueRoutes = [
     tag,
     auth: ROLES.any,
     query: ListProductsQuery,
+    response: PageOf(ProductOut),
     handler: ({ query, principal, deps }) => catalogue.listProducts(deps.sql, principal, query),
   }),
   route({
@@ -63,6 +67,7 @@ export const catalogueRoutes = [
     tag,
     auth: ROLES.any,
     params: IdParams,
+    response: ProductOut,
     handler: ({ params, principal, deps }) => catalogue.getProduct(deps.sql, principal, params.id),
   }),
   route({
@@ -73,6 +78,7 @@ export const catalogueRoutes = [
     auth: ROLES.managers,
     body: CreateProductBody,
     status: 201,
+    response: ProductOut,
     handler: ({ body, principal, deps }) => catalogue.createProduct(deps.sql, deps.notifier, principal, body),
   }),
   route({
@@ -83,6 +89,7 @@ export const catalogueRoutes = [
     auth: ROLES.managers,
     params: IdParams,
     body: UpdateProductBody,
+    response: ProductOut,
     handler: ({ params, body, principal, deps }) => catalogue.updateProduct(deps.sql, deps.notifier, principal, params.id, body),
   }),
   route({

@@ -1,7 +1,7 @@
 /** Customers (API.md "Customers"): staff only; terminals find customers by phone when billing. */
 import { ROLES } from '../../domain/auth/index.ts';
-import { IdParams } from '../../domain/common/index.ts';
-import { CreateCustomerBody, ListCustomersQuery, PatchCustomerBody, RecentQuery } from '../../domain/customers/index.ts';
+import { IdParams, ItemsOf, PageOf } from '../../domain/common/index.ts';
+import { CreateCustomerBody, CustomerOut, ListCustomersQuery, PatchCustomerBody, RecentQuery } from '../../domain/customers/index.ts';
 import * as customers from '../../domain/customers/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
@@ -15,6 +15,7 @@ export const customersRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     query: ListCustomersQuery,
+    response: PageOf(CustomerOut),
     handler: ({ query, principal, deps }) => customers.listCustomers(deps, principal, query),
   }),
   route({
@@ -24,6 +25,7 @@ export const customersRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     query: RecentQuery,
+    response: ItemsOf(CustomerOut),
     handler: ({ query, principal, deps }) => customers.recentCustomers(deps, principal, query.limit),
   }),
   route({
@@ -34,6 +36,7 @@ export const customersRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     body: CreateCustomerBody,
     status: 201,
+    response: CustomerOut,
     handler: async ({ body, principal, deps }) => {
       const c = await customers.createCustomer(deps.sql, principal, body);
       return { ...c, total_bills: 0, total_spent: 0, last_visit: null };
@@ -46,6 +49,7 @@ export const customersRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     params: IdParams,
+    response: CustomerOut,
     handler: ({ params, principal, deps }) => customers.getCustomer(deps, principal, params.id),
   }),
   route({
@@ -56,6 +60,7 @@ export const customersRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     params: IdParams,
     body: PatchCustomerBody,
+    response: CustomerOut,
     handler: async ({ params, body, principal, deps }) => {
       await customers.patchCustomer(deps.sql, principal, params.id, body);
       return customers.getCustomer(deps, principal, params.id);

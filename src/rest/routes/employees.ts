@@ -1,7 +1,7 @@
 /** Employees (API.md "Employees"): staff read, managers write; terminals use GET /api/masters. */
 import { ROLES } from '../../domain/auth/index.ts';
-import { IdParams } from '../../domain/common/index.ts';
-import { CreateEmployeeBody, ListEmployeesQuery, PatchEmployeeBody, PerformanceQuery } from '../../domain/employees/index.ts';
+import { IdParams, PageOf } from '../../domain/common/index.ts';
+import { CreateEmployeeBody, EmployeeOut, ListEmployeesQuery, PatchEmployeeBody, PerformanceOut, PerformanceQuery } from '../../domain/employees/index.ts';
 import * as employees from '../../domain/employees/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
@@ -15,6 +15,7 @@ export const employeesRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     query: ListEmployeesQuery,
+    response: PageOf(EmployeeOut),
     handler: ({ query, principal, deps }) => employees.listEmployees(deps, principal, query),
   }),
   route({
@@ -25,6 +26,7 @@ export const employeesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     body: CreateEmployeeBody,
     status: 201,
+    response: EmployeeOut,
     handler: async ({ body, principal, deps }) => {
       const e = await employees.createEmployee(deps.sql, principal, body);
       return employees.getEmployee(deps, principal, e.id);
@@ -37,6 +39,7 @@ export const employeesRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     params: IdParams,
+    response: EmployeeOut,
     handler: ({ params, principal, deps }) => employees.getEmployee(deps, principal, params.id),
   }),
   route({
@@ -47,6 +50,7 @@ export const employeesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     body: PatchEmployeeBody,
+    response: EmployeeOut,
     handler: async ({ params, body, principal, deps }) => {
       await employees.patchEmployee(deps.sql, principal, params.id, body);
       return employees.getEmployee(deps, principal, params.id);
@@ -70,6 +74,7 @@ export const employeesRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     params: IdParams,
     query: PerformanceQuery,
+    response: PerformanceOut,
     handler: ({ params, query, principal, deps }) => employees.performance(deps.sql, principal, params.id, query, deps.clock.now()),
   }),
 ];

@@ -1,7 +1,11 @@
 /** Expenses, categories and recurring definitions (API.md "Expenses"): staff read, managers write. */
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { ROLES } from '../../domain/auth/index.ts';
 import {
+  CategoryOut,
+  ExpenseOut,
+  ExpensePage,
+  RecurringOut,
   CategoryBody,
   CreateExpenseBody,
   CreateRecurringBody,
@@ -24,6 +28,7 @@ export const expensesRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     query: ShortListQuery,
+    response: PageOf(CategoryOut),
     handler: async ({ query, principal, deps }) => pageOfAll(await expenses.listCategories(deps.sql, principal.shopId), query),
   }),
   route({
@@ -34,6 +39,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     body: CategoryBody,
     status: 201,
+    response: CategoryOut,
     handler: ({ body, principal, deps }) => expenses.createCategory(deps.sql, principal.shopId, body),
   }),
   route({
@@ -44,6 +50,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     body: CategoryBody,
+    response: CategoryOut,
     handler: ({ params, body, principal, deps }) => expenses.renameCategory(deps.sql, principal.shopId, params.id, body),
   }),
   route({
@@ -63,6 +70,7 @@ export const expensesRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     query: ListExpensesQuery,
+    response: ExpensePage,
     handler: ({ query, principal, deps }) => expenses.listExpenses(deps.sql, principal.shopId, query),
   }),
   route({
@@ -73,6 +81,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     body: CreateExpenseBody,
     status: 201,
+    response: ExpenseOut,
     handler: async ({ body, principal, deps }) => {
       const e = await expenses.createExpense(deps.sql, principal, body);
       return e;
@@ -85,6 +94,7 @@ export const expensesRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     params: IdParams,
+    response: ExpenseOut,
     handler: ({ params, principal, deps }) => expenses.getExpense(deps.sql, principal.shopId, params.id),
   }),
   route({
@@ -95,6 +105,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     body: PatchExpenseBody,
+    response: ExpenseOut,
     handler: async ({ params, body, principal, deps }) => {
       const e = await expenses.patchExpense(deps.sql, principal, params.id, body);
       return e;
@@ -119,6 +130,7 @@ export const expensesRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     query: ListRecurringQuery,
+    response: PageOf(RecurringOut),
     handler: ({ query, principal, deps }) => recurring.listRecurring(deps.sql, principal.shopId, query),
   }),
   route({
@@ -129,6 +141,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     body: CreateRecurringBody,
     status: 201,
+    response: RecurringOut,
     handler: ({ body, principal, deps }) => recurring.createRecurring(deps.sql, principal.shopId, body),
   }),
   route({
@@ -139,6 +152,7 @@ export const expensesRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     params: IdParams,
     body: PatchRecurringBody,
+    response: RecurringOut,
     handler: ({ params, body, principal, deps }) => recurring.patchRecurring(deps.sql, principal.shopId, params.id, body, deps.clock.now()),
   }),
   route({

@@ -1,7 +1,7 @@
 /** Loyalty programme and accounts (API.md "Loyalty"). Config and tier changes are settings changes (section 'loyalty'). */
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { ROLES } from '../../domain/auth/index.ts';
-import { LedgerQuery, LoyaltyConfigBody, TiersBody } from '../../domain/loyalty/index.ts';
+import { AccountOut, LedgerEntryOut, LedgerQuery, LoyaltyChange, LoyaltyConfigBody, LoyaltyConfigOut, TierView, TiersBody } from '../../domain/loyalty/index.ts';
 import * as loyalty from '../../domain/loyalty/index.ts';
 import { changeSettings } from '../../domain/settings/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
@@ -15,6 +15,7 @@ export const loyaltyRoutes: AnyRoute[] = [
     summary: 'The loyalty programme',
     tag,
     auth: ROLES.any,
+    response: LoyaltyConfigOut,
     handler: ({ principal, deps }) => loyalty.loyaltyConfig(deps.sql, principal.shopId),
   }),
   route({
@@ -24,6 +25,7 @@ export const loyaltyRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: LoyaltyConfigBody,
+    response: LoyaltyChange,
     handler: ({ body, principal, deps }) =>
       changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.putConfig(tx, principal.shopId, body)),
   }),
@@ -34,6 +36,7 @@ export const loyaltyRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.any,
     query: ShortListQuery,
+    response: PageOf(TierView),
     handler: async ({ query, principal, deps }) => pageOfAll(await loyalty.tiers(deps.sql, principal.shopId), query),
   }),
   route({
@@ -43,6 +46,7 @@ export const loyaltyRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: TiersBody,
+    response: LoyaltyChange,
     handler: async ({ body, principal, deps }) => {
       const r = await changeSettings(deps.sql, deps.notifier, principal.shopId, 'loyalty', (tx) => loyalty.replaceTiers(tx, principal.shopId, body));
       return r;
@@ -55,6 +59,7 @@ export const loyaltyRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.staff,
     params: IdParams,
+    response: AccountOut,
     handler: ({ params, principal, deps }) => loyalty.customerLoyalty(deps, principal.shopId, params.id),
   }),
   route({
@@ -65,6 +70,7 @@ export const loyaltyRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     params: IdParams,
     query: LedgerQuery,
+    response: PageOf(LedgerEntryOut),
     handler: ({ params, query, principal, deps }) => loyalty.customerLedger(deps.sql, principal.shopId, params.id, query),
   }),
 ];

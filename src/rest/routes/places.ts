@@ -1,7 +1,8 @@
 /** UAE cities and areas (reference data for customer addresses), readable by every principal. */
 import { ROLES } from '../../domain/auth/index.ts';
-import { IdParams } from '../../domain/common/index.ts';
+import { IdParams, ItemsOf } from '../../domain/common/index.ts';
 import * as places from '../../domain/places/index.ts';
+import { AreaOut, CityOut } from '../../domain/places/index.ts';
 import { route } from '../http/route.ts';
 
 const tag = 'places';
@@ -13,6 +14,7 @@ export const placesRoutes = [
     summary: 'UAE cities with their Arabic names',
     tag,
     auth: ROLES.any,
+    response: ItemsOf(CityOut),
     handler: ({ deps }) => places.listCities(deps.sql),
   }),
   route({
@@ -22,6 +24,7 @@ export const placesRoutes = [
     tag,
     auth: ROLES.any,
     params: IdParams,
+    response: ItemsOf(AreaOut),
     handler: ({ params, deps }) => places.listAreas(deps.sql, params.id),
   }),
 ];

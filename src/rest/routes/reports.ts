@@ -1,9 +1,9 @@
 /** Reports (API.md "Reports"): requested here, built by the worker role, downloaded by the same shop. */
 import { stat } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
-import { pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { ItemsOf, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
 import { ROLES } from '../../domain/auth/index.ts';
-import { createReport, CreateReportBody, listSchedules, loadReport, presentReport, putSchedules, PutSchedulesBody } from '../../domain/reports/index.ts';
+import { createReport, CreateReportBody, listSchedules, loadReport, presentReport, putSchedules, PutSchedulesBody, ReportAccepted, ReportOut, ScheduleOut } from '../../domain/reports/index.ts';
 import { ERRORS } from '../../errors.ts';
 import { FileReply, route } from '../http/route.ts';
 
@@ -25,6 +25,7 @@ export const reportsRoutes = [
     auth: ROLES.managers,
     body: CreateReportBody,
     status: 202,
+    response: ReportAccepted,
     handler: async ({ body, principal, deps }) => {
       const r = await createReport(deps.sql, principal, body);
       await deps.jobs.enqueueReport(r.id);
@@ -38,6 +39,7 @@ export const reportsRoutes = [
     tag,
     auth: ROLES.managers,
     params: ReportParams,
+    response: ReportOut,
     handler: async ({ params, principal, deps }) => presentReport(await loadReport(deps.sql, principal.shopId, params.id)),
   }),
   route({
@@ -47,6 +49,9 @@ export const reportsRoutes = [
     tag,
     auth: ROLES.managers,
     params: ReportParams,
+    response: Type.String({ contentMediaType: 'application/octet-stream', description: 'the CSV, XLSX or PDF file' }),
+    responseType: 'application/octet-stream',
+    responseDescription: 'The file, streamed; Content-Type text/csv, the XLSX or the PDF media type',
     handler: async ({ params, principal, deps }) => {
       const r = await loadReport(deps.sql, principal.shopId, params.id);
       const view = presentReport(r);
@@ -65,6 +70,7 @@ export const reportsRoutes = [
     tag,
     auth: ROLES.managers,
     query: ShortListQuery,
+    response: PageOf(ScheduleOut),
     handler: async ({ query, principal, deps }) => pageOfAll(await listSchedules(deps.sql, principal.shopId), query),
   }),
   route({
@@ -74,6 +80,7 @@ export const reportsRoutes = [
     tag,
     auth: ROLES.managers,
     body: PutSchedulesBody,
+    response: ItemsOf(ScheduleOut),
     handler: async ({ body, principal, deps }) => ({ items: await putSchedules(deps.sql, principal.shopId, body) }),
   }),
 ];

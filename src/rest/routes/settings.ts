@@ -1,7 +1,7 @@
 /** Shop settings and VAT rates (API.md "Settings"): everyone reads, managers write; each change is pushed. */
 import { ROLES } from '../../domain/auth/index.ts';
 import { IdParams } from '../../domain/common/index.ts';
-import { BillingConfigBody, LocaleBody, PaymentMethodsBody, ShopInfoBody, VatRateBody } from '../../domain/settings/index.ts';
+import { BillingConfigBody, BillingConfigChange, LocaleBody, LocaleChange, PaymentMethodsBody, PaymentMethodsChange, SettingsOut, ShopInfoBody, ShopInfoChange, VatRateBody, VatRateCreated } from '../../domain/settings/index.ts';
 import * as settings from '../../domain/settings/index.ts';
 import { type AnyRoute, route } from '../http/route.ts';
 
@@ -14,6 +14,7 @@ export const settingsRoutes: AnyRoute[] = [
     summary: 'All settings of the shop with their version',
     tag,
     auth: ROLES.any,
+    response: SettingsOut,
     handler: ({ principal, deps }) => settings.getSettings(deps.sql, principal.shopId),
   }),
   route({
@@ -23,6 +24,7 @@ export const settingsRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: ShopInfoBody,
+    response: ShopInfoChange,
     handler: ({ body, principal, deps }) =>
       settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'shop_info', (tx) => settings.putShopInfo(tx, principal.shopId, body)),
   }),
@@ -33,6 +35,7 @@ export const settingsRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: BillingConfigBody,
+    response: BillingConfigChange,
     handler: ({ body, principal, deps }) =>
       settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'billing_config', (tx) =>
         settings.putBillingConfig(tx, principal.shopId, body),
@@ -45,6 +48,7 @@ export const settingsRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: PaymentMethodsBody,
+    response: PaymentMethodsChange,
     handler: ({ body, principal, deps }) =>
       settings.changeSettings(deps.sql, deps.notifier, principal.shopId, 'payment_methods', (tx) =>
         settings.putPaymentMethods(tx, principal.shopId, body),
@@ -57,6 +61,7 @@ export const settingsRoutes: AnyRoute[] = [
     tag,
     auth: ROLES.managers,
     body: LocaleBody,
+    response: LocaleChange,
     handler: async ({ body, principal, deps }) => {
       const r = await settings.changeLocale(deps.sql, deps.notifier, principal.shopId, body);
       return r;
@@ -70,6 +75,7 @@ export const settingsRoutes: AnyRoute[] = [
     auth: ROLES.managers,
     body: VatRateBody,
     status: 201,
+    response: VatRateCreated,
     handler: async ({ body, principal, deps }) => {
       // the push carries the whole section (every rate: adding one may close another); the answer the created rate
       let created: Awaited<ReturnType<typeof settings.addVatRate>>['rate'] | undefined;
