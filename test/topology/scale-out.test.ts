@@ -236,6 +236,10 @@ describe('scale-out topology (issue 16)', function () {
     assert.ok(report.rows >= billsOfShop, `the report counts ${report.rows} rows, ${billsOfShop} bills were acknowledged`);
     assert.equal(report.read_from, 'replica', 'the report was read on the caught-up replica');
 
+    // financial insights read their SQL parts on the replica too
+    const insights = await apis[0]!.call('GET', '/api/financial-insights?days=7', { token: shop.token });
+    assert.equal(insights.status, 200, JSON.stringify(insights.body));
+
     // a replica that stopped replaying: the report waits REPLICA_WAIT_MS, then reads the primary
     // and still counts the bill committed just before it was asked for; /metrics shows the lag
     const standbySql = postgres(standby.url('tajir'), { max: 1, onnotice: () => {} });
