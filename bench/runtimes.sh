@@ -31,24 +31,12 @@ else
 fi
 on20() { bash -c "$1"; }
 
-cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
-
-one() { # one RUNTIME BENCH, in a subshell of its own: its children's CPU time is the benchmark's
-  local runtime=$1 cmd="node --import=tsx bench/$2" b0 t0 b1 t1 own me=$BASHPID
-  read -r b0 t0 < <(cpu)
-  echo "=== $runtime: $cmd ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
-  "on${runtime#node}" "node --version && $cmd" || echo "=== $runtime: the benchmark FAILED (exit $?)"
-  read -r b1 t1 < <(cpu)
-  # fields 16 and 17 of /proc/PID/stat: CPU ticks of waited-for children (the benchmark's tree)
-  own=$(awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$me/stat")
-  echo "=== $runtime: machine busy $(((b1 - b0) * 100 / (t1 - t0)))% of $(nproc) cores over the run;" \
-    "the benchmark's processes $((own * 100 / (t1 - t0)))%, everything else $(((b1 - b0 - own) * 100 / (t1 - t0)))%;" \
-    "load $(cut -d' ' -f1-3 /proc/loadavg)"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
 
 for ((r = 1; r <= rounds; r++)); do
   for bench in "$@"; do
     if ((r % 2)); then order=(node20 node24); else order=(node24 node20); fi
-    for runtime in "${order[@]}"; do (one "$runtime" "$bench"); done
+    for runtime in "${order[@]}"; do (measured "$runtime" "on${runtime#node}" "node --version && node --import=tsx bench/$bench"); done
   done
 done

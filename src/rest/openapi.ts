@@ -40,6 +40,14 @@ const ERROR_RESPONSES: Record<string, string> = {
   '503': 'PostgreSQL or Redis does not answer for a moment; retry (with the Idempotency-Key for writes)',
 };
 
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'A retry with the same key returns the first result and creates nothing new (per principal, kept 48 h)',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+};
+
 /** Keywords ajv checks that OpenAPI's schema dialect does not know: the bound they state is in the description. */
 const NOT_OPENAPI = new Set(['formatMinimum', 'formatMaximum', 'formatExclusiveMinimum', 'formatExclusiveMaximum', '$id']);
 
@@ -90,7 +98,8 @@ function errorStatuses(r: AnyRoute): string[] {
   if (r.method === 'delete') out.add('409').add('422');
   if (r.body) out.add('413').add('415');
   if (api) out.add('429').add('503');
-  if (out.size === 0) out.add('404'); // every route can meet an unknown path next to it; Redocly wants a 4xx
+  // every route can meet an unknown path next to it: Redocly wants a 4xx on each
+  if (![...out].some((s) => s.startsWith('4'))) out.add('404');
   return [...out].sort();
 }
 
@@ -106,7 +115,7 @@ export function buildOpenApi(routes: AnyRoute[]) {
       summary: r.summary,
       tags: [r.tag],
       security: r.auth === 'public' ? [] : [{ bearer: [] }],
-      parameters: [...paramsOf(r.params, 'path'), ...paramsOf(r.query, 'query')],
+      parameters: [...paramsOf(r.params, 'path'), ...paramsOf(r.query, 'query'), ...(r.idempotent ? [IDEMPOTENCY_KEY] : [])],
       responses: {
         [status]: success,
         ...Object.fromEntries(errorStatuses(r).map((s) => [s, { $ref: `#/components/responses/E${s}` }])),

@@ -44,7 +44,8 @@ async function load(baseUrl: string): Promise<Operation[]> {
 
 /** Throws when an answer is not what /openapi.json says the operation answers. */
 export async function checkAgainstContract(baseUrl: string, method: string, url: string, status: number, body: unknown, json: boolean): Promise<void> {
-  operations ??= await (loading ??= load(baseUrl));
+  if (!loading) loading = load(baseUrl);
+  operations ??= await loading;
   const path = url.split('?')[0]!;
   const op = operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));
   if (!op) return; // an unknown route: its 404 is the catch-all's

@@ -35,3 +35,18 @@ export type CreateUserBody = Static<typeof CreateUserBody>;
 
 export const CreateTerminalBody = Type.Object({ name: Name(100) }, { additionalProperties: false });
 export type CreateTerminalBody = Static<typeof CreateTerminalBody>;
+
+/** A logged-in session: the token and who and where it is (signup, login). */
+export const SessionOut = Type.Object({
+  token: Type.String({ description: 'a bearer token for every /api/ request' }),
+  user: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.Union([Type.String(), Type.Null()]), role: Type.String() }),
+  shop: Type.Object({ id: Type.Integer(), name: Type.String(), shop_code: Type.String() }),
+});
+
+/** Who the token is (GET /api/auth/me). */
+export const MeOut = Type.Object({
+  kind: Type.Union([Type.Literal('user'), Type.Literal('terminal')]),
+  id: Type.Integer(),
+  shop_id: Type.Integer(),
+  role: Type.String(),
+});

@@ -1,3 +1,3 @@
 /** The insights section's surface: what other sections, routes, realtime and workers may use (STYLE.md §15). */
 export { getInsights } from './read.ts';
-export { InsightsQuery } from './schema.ts';
+export { InsightsOut, InsightsQuery } from './schema.ts';

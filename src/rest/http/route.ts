@@ -74,7 +74,9 @@ export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchem
   /** What the success response is, when "Success" says too little. */
   responseDescription?: string;
   /** Business errors the route can answer besides those its declaration implies (400/401/403/404/413/415/429/503). */
-  errors?: readonly (401 | 404 | 409 | 422)[];
+  errors?: readonly (401 | 404 | 409 | 422 | 429 | 503)[];
+  /** The route takes an Idempotency-Key header (API.md "Conventions"); documented in /openapi.json. */
+  idempotent?: boolean;
   /** The OpenAPI operationId; default derived from method and path (openapi.ts operationIdOf). */
   operationId?: string;
   /** Skip the per-token rate limit (health and metrics probes). Default false. */

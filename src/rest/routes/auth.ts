@@ -1,6 +1,6 @@
 /** Signup, login, users and terminals (API.md "Auth and people"). */
 import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
-import { CreateTerminalBody, CreateUserBody, LoginBody, ROLES, SignupBody } from '../../domain/auth/index.ts';
+import { CreateTerminalBody, CreateUserBody, LoginBody, MeOut, ROLES, SessionOut, SignupBody } from '../../domain/auth/index.ts';
 import { rebuildShop } from '../../domain/aggregates/index.ts';
 import * as auth from '../../domain/auth/index.ts';
 import { onlineTerminals } from '../../domain/terminals/index.ts';
@@ -18,6 +18,7 @@ export const authRoutes = [
     auth: 'public',
     body: SignupBody,
     status: 201,
+    response: SessionOut,
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkSignup(req.ip);
       const session = await auth.signup(deps.sql, deps.tokens, body);
@@ -38,6 +39,7 @@ export const authRoutes = [
     auth: 'public',
     body: LoginBody,
     errors: [401],
+    response: SessionOut,
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkLogin(body.email, req.ip);
       const session = await auth.login(deps.sql, deps.tokens, body);
@@ -55,6 +57,7 @@ export const authRoutes = [
     summary: 'Who the token belongs to',
     tag,
     auth: ROLES.any,
+    response: MeOut,
     handler: ({ principal }) => ({ kind: principal.kind, id: principal.id, shop_id: principal.shopId, role: principal.role }),
   }),
   route({

@@ -17,6 +17,7 @@ export const billingRoutes = [
     auth: ROLES.any,
     body: CreateBillBody,
     status: 201,
+    idempotent: true,
     handler: async ({ body, principal, req, deps }) => {
       const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
         (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
@@ -77,6 +78,7 @@ export const billingRoutes = [
     params: IdParams,
     body: AddPaymentBody,
     status: 201,
+    idempotent: true,
     handler: async ({ params, body, principal, req, deps }) => {
       const r = await once(
         deps.sql,

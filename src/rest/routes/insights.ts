@@ -1,6 +1,6 @@
 /** Financial insights (API.md "Financial insights"). */
 import { ROLES } from '../../domain/auth/index.ts';
-import { getInsights, InsightsQuery } from '../../domain/insights/index.ts';
+import { getInsights, InsightsOut, InsightsQuery } from '../../domain/insights/index.ts';
 import { route } from '../http/route.ts';
 
 export const insightsRoutes = [
@@ -11,6 +11,7 @@ export const insightsRoutes = [
     tag: 'insights',
     auth: ROLES.managers,
     query: InsightsQuery,
+    response: InsightsOut,
     handler: ({ query, principal, deps }) => getInsights({ ...deps, replicaWaitMs: deps.config.replicaWaitMs }, principal.shopId, query),
   }),
 ];

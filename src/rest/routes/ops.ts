@@ -1,10 +1,15 @@
 /** Operations: liveness, readiness, metrics, the OpenAPI and AsyncAPI documents. */
 import { createRequire } from 'node:module';
+import { Type } from '@sinclair/typebox';
 import { buildAsyncApi } from '../../realtime/asyncapi.ts';
 import { Reply, route, type AnyRoute } from '../http/route.ts';
 import { buildOpenApi } from '../openapi.ts';
 
 const tag = 'operations';
+const Ready = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Object({ postgres: Type.Union([Type.Literal('ok'), Type.Literal('down')]), redis: Type.Union([Type.Literal('ok'), Type.Literal('down')]) }),
+});
 const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../../package.json').version;
 
 /** `routes` is the full list, so /openapi.json describes everything mounted. */
@@ -18,6 +23,7 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'The process is alive',
       tag,
       auth: 'public',
+      response: Type.Object({ status: Type.Literal('ok') }),
       handler: () => ({ status: 'ok' }),
     }),
     route({
@@ -26,6 +32,8 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'Postgres and Redis answer (503 naming the one that does not)',
       tag,
       auth: 'public',
+      response: Ready,
+      errors: [503],
       handler: async ({ deps }) => {
         const down = await deps.health.check();
         const checks = { postgres: down.includes('postgres') ? 'down' : 'ok', redis: down.includes('redis') ? 'down' : 'ok' };
@@ -39,6 +47,9 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'Prometheus metrics',
       tag,
       auth: 'public',
+      response: Type.String(),
+      responseType: 'text/plain; version=0.0.4',
+      responseDescription: 'Prometheus text exposition format',
       handler: async ({ deps }) =>
         new Reply(200, await deps.metrics.registry.metrics(), {}, deps.metrics.registry.contentType),
     }),
@@ -48,6 +59,8 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'This API, described from the schemas that validate it',
       tag,
       auth: 'public',
+      response: Type.Object({ openapi: Type.String() }, { additionalProperties: true, description: 'an OpenAPI 3.1 document' }),
+      responseType: 'application/json',
       handler: () => {
         openapi ??= JSON.stringify(buildOpenApi(routes()));
         return new Reply(200, openapi, {}, 'application/json; charset=utf-8');
@@ -59,6 +72,8 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       summary: 'The realtime (Socket.IO) side, described from the schemas of its events',
       tag,
       auth: 'public',
+      response: Type.Object({ asyncapi: Type.String() }, { additionalProperties: true, description: 'an AsyncAPI 3.0 document' }),
+      responseType: 'application/json',
       handler: () => {
         asyncapi ??= JSON.stringify(buildAsyncApi(PACKAGE_VERSION));
         return new Reply(200, asyncapi, {}, 'application/json; charset=utf-8');

@@ -20,6 +20,9 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
+    response: Type.String(),
+    responseType: 'text/html',
+    responseDescription: 'The page (a shell that loads its bundled script)',
     handler: () => new Reply(200, pageHtml('Tajir POS · Dashboard', 'dashboard.js'), security, HTML),
   }),
   route({
@@ -29,6 +32,9 @@ export const pagesRoutes = [
     tag,
     auth: 'public',
     noRateLimit: true,
+    response: Type.String(),
+    responseType: 'text/html',
+    responseDescription: 'The page (a shell that loads its bundled script)',
     handler: () => new Reply(200, pageHtml('Tajir POS · Terminal', 'terminal.js'), security, HTML),
   }),
   route({
@@ -39,6 +45,9 @@ export const pagesRoutes = [
     auth: 'public',
     noRateLimit: true,
     params: Type.Object({ name: Type.String({ pattern: '^[a-z]+\\.(js|css)$' }) }),
+    response: Type.String(),
+    responseType: 'text/javascript',
+    responseDescription: 'The script (text/javascript) or stylesheet (text/css)',
     handler: async ({ params }) => {
       const asset = (await pageAssets()).get(params.name);
       if (!asset) throw ERRORS.notFound('Asset');
