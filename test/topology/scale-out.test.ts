@@ -37,6 +37,9 @@ class Follower {
     readonly socket: ClientSocket,
   ) {
     socket.on('connect', () => void this.sync());
+    // a handshake the server refused (its auth lookup failed while PgBouncer restarted) is not
+    // retried by socket.io-client: a client tries again itself, as it would after any refusal
+    socket.on('connect_error', () => setTimeout(() => socket.connect(), 500));
     socket.on('dashboard:update', (m: { seq: number; prev_seq: number | null }) => {
       if (this.seq !== null && m.seq <= this.seq) return;
       if (this.seq !== null && m.prev_seq === this.seq) this.seq = m.seq;
