@@ -133,6 +133,8 @@ async function main() {
         SOCKET_HANDSHAKES_PER_IP: '1000000',
         // every bench manager logs in from this one address
         LOGIN_LIMIT_PER_IP: '100000',
+        SIGNUP_LIMIT_PER_IP: '100000',
+        SIGNUP_LIMIT_PER_HOUR: '100000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -92,6 +92,8 @@ async function main() {
         TOKEN_LIMIT_PER_MINUTE: '10000000',
         SOCKET_HANDSHAKES_PER_IP: '1000000',
         LOGIN_LIMIT_PER_IP: '100000',
+        SIGNUP_LIMIT_PER_IP: '100000',
+        SIGNUP_LIMIT_PER_HOUR: '100000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

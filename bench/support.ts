@@ -30,6 +30,8 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     TOKEN_LIMIT_PER_MINUTE: '10000000',
     // benches sign up many shops from one address (signup shares the login's per-IP budget)
     LOGIN_LIMIT_PER_IP: '100000',
+    SIGNUP_LIMIT_PER_IP: '100000',
+    SIGNUP_LIMIT_PER_HOUR: '100000',
     DB_POOL_SIZE: '20',
     ...overrides,
   });

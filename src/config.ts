@@ -4,6 +4,8 @@
  * A wrong value stops the program with one line naming the variable (see ConfigError).
  */
 
+import { isIP } from 'node:net';
+
 export const ALL_ROLES = ['api', 'realtime', 'aggregator', 'worker'] as const;
 export type Role = (typeof ALL_ROLES)[number];
 
@@ -37,9 +39,22 @@ export interface Config {
   port: number;
   /** Address to bind. Default 0.0.0.0 */
   host: string;
-  /** HS256 secret for JWTs. Default: a development secret (a warning is printed). */
-  jwtSecret: string;
-  jwtSecretIsDefault: boolean;
+  /** HS256 secret for JWTs (JWT_SECRET, 32+ characters). Default: unset, and a random secret kept in PostgreSQL is used. */
+  jwtSecret: string | undefined;
+  /** The previous JWT_SECRET, still accepted for verification during a rollover. Default unset. */
+  jwtSecretPrevious: string | undefined;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY, comma list of CIDRs or addresses). Default none. */
+  trustProxy: readonly string[];
+  /** Bearer token /metrics asks for (METRICS_TOKEN). Default unset: /metrics is open. */
+  metricsToken: string | undefined;
+  /** Signups per client address per hour. Default 10. */
+  signupLimitPerIp: number;
+  /** Signups in total per hour, every address together. Default 200. */
+  signupLimitPerHour: number;
+  /** Mail recipients one shop may send to per day (UTC), confirmation mails included. Default 200. */
+  mailQuotaPerDay: number;
+  /** The service's address as its users reach it, for links in mail (PUBLIC_URL). Default http://localhost:PORT */
+  publicUrl: string;
   /** Lifetime of user tokens in seconds. Default 12 h. Terminal tokens do not expire; they are revoked. */
   userTokenTtlSeconds: number;
   /** Roles this process runs. Default all of them. */
@@ -91,8 +106,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const DEV_JWT_SECRET = 'tajir-development-secret-change-me-0123456789';
-
 function str(env: Env, name: string, def: string): string {
   const v = env[name];
   return v === undefined || v === '' ? def : v;
@@ -121,6 +134,21 @@ function url(env: Env, name: string, def: string, protocols: string[]): string {
   return v;
 }
 
+/** A comma list of CIDRs (10.0.0.0/8, fd00::/8) or single addresses, each checked here. */
+function cidrs(env: Env, name: string): string[] {
+  const raw = str(env, name, '');
+  const out: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [addr, bits, extra] = item.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(name, `"${item}" is not an address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
+    }
+    out.push(bits === undefined ? `${addr}/${max}` : item);
+  }
+  return out;
+}
 
 /** A comma list of host:port, e.g. "10.0.0.1:7000,10.0.0.2:7000". */
 function hostPorts(env: Env, name: string): string[] | undefined {
@@ -159,6 +187,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (jwtSecretRaw !== undefined && jwtSecretRaw !== '' && jwtSecretRaw.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
+  const jwtPreviousRaw = env.JWT_SECRET_PREVIOUS;
+  if (jwtPreviousRaw !== undefined && jwtPreviousRaw !== '' && jwtPreviousRaw.length < 32) {
+    throw new ConfigError('JWT_SECRET_PREVIOUS', 'must be at least 32 characters');
+  }
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,200}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN', 'use 16-200 printable characters without spaces');
+  }
   const logLevel = str(env, 'LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `unknown level "${logLevel}"`);
@@ -179,9 +215,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisPrefix,
     port: int(env, 'PORT', 3000, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
-    jwtSecret: jwtSecretRaw || DEV_JWT_SECRET,
-    jwtSecretIsDefault: !jwtSecretRaw,
-    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 86400),
+    jwtSecret: jwtSecretRaw || undefined,
+    jwtSecretPrevious: jwtPreviousRaw || undefined,
+    trustProxy: cidrs(env, 'TRUST_PROXY'),
+    metricsToken,
+    signupLimitPerIp: int(env, 'SIGNUP_LIMIT_PER_IP', 10, 1, 100000),
+    signupLimitPerHour: int(env, 'SIGNUP_LIMIT_PER_HOUR', 200, 1, 10000000),
+    mailQuotaPerDay: int(env, 'MAIL_QUOTA_PER_DAY', 200, 1, 1000000),
+    publicUrl: url(env, 'PUBLIC_URL', `http://localhost:${int(env, 'PORT', 3000, 0, 65535)}`, ['http:', 'https:']).replace(/\/+$/, ''),
+    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 12 * 3600, 10, 30 * 86400),
     roles,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     loginLimitPerEmail: int(env, 'LOGIN_LIMIT_PER_EMAIL', 10, 1, 100000),

@@ -12,13 +12,23 @@
 import type { Config } from './config.ts';
 import { createSql, type Sql } from './db/client.ts';
 import { replicaLag } from './db/replica.ts';
-import { createAuthenticator, createTokenService, type Authenticator, type TokenService } from './domain/auth/index.ts';
+import {
+  createAuthenticator,
+  createTokenService,
+  storedSecret,
+  watchSessionChanges,
+  type Authenticator,
+  type SessionChanges,
+  type TokenService,
+} from './domain/auth/index.ts';
 import { systemClock, type ChangeNotifier, type Clock } from './domain/common/index.ts';
+import type { MailJobs } from './domain/mail/index.ts';
 import type { ReportJobs } from './domain/reports/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRedis } from './redis/client.ts';
 import { createKeys, type Keys } from './redis/keys.ts';
 import { type ScriptedRedis, withScripts } from './redis/scripts.ts';
+import { type ClientAddress, createClientAddress } from './rest/client-address.ts';
 import { createDependencyHealth, type DependencyHealth } from './rest/dependency-health.ts';
 import { createMetrics, type HttpMetrics } from './rest/metrics.ts';
 import { createRateLimits, type RateLimits } from './rest/rate-limits.ts';
@@ -33,7 +43,11 @@ export interface CoreDeps {
   readonly log: Logger;
   readonly tokens: TokenService;
   readonly auth: Authenticator;
+  /** Drops every node's cached answers about a principal whose sessions ended (Redis Pub/Sub). */
+  readonly sessionChanges: SessionChanges;
   readonly limits: RateLimits;
+  /** The client's address from the peer and X-Forwarded-For (believed only from TRUST_PROXY). */
+  readonly clientAddress: ClientAddress;
   readonly metrics: HttpMetrics;
   /** Whether PostgreSQL and Redis answer right now (background probes). */
   readonly health: DependencyHealth;
@@ -49,6 +63,8 @@ export interface AppDeps extends CoreDeps {
   readonly notifier: ChangeNotifier;
   /** Queues report jobs for the worker role (BullMQ). */
   readonly jobs: ReportJobs;
+  /** Queues mail jobs (recipient confirmations) for the worker role (BullMQ). */
+  readonly mailJobs: MailJobs;
 }
 
 export function createCore(config: Readonly<Config>, log: Logger = createLogger(config.logLevel), clock: Clock = systemClock): CoreDeps {
@@ -57,8 +73,20 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
   // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
   const redis = withScripts(createRedis(config, { name: 'tajir-main', commandTimeoutMs: 1000 }));
   const keys = createKeys(config.redisPrefix);
-  const tokens = createTokenService(config.jwtSecret, config.userTokenTtlSeconds);
+  // No key in the source: JWT_SECRET, else the install's random one kept in PostgreSQL (read on first use)
+  const tokens = createTokenService(
+    { secret: config.jwtSecret ?? (() => storedSecret(sql, 'jwt')), previous: config.jwtSecretPrevious },
+    config.userTokenTtlSeconds,
+  );
   const metrics = createMetrics();
+  const auth = createAuthenticator(sql, tokens);
+  const health = createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe', transactionPooling: config.databaseTransactionPooling }), redis);
+  metrics.watch({
+    dependencies: () => {
+      const down = health.down();
+      return { postgres: !down.includes('postgres'), redis: !down.includes('redis') };
+    },
+  });
   // financial insights may read here (reports have a pool of their own, see node.ts)
   const replica = config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: config.dbPoolSize, applicationName: 'tajir-insights' }) : undefined;
   if (replica) metrics.watchReplica(() => replicaLag(sql, replica));
@@ -70,15 +98,18 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
     keys,
     log,
     tokens,
-    auth: createAuthenticator(sql, tokens),
+    auth,
+    sessionChanges: watchSessionChanges(config, redis, keys.sessionChanges(), auth, log),
     limits: createRateLimits(redis, keys, config, metrics),
+    clientAddress: createClientAddress(config.trustProxy),
     metrics,
-    health: createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe', transactionPooling: config.databaseTransactionPooling }), redis),
+    health,
     clock,
   });
 }
 
 export async function closeCore(core: CoreDeps): Promise<void> {
+  core.sessionChanges.close();
   await core.health.close();
   await Promise.allSettled([core.sql.end({ timeout: 5 }), core.replica?.end({ timeout: 5 }), core.redis.quit().catch(() => core.redis.disconnect())]);
 }

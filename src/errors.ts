@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   token_missing: 401,
   token_invalid: 401,
   token_expired: 401,
+  session_ended: 401,
   invalid_credentials: 401,
   // 403, 404, 409, 413, 415
   forbidden: 403,
@@ -41,6 +42,18 @@ export const ERROR_STATUS = {
   redemption_below_minimum: 422,
   insufficient_points: 422,
   redemption_over_limit: 422,
+  // the counter (issue 17): offline bills and cashier PINs
+  offline_too_old: 422,
+  stale_price: 422,
+  not_a_cashier: 422,
+  wrong_pin: 422,
+  no_pin_session: 422,
+  pin_session_open: 422,
+  last_owner: 422,
+  weak_password: 422,
+  wrong_password: 422,
+  recipient_not_confirmed: 422,
+  too_many_recipients: 422,
   // 429: a budget is spent
   rate_limited: 429,
   report_queue_full: 429,

@@ -6,19 +6,35 @@ import { closeCore, createCore } from './deps.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
-import { DEMO_LOGIN, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
+import { demoLogin, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
 import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
 import { startNode } from './node.ts';
+import { parseCommand } from './cli/args.ts';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
+const COMMAND = {
+  name: 'start',
+  usage: `
+usage: npm start [-- --help]
+
+Runs the service: checks that PostgreSQL and Redis answer, creates the database and applies the
+migrations if needed, creates the demo shop on an empty database (SEED_DEMO), then starts the
+roles ROLES names (api, realtime, aggregator, worker; all by default) and serves REST and
+Socket.IO on HOST:PORT. SIGTERM or SIGINT stops it gracefully.
+
+It takes no options: it is configured from the environment (README, "Configuration"), e.g.
+  DATABASE_URL, REDIS_URL, REDIS_PREFIX, PORT, HOST, JWT_SECRET, ROLES, LOG_LEVEL
+
+exit status: 0 stopped by a signal; 1 failed; 2 bad usage, a bad configuration value, or
+PostgreSQL or Redis not answering`,
+};
+
 async function main(): Promise<void> {
+  parseCommand(COMMAND, {});
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  if (config.jwtSecretIsDefault) {
-    log.warn('JWT_SECRET is not set: using the development secret. Set JWT_SECRET (32+ characters) in production.');
-  }
   await checkPostgres(config.databaseListenUrl);
   await checkRedis(config);
 
@@ -41,10 +57,11 @@ async function main(): Promise<void> {
   if (port !== undefined) {
     const url = `http://localhost:${port}/`;
     const terminalToken = config.seedDemo ? await demoTerminalToken(deps.sql, deps.tokens) : undefined;
+    const demo = config.seedDemo ? await demoLogin(deps.sql) : undefined;
     process.stdout.write(
       `\nTajir POS is running (roles: ${[...roles].join(', ')})\n` +
         `  Dashboard: ${url}\n  API:       ${url}openapi.json   Ready: ${url}readyz\n` +
-        `  Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${created ? ' (demo shop created now)' : ''}\n` +
+        (demo ? `  Demo login: ${demo.email} / ${demo.password}${created ? ' (demo shop created now)' : ''}\n` : '') +
         (terminalToken ? `  Terminal:  ${url}terminal  (paste this demo terminal token: ${terminalToken})\n` : '') +
         '\n',
     );

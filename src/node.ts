@@ -16,8 +16,13 @@ import { type Api, buildApi } from './rest/api.ts';
 import type { AppDeps, CoreDeps } from './deps.ts';
 import { createRedis } from './redis/client.ts';
 import { type Aggregator, createAggregator } from './workers/aggregator.ts';
-import { reportJobs, startWorkers } from './workers/index.ts';
-import { createQueues } from './workers/queues.ts';
+import { mailJobs, reportJobs, startWorkers } from './workers/index.ts';
+import { createQueues, queueFigures } from './workers/queues.ts';
+import { databaseConnections } from './db/activity.ts';
+
+/** Pools of their own for the aggregator and the workers (see below); /metrics states their sizes. */
+const AGGREGATOR_POOL = 4;
+const WORKER_POOL = 4;
 
 export interface NodeOptions {
   roles: ReadonlySet<Role>;
@@ -54,13 +59,25 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   const queueConnection = createRedis(config, { name: 'tajir-queues', maxRetriesPerRequest: null });
   const queues = createQueues(queueConnection, core.keys.bull());
   // Built once, frozen, and only then handed to the roles: nothing is patched in later.
-  const deps: AppDeps = Object.freeze({ ...core, notifier: publisher, jobs: reportJobs(queues, core.sql) });
+  const deps: AppDeps = Object.freeze({ ...core, notifier: publisher, jobs: reportJobs(queues, core.sql), mailJobs: mailJobs(queues) });
+
+  // /metrics reads the queues and the database's connections at scrape time; the connection
+  // count has a connection of its own, so a full pool still shows as full instead of timing out.
+  const metricsSql = createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-metrics' });
+  const poolSizes: Record<string, number> = { tajir: config.dbPoolSize, 'tajir-probe': 1, 'tajir-metrics': 1 };
+  if (roles.has('aggregator')) poolSizes['tajir-aggregator'] = AGGREGATOR_POOL;
+  if (roles.has('worker')) poolSizes['tajir-worker'] = WORKER_POOL;
+  const unwatch = core.metrics.watch({
+    queues: () => queueFigures(queues),
+    connections: () => databaseConnections(metricsSql),
+    poolSizes: () => poolSizes,
+  });
 
   // The aggregator gets a small pool of its own so catch-ups never queue behind API requests.
   let aggregatorSql: Sql | undefined;
   let aggregator: Aggregator | undefined;
   if (roles.has('aggregator')) {
-    aggregatorSql = createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-aggregator', transactionPooling: config.databaseTransactionPooling });
+    aggregatorSql = createSql(config.databaseUrl, { max: AGGREGATOR_POOL, applicationName: 'tajir-aggregator', transactionPooling: config.databaseTransactionPooling });
     aggregator = createAggregator({
       // LISTEN needs a session of its own: the direct connection, never a transaction pooler
       databaseUrl: config.databaseListenUrl,
@@ -76,12 +93,12 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   }
 
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
-  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: 4, applicationName: 'tajir-worker', transactionPooling: config.databaseTransactionPooling }) : undefined;
+  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: WORKER_POOL, applicationName: 'tajir-worker', transactionPooling: config.databaseTransactionPooling }) : undefined;
   // ...and report rows are read on the replica, when there is one (a direct connection: a replica
   // is read-only, so a pooler in front of it would only add a hop)
-  const workerReplicaSql = workerSql && config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: 4, applicationName: 'tajir-worker-reports' }) : undefined;
+  const workerReplicaSql = workerSql && config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: WORKER_POOL, applicationName: 'tajir-worker-reports' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, replicaSql: workerReplicaSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), clock: deps.clock, generateRecurring: generateRecurringExpenses })
+    ? await startWorkers({ config, sql: workerSql, replicaSql: workerReplicaSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), clock: deps.clock, generateRecurring: generateRecurringExpenses, metrics: deps.metrics })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;
@@ -106,6 +123,7 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
     publisher,
     aggregator,
     async stop(graceMs = 7000) {
+      unwatch();
       realtime?.close();
       await api?.close(graceMs);
       await aggregator?.stop();
@@ -118,6 +136,7 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
       publisher.close();
       await io.close();
       await aggregatorSql?.end({ timeout: 2 });
+      await metricsSql.end({ timeout: 2 });
     },
   };
 }

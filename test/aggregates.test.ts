@@ -266,7 +266,7 @@ describe('aggregates under concurrency and faults', function () {
     };
     const bad = cli('verify');
     assert.equal(bad.code, 1, bad.out);
-    assert.ok(bad.out.includes(`${day.slice(day.indexOf('d:'))} rev: redis=${rev + 1} sql=${rev}`), bad.out);
+    assert.ok(bad.out.includes(`${day.slice(day.lastIndexOf(':d:') + 1)} rev: redis=${rev + 1} sql=${rev}`), bad.out);
     const fix = cli('rebuild');
     assert.equal(fix.code, 0, fix.out);
     assert.match(fix.out, new RegExp(`shop ${f.shop.shopId}: rebuilt at seq \\d+`));

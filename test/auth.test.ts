@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { env } from './support/env.ts';
 import { call, get, newShop, post, uniqueEmail } from './support/http.ts';
 
 describe('auth', () => {
@@ -58,6 +59,14 @@ describe('auth', () => {
     // even the right password is refused while limited
     const right = await post('/api/auth/login', { email: s.email, password: 'correct-horse-1' });
     assert.equal(right.status, 429);
+  });
+
+  it('counts and decides in one step: parallel wrong passwords get no more tries than the budget', async () => {
+    const s = await newShop();
+    const limit = env().config.loginLimitPerEmail;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post('/api/auth/login', { email: s.email, password: 'parallel-guess' })));
+    const by = (status: number) => answers.filter((a) => a.status === status).length;
+    assert.deepEqual([by(401), by(429)], [limit, 20 - limit]);
   });
 
   it('lets only owners and managers add users and terminals', async () => {

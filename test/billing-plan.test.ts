@@ -10,8 +10,8 @@ import type { ShopBillingContext } from '../src/domain/billing/shop-context.ts';
 const owner: Principal = { kind: 'user', id: 1, shopId: 1, role: 'owner' };
 const cashier: Principal = { kind: 'user', id: 2, shopId: 1, role: 'cashier' };
 const products: LineProduct[] = [
-  { id: 1, name: 'Kandura', rate_fils: 10_000, type_name: 'Tailoring' },
-  { id: 2, name: 'Hem', rate_fils: 5_000, type_name: 'Tailoring' },
+  { id: 1, name: 'Kandura', rate_fils: 10_000, rate_now_fils: 10_000, type_name: 'Tailoring' },
+  { id: 2, name: 'Hem', rate_fils: 5_000, rate_now_fils: 5_000, type_name: 'Tailoring' },
 ];
 const ctx = (over: Partial<ShopBillingContext> = {}): ShopBillingContext => ({
   now: new Date('2026-12-01T08:00:00Z'),
@@ -22,11 +22,12 @@ const ctx = (over: Partial<ShopBillingContext> = {}): ShopBillingContext => ({
   paymentMode: 'advance',
   paymentMethods: ['Cash', 'Card'],
   loyalty: { enabled: true, points_per_unit: 1, point_value_fils: 1, min_redeem_points: 100, max_redeem_percent: 20 },
+  defaults: { deliveryDays: 3, trialDays: 2, employeeId: null, offlineWindowDays: 7 },
   ...over,
 });
 const tiers = [
-  { id: 10, name: 'Bronze', threshold_points: 0, multiplier: 1 },
-  { id: 11, name: 'Silver', threshold_points: 1000, multiplier: 1.1 },
+  { id: 10, name: 'Bronze', threshold_points: 0, multiplier: 1, discount_percent: 0 },
+  { id: 11, name: 'Silver', threshold_points: 1000, multiplier: 1.1, discount_percent: 5 },
 ];
 const code = (fn: () => unknown) => {
   try {
@@ -68,5 +69,34 @@ describe('the bill plan (pure)', () => {
     assert.equal(s.status, 'Partial');
     assert.equal(s.tierBefore?.name, 'Silver');
     assert.equal(s.earned, Math.floor(105 * 1.1));
+  });
+
+  it("applies the tier's discount to lines without their own, in the arithmetic's order (DOMAIN.md)", () => {
+    const body = { items: [{ product_id: 1, quantity: 1 }, { product_id: 2, quantity: 1, discount_percent: 20 }, { product_id: 2, quantity: 1, discount_percent: 0 }] };
+    const priced = priceBill(owner, body, ctx(), products, { tierDiscountPercent: 5 });
+    assert.deepEqual(priced.lines.map((l) => l.discountPercent), [5, 20, 5]);
+    // 100 − 5 = 95, 50 − 10 = 40, 50 − 2.50 = 47.50: net 182.50, VAT 9.13 (4.75 + 2.00 + 2.38)
+    assert.deepEqual([priced.amounts.discountFils, priced.amounts.vatFils, priced.amounts.totalFils], [1_750, 913, 19_163]);
+  });
+
+  it('fills delivery and trial dates from the default days, and leaves a hidden field empty', () => {
+    const items = [{ product_id: 1, quantity: 1 }];
+    const priced = priceBill(owner, { items }, ctx({ today: '2026-12-30' }), products);
+    assert.deepEqual([priced.deliveryDate, priced.trialDate], ['2027-01-02', '2027-01-01']);
+    const own = priceBill(owner, { items, delivery_date: '2026-12-31' }, ctx({ today: '2026-12-30', defaults: { deliveryDays: 3, trialDays: null, employeeId: null, offlineWindowDays: 7 } }), products);
+    assert.deepEqual([own.deliveryDate, own.trialDate], ['2026-12-31', null]);
+  });
+
+  it('an offline line must carry the price at the time of sale: else stale_price with then and now', () => {
+    const then: LineProduct[] = [{ id: 1, name: 'Kandura', rate_fils: 9_000, rate_now_fils: 10_000, type_name: 'Tailoring' }];
+    const ok = priceBill(cashier, { items: [{ product_id: 1, quantity: 1, rate: 90 }] }, ctx(), then, { offline: true });
+    assert.equal(ok.lines[0]!.rateFils, 9_000);
+    try {
+      priceBill(cashier, { items: [{ product_id: 1, quantity: 1, rate: 100 }] }, ctx(), then, { offline: true });
+      assert.fail('accepted a stale price');
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, 'stale_price');
+      assert.deepEqual((err as { details?: unknown }).details, { product_id: 1, rate: 100, price_then: 90, price_now: 100 });
+    }
   });
 });

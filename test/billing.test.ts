@@ -168,7 +168,10 @@ describe('billing', () => {
     const first = await post('/api/bills', { customer: { phone: '0551113333', name: 'Huda' }, items: [{ product_id: p, quantity: 1 }] }, shop.token);
     assert.deepEqual([first.body.loyalty.points_earned, first.body.loyalty.tier], [1000, 'Silver'], 'Bronze ×1.0, then Silver');
     const second = await post('/api/bills', { customer: { id: first.body.customer_id }, items: [{ product_id: p, quantity: 1 }] }, shop.token);
-    assert.equal(second.body.loyalty.points_earned, 1100, 'Silver ×1.1');
+    // Silver's 5% discount applies first (950.00), then Silver's ×1.1 on that total
+    assert.equal(second.body.items[0].discount_percent, 5);
+    assert.equal(second.body.total_amount, 950);
+    assert.equal(second.body.loyalty.points_earned, 1045, 'Silver ×1.1');
   });
 
   it('takes bills only fully paid in payment mode full (422 payment_required)', async () => {

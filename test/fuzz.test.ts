@@ -34,7 +34,7 @@ describe('fuzz: every route from its own schema', function () {
       baseDatabaseUrl: config.databaseUrl,
       redisUrl: config.redisUrl,
       redisPrefix: `${config.redisPrefix}fuzz:`,
-      jwtSecret: config.jwtSecret,
+      jwtSecret: config.jwtSecret!,
     });
     report = await runFuzz(target, { cases: CASES, seed: SEED });
     if (process.env.FUZZ_VERBOSE) process.stdout.write(`${formatReport(report)}\n`);

@@ -49,6 +49,22 @@ describe('operations', () => {
     assert.deepEqual(r.body.checks, { postgres: 'ok', redis: 'ok' });
   });
 
+  it('GET /metrics asks for the METRICS_TOKEN bearer when it is set', async function () {
+    this.timeout(60_000);
+    const token = 'metrics-token-0123456789abcdef';
+    const s = await startOwnService('metrics-token', { ROLES: 'api', METRICS_TOKEN: token });
+    try {
+      const scrape = async (authorization?: string) =>
+        (await fetch(`${s.url}/metrics`, { headers: authorization ? { authorization } : {} })).status;
+      assert.equal(await scrape(), 401);
+      assert.equal(await scrape('Bearer wrong-token-wrong-token-0000'), 401);
+      assert.equal(await scrape(`Bearer ${token}`), 200);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+    assert.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN/);
+  });
+
   it('GET /metrics counts requests by route pattern', async () => {
     const s = await newShop();
     await get('/api/auth/me', s.token);
@@ -209,7 +225,7 @@ describe('operations', () => {
     const c = loadConfig({});
     assert.equal(c.port, 3000);
     assert.equal(c.roles.size, 4);
-    assert.ok(c.jwtSecretIsDefault, "c.jwtSecretIsDefault");
+    assert.equal(c.jwtSecret, undefined, 'no secret in the source: the stored one is used');
     // issue 16: past one machine; unset, everything is as on one machine
     assert.equal(c.redisClusterNodes, undefined);
     assert.equal(c.databaseListenUrl, c.databaseUrl);
@@ -241,16 +257,21 @@ describe('operations', () => {
       const deadline = Date.now() + 40_000;
       while (!out.includes('Dashboard:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       assert.match(out, /Dashboard: http:\/\/localhost:\d+\//);
-      assert.match(out, /Demo login: demo@tajir\.local/);
+      // the demo password is random per database, printed at start
+      const demoPassword = /Demo login: demo@tajir\.local \/ (\S+)/.exec(out)?.[1];
+      assert.ok(demoPassword && demoPassword !== 'demo-pass-123', out);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       assert.equal(ready.status, 200);
       const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
         method: 'POST',
-        body: JSON.stringify({ email: 'demo@tajir.local', password: 'demo-pass-123' }),
+        body: JSON.stringify({ email: 'demo@tajir.local', password: demoPassword }),
       });
       assert.equal(login.status, 200);
+      // signed with the install's stored random secret (JWT_SECRET is unset here): it works
+      const { token } = (await login.json()) as { token: string };
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
       // a login whose body is still arriving when SIGTERM comes: it is answered, not cut off
-      const body = JSON.stringify({ email: 'demo@tajir.local', password: 'demo-pass-123' });
+      const body = JSON.stringify({ email: 'demo@tajir.local', password: demoPassword });
       const slow = request(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
       const answered = new Promise<number>((resolve, reject) => {
         slow.on('response', (res) => {

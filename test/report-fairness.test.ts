@@ -9,6 +9,7 @@ import { MAX_QUEUED_PER_SHOP } from '../src/domain/reports/queue.ts';
 import { runSchedules } from '../src/domain/reports/index.ts';
 import { QUEUES } from '../src/workers/queues.ts';
 import { env } from './support/env.ts';
+import { confirmedRecipient } from './support/fixtures.ts';
 import { get, newShop, post, put, type ShopSession } from './support/http.ts';
 import { until } from './support/sockets.ts';
 
@@ -141,6 +142,7 @@ describe('reports are fair across shops', function () {
     assert.ok(Number(r.headers.get('retry-after')) > 0, 'Retry-After is set');
     assert.equal((await statuses(shop.shopId)).queued, MAX_QUEUED_PER_SHOP, 'nothing created');
 
+    await confirmedRecipient(shop.shopId, 'o@shop.test');
     await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 0, recipients: ['o@shop.test'], format: 'csv' }] }, shop.token);
     await runSchedules(env().sql, env().clock.now());
     const claims = async () => (await env().sql`select 1 from report_schedule_runs where shop_id = ${shop.shopId}`).length;

@@ -7,7 +7,7 @@ import { simpleParser } from 'mailparser';
 import { safeText } from '../src/domain/reports/writers/format.ts';
 import { runSchedules } from '../src/domain/reports/index.ts';
 import { env, mail } from './support/env.ts';
-import { addEmployee, addProduct } from './support/fixtures.ts';
+import { addEmployee, addProduct, confirmedRecipient } from './support/fixtures.ts';
 import { call, get, newShop, post, put, type ShopSession } from './support/http.ts';
 import { closeAllSockets, connect, record, until } from './support/sockets.ts';
 
@@ -121,6 +121,7 @@ describe('reports', function () {
   });
 
   it('answers 202 at once, builds the CSV, emails it, and the totals equal SQL', async () => {
+    await confirmedRecipient(s.shopId, 'boss@shop.test');
     const started = Date.now();
     const r = await post('/api/reports', { type: 'invoices', from, to, format: 'csv', email_to: 'boss@shop.test' }, s.token);
     assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -144,8 +145,10 @@ describe('reports', function () {
     assert.equal(cents('Total (AED)'), cents('Paid (AED)') + cents('Balance (AED)'));
     assert.ok(rows.some((row) => row[header.indexOf('Customer')] === `'=HYPERLINK("http://x")`), 'formula escaped');
 
-    await until(() => mail().messages.length > 0, 15_000, 'mail');
-    const parsed = await simpleParser(mail().messages.at(-1)!);
+    // the mailbox is the run's: other suites' mail may arrive in between, so look for this one
+    const toBoss = (raw: Buffer) => /^To: boss@shop\.test\r?$/m.test(raw.subarray(0, 4096).toString('utf8'));
+    await until(() => mail().messages.some(toBoss), 15_000, 'mail');
+    const parsed = await simpleParser(mail().messages.find(toBoss)!);
     assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', 'boss@shop.test');
     const attachment = parsed.attachments[0]!;
     // streamed from disk by the mail job: the attachment is the whole file, byte for byte
@@ -347,6 +350,7 @@ describe('reports', function () {
   });
 
   it('sends a scheduled daily summary once, however often the tick runs', async () => {
+    await confirmedRecipient(s.shopId, 'owner@shop.test');
     const put1 = await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 0, recipients: ['owner@shop.test'], format: 'csv' }] }, s.token);
     assert.equal(put1.status, 200, JSON.stringify(put1.body));
     const now = env().clock.now();
@@ -376,6 +380,7 @@ describe('reports', function () {
     await bill({ employee_id: hamid, bill_date: '2026-06-14', items: [{ product_id: cap, quantity: 3 }] }); // the day before
     const cat = (await get('/api/expense-categories', shop.token)).body.items[0].id;
     await post('/api/expenses', { category_id: cat, expense_date: '2026-06-15', amount: 12.5 }, shop.token);
+    await confirmedRecipient(shop.shopId, 'owner@shop.test');
     await put('/api/report-schedules', { schedules: [{ kind: 'daily_summary', enabled: true, hour: 6, recipients: ['owner@shop.test'], format: 'csv' }] }, shop.token);
     await runSchedules(env().sql, new Date('2026-06-16T04:00:00Z')); // 08:00 in Dubai: the summary of the 15th
     const [run] = await env().sql<{ report_id: string; period: string }[]>`select report_id, period::text from report_schedule_runs where shop_id = ${shop.shopId}`;
@@ -437,6 +442,7 @@ describe('reports', function () {
 
   it('sends the monthly VAT summary on the 1st only, and deletes expired files', async () => {
     const shop = await newShop();
+    await confirmedRecipient(shop.shopId, 'vat@shop.test');
     await put('/api/report-schedules', { schedules: [{ kind: 'monthly_vat', enabled: true, hour: 6, recipients: ['vat@shop.test'], format: 'xlsx' }] }, shop.token);
     const notFirst = await runSchedules(env().sql, new Date('2026-11-15T10:00:00Z'));
     const beforeHour = await runSchedules(env().sql, new Date('2026-12-01T01:00:00Z')); // 05:00 in Dubai

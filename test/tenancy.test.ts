@@ -19,6 +19,9 @@ const BODIES: Record<string, unknown> = {
   'patch /api/recurring-expenses/:id': { amount: 9 },
   'post /api/bills/:id/payments': { amount: 1, method: 'Cash' },
   'post /api/bills/:id/cancel': { reason: 'not mine' },
+  'put /api/users/:id/pin': { pin: '1234' },
+  'patch /api/users/:id': { active: false },
+  'post /api/users/:id/password': { password: 'another-shops-pass-9' },
 };
 
 describe('tenant isolation matrix', function () {
@@ -35,6 +38,7 @@ describe('tenant isolation matrix', function () {
     const recurring = await post('/api/recurring-expenses', { category_id: cat, amount: 10, frequency: 'monthly', start_date: '2030-01-01' }, a.token);
     const report = await post('/api/reports', { type: 'vat', from: '2026-01-01', to: '2026-12-31', format: 'csv' }, a.token);
     await until(async () => (await get(`/api/reports/${report.body.id}`, a.token)).body.status === 'done', 20_000, 'report');
+    const recipient = await post('/api/mail-recipients', { email: 'secret-accountant@outside.test' }, a.token);
     const types = (await get('/api/product-types', a.token)).body.items;
     const vat = (await get('/api/shop-settings', a.token)).body.vat_rates[0].id;
     const ids: Record<string, string | number> = {
@@ -51,6 +55,8 @@ describe('tenant isolation matrix', function () {
       '/api/loyalty/customers/:id': bill.body.customer_id,
       '/api/reports/:id': report.body.id,
       '/api/cities/:id': -1,
+      '/api/users/:id': a.userId,
+      '/api/mail-recipients/:id': recipient.body.id,
     };
     const idRoutes = allRoutes().filter((r) => r.auth !== 'public' && r.path.includes(':id'));
     assert.ok(idRoutes.length >= 20, "idRoutes.length >= 20");
@@ -64,7 +70,7 @@ describe('tenant isolation matrix', function () {
     }
     await settled(a.shopId);
     const theirIds = new Set([cat, ...types.map((t: { id: number }) => t.id)]);
-    const lists = ['/api/products', '/api/product-types', '/api/customers', '/api/customers/recent', '/api/employees', '/api/masters', '/api/bills', '/api/expenses', '/api/expense-categories', '/api/recurring-expenses', '/api/terminals', '/api/users', '/api/loyalty/tiers', '/api/report-schedules'];
+    const lists = ['/api/products', '/api/product-types', '/api/customers', '/api/customers/recent', '/api/employees', '/api/masters', '/api/bills', '/api/expenses', '/api/expense-categories', '/api/recurring-expenses', '/api/terminals', '/api/users', '/api/loyalty/tiers', '/api/report-schedules', '/api/mail-recipients'];
     for (const list of lists) {
       const res = await get(list, b.token);
       assert.equal(res.status, 200, `${list}: ${JSON.stringify(res.body)}`);
@@ -85,6 +91,7 @@ describe('tenant isolation matrix', function () {
     assert.equal(dash.today.bills, 0);
     // and the first shop still has everything
     assert.equal((await get(`/api/bills/${bill.body.id}`, a.token)).status, 200);
+    assert.equal((await get('/api/auth/me', a.token)).status, 200, "another shop's PATCH and password reset changed nothing");
   });
 
   it('every reference between two shop tables carries shop_id, so no row can point into another shop', async () => {

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import { env, mail, runId } from './support/env.ts';
+import { confirmedRecipient } from './support/fixtures.ts';
 import { newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
 import { spawnService } from './support/service.ts';
@@ -33,6 +34,7 @@ describe('a worker killed mid-report', function () {
 
   it('is retried by another worker: one file, one email', async () => {
     const shop = await newShop();
+    await confirmedRecipient(shop.shopId, 'crash@shop.test');
     const sql = env().sql;
     await sql`
       insert into bills (shop_id, bill_number, bill_date, vat_percent, prices_include_vat, subtotal_fils, vat_fils, total_fils, paid_fils, status, customer_name)

@@ -16,7 +16,8 @@ export interface Api {
   blob(path: string): Promise<Blob>;
 }
 
-export function createApi(token: () => string | null, onUnauthorized: () => void): Api {
+/** `onResponse` sees every response (the terminal reads the server's clock from its Date header). */
+export function createApi(token: () => string | null, onUnauthorized: () => void, onResponse?: (res: Response) => void): Api {
   async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const t = token();
     const res = await fetch(path, {
@@ -24,6 +25,7 @@ export function createApi(token: () => string | null, onUnauthorized: () => void
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(t ? { authorization: `Bearer ${t}` } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    onResponse?.(res);
     const text = await res.text();
     const data = text ? JSON.parse(text) : undefined;
     if (!res.ok) {

@@ -7,7 +7,7 @@ import type { Dashboard } from '../../src/domain/dashboard/build.ts';
 import { applyDashboardChanges, type DashboardUpdateMessage } from '../../src/realtime/contracts.ts';
 import { ApiError, createApi } from './api.ts';
 import { chart } from './charts.ts';
-import { openConnection, type ConnectionState, type PageSocket } from './connection.ts';
+import { openConnection, reauthenticate, type ConnectionState, type PageSocket } from './connection.ts';
 import { $, h, replace } from './dom.ts';
 import { DEFAULT_LOCALE, formatter, type Locale } from './format.ts';
 import { language, setLanguage, t } from './i18n.ts';
@@ -22,7 +22,53 @@ let socket: PageSocket | undefined;
 const feed: { id: number; bill_number: string; total_amount: number; status: string; at: Date }[] = [];
 const upgrades: { customer_id: number; tier: string | null; at: Date }[] = [];
 
+/** When a JWT expires (ms), read from its payload; undefined when it cannot be read. */
+function tokenExpiry(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Refreshes the token at 80% of its life (at least 5 s before it expires): the server closes a
+ * socket when its token expires, so the page gets a new token for the same session and
+ * reconnects with it before then. The reconnect resyncs (dashboard:sync on connect), and an
+ * update older than the screen is ignored, so figures neither drop nor roll back.
+ */
+function scheduleRefresh(token: string): void {
+  if (refreshTimer) clearTimeout(refreshTimer);
+  const exp = tokenExpiry(token);
+  if (exp === undefined) return;
+  const life = exp - Date.now();
+  refreshTimer = setTimeout(() => void refreshToken(), Math.max(0, Math.min(life * 0.8, life - 5000)));
+}
+
+async function refreshToken(): Promise<void> {
+  try {
+    const r = await api.post<{ token: string }>('/api/auth/refresh', undefined);
+    localStorage.setItem(TOKEN_KEY, r.token);
+    scheduleRefresh(r.token);
+    if (socket) reauthenticate(socket, r.token);
+  } catch (err) {
+    // a 401 already logged out (api's onUnauthorized); anything else is tried again shortly
+    if (!(err instanceof ApiError && err.status === 401)) refreshTimer = setTimeout(() => void refreshToken(), 5000);
+  }
+}
+
+/** The log-out button: ends the session on the server (every node refuses its token), then here. */
+async function signOut(): Promise<void> {
+  // a failed call still logs out here; the token then lives until it expires
+  await api.post('/api/auth/logout', undefined).catch(() => {});
+  logout();
+}
+
 function logout(): void {
+  if (refreshTimer) clearTimeout(refreshTimer);
   localStorage.removeItem(TOKEN_KEY);
   socket?.disconnect();
   socket = undefined;
@@ -98,6 +144,8 @@ function render(): void {
     kpi('kpi-customers', t('customers'), fmt.number(d.customers), d.customers),
   );
   const hourly = $('#chart-hourly');
+  // the figures drawn, readable by tests and assistive tools (a canvas holds none)
+  if (hourly) hourly.dataset.values = JSON.stringify(d.hourly.map((x) => x.revenue));
   if (hourly) chart(hourly, d.hourly.map((x) => String(x.hour)), [{ label: t('revenue'), stroke: '#0a7', fill: 'rgba(0,170,119,.2)' }], [d.hourly.map((x) => x.revenue)], true);
   const daily = $('#chart-daily');
   if (daily) chart(daily, d.daily.map((x) => fmt.shortDate(x.date)), [{ label: t('revenue'), stroke: '#36c' }], [d.daily.map((x) => x.revenue)]);
@@ -187,7 +235,7 @@ function layout(): void {
       h('h1', {}, `Tajir POS · ${t('dashboard')}`),
       h('span', { id: 'indicator', class: 'indicator reconnecting', 'data-state': 'reconnecting' }, t('reconnecting')),
       h('button', { id: 'lang', onclick: () => { localStorage.setItem('tajir.lang', language() === 'ar' ? 'en' : 'ar'); void start(); } }, t('language')),
-      h('button', { id: 'logout', onclick: () => logout() }, t('logout')),
+      h('button', { id: 'logout', onclick: () => void signOut() }, t('logout')),
     ),
     h('section', { id: 'kpis', class: 'kpis' }),
     h('section', { class: 'grid' },
@@ -322,6 +370,7 @@ async function start(): Promise<void> {
     if (err instanceof ApiError && err.status === 403) return showLogin('This page is for owners and managers.');
   }
   wireSocket(token);
+  scheduleRefresh(token);
 }
 
 void start();

@@ -38,6 +38,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End this session, on every node */
+        post: operations["postAuthLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of the caller, on every node */
+        post: operations["postAuthLogoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/me": {
         parameters: {
             query?: never;
@@ -55,6 +89,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password; answers a new token, and every other session of yours ends (attempts limited per email) */
+        post: operations["postAuthPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new token for this live session (the old one keeps working until its own expiry) */
+        post: operations["postAuthRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/signup": {
         parameters: {
             query?: never;
@@ -64,7 +132,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a shop with its owner; returns a session (rate limited per IP) */
+        /** Create a shop with its owner; returns a session (rate limited per client address and in total, per hour) */
         post: operations["postAuthSignup"];
         delete?: never;
         options?: never;
@@ -201,6 +269,23 @@ export interface paths {
         };
         /** Areas of a UAE city, by name */
         get: operations["getCitiesByIdAreas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/counter/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers for the counter: id, name, phone, TRN, tier and points only; the shop's recent ones, or those matching a phone fragment or name start */
+        get: operations["getCounterCustomers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -494,6 +579,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mail-recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outside mail recipients of the shop, confirmed or waiting */
+        get: operations["getMailRecipients"];
+        put?: never;
+        /** Add an outside address for report mail; it gets a one-time confirmation link (counted in the daily mail quota) */
+        post: operations["postMailRecipients"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail-recipients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an outside mail recipient (mail already queued to it is not sent) */
+        delete: operations["deleteMailRecipientsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail-recipients/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of a confirmation mail: confirms the address (one use), answers a small HTML page */
+        get: operations["getMailRecipientsConfirm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/masters": {
         parameters: {
             query?: never;
@@ -774,6 +911,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/terminal/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A cashier signs in at this terminal by PIN → a token with the terminal's rights that records the cashier on bills (5 wrong PINs lock it for 5 minutes) */
+        post: operations["postTerminalSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/terminal/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** The signed-in cashier signs out; the PIN session token stops working */
+        delete: operations["deleteTerminalSessionsCurrent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/terminals": {
         parameters: {
             query?: never;
@@ -802,7 +973,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a terminal: its token stops working */
+        /** Revoke a terminal: its token stops working and its sockets close, on every node */
         delete: operations["deleteTerminalsById"];
         options?: never;
         head?: never;
@@ -816,11 +987,62 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users of the shop */
+        /** Users of the shop, with role, active flag and last login */
         get: operations["getUsers"];
         put?: never;
         /** Add a manager or cashier to the shop */
         post: operations["postUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename, change the role of, deactivate or re-activate a user; a role change or deactivation ends the user's sessions */
+        patch: operations["patchUsersById"];
+        trace?: never;
+    };
+    "/api/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a user's password (owner: anyone; manager: cashiers); ends all of that user's sessions */
+        post: operations["postUsersByIdPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a cashier's 4–6 digit PIN for signing in at terminals (stored hashed; unique among the shop's cashiers) */
+        put: operations["putUsersByIdPin"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -912,6 +1134,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/manifest.webmanifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The terminal's web manifest (installable) */
+        get: operations["getManifestWebmanifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -919,7 +1158,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /** Prometheus metrics (asks for `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set) */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -963,6 +1202,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sw.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The terminal's service worker (at the root so its scope covers the page, its assets and the reads it caches) */
+        get: operations["getSwJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/terminal": {
         parameters: {
             query?: never;
@@ -988,7 +1244,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "ambiguous_framing" | "malformed_json" | "validation_failed" | "unauthenticated" | "token_missing" | "token_invalid" | "token_expired" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_reference" | "constraint_violated" | "unknown_payment_method" | "already_generated" | "bill_cancelled" | "overpayment" | "idempotency_key_reused" | "bill_total_too_large" | "no_vat_rate" | "customer_required" | "payment_required" | "loyalty_disabled" | "redemption_below_minimum" | "insufficient_points" | "redemption_over_limit" | "rate_limited" | "report_queue_full" | "internal" | "dependency_unavailable";
+                code: "ambiguous_framing" | "malformed_json" | "validation_failed" | "unauthenticated" | "token_missing" | "token_invalid" | "token_expired" | "session_ended" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_reference" | "constraint_violated" | "unknown_payment_method" | "already_generated" | "bill_cancelled" | "overpayment" | "idempotency_key_reused" | "bill_total_too_large" | "no_vat_rate" | "customer_required" | "payment_required" | "loyalty_disabled" | "redemption_below_minimum" | "insufficient_points" | "redemption_over_limit" | "offline_too_old" | "stale_price" | "not_a_cashier" | "wrong_pin" | "no_pin_session" | "pin_session_open" | "last_owner" | "weak_password" | "wrong_password" | "recipient_not_confirmed" | "too_many_recipients" | "rate_limited" | "report_queue_full" | "internal" | "dependency_unavailable";
                 /** @description field errors for 400, context for some 409/422/429, null otherwise */
                 details: unknown;
                 message: string;
@@ -1165,6 +1421,50 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    postAuthLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postAuthLogoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     getAuthMe: {
         parameters: {
             query?: never;
@@ -1185,6 +1485,72 @@ export interface operations {
                         kind: "user" | "terminal";
                         role: string;
                         shop_id: number;
+                    };
+                };
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postAuthPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current_password: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A JWT naming the same session, with a new expiry */
+                        token: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postAuthRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A JWT naming the same session, with a new expiry */
+                        token: string;
                     };
                 };
             };
@@ -1301,6 +1667,8 @@ export interface operations {
                      * @example 2026-11-28
                      */
                     bill_date?: string;
+                    /** Format: date-time */
+                    client_created_at?: string;
                     customer?: {
                         area?: string;
                         business_name?: string;
@@ -1327,6 +1695,7 @@ export interface operations {
                         rate?: number;
                     }[];
                     notes?: string;
+                    offline_ref?: string;
                     payments?: {
                         /** @description An amount, at most 1000000 with 2 decimals */
                         amount: number;
@@ -1502,6 +1871,8 @@ export interface operations {
                      * @example 2026-11-28
                      */
                     bill_date?: string;
+                    /** Format: date-time */
+                    client_created_at?: string;
                     customer?: {
                         area?: string;
                         business_name?: string;
@@ -1528,6 +1899,7 @@ export interface operations {
                         rate?: number;
                     }[];
                     notes?: string;
+                    offline_ref?: string;
                     payments?: {
                         /** @description An amount, at most 1000000 with 2 decimals */
                         amount: number;
@@ -1621,6 +1993,32 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getCounterCustomers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
             429: components["responses"]["E429"];
             503: components["responses"]["E503"];
         };
@@ -3134,6 +3532,141 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    getMailRecipients: {
+        parameters: {
+            query: {
+                page: number;
+                per_page: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            confirmed: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            email: string;
+                            id: number;
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postMailRecipients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirmed: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        id: number;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    deleteMailRecipientsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getMailRecipientsConfirm: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A small HTML page: the address is confirmed (200), or the link is not valid (404) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     getMasters: {
         parameters: {
             query: {
@@ -3321,6 +3854,7 @@ export interface operations {
                 per_page: number;
                 search?: string;
                 type_id?: number;
+                updated_since?: string;
             };
             header?: never;
             path?: never;
@@ -3340,6 +3874,7 @@ export interface operations {
                             barcode: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            deleted?: boolean;
                             description: string | null;
                             id: number;
                             name: string;
@@ -3394,6 +3929,7 @@ export interface operations {
                         barcode: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        deleted?: boolean;
                         description: string | null;
                         id: number;
                         name: string;
@@ -3438,6 +3974,7 @@ export interface operations {
                         barcode: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        deleted?: boolean;
                         description: string | null;
                         id: number;
                         name: string;
@@ -3519,6 +4056,7 @@ export interface operations {
                         barcode: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        deleted?: boolean;
                         description: string | null;
                         id: number;
                         name: string;
@@ -4012,6 +4550,7 @@ export interface operations {
                             default_delivery_days: number;
                             default_employee_id: number | null;
                             default_trial_days: number;
+                            offline_window_days?: number;
                             payment_mode: "advance" | "full";
                             prices_include_vat: boolean;
                             show_fields?: {
@@ -4090,6 +4629,7 @@ export interface operations {
                     default_delivery_days: number;
                     default_employee_id: number | null;
                     default_trial_days: number;
+                    offline_window_days?: number;
                     payment_mode: "advance" | "full";
                     prices_include_vat: boolean;
                     show_fields?: {
@@ -4111,6 +4651,7 @@ export interface operations {
                             default_delivery_days: number;
                             default_employee_id: number | null;
                             default_trial_days: number;
+                            offline_window_days?: number;
                             payment_mode: "advance" | "full";
                             prices_include_vat: boolean;
                             show_fields?: {
@@ -4280,6 +4821,63 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    postTerminalSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    deleteTerminalSessionsCurrent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
     getTerminals: {
         parameters: {
             query: {
@@ -4384,7 +4982,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            active: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            email: string;
+                            id: number;
+                            last_login: string | null;
+                            name: string;
+                            role: "owner" | "manager" | "cashier";
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -4422,6 +5036,127 @@ export interface operations {
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    patchUsersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    name?: string;
+                    role?: "owner" | "manager" | "cashier";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        active: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        id: number;
+                        last_login: string | null;
+                        name: string;
+                        role: "owner" | "manager" | "cashier";
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postUsersByIdPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            415: components["responses"]["E415"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+            503: components["responses"]["E503"];
+        };
+    };
+    putUsersByIdPin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             413: components["responses"]["E413"];
             415: components["responses"]["E415"];
@@ -4519,7 +5254,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The script (text/javascript) or stylesheet (text/css) */
+            /** @description The script (text/javascript), stylesheet (text/css) or icon (image/svg+xml) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4581,6 +5316,27 @@ export interface operations {
             404: components["responses"]["E404"];
         };
     };
+    getManifestWebmanifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The web manifest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/manifest+json": string;
+                };
+            };
+            404: components["responses"]["E404"];
+        };
+    };
     getMetrics: {
         parameters: {
             query?: never;
@@ -4599,7 +5355,7 @@ export interface operations {
                     "text/plain; version=0.0.4": string;
                 };
             };
-            404: components["responses"]["E404"];
+            401: components["responses"]["E401"];
         };
     };
     getOpenapiJson: {
@@ -4653,6 +5409,27 @@ export interface operations {
             };
             404: components["responses"]["E404"];
             503: components["responses"]["E503"];
+        };
+    };
+    getSwJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service worker script */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            404: components["responses"]["E404"];
         };
     };
     getTerminal: {

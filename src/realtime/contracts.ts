@@ -130,6 +130,12 @@ export interface SocketData {
   role: 'owner' | 'manager' | 'cashier' | 'terminal';
   /** managers: the form of dashboard:update's series this socket asked for (handshake `auth.series`) */
   series: SeriesForm;
+  /** the session of the handshake's token (sessions.id or the terminal's token_id) */
+  sessionId: string;
+  /** when the handshake's token expires (ms since epoch); terminals' tokens do not */
+  expMs?: number;
+  /** server-side: the authenticator's epoch when the handshake was checked (server.ts) */
+  authEpoch?: number;
 }
 
 export type RoomKind = 'managers' | 'cashiers' | 'terminals' | 'user';
@@ -143,11 +149,15 @@ export const rooms = {
   dashboard: (shopId: number, form: SeriesForm) => `shop:${shopId}:dashboard:${form}`,
   /** one user's sockets (report progress goes to the requester only) */
   user: (shopId: number, userId: number) => `shop:${shopId}:user:${userId}`,
+  /** the sockets of one user session (closed when it ends) */
+  session: (sessionId: string) => `session:${sessionId}`,
+  /** one terminal's sockets (closed when it is revoked) */
+  terminal: (shopId: number, terminalId: number) => `shop:${shopId}:terminal:${terminalId}`,
 };
 
 /** The rooms a principal's socket is put in. */
 export function roomsFor(d: SocketData): string[] {
-  if (d.kind === 'terminal') return [rooms.terminals(d.shopId)];
-  const own = rooms.user(d.shopId, d.id);
-  return d.role === 'cashier' ? [rooms.cashiers(d.shopId), own] : [rooms.managers(d.shopId), rooms.dashboard(d.shopId, d.series), own];
+  if (d.kind === 'terminal') return [rooms.terminals(d.shopId), rooms.terminal(d.shopId, d.id)];
+  const own = [rooms.user(d.shopId, d.id), rooms.session(d.sessionId)];
+  return d.role === 'cashier' ? [rooms.cashiers(d.shopId), ...own] : [rooms.managers(d.shopId), rooms.dashboard(d.shopId, d.series), ...own];
 }

@@ -17,7 +17,7 @@ import { createCache, fromFils, type ChangeNotifier } from '../domain/common/ind
 import { getDashboard, type Dashboard, type DashboardDeps } from '../domain/dashboard/index.ts';
 import type { LoyaltySnapshot } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
-import { dashboardChanges, rooms, withWholeSeries } from './contracts.ts';
+import { dashboardChanges, rooms, type SessionEndReason, withWholeSeries } from './contracts.ts';
 import type { Io } from './io.ts';
 
 export interface Publisher extends CatchUpHooks, ChangeNotifier {
@@ -244,6 +244,14 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
         io.local.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', message);
         io.local.to(rooms.dashboard(shopId, 'whole')).emit('dashboard:update', message);
       }
+    },
+    sessionsEnded(shopId, ended, reason) {
+      const targets = 'terminal' in ended ? [rooms.terminal(shopId, ended.terminal)] : ended.sessions.map((id) => rooms.session(id));
+      if (targets.length === 0) return;
+      // the message and the disconnect leave over the same publish connection, in this order, so
+      // every node delivers the reason before it closes the socket
+      io.to(targets).emit('session:ended', { reason: reason as SessionEndReason });
+      io.in(targets).disconnectSockets(true);
     },
     async idle() {
       while (timers.size > 0 || running.size > 0) {

@@ -2,7 +2,8 @@
  * startRealtime: Socket.IO on the same uWebSockets.js app (and port) as REST.
  * - Handshake: the JWT in `auth.token` (users and terminals), checked like a REST request;
  *   refused with connect_error `data.code` (token_missing, token_invalid, token_expired,
- *   rate_limited). Handshakes are rate limited per IP (reconnect storms).
+ *   rate_limited). Handshakes are rate limited per client address (reconnect storms), the
+ *   address read as REST reads it (X-Forwarded-For only from TRUST_PROXY, client-address.ts).
  * - Rooms: joined by the server from the principal's role (contracts.ts roomsFor); clients have
  *   no way to join or leave one.
  * - dashboard:sync (managers and owners): the full dashboard from Redis, single-flight per shop
@@ -65,7 +66,8 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
 
   io.use(async (socket, next) => {
     try {
-      const ip = socket.handshake.address || 'unknown';
+      const forwarded = socket.handshake.headers['x-forwarded-for'];
+      const ip = deps.clientAddress(socket.handshake.address || 'unknown', typeof forwarded === 'string' ? forwarded : undefined);
       try {
         await handshakes.consume(ip);
       } catch (err) {
@@ -73,8 +75,19 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
         deps.metrics.failedOpen('socket-handshake');
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
-      const p = await deps.auth.authenticate(typeof auth?.token === 'string' ? auth.token : undefined);
-      socket.data = { kind: p.kind, id: p.id, shopId: p.shopId, role: p.role, series: auth?.series === 'moved' ? 'moved' : 'whole' };
+      const epoch = deps.auth.epoch();
+      const v = await deps.auth.authenticateToken(typeof auth?.token === 'string' ? auth.token : undefined);
+      const p = v.principal;
+      socket.data = {
+        kind: p.kind,
+        id: p.id,
+        shopId: p.shopId,
+        role: p.role,
+        series: auth?.series === 'moved' ? 'moved' : 'whole',
+        sessionId: v.sessionId,
+        expMs: v.expMs,
+        authEpoch: epoch,
+      };
       next();
     } catch (err) {
       next(handshakeError(err, deps.log));
@@ -113,6 +126,24 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
   io.on('connection', (socket) => {
     const d: SocketData = socket.data;
     socket.join(roomsFor(d));
+    // A token's expiry ends its socket too (API.md): a socket lives no longer than the token it
+    // showed. The page refreshes its token before then and reconnects with the new one.
+    if (d.expMs !== undefined) {
+      const expire = setTimeout(() => endSession(socket.id, 'expired'), Math.min(Math.max(0, d.expMs - Date.now()), 2 ** 31 - 1));
+      socket.on('disconnect', () => clearTimeout(expire));
+    }
+    // A session that ended between the handshake's check and the join above sent its
+    // session:ended to rooms this socket was not yet in. Any session end in that window moves the
+    // authenticator's epoch (its Pub/Sub message arrives on every node): then look once more,
+    // past the cache. Otherwise a reconnect storm would cost one more read per socket.
+    if (deps.auth.epoch() !== d.authEpoch) {
+      void deps.auth
+        .endedReason({ kind: d.kind, id: d.id, shopId: d.shopId, role: d.role }, d.sessionId)
+        .then((reason) => {
+          if (reason && socket.connected) endSession(socket.id, reason);
+        })
+        .catch(() => {});
+    }
     const isManager = d.role === 'owner' || d.role === 'manager';
 
     // The budget comes first: whatever the event, a refused one costs one comparison.
@@ -200,8 +231,21 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
     });
   });
 
+  // /metrics: this process's sockets by role, every role listed (a role with none reads 0)
+  const unwatch = deps.metrics.watch({
+    sockets: () => {
+      const byRole: Record<SocketData['role'], number> = { owner: 0, manager: 0, cashier: 0, terminal: 0 };
+      for (const socket of io.of('/').sockets.values()) {
+        const role = (socket.data as Partial<SocketData>).role;
+        if (role) byRole[role]++;
+      }
+      return byRole;
+    },
+  });
+
   return {
     close() {
+      unwatch();
       clearInterval(beat);
       slowConsumers.close();
       acks.close();

@@ -24,6 +24,8 @@ export interface Keys {
   bull(): string;
   /** Key prefix for the Socket.IO Redis adapter channels (sharded: each channel hashes on its own). */
   socketIo(): string;
+  /** Pub/Sub channel on which a node says a principal's sessions changed (other nodes drop their cached answers). */
+  sessionChanges(): string;
 }
 
 /** Names of the monthly sorted sets (top lists). */
@@ -72,5 +74,6 @@ export function createKeys(prefix: string): Keys {
     rateLimit: (name) => `${prefix}rl:${name}`,
     bull: () => `{${prefix}bull}`,
     socketIo: () => `${prefix}sio`,
+    sessionChanges: () => `${prefix}session-changes`,
   };
 }

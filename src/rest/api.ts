@@ -9,6 +9,7 @@ import { guardFraming } from './http/framing.ts';
 import { Inflight } from './http/inflight.ts';
 import { mountRoutes } from './http/routing.ts';
 import uWS, { assertNativeUws, uwsBuild } from './http/uws.ts';
+import { pageAssets } from './pages.ts';
 import { allRoutes } from './routes/index.ts';
 
 export interface Api {
@@ -52,6 +53,9 @@ export function buildApi(deps: AppDeps, options: ApiOptions = {}): Api {
             return;
           }
           listenSocket = socket;
+          // the pages' bundle is built now, in esbuild's own process, so the first page or service
+          // worker request does not wait for it (a failure is retried by that request)
+          void pageAssets().catch(() => undefined);
           resolve(uWS.us_socket_local_port(socket as unknown as us_socket));
         });
       });

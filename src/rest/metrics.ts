@@ -1,6 +1,11 @@
 /**
  * Prometheus metrics (prom-client), one registry per app instance so tests can run several apps
  * in one process. Requests are labelled by route pattern, never by raw URL.
+ *
+ * Figures that live elsewhere (sockets, queues, connections, dependency health) are read at
+ * scrape time from the sources a node registers with `watch`, so nothing polls between scrapes
+ * and this module imports none of the parts it describes. The operators' kit in ops/ (Grafana
+ * dashboard, Prometheus rules) uses these names; test/ops-kit.test.ts checks each one exists.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -18,6 +23,59 @@ export interface HttpMetrics {
   slowConsumer(): void;
   /** Exports the read replica's lag (REPORTS_DATABASE_URL), measured at each scrape. */
   watchReplica(lag: () => Promise<{ bytes: number; seconds: number }>): void;
+  /** A report build that ended (ok or failed), by format and type. */
+  observeReport(format: string, type: string, status: 'ok' | 'failed', seconds: number): void;
+  /** The aggregator's sweep: every shop's committed seq against the seq applied in Redis. */
+  observeSweep(figures: SweepFigures): void;
+  /** Registers where scrape-time figures come from; the returned function unregisters them. */
+  watch(sources: MetricSources): () => void;
+}
+
+export interface SweepFigures {
+  /** Sum over shops of the last event seq committed in Postgres. */
+  committed: number;
+  /** Sum over shops of the seq applied in Redis (a shop with no Redis state counts 0). */
+  applied: number;
+  /** Shops whose applied seq is behind their committed one. */
+  behindShops: number;
+}
+
+export interface QueueFigures {
+  queue: string;
+  /** Jobs by BullMQ state (waiting, active, delayed, failed, …). */
+  counts: Record<string, number>;
+  /** Age of the oldest waiting job, seconds (0 when none waits). */
+  oldestWaitingSeconds: number;
+}
+
+export interface ConnectionFigures {
+  application: string;
+  state: string;
+  count: number;
+}
+
+export interface MetricSources {
+  /** Connected sockets of this process by role (owner, manager, cashier, terminal, …). */
+  sockets?: () => Record<string, number>;
+  /** Job counts of the BullMQ queues (read from Redis at scrape time). */
+  queues?: () => Promise<QueueFigures[]>;
+  /** Connections to this database by application name and state (pg_stat_activity). */
+  connections?: () => Promise<ConnectionFigures[]>;
+  /** Postgres and Redis: whether each answered its last probe (what /readyz reports). */
+  dependencies?: () => Record<string, boolean>;
+  /** This process's pool sizes by pool name (the upper bound of its connections in use). */
+  poolSizes?: () => Record<string, number>;
+}
+
+/** A scrape never waits longer than this for a source; a source that does not answer is left out. */
+const SOURCE_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), SOURCE_TIMEOUT_MS);
+  });
+  return Promise.race([p.catch(() => undefined), late]).finally(() => clearTimeout(timer));
 }
 
 export function createMetrics(): HttpMetrics {
@@ -80,8 +138,129 @@ export function createMetrics(): HttpMetrics {
       loop.reset();
     },
   });
+  const reports = new Histogram({
+    name: 'tajir_report_duration_seconds',
+    help: 'Time to build a report file (claim to file written), by format, report type and outcome',
+    labelNames: ['format', 'type', 'status'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  const committed = new Gauge({
+    name: 'tajir_aggregates_committed_seq_sum',
+    help: "Sum over shops of the last event seq committed in Postgres, at the aggregator's last sweep",
+    registers: [registry],
+  });
+  const applied = new Gauge({
+    name: 'tajir_aggregates_applied_seq_sum',
+    help: "Sum over shops of the event seq applied in Redis, at the aggregator's last sweep (its rate is events applied per second)",
+    registers: [registry],
+  });
+  const behind = new Gauge({
+    name: 'tajir_aggregates_behind_shops',
+    help: "Shops whose Redis aggregates were behind their Postgres events at the aggregator's last sweep",
+    registers: [registry],
+  });
+  const lastSweep = new Gauge({
+    name: 'tajir_aggregates_last_sweep_timestamp_seconds',
+    help: "When the aggregator's sweep last completed (Unix time); it stops moving when the aggregator does",
+    registers: [registry],
+  });
+
+  const sources: MetricSources[] = [];
+  const from = <K extends keyof MetricSources>(key: K): NonNullable<MetricSources[K]>[] =>
+    sources.flatMap((s) => (s[key] ? [s[key] as NonNullable<MetricSources[K]>] : []));
+  new Gauge({
+    name: 'tajir_sockets',
+    help: 'Connected Socket.IO sockets of this process by role',
+    labelNames: ['role'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const read of from('sockets')) for (const [role, n] of Object.entries(read())) this.inc({ role }, n);
+    },
+  });
+  // Both queue gauges show one read of the queues: the registry collects metrics one after the
+  // other, so the first collect starts the read and the second, moments later, shares it.
+  let queueRead: { at: number; figures: Promise<QueueFigures[]> } | undefined;
+  const readQueues = (): Promise<QueueFigures[]> => {
+    if (!queueRead || performance.now() - queueRead.at > SOURCE_TIMEOUT_MS) {
+      const figures = Promise.all(from('queues').map((read) => withTimeout(read()))).then((all) => all.flatMap((f) => f ?? []));
+      queueRead = { at: performance.now(), figures };
+    }
+    return queueRead.figures;
+  };
+  new Gauge({
+    name: 'tajir_queue_jobs',
+    help: 'BullMQ jobs by queue and state (shared by every node: aggregate with max)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const figures = await readQueues();
+      this.reset();
+      for (const q of figures) for (const [state, n] of Object.entries(q.counts)) this.set({ queue: q.queue, state }, n);
+    },
+  });
+  new Gauge({
+    name: 'tajir_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting in each BullMQ queue (0 when none waits)',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      const figures = await readQueues();
+      this.reset();
+      for (const q of figures) this.set({ queue: q.queue }, q.oldestWaitingSeconds);
+    },
+  });
+  new Gauge({
+    name: 'tajir_db_connections',
+    help: "Connections to the service's database by application name and state, as PostgreSQL sees them (every node's: aggregate with max)",
+    labelNames: ['application', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const all = await Promise.all(from('connections').map((read) => withTimeout(read())));
+      this.reset();
+      for (const c of all.flatMap((f) => f ?? [])) this.inc({ application: c.application, state: c.state }, c.count);
+    },
+  });
+  new Gauge({
+    name: 'tajir_db_pool_size',
+    help: "This process's PostgreSQL pool sizes by pool (application name)",
+    labelNames: ['application'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const read of from('poolSizes')) for (const [application, n] of Object.entries(read())) this.set({ application }, n);
+    },
+  });
+  new Gauge({
+    name: 'tajir_dependency_up',
+    help: 'Whether PostgreSQL and Redis answered their last probe (1) or not (0); /readyz answers 503 while one is 0',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const read of from('dependencies')) for (const [dependency, up] of Object.entries(read())) this.set({ dependency }, up ? 1 : 0);
+    },
+  });
+
   return {
     registry,
+    observeReport(format, type, status, seconds) {
+      reports.observe({ format, type, status }, seconds);
+    },
+    observeSweep(f) {
+      committed.set(f.committed);
+      applied.set(f.applied);
+      behind.set(f.behindShops);
+      lastSweep.set(Date.now() / 1000);
+    },
+    watch(s) {
+      sources.push(s);
+      return () => {
+        const i = sources.indexOf(s);
+        if (i >= 0) sources.splice(i, 1);
+      };
+    },
     setStuckShops(count) {
       stuck.set(count);
     },

@@ -18,7 +18,7 @@ let assets: Promise<Map<string, Asset>> | undefined;
 
 async function bundle(): Promise<Map<string, Asset>> {
   const out = await build({
-    entryPoints: { dashboard: `${PUBLIC}src/dashboard.ts`, terminal: `${PUBLIC}src/terminal.ts` },
+    entryPoints: { dashboard: `${PUBLIC}src/dashboard.ts`, terminal: `${PUBLIC}src/terminal.ts`, sw: `${PUBLIC}src/sw.ts` },
     bundle: true,
     write: false,
     format: 'esm',
@@ -32,6 +32,7 @@ async function bundle(): Promise<Map<string, Asset>> {
   const uplotCss = await readFile(fileURLToPath(new URL('../../node_modules/uplot/dist/uPlot.min.css', import.meta.url)), 'utf8');
   const css = await readFile(`${PUBLIC}styles.css`, 'utf8');
   map.set('styles.css', { body: `${uplotCss}\n${css}`, contentType: 'text/css; charset=utf-8' });
+  map.set('icon.svg', { body: TERMINAL_ICON, contentType: 'image/svg+xml' });
   return map;
 }
 
@@ -44,9 +45,23 @@ export function pageAssets(): Promise<Map<string, Asset>> {
   return assets;
 }
 
-export function pageHtml(title: string, script: string): string {
+/** The terminal's web manifest: installable as a full-screen app that opens at the counter. */
+export const TERMINAL_MANIFEST = JSON.stringify({
+  name: 'Tajir POS Terminal',
+  short_name: 'Tajir POS',
+  start_url: '/terminal',
+  scope: '/',
+  display: 'standalone',
+  background_color: '#f4f6f8',
+  theme_color: '#12344d',
+  icons: [{ src: '/assets/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+});
+
+export const TERMINAL_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#12344d"/><text x="32" y="43" font-size="30" text-anchor="middle" fill="#fff" font-family="sans-serif">T</text></svg>`;
+
+export function pageHtml(title: string, script: string, manifest = false): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><link rel="stylesheet" href="/assets/styles.css"></head>
+<title>${title}</title><link rel="stylesheet" href="/assets/styles.css">${manifest ? '<link rel="manifest" href="/manifest.webmanifest"><meta name="theme-color" content="#12344d">' : ''}</head>
 <body><main id="app"></main><script type="module" src="/assets/${script}"></script></body></html>`;
 }

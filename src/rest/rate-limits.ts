@@ -1,7 +1,9 @@
 /**
  * Rate limits kept in Redis (rate-limiter-flexible), so every API node counts together.
- * - login: per email (failed attempts; a success clears it) and per IP (every attempt), 15 min windows;
- * - signup: per IP, with the login's per-IP budget and window;
+ * - login: per email (every attempt counts at once, a success clears the count: failed attempts
+ *   are what remains) and per client address (every attempt), 15 min windows;
+ * - signup: per client address per hour (SIGNUP_LIMIT_PER_IP) and for everyone together per hour
+ *   (SIGNUP_LIMIT_PER_HOUR): shops cost a database row set each, and a signup is a session;
  * - per token: every authenticated request, per minute.
  * When Redis does not answer, the per-token limit lets the request through (counted by
  * `tajir_rate_limit_fail_open_total`): losing rate limiting for a moment is better than refusing
@@ -16,9 +18,13 @@ import type { Redis } from '../redis/client.ts';
 import type { HttpMetrics } from './metrics.ts';
 
 export interface RateLimits {
-  /** Throws 429 when the email or the IP has tried too often; 503 when Redis does not answer. */
+  /**
+   * Counts a password attempt against the email and the client address, and throws 429 when
+   * either is over its budget (503 when Redis does not answer). Counting and deciding are one
+   * Redis step, so parallel guesses cannot all slip past one read of the counter.
+   */
   checkLogin(email: string, ip: string): Promise<void>;
-  loginFailed(email: string): Promise<void>;
+  /** The password was right: the email's failed attempts are forgiven. */
   loginSucceeded(email: string): Promise<void>;
   /** Throws 429 when the IP signed up too often; 503 when Redis does not answer. */
   checkSignup(ip: string): Promise<void>;
@@ -45,8 +51,14 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config, metri
   const signupPerIp = new RateLimiterRedis({
     ...opts,
     keyPrefix: keys.rateLimit('signup-ip'),
-    points: config.loginLimitPerIp,
-    duration: LOGIN_WINDOW_SECONDS,
+    points: config.signupLimitPerIp,
+    duration: 3600,
+  });
+  const signupTotal = new RateLimiterRedis({
+    ...opts,
+    keyPrefix: keys.rateLimit('signup-all'),
+    points: config.signupLimitPerHour,
+    duration: 3600,
   });
   const perToken = new RateLimiterRedis({
     ...opts,
@@ -77,15 +89,16 @@ export function createRateLimits(redis: Redis, keys: Keys, config: Config, metri
 
   return {
     async checkLogin(email, ip) {
-      await failClosed(async () => {
-        const res = await perEmail.get(email.toLowerCase());
-        if (res && res.consumedPoints >= config.loginLimitPerEmail) throw res;
-      });
+      // counted before the password is checked, refunded (deleted) when it was right
+      await failClosed(() => perEmail.consume(email.toLowerCase()));
       await failClosed(() => perIp.consume(ip));
     },
-    loginFailed: (email) => failClosed(() => perEmail.consume(email.toLowerCase())),
     loginSucceeded: (email) => failOpen('login-email-reset', () => perEmail.delete(email.toLowerCase())),
-    checkSignup: (ip) => failClosed(() => signupPerIp.consume(ip)),
+    async checkSignup(ip) {
+      // the address first: one address over its budget does not use up everyone's
+      await failClosed(() => signupPerIp.consume(ip));
+      await failClosed(() => signupTotal.consume('all'));
+    },
     consumeToken: (subject) => failOpen('token', () => perToken.consume(subject)),
   };
 }

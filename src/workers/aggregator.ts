@@ -49,8 +49,8 @@ export interface AggregatorOptions {
    */
   feedTakeoverMs?: number;
   hooks?: CatchUpHooks;
-  /** Where the count of stuck shops is reported (tajir_aggregates_stuck_shops). */
-  metrics?: { setStuckShops(count: number): void };
+  /** Where the count of stuck shops (tajir_aggregates_stuck_shops) and each sweep's figures are reported. */
+  metrics?: { setStuckShops(count: number): void; observeSweep?(figures: { committed: number; applied: number; behindShops: number }): void };
 }
 
 export interface Aggregator {
@@ -216,10 +216,17 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   async function sweep(): Promise<void> {
     const counters = await shopCounters(sql);
     for (const c of counters) shops.add(c.shop_id);
-    if (counters.length === 0) return;
+    if (counters.length === 0) {
+      opts.metrics?.observeSweep?.({ committed: 0, applied: 0, behindShops: 0 });
+      return;
+    }
     const metas = await readMetas(counters.map((c) => c.shop_id));
+    const figures = { committed: 0, applied: 0, behindShops: 0 };
     counters.forEach((c, i) => {
       const [v, stuckAt, fed] = (metas[i] ?? [null, null, null]) as (string | null)[];
+      figures.committed += c.event_seq;
+      figures.applied += v == null ? 0 : Number(v);
+      if (v == null ? c.event_seq > 0 : Number(v) < c.event_seq) figures.behindShops++;
       if (v != null && fed != null) checkFeed(c.shop_id, Number(v), fed);
       // stuck: woken again only by a rebuild, which clears the mark (then it flows as before)
       if (stuckAt != null) {
@@ -235,6 +242,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         wake(c.shop_id);
       }
     });
+    opts.metrics?.observeSweep?.(figures);
   }
 
   /**

@@ -7,11 +7,13 @@ import { Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { ChangeNotifier, Clock } from '../domain/common/index.ts';
+import type { MailJobs } from '../domain/mail/index.ts';
 import { markFailed, type ReportJobs } from '../domain/reports/index.ts';
 import type { Logger } from '../log.ts';
 import { createRedis, type Redis } from '../redis/client.ts';
 import * as buildReport from './jobs/build-report.ts';
 import * as scheduleTick from './jobs/schedule-tick.ts';
+import * as sendConfirmation from './jobs/send-confirmation.ts';
 import * as sendMail from './jobs/send-report-mail.ts';
 import { createMailer } from './mail/transport.ts';
 import { QUEUES, type Queues } from './queues.ts';
@@ -29,10 +31,21 @@ export interface WorkersDeps {
   prefix: string;
   clock: Clock;
   generateRecurring?: (sql: Sql, now: Date) => Promise<number>;
+  /** Where report build durations go (/metrics). */
+  metrics?: { observeReport(format: string, type: string, status: 'ok' | 'failed', seconds: number): void };
 }
 
 export interface Workers {
   close(): Promise<void>;
+}
+
+/** The REST side of the mail queue: a recipient's confirmation mail (the payload is its id). */
+export function mailJobs(queues: Queues): MailJobs {
+  return {
+    async enqueueConfirmation(recipientId) {
+      await queues.mail.add(sendConfirmation.NAME, { recipientId }, { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000 });
+    },
+  };
 }
 
 /** The REST side of the queue: each shop's next report, one at a time (report-dispatch.ts). */
@@ -44,7 +57,7 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
   const { config, log } = deps;
   const connection = (): Redis => createRedis(config, { name: 'tajir-worker', maxRetriesPerRequest: null });
   const mailer = createMailer(config.smtpUrl, config.mailDir, log);
-  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, replicaSql: deps.replicaSql, replicaWaitMs: config.replicaWaitMs, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours }), {
+  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, replicaSql: deps.replicaSql, replicaWaitMs: config.replicaWaitMs, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours, observe: (...a) => deps.metrics?.observeReport(...a) }), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 2,
@@ -63,12 +76,14 @@ export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
         .catch((e: Error) => log.warn({ reportId: job.data.reportId, err: e.message }, 'could not dispatch the next report'));
     }
   });
-  const mail = new Worker(QUEUES.mail, sendMail.handler({ sql: deps.sql, mailer, from: config.mailFrom }), {
+  const reportMail = sendMail.handler({ sql: deps.sql, mailer, from: config.mailFrom, quotaPerDay: config.mailQuotaPerDay, log });
+  const confirmMail = sendConfirmation.handler({ sql: deps.sql, mailer, from: config.mailFrom, publicUrl: config.publicUrl, quotaPerDay: config.mailQuotaPerDay, log });
+  const mail = new Worker(QUEUES.mail, (job) => (job.name === sendConfirmation.NAME ? confirmMail(job) : reportMail(job)), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 4,
   });
-  mail.on('failed', (job, err) => log.warn({ reportId: job?.data.reportId, err: err.message }, 'mail job failed'));
+  mail.on('failed', (job, err) => log.warn({ job: job?.name, reportId: job?.data.reportId, err: err.message }, 'mail job failed'));
   const ticks = new Worker(QUEUES.schedules, scheduleTick.handler({ sql: deps.sql, jobs: deps.jobs, log, clock: deps.clock, generateRecurring: deps.generateRecurring }), {
     connection: connection(),
     prefix: deps.prefix,

@@ -29,3 +29,15 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     },
   };
 }
+
+/** What /metrics shows of the queues: job counts by state and the age of the oldest waiting job. */
+export async function queueFigures(queues: Queues): Promise<{ queue: string; counts: Record<string, number>; oldestWaitingSeconds: number }[]> {
+  return Promise.all(
+    [queues.reports, queues.mail, queues.schedules].map(async (q) => {
+      const [counts, [oldest]] = await Promise.all([q.getJobCounts(), q.getJobs(['waiting'], 0, 0, true)]);
+      // a job that was delayed (a schedule's next tick, a retry's backoff) has waited since its delay ended
+      const since = oldest ? oldest.timestamp + (oldest.delay || 0) : Date.now();
+      return { queue: q.name, counts, oldestWaitingSeconds: Math.max(0, (Date.now() - since) / 1000) };
+    }),
+  );
+}

@@ -54,6 +54,8 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
       TOKEN_LIMIT_PER_MINUTE: '1000000',
       LOGIN_LIMIT_PER_EMAIL: '5',
       LOGIN_LIMIT_PER_IP: '100000',
+      SIGNUP_LIMIT_PER_IP: '100000',
+      SIGNUP_LIMIT_PER_HOUR: '100000',
       BODY_LIMIT_BYTES: String(256 * 1024),
       AGGREGATOR_SWEEP_MS: '500',
     },

@@ -29,3 +29,10 @@ export async function settled(shopId: number, timeoutMs = 10_000): Promise<numbe
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** An outside mail recipient the shop may send to, confirmed as if its link had been opened. */
+export async function confirmedRecipient(shopId: number, email: string): Promise<void> {
+  await env().sql`
+    insert into mail_recipients (shop_id, email, confirmed_at) values (${shopId}, ${email}, now())
+    on conflict (shop_id, lower(email)) do update set confirmed_at = now()`;
+}

@@ -26,6 +26,9 @@ export function spawnService(vars: Record<string, string>): Service {
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
       AGGREGATOR_SWEEP_MS: '300',
+      // tests sign up shops by the dozen from one address
+      SIGNUP_LIMIT_PER_IP: '100000',
+      SIGNUP_LIMIT_PER_HOUR: '100000',
       ...vars,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,12 @@ export interface Principal {
   id: number;
   shopId: number;
   role: PrincipalRole;
+  /** The session the token names (sessions.id for users, terminals.token_id for terminals). */
+  sessionId?: string;
+  /** A cashier signed in by PIN at this terminal (POST /api/terminal/sessions): bills record who took them. */
+  cashierId?: number;
+  /** terminal_sessions.id of that PIN sign-in */
+  pinSessionId?: string;
 }
 
 /** Role groups used by route declarations. */

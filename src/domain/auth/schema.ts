@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Name } from '../common/index.ts';
+import { Instant, Name, Nullable } from '../common/index.ts';
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: 8, maxLength: 200 });
@@ -35,6 +35,37 @@ export type CreateUserBody = Static<typeof CreateUserBody>;
 
 export const CreateTerminalBody = Type.Object({ name: Name(100) }, { additionalProperties: false });
 export type CreateTerminalBody = Static<typeof CreateTerminalBody>;
+
+const Role = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('cashier')]);
+
+export const PatchUserBody = Type.Object(
+  { name: Type.Optional(Name(200)), role: Type.Optional(Role), active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchUserBody = Static<typeof PatchUserBody>;
+
+export const SetPasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
+export type SetPasswordBody = Static<typeof SetPasswordBody>;
+
+export const ChangePasswordBody = Type.Object(
+  { current_password: Type.String({ minLength: 1, maxLength: 200 }), new_password: Password },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+/** A user as GET /api/users and PATCH /api/users/:id answer it. */
+export const UserOut = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  active: Type.Boolean(),
+  last_login: Nullable(Instant),
+  created_at: Instant,
+});
+
+/** A new token for the caller's session (refresh, own password change). */
+export const TokenOut = Type.Object({ token: Type.String({ description: 'A JWT naming the same session, with a new expiry' }) });
 
 /** A logged-in session: the token and who and where it is (signup, login). */
 export const SessionOut = Type.Object({

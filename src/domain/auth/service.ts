@@ -6,6 +6,7 @@ import { provisionShop } from '../shops/index.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import type { Principal, UserRole } from './principal.ts';
 import type { CreateTerminalBody, CreateUserBody, LoginBody, SignupBody } from './schema.ts';
+import { startSession } from './sessions.ts';
 import type { TokenService } from './tokens.ts';
 
 export interface SessionResult {
@@ -16,7 +17,7 @@ export interface SessionResult {
 
 export async function signup(sql: Sql, tokens: TokenService, body: SignupBody): Promise<SessionResult> {
   const passwordHash = await hashPassword(body.password);
-  const { user, shop } = await sql.begin(async (tx) => {
+  const { user, shop, session } = await sql.begin(async (tx) => {
     const shop = await provisionShop(tx, {
       name: body.shop_name.trim(),
       currency: body.currency,
@@ -28,9 +29,10 @@ export async function signup(sql: Sql, tokens: TokenService, body: SignupBody): 
       insert into users (shop_id, email, password_hash, name, role)
       values (${shop.id}, ${body.email}, ${passwordHash}, ${body.name ?? ''}, 'owner')
       returning id, email, name, role`;
-    return { user: user!, shop: { id: shop.id, name: body.shop_name.trim(), shop_code: shop.shop_code } };
+    const session = (await startSession(tx, shop.id, user!.id, tokens.userTtlSeconds))!;
+    return { user: user!, shop: { id: shop.id, name: body.shop_name.trim(), shop_code: shop.shop_code }, session };
   });
-  const token = await tokens.signUser({ userId: user.id, shopId: shop.id, role: 'owner' });
+  const token = await tokens.signUser({ userId: user.id, shopId: shop.id, role: 'owner', sessionId: session });
   return { token, user, shop };
 }
 
@@ -44,7 +46,10 @@ export async function login(sql: Db, tokens: TokenService, body: LoginBody): Pro
     where lower(u.email) = lower(${body.email}) and u.active`;
   const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, body.password);
   if (!row || !ok) return undefined;
-  const token = await tokens.signUser({ userId: row.id, shopId: row.shop_id, role: row.role });
+  // the password may have changed (or the user been deactivated) while it was being checked
+  const sessionId = await startSession(sql, row.shop_id, row.id, tokens.userTtlSeconds, row.password_hash);
+  if (!sessionId) return undefined;
+  const token = await tokens.signUser({ userId: row.id, shopId: row.shop_id, role: row.role, sessionId });
   return {
     token,
     user: { id: row.id, email: row.email, name: row.name, role: row.role },
@@ -61,10 +66,6 @@ export async function createUser(sql: Db, p: Principal, body: CreateUserBody) {
   return user;
 }
 
-export async function listUsers(sql: Db, p: Principal) {
-  return sql`
-    select id, email, name, role, active, created_at from users where shop_id = ${p.shopId} order by id`;
-}
 
 export async function createTerminal(sql: Db, tokens: TokenService, p: Principal, body: CreateTerminalBody) {
   const tokenId = randomUUID();
@@ -86,6 +87,7 @@ export async function listTerminals(sql: Db, p: Principal) {
     from terminals where shop_id = ${p.shopId} order by id`;
 }
 
+/** Revokes the terminal; the caller then announces the end of its session (sessions.ts announceEnded). */
 export async function revokeTerminal(sql: Db, p: Principal, id: number): Promise<void> {
   const rows = await sql`
     update terminals set revoked_at = now() where shop_id = ${p.shopId} and id = ${id} and revoked_at is null returning id`;

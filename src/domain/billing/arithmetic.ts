@@ -72,6 +72,16 @@ export function computeBill(lines: LineInput[], vatPercent: number, pricesInclud
   return { lines: amounts, subtotalFils: total - vat, discountFils: discount, vatFils: vat, totalFils: total };
 }
 
+/**
+ * The discount % a line gets: its own when it has one (> 0), else the customer's tier discount
+ * (DOMAIN.md "Loyalty": a tier's discount applies to every line without a discount of its own).
+ * Shared by the server's plan and the terminal page's cart.
+ */
+export function appliedDiscount(ownPercent: number | undefined, tierPercent: number | undefined): number {
+  const own = ownPercent ?? 0;
+  return own > 0 ? own : (tierPercent ?? 0);
+}
+
 export type BillStatus = 'Pending' | 'Partial' | 'Paid' | 'Cancelled';
 
 /** Paid when nothing is left, Partial when something but not all is paid, Pending when nothing is. */

@@ -1,7 +1,8 @@
 /** The billing section's surface: what other sections, routes, realtime and workers may use (STYLE.md §15). */
-export { computeBill, statusOf } from './arithmetic.ts';
+export { appliedDiscount, computeBill, statusOf } from './arithmetic.ts';
 export { cancelBill } from './cancel.ts';
-export { createBill } from './create.ts';
+export { counterCustomers } from './counter-customers.ts';
+export { createBill, findOfflineBill, isOfflineRefClash } from './create.ts';
 export { once, purgeIdempotencyKeys } from './idempotency.ts';
 export { listBills } from './list.ts';
 export { listMasters } from './masters.ts';

@@ -45,7 +45,7 @@ export async function lockLoyaltyAccount(
   }
   const [row] = await tx<(LockedAccount & { tiers: TierRow[] | null })[]>`
     select a.available_points, a.lifetime_points, a.tier_id,
-      (select json_agg(json_build_object('id', t.id, 'name', t.name, 'threshold_points', t.threshold_points, 'multiplier', t.multiplier))
+      (select json_agg(json_build_object('id', t.id, 'name', t.name, 'threshold_points', t.threshold_points, 'multiplier', t.multiplier, 'discount_percent', t.discount_percent))
         from loyalty_tiers t where t.shop_id = ${shopId}) as tiers
     from loyalty_accounts a where a.shop_id = ${shopId} and a.customer_id = ${customerId}
     for update of a`;
@@ -53,6 +53,6 @@ export async function lockLoyaltyAccount(
   const { tiers, ...account } = row;
   return {
     account,
-    tiers: (tiers ?? []).map((t) => ({ ...t, threshold_points: Number(t.threshold_points), multiplier: Number(t.multiplier) })),
+    tiers: (tiers ?? []).map((t) => ({ ...t, threshold_points: Number(t.threshold_points), multiplier: Number(t.multiplier), discount_percent: Number(t.discount_percent) })),
   };
 }

@@ -6,6 +6,7 @@
  * - tier: loyalty/tier-rule.ts
  */
 import type { RuleCode } from '../../errors.ts';
+import { tierFor } from '../loyalty/index.ts';
 import { hundredths } from './arithmetic.ts';
 
 export interface TierRow {
@@ -13,6 +14,8 @@ export interface TierRow {
   name: string;
   threshold_points: number;
   multiplier: number;
+  /** the discount % a customer in this tier gets on lines without a discount of their own */
+  discount_percent: number;
 }
 
 export interface LoyaltyConfigRow {
@@ -27,6 +30,15 @@ export interface LoyaltyConfigRow {
 export function pointsEarned(totalFils: number, pointsPerUnit: number, multiplier: number): number {
   const v = (BigInt(totalFils) * hundredths(pointsPerUnit) * hundredths(multiplier)) / 1_000_000n;
   return Number(v);
+}
+
+/**
+ * The tier an account holds before a bill: its stored tier, or for an account enrolled by this
+ * bill (no tier yet) the one its lifetime points give (the lowest).
+ */
+export function tierHeld(account: { tier_id: number | null; lifetime_points: number } | undefined, tiers: TierRow[]): TierRow | undefined {
+  if (!account) return undefined;
+  return tiers.find((t) => t.id === account.tier_id) ?? tierFor(tiers, account.lifetime_points);
 }
 
 export type RedemptionCheck = { ok: true; valueFils: number } | { ok: false; code: RuleCode; message: string };

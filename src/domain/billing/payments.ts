@@ -37,7 +37,7 @@ export async function addPayment(tx: Db, p: Principal, billId: number, body: Add
   const status = statusOf(bill.total_fils, paidAfter) as 'Partial' | 'Paid';
   await tx`
     insert into payments (shop_id, bill_id, amount_fils, method, taken_by_user, taken_by_terminal, paid_at)
-    values (${shopId}, ${billId}, ${amount}, ${body.method}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null}, ${now})`;
+    values (${shopId}, ${billId}, ${amount}, ${body.method}, ${p.kind === 'user' ? p.id : (p.cashierId ?? null)}, ${p.kind === 'terminal' ? p.id : null}, ${now})`;
   await tx`update bills set paid_fils = ${paidAfter}, status = ${status} where shop_id = ${shopId} and id = ${billId}`;
   const detail = await loadBill(tx, shopId, billId);
   const payload: PaymentAddedPayload = {

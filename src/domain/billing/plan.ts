@@ -4,7 +4,9 @@
  * inputs, plans and writes (write.ts); the terminal's quote (quote.ts) prices with the same code,
  * so a quote is exactly what the bill will be.
  * - priceBill: the VAT rate in force, the lines at the product's rate (a line's own rate only for
- *   owners and managers), the arithmetic (arithmetic.ts), the bound on the total;
+ *   owners and managers; an offline line's rate must be the price at the time of sale), the
+ *   tier's discount on lines without their own, the arithmetic (arithmetic.ts), the bound on the
+ *   total, and the dates the shop's defaults fill in;
  * - settleBill: payments (points first, then money: methods from the shop's list, never more than
  *   the total; payment mode "full" takes the balance in the shop's first method), the status, and
  *   loyalty (earned on the total with the tier held before the bill; redemption within the
@@ -13,10 +15,9 @@
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/index.ts';
 import { fromFils, MAX_BILL_TOTAL_FILS, toFils, twoDecimals } from '../common/index.ts';
-import { computeBill, statusOf } from './arithmetic.ts';
+import { appliedDiscount, computeBill, statusOf } from './arithmetic.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { tierFor } from '../loyalty/index.ts';
-import { checkRedemption, pointsEarned, type TierRow } from './loyalty-rules.ts';
+import { checkRedemption, pointsEarned, type TierRow, tierHeld } from './loyalty-rules.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
 
@@ -27,8 +28,29 @@ type Item = CreateBillBody['items'][number];
 export interface LineProduct {
   id: number;
   name: string;
-  rate_fils: number;
+  /** the price at the time of sale: now, or at client_created_at for an offline bill (null: the product had no price then) */
+  rate_fils: number | null;
+  /** the price now (differs from rate_fils only for offline bills) */
+  rate_now_fils: number;
   type_name: string;
+}
+
+/** What else shapes a bill's prices beyond the request and the shop. */
+export interface PriceOptions {
+  /**
+   * The discount % of the customer's tier (DOMAIN.md "Loyalty"): applied to every line that
+   * carries no discount of its own (discount_percent absent or 0). Default 0.
+   */
+  tierDiscountPercent?: number;
+  /** An offline sale (client_created_at): a line's rate must be the product's price at that time. Default false. */
+  offline?: boolean;
+}
+
+/** `day` + `n` days, as YYYY-MM-DD (calendar arithmetic: no time zone involved). */
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
 }
 
 /**
@@ -36,7 +58,7 @@ export interface LineProduct {
  * current rate (a line's own rate only for owners and managers), then the bill arithmetic. Shared
  * by createBill and the terminal's quote, so a quote is exactly what the bill will be.
  */
-function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPercent: number, pricesIncludeVat: boolean) {
+function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPercent: number, pricesIncludeVat: boolean, opts: PriceOptions) {
   // the arithmetic works in hundredths of a percent; more decimals are the client's error, not a 500
   const badDiscounts = twoDecimals(Object.fromEntries(items.flatMap((it, i) => (it.discount_percent === undefined ? [] : [[`items.${i}.discount_percent`, it.discount_percent]]))));
   if (badDiscounts.length) throw ERRORS.validation(badDiscounts);
@@ -45,13 +67,27 @@ function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPer
   const lines = items.map((item, i) => {
     const product = byId.get(item.product_id);
     if (!product) throw ERRORS.invalidReference(`items.${i}.product_id is not an active product of this shop`);
+    const stale = () =>
+      ERRORS.businessRule('stale_price', `items.${i}.rate was not the product's price at the time of sale`, {
+        product_id: product.id,
+        // the rate the line carried (what the terminal charged), beside the prices then and now
+        ...(item.rate === undefined ? {} : { rate: item.rate }),
+        price_then: product.rate_fils === null ? null : fromFils(product.rate_fils),
+        price_now: fromFils(product.rate_now_fils),
+      });
+    // a product that had no price at the time of sale did not exist then
+    if (product.rate_fils === null) throw stale();
     let rateFils = product.rate_fils;
     if (item.rate !== undefined) {
       const asked = toFils(item.rate, `items.${i}.rate`);
-      if (asked !== rateFils && !canOverride) throw ERRORS.forbidden('Only owners and managers may change a line rate');
+      if (asked !== rateFils) {
+        // the page sold at the price it had then; a different one is a price it missed, not an override
+        if (opts.offline) throw stale();
+        if (!canOverride) throw ERRORS.forbidden('Only owners and managers may change a line rate');
+      }
       rateFils = asked;
     }
-    return { item, product, rateFils, discountPercent: item.discount_percent ?? 0 };
+    return { item, product, rateFils, discountPercent: appliedDiscount(item.discount_percent, opts.tierDiscountPercent) };
   });
   const amounts = computeBill(
     lines.map((l) => ({ rateFils: l.rateFils, quantity: l.item.quantity, discountPercent: l.discountPercent })),
@@ -70,10 +106,20 @@ function priceLines(p: Principal, items: Item[], products: LineProduct[], vatPer
 }
 
 
-export type PricedBill = ReturnType<typeof priceLines> & { billDate: string; vatPercent: number };
+export type PricedBill = ReturnType<typeof priceLines> & {
+  billDate: string;
+  vatPercent: number;
+  /** the request's, else the bill date plus the shop's default days (null when the shop hides the field) */
+  deliveryDate: string | null;
+  trialDate: string | null;
+};
 
-/** The bill's lines and amounts on its date's VAT rate (422 when none is in force). */
-export function priceBill(p: Principal, body: CreateBillBody, ctx: ShopBillingContext, products: LineProduct[]): PricedBill {
+/**
+ * The bill's lines and amounts on its date's VAT rate (422 when none is in force), and its
+ * delivery and trial dates: a date the request leaves out is the bill date plus the shop's
+ * default days (DOMAIN.md "Shop settings"), unless the shop's bill form hides that field.
+ */
+export function priceBill(p: Principal, body: CreateBillBody, ctx: ShopBillingContext, products: LineProduct[], opts: PriceOptions = {}): PricedBill {
   const billDate = body.bill_date ?? ctx.today;
   if (ctx.vatPercent === undefined) {
     throw ERRORS.businessRule('no_vat_rate', `No VAT rate is in force on ${billDate}; add one in the shop settings`);
@@ -81,7 +127,15 @@ export function priceBill(p: Principal, body: CreateBillBody, ctx: ShopBillingCo
   if (body.delivery_date && body.delivery_date < billDate) {
     throw ERRORS.validation([{ field: 'delivery_date', message: 'must not be before the bill date' }]);
   }
-  return { ...priceLines(p, body.items, products, ctx.vatPercent, ctx.pricesIncludeVat), billDate, vatPercent: ctx.vatPercent };
+  const deliveryDate = body.delivery_date ?? (ctx.defaults.deliveryDays === null ? null : addDays(billDate, ctx.defaults.deliveryDays));
+  const trialDate = body.trial_date ?? (ctx.defaults.trialDays === null ? null : addDays(billDate, ctx.defaults.trialDays));
+  return {
+    ...priceLines(p, body.items, products, ctx.vatPercent, ctx.pricesIncludeVat, opts),
+    billDate,
+    vatPercent: ctx.vatPercent,
+    deliveryDate,
+    trialDate,
+  };
 }
 
 export interface SettleInputs {
@@ -135,8 +189,7 @@ export function settleBill(priced: PricedBill, s: SettleInputs): Settlement {
     payments.push({ method: ctx.paymentMethods[0] ?? 'Cash', fils: total - paid });
     paid = total;
   }
-  // A newly enrolled account has no tier yet: it holds the one its lifetime points give (the lowest).
-  const tierBefore = account && (tiers.find((t) => t.id === account.tier_id) ?? tierFor(tiers, account.lifetime_points));
+  const tierBefore = tierHeld(account, tiers);
   const earned = loyaltyOn && account ? pointsEarned(total, ctx.loyalty.points_per_unit, tierBefore?.multiplier ?? 1) : 0;
   return { payments, paid, status: statusOf(total, paid), redeemed, earned, loyaltyOn, tierBefore };
 }

@@ -32,6 +32,9 @@ export interface BillRow {
   /** added to the customer's loyalty account (programme enabled): a cancellation takes it back */
   loyalty_counted: boolean;
   created_at: Date;
+  cashier_id: number | null;
+  client_created_at: Date | null;
+  offline_ref: string | null;
   cancelled_at: Date | null;
   cancel_reason: string | null;
 }
@@ -49,6 +52,8 @@ export function billSummary(b: BillRow) {
     customer_name: b.customer_name,
     customer_phone: b.customer_phone,
     employee_id: b.employee_id,
+    cashier_id: b.cashier_id,
+    offline_ref: b.offline_ref,
     subtotal: fromFils(b.subtotal_fils),
     discount: fromFils(b.discount_fils),
     vat_amount: fromFils(b.vat_fils),

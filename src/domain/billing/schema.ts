@@ -48,6 +48,10 @@ export const CreateBillBody = Type.Object(
     ),
     payments: Type.Optional(Type.Array(NewPayment, { maxItems: 10 })),
     redeem_points: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+    /** Terminals only: when the sale happened (a bill sold offline and synced later). */
+    client_created_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
+    /** Terminals only: the terminal's own reference of an offline bill (terminal id and a local counter). */
+    offline_ref: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' })),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,8 @@
 /**
  * What a bill needs to know about its shop, read in one round trip inside the bill's transaction:
- * the local date at `now` (the clock's instant, clock.ts: the bill number, the payment day, the
- * stored times and the event all follow from that one instant), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
+ * the local date at `now` (the clock's instant, clock.ts, or an offline sale's client_created_at:
+ * the bill number, the payment day, the stored times and the event all follow from that one
+ * instant), the VAT rate in force on the bill date (the SQL function vat_rate_on, migration
  * 0009, shared with vatRateOn), price mode, payment settings, loyalty.
  *
  * Tiers are not read here: a bill reads them under the programme lock, after locking the
@@ -10,25 +11,62 @@
 import type { Db } from '../../db/client.ts';
 import type { LoyaltyConfigRow } from './loyalty-rules.ts';
 
+/** The billing defaults of DOMAIN.md "Shop settings" (delivery and trial days 3, offline window 7). */
+export const DEFAULT_DAYS = 3;
+export const DEFAULT_OFFLINE_WINDOW_DAYS = 7;
+
+export interface BillingDefaults {
+  /** days after the bill date; null when the shop's bill form hides the field */
+  deliveryDays: number | null;
+  trialDays: number | null;
+  employeeId: number | null;
+  /** how far back an offline sale may be dated */
+  offlineWindowDays: number;
+}
+
 export interface ShopBillingContext {
   /** The instant the bill is made at: its created_at and its payments' paid_at. */
   now: Date;
   timezone: string;
+  /** the shop-local date of the sale: today, or the day of client_created_at */
   today: string;
   vatPercent: number | undefined;
   pricesIncludeVat: boolean;
   paymentMode: 'advance' | 'full';
   paymentMethods: string[];
   loyalty: LoyaltyConfigRow;
+  defaults: BillingDefaults;
 }
 
+interface BillingConfigJson {
+  payment_mode?: 'advance' | 'full';
+  default_delivery_days?: number;
+  default_trial_days?: number;
+  default_employee_id?: number | null;
+  offline_window_days?: number;
+  show_fields?: Record<string, boolean>;
+}
+
+const days = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback);
+
+function billingDefaults(c: BillingConfigJson | null): BillingDefaults {
+  const shown = (f: string) => c?.show_fields?.[f] !== false;
+  return {
+    deliveryDays: shown('delivery_date') ? days(c?.default_delivery_days, DEFAULT_DAYS) : null,
+    trialDays: shown('trial_date') ? days(c?.default_trial_days, DEFAULT_DAYS) : null,
+    employeeId: typeof c?.default_employee_id === 'number' ? c.default_employee_id : null,
+    offlineWindowDays: days(c?.offline_window_days, DEFAULT_OFFLINE_WINDOW_DAYS),
+  };
+}
+
+/** `now`: the clock's instant, or an offline sale's client_created_at (its day is then the sale's local day). */
 export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, billDate?: string): Promise<ShopBillingContext> {
   const [row] = await tx<
     {
       timezone: string;
       today: string;
       prices_include_vat: boolean;
-      billing_config: { payment_mode?: 'advance' | 'full' };
+      billing_config: BillingConfigJson | null;
       payment_methods: string[];
       vat: number | null;
       enabled: boolean;
@@ -62,5 +100,6 @@ export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, 
       min_redeem_points: row.min_redeem_points,
       max_redeem_percent: row.max_redeem_percent,
     },
+    defaults: billingDefaults(row.billing_config),
   };
 }

@@ -48,6 +48,7 @@ export async function writeBill(
 ): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
   const shopId = p.shopId;
   const { billDate, amounts, lines, products, payments, paid, status, earned, redeemed, loyaltyOn, tierBefore } = plan;
+  const employeeId = refs.employee?.id ?? null;
   const total = amounts.totalFils;
   const { customer, newCustomer, employee, account, tiers } = refs;
 
@@ -58,14 +59,18 @@ export async function writeBill(
       shop_id, bill_number, bill_date, delivery_date, trial_date, customer_id, customer_name, customer_phone,
       customer_city, customer_area, customer_trn, customer_type, employee_id, notes, vat_percent, prices_include_vat,
       subtotal_fils, discount_fils, vat_fils, total_fils, paid_fils, status, points_earned, points_redeemed,
-      loyalty_counted, created_by_user, created_by_terminal, created_at)
+      loyalty_counted, created_by_user, created_by_terminal, cashier_id, client_created_at, offline_ref, created_at)
     select
-      ${shopId}, numbered.bill_number, ${billDate}, ${body.delivery_date ?? null}, ${body.trial_date ?? null},
+      ${shopId}, numbered.bill_number, ${billDate}, ${plan.deliveryDate}, ${plan.trialDate},
       ${customer?.id ?? null}, ${customer?.name ?? null}, ${customer?.phone ?? null}, ${customer?.city ?? null},
       ${customer?.area ?? null}, ${customer?.trn ?? null}, ${customer?.customer_type ?? null},
-      ${body.employee_id ?? null}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
+      ${employeeId}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
       ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
-      ${earned}, ${redeemed}, ${Boolean(loyaltyOn && account)}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null}, ${ctx.now}
+      ${earned}, ${redeemed}, ${Boolean(loyaltyOn && account)}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null},
+      ${p.cashierId ?? null}, ${body.client_created_at ?? null}, ${body.offline_ref ?? null},
+      -- ctx.now is the time of sale (client_created_at for an offline bill): every figure derived
+      -- from the bill and its payments (hour, payment day, last visit) follows it
+      ${ctx.now}
     from numbered
     returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
   const billId = bill!.id;
@@ -102,7 +107,8 @@ export async function writeBill(
           bill_id: billId,
           amount_fils: x.fils,
           method: x.method,
-          taken_by_user: p.kind === 'user' ? p.id : null,
+          // at a terminal, the cashier signed in by PIN took it
+          taken_by_user: p.kind === 'user' ? p.id : (p.cashierId ?? null),
           taken_by_terminal: p.kind === 'terminal' ? p.id : null,
           paid_at: ctx.now,
         })),
@@ -153,7 +159,7 @@ export async function writeBill(
     created_ms: bill!.created_at.getTime(),
     total,
     vat: amounts.vatFils,
-    employee_id: body.employee_id ?? null,
+    employee_id: employeeId,
     customer_id: customer?.id ?? null,
     area: customer?.area ?? null,
     lines: lines.map((l, i): [number, number, number] => [l.product.id, l.item.quantity, amounts.lines[i]!.totalFils]),

@@ -94,6 +94,22 @@ const productColumns = (sql: Db) =>
   sql`p.id, p.type_id, t.name as type_name, p.name, p.rate_fils, p.barcode, p.description, p.active, p.created_at, p.updated_at`;
 
 /**
+ * Products of the shop changed after `since` (updated_at, which every write of a product sets),
+ * deleted and inactive ones included, oldest change first, with the total.
+ */
+export async function changedProducts(sql: Db, shopId: number, since: string, limit: number, offset: number) {
+  const match = sql`p.shop_id = ${shopId} and p.updated_at > ${since}::timestamptz`;
+  const [rows, [count]] = await Promise.all([
+    sql<(ProductRow & { deleted: boolean })[]>`
+      select ${productColumns(sql)}, p.deleted_at is not null as deleted
+      from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
+      where ${match} order by p.updated_at, p.id limit ${limit} offset ${offset}`,
+    sql<{ n: number }[]>`select count(*)::int as n from products p where ${match}`,
+  ]);
+  return { rows, total: count!.n };
+}
+
+/**
  * One page of products with the type name, ordered by type name, then product name, then id
  * (ids break ties so deep pages never repeat or skip a row), and the total for the same filter.
  * Two statements, no per-row queries; on the pool they run in parallel.

@@ -35,6 +35,11 @@ export const ListProductsQuery = Type.Object({
   barcode: Type.Optional(Type.String({ maxLength: 64 })),
   /** Owners and managers see active and inactive products unless they filter; everyone else sees active ones only. */
   active: Type.Optional(Type.Boolean()),
+  /**
+   * A terminal catching up after being offline: every product changed after this instant,
+   * inactive and soft-deleted ones included (`deleted: true`), oldest change first.
+   */
+  updated_since: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
   ...Page,
 });
 export type ListProductsQuery = Static<typeof ListProductsQuery>;
@@ -51,6 +56,8 @@ export const ProductOut = Type.Object({
   active: Type.Boolean(),
   created_at: Instant,
   updated_at: Instant,
+  /** only in an updated_since list: the product was deleted */
+  deleted: Type.Optional(Type.Boolean()),
 });
 export type ProductOut = Static<typeof ProductOut>;
 

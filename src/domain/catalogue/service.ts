@@ -69,7 +69,12 @@ export async function listProducts(sql: Db, p: Principal, query: ListProductsQue
   let active = query.active;
   if (!seesInactive(p)) {
     if (active === false) throw ERRORS.forbidden('Only owners and managers may list inactive products');
-    active = true;
+    if (query.updated_since === undefined) active = true;
+  }
+  if (query.updated_since !== undefined) {
+    // a catch-up list: inactive and deleted products come too, so the terminal can drop them
+    const changed = await q.changedProducts(sql, p.shopId, query.updated_since, query.per_page, offsetOf(query));
+    return pageResult(changed.rows.map((r) => ({ ...presentProduct(r), deleted: r.deleted })), query, changed.total);
   }
   const { rows, total } = await q.listProducts(
     sql,

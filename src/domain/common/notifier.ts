@@ -9,11 +9,20 @@ export interface ChangeNotifier {
   /** A report's progress (0-100), to the user who asked for it. */
   reportProgress(shopId: number, userId: number | null, reportId: string, progress: number): void;
   reportReady(shopId: number, userId: number | null, reportId: string, downloadUrl: string): void;
+  /**
+   * Sessions ended: their sockets, on every node, get `session:ended {reason}` and are
+   * disconnected. `sessions` are user session ids; `terminal` a terminal id.
+   */
+  sessionsEnded(shopId: number, ended: EndedSessions, reason: string): void;
 }
+
+/** Whose sockets a session end closes. */
+export type EndedSessions = { sessions: readonly string[] } | { terminal: number };
 
 export const noopNotifier: ChangeNotifier = {
   productChanged() {},
   settingsChanged() {},
   reportProgress() {},
   reportReady() {},
+  sessionsEnded() {},
 };

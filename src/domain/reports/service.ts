@@ -6,6 +6,7 @@
 import type { Db, Sql } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/index.ts';
+import { assertRecipientsAllowed } from '../mail/index.ts';
 import { admitReport } from './queue.ts';
 import type { CreateReportBody, PutSchedulesBody, ReportFormat, ReportParams, ReportType } from './schema.ts';
 
@@ -49,6 +50,7 @@ export async function createReport(sql: Sql, p: Principal, body: CreateReportBod
     throw ERRORS.validation([{ field: 'from', message: `a report may span at most ${MAX_DAYS} days` }]);
   }
   const params: ReportParams = { from: body.from, to: body.to, ...(body.filters ? { filters: body.filters } : {}) };
+  if (body.email_to) await assertRecipientsAllowed(sql, p.shopId, [body.email_to], 'email_to');
   return sql.begin(async (tx) => {
     await admitReport(tx, p.shopId);
     const [row] = await tx<ReportRow[]>`
@@ -94,6 +96,7 @@ export async function listSchedules(sql: Db, shopId: number) {
 export async function putSchedules(sql: Db, shopId: number, body: PutSchedulesBody) {
   const kinds = body.schedules.map((s) => s.kind);
   if (new Set(kinds).size !== kinds.length) throw ERRORS.validation([{ field: 'schedules', message: 'each kind at most once' }]);
+  await assertRecipientsAllowed(sql, shopId, body.schedules.flatMap((s) => s.recipients), 'recipients');
   for (const s of body.schedules) {
     await sql`
       insert into report_schedules (shop_id, kind, enabled, hour, recipients, format, updated_at)

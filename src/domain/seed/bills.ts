@@ -14,7 +14,7 @@ import { insertBatches } from './batches.ts';
 /** Bills per insert round trip. */
 const CHUNK = 2000;
 
-export async function seedBills(sql: Sql, shopId: number, count: number, r: Rng, log: (s: string) => void): Promise<void> {
+export async function seedBills(sql: Sql, shopId: number, count: number, r: Rng, log: (s: string) => void, progress?: (billsDone: number) => void): Promise<void> {
   const [settings] = await sql<{ timezone: string; prices_include_vat: boolean }[]>`select timezone, prices_include_vat from shop_settings where shop_id = ${shopId}`;
   const products = await sql<{ id: number; name: string; rate_fils: number; type: string }[]>`
     select p.id, p.name, p.rate_fils, t.name as type from products p join product_types t on t.id = p.type_id where p.shop_id = ${shopId}`;
@@ -125,6 +125,7 @@ export async function seedBills(sql: Sql, shopId: number, count: number, r: Rng,
       if (pending.length >= CHUNK) {
         await flush();
         done += CHUNK;
+        progress?.(done);
         if (done % 100_000 === 0) log(`  shop ${shopId}: ${done} bills`);
       }
     }

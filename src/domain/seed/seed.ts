@@ -20,6 +20,8 @@ export interface SeedOptions {
   /** PRNG seed; the same seed gives the same data. Default 42. */
   seed?: number;
   log?: (line: string) => void;
+  /** Called after each shop and each chunk of bills, with the totals so far (a CLI's progress bar). */
+  progress?: (p: { shopsDone: number; billsDone: number }) => void;
 }
 
 export interface SeededShop {
@@ -104,7 +106,9 @@ export async function seed(sql: Sql, o: SeedOptions): Promise<SeededShop[]> {
       });
       await insertBatches(sql, 'expenses', expenses);
     }
-    if (o.bills > 0) await seedBills(sql, shop.id, o.bills, r, log);
+    const billsBefore = s * o.bills;
+    if (o.bills > 0) await seedBills(sql, shop.id, o.bills, r, log, (n) => o.progress?.({ shopsDone: s, billsDone: billsBefore + n }));
+    o.progress?.({ shopsDone: s + 1, billsDone: billsBefore + o.bills });
     log(`shop ${shop.id} ${name} (${kind.kind}): ${products.length} products, ${o.customers} customers, ${o.employees} employees, ${o.expenses} expenses, ${o.bills} bills`);
   }
   return out;

@@ -36,6 +36,8 @@ export const BillingConfigBody = Type.Object(
       Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.Boolean(), { maxProperties: 30, additionalProperties: false }),
     ),
     bill_template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' })),
+    /** How many days back a terminal's offline sale may be dated when it syncs; default 7. */
+    offline_window_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })),
   },
   { additionalProperties: false },
 );

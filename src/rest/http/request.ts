@@ -23,6 +23,8 @@ export function readRequest(
   req: HttpRequest,
   route: { method: string; path: string; paramNames: readonly string[] },
   bodyLimitBytes: number,
+  /** The client's address from the peer and X-Forwarded-For (client-address.ts). Default: the peer. */
+  clientAddress: (peer: string, forwardedFor: string | undefined) => string = (peer) => peer,
 ): ReadRequest {
   const headers = new Map<string, string>();
   req.forEach((k, v) => {
@@ -33,7 +35,7 @@ export function readRequest(
     params[name] = safeDecode(req.getParameter(i) ?? '');
   });
   const query = parseQuery(req.getQuery());
-  const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const ip = clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers.get('x-forwarded-for'));
   const body = METHODS_WITH_BODY.has(route.method) ? readBody(res, bodyLimitBytes, headers.get('content-length')) : undefined;
   body?.catch(() => {}); // awaited by the route; this only stops an unhandled rejection when it fails earlier
   return {

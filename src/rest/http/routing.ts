@@ -52,7 +52,7 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
 
   register(def.path, (res: HttpResponse, req: HttpRequest) => {
     const ex = new Exchange(res, def.method.toUpperCase(), def.path, deps, inflight);
-    const request = readRequest(res, req, shape, deps.config.bodyLimitBytes);
+    const request = readRequest(res, req, shape, deps.config.bodyLimitBytes, deps.clientAddress);
     const disarm = watchDependencies(ex, deps);
     void (async () => {
       try {

@@ -1,6 +1,6 @@
 /** Signup, login, users and terminals (API.md "Auth and people"). */
 import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
-import { CreateTerminalBody, CreateUserBody, LoginBody, MeOut, ROLES, SessionOut, SignupBody } from '../../domain/auth/index.ts';
+import { announceEnded, checkPasswordPolicy, CreateTerminalBody, CreateUserBody, LoginBody, MeOut, ROLES, SessionOut, SignupBody } from '../../domain/auth/index.ts';
 import { rebuildShop } from '../../domain/aggregates/index.ts';
 import * as auth from '../../domain/auth/index.ts';
 import { onlineTerminals } from '../../domain/terminals/index.ts';
@@ -13,7 +13,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/api/auth/signup',
-    summary: 'Create a shop with its owner; returns a session (rate limited per IP)',
+    summary: 'Create a shop with its owner; returns a session (rate limited per client address and in total, per hour)',
     tag,
     auth: 'public',
     body: SignupBody,
@@ -21,6 +21,7 @@ export const authRoutes = [
     response: SessionOut,
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkSignup(req.ip);
+      checkPasswordPolicy(body.password, 'password');
       const session = await auth.signup(deps.sql, deps.tokens, body);
       // Build the new shop's (empty) aggregates now, so its first bill is applied and pushed
       // incrementally rather than folded into a first rebuild. If this fails the aggregator
@@ -43,10 +44,7 @@ export const authRoutes = [
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkLogin(body.email, req.ip);
       const session = await auth.login(deps.sql, deps.tokens, body);
-      if (!session) {
-        await deps.limits.loginFailed(body.email);
-        throw ERRORS.invalidCredentials();
-      }
+      if (!session) throw ERRORS.invalidCredentials();
       await deps.limits.loginSucceeded(body.email);
       return session;
     },
@@ -68,16 +66,10 @@ export const authRoutes = [
     auth: ROLES.managers,
     body: CreateUserBody,
     status: 201,
-    handler: ({ body, principal, deps }) => auth.createUser(deps.sql, principal, body),
-  }),
-  route({
-    method: 'get',
-    path: '/api/users',
-    summary: 'Users of the shop',
-    tag,
-    auth: ROLES.managers,
-    query: ShortListQuery,
-    handler: async ({ query, principal, deps }) => pageOfAll(await auth.listUsers(deps.sql, principal), query),
+    handler: ({ body, principal, deps }) => {
+      checkPasswordPolicy(body.password, 'password');
+      return auth.createUser(deps.sql, principal, body);
+    },
   }),
   route({
     method: 'post',
@@ -114,14 +106,15 @@ export const authRoutes = [
   route({
     method: 'delete',
     path: '/api/terminals/:id',
-    summary: 'Revoke a terminal: its token stops working',
+    summary: 'Revoke a terminal: its token stops working and its sockets close, on every node',
     tag,
     auth: ROLES.managers,
     params: IdParams,
     status: 204,
     handler: async ({ params, principal, deps }) => {
       await auth.revokeTerminal(deps.sql, principal, params.id);
-      deps.auth.forget('terminal', params.id);
+      // every node refuses its token and closes its sockets (API.md "Accounts and sessions")
+      await announceEnded(deps, principal.shopId, { terminal: params.id }, 'revoked');
     },
   }),
 ];

@@ -1,7 +1,25 @@
 /** Bills, payments, cancellation (API.md "Billing"). Money-moving POSTs honour Idempotency-Key. */
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import { Type } from '@sinclair/typebox';
+import { IdParams, pageOfAll, Search, ShortListQuery } from '../../domain/common/index.ts';
 import { ROLES } from '../../domain/auth/index.ts';
-import { addPayment, AddPaymentBody, cancelBill, CancelBody, createBill, CreateBillBody, listBills, ListBillsQuery, listMasters, once, peekBillNumber, quoteBill, readBill } from '../../domain/billing/index.ts';
+import {
+  addPayment,
+  AddPaymentBody,
+  cancelBill,
+  CancelBody,
+  counterCustomers,
+  createBill,
+  CreateBillBody,
+  findOfflineBill,
+  isOfflineRefClash,
+  listBills,
+  ListBillsQuery,
+  listMasters,
+  once,
+  peekBillNumber,
+  quoteBill,
+  readBill,
+} from '../../domain/billing/index.ts';
 import { Reply, route } from '../http/route.ts';
 
 const tag = 'billing';
@@ -19,10 +37,17 @@ export const billingRoutes = [
     status: 201,
     idempotent: true,
     handler: async ({ body, principal, req, deps }) => {
-      const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
-        (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
-      );
-      return new Reply(r.status, r.body, replayHeaders(r.replayed));
+      try {
+        const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
+          (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
+        );
+        return new Reply(r.status, r.body, replayHeaders(r.replayed));
+      } catch (err) {
+        // the same offline bill sent twice at once under two keys: the one that committed answers both
+        const made = isOfflineRefClash(err) && body.offline_ref ? await findOfflineBill(deps.sql, principal, body.offline_ref) : undefined;
+        if (!made) throw err;
+        return new Reply(201, made, replayHeaders(true));
+      }
     },
   }),
   route({
@@ -42,6 +67,18 @@ export const billingRoutes = [
     auth: ROLES.any,
     query: ShortListQuery,
     handler: async ({ query, principal, deps }) => pageOfAll(await listMasters(deps.sql, principal.shopId), query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/counter/customers',
+    summary: "Customers for the counter: id, name, phone, TRN, tier and points only; the shop's recent ones, or those matching a phone fragment or name start",
+    tag,
+    auth: ROLES.any,
+    query: Type.Object(
+      { search: Type.Optional(Search), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })) },
+      { additionalProperties: false },
+    ),
+    handler: ({ query, principal, deps }) => counterCustomers(deps.sql, principal.shopId, query.search, query.limit ?? 20),
   }),
   route({
     method: 'get',

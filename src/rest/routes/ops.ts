@@ -1,6 +1,8 @@
 /** Operations: liveness, readiness, metrics, the OpenAPI and AsyncAPI documents. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Type } from '@sinclair/typebox';
+import { ERRORS } from '../../errors.ts';
 import { buildAsyncApi } from '../../realtime/asyncapi.ts';
 import { Reply, route, type AnyRoute } from '../http/route.ts';
 import { buildOpenApi } from '../openapi.ts';
@@ -44,14 +46,20 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
     route({
       method: 'get',
       path: '/metrics',
-      summary: 'Prometheus metrics',
+      summary: 'Prometheus metrics (asks for `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set)',
       tag,
       auth: 'public',
+      errors: [401],
       response: Type.String(),
       responseType: 'text/plain; version=0.0.4',
       responseDescription: 'Prometheus text exposition format',
-      handler: async ({ deps }) =>
-        new Reply(200, await deps.metrics.registry.metrics(), {}, deps.metrics.registry.contentType),
+      handler: async ({ deps, req }) => {
+        // the figures name routes, rates and failures: not for everyone when the service is public
+        if (deps.config.metricsToken && !sameSecret(req.header('authorization') ?? '', `Bearer ${deps.config.metricsToken}`)) {
+          throw ERRORS.unauthenticated('GET /metrics needs the METRICS_TOKEN bearer token');
+        }
+        return new Reply(200, await deps.metrics.registry.metrics(), {}, deps.metrics.registry.contentType);
+      },
     }),
     route({
       method: 'get',
@@ -80,4 +88,10 @@ export function opsRoutes(routes: () => AnyRoute[]): AnyRoute[] {
       },
     }),
   ];
+}
+
+/** Compares two strings in constant time (their hashes, so lengths leak nothing either). */
+function sameSecret(a: string, b: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
 }

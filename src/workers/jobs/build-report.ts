@@ -32,6 +32,8 @@ export interface Deps {
   notifier: ChangeNotifier;
   reportsDir: string;
   ttlHours: number;
+  /** Each build's duration and outcome (tajir_report_duration_seconds). */
+  observe?: (format: string, type: string, status: 'ok' | 'failed', seconds: number) => void;
 }
 
 export function handler(deps: Deps) {
@@ -51,6 +53,8 @@ export function handler(deps: Deps) {
       return { skipped: 'already done' };
     }
     let lastWrite = 0;
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     // the claim above committed after the request: past the primary's position now, the replica
     // holds every bill committed before the report was asked for
     const read = await readAfterCommits(sql, deps.replicaSql, deps.replicaWaitMs ?? 0);
@@ -67,8 +71,10 @@ export function handler(deps: Deps) {
         }
       },
     }).catch((err: unknown) => {
+      deps.observe?.(report.format, report.type, 'failed', took());
       throw permanent(err) ? new UnrecoverableError((err as Error).message) : err;
     });
+    deps.observe?.(report.format, report.type, 'ok', took());
     deps.notifier.reportReady(report.shop_id, report.requested_by, report.id, `/api/reports/${report.id}/download`);
     if (report.email_to || (await isScheduled(sql, report.id))) {
       // jobId = report id: queueing the same email twice (a retried build) is a no-op

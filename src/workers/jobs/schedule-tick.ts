@@ -4,10 +4,12 @@
  * - recurring expenses that are due become expense rows (domain/expenses/generate-recurring.ts);
  * - each shop's next report is dispatched again when it has waited over a minute (a crash
  *   between commit and dispatch, or a lost dispatch after a report finished);
- * - expired report files are deleted, and Idempotency-Keys older than 48 h.
+ * - expired report files are deleted, and Idempotency-Keys older than 48 h, and sessions whose
+ *   last token expired a day ago.
  */
 import type { Job } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
+import { purgeExpiredSessions } from '../../domain/auth/index.ts';
 import type { Clock } from '../../domain/common/index.ts';
 import { purgeIdempotencyKeys } from '../../domain/billing/index.ts';
 import { expireReports, type ReportJobs, runSchedules, waitingHeads } from '../../domain/reports/index.ts';
@@ -38,6 +40,7 @@ export function handler(deps: Deps) {
     const expenses = deps.generateRecurring ? await deps.generateRecurring(deps.sql, now) : 0;
     const expired = await expireReports(deps.sql, now, (id, err) => deps.log.warn({ report: id, err: err.message }, 'could not delete an expired report file'));
     const keys = await purgeIdempotencyKeys(deps.sql, now);
-    return { reports: created.length, requeued: stale.length, expenses, expired, keys };
+    const sessions = await purgeExpiredSessions(deps.sql);
+    return { reports: created.length, requeued: stale.length, expenses, expired, keys, sessions };
   };
 }
