@@ -12,8 +12,27 @@ export type Role = (typeof ALL_ROLES)[number];
 export interface Config {
   /** Postgres connection string. Default postgres://127.0.0.1:5432/tajir */
   databaseUrl: string;
+  /**
+   * A direct connection to the primary, never through a transaction-pooling PgBouncer: LISTEN,
+   * migrations and the start-up check use it. Default databaseUrl.
+   */
+  databaseListenUrl: string;
+  /**
+   * databaseUrl goes through a transaction-pooling PgBouncer: no prepared statements, no session
+   * state outside a transaction. Default false (DATABASE_TRANSACTION_POOLING).
+   */
+  databaseTransactionPooling: boolean;
+  /** A streaming replica for reports and financial insights. Default unset (the primary). */
+  reportsDatabaseUrl: string | undefined;
+  /** How long a report waits for the replica to replay up to its request before it reads the primary, ms. Default 5000. */
+  replicaWaitMs: number;
   /** Redis connection string. Default redis://127.0.0.1:6379 */
   redisUrl: string;
+  /**
+   * Redis Cluster seed nodes (host:port), from REDIS_CLUSTER_NODES. Set, every Redis use runs in
+   * cluster mode (ioredis Cluster, sharded Pub/Sub) and redisUrl is not used. Default unset.
+   */
+  redisClusterNodes: readonly string[] | undefined;
   /** Prefix of every Redis key this process writes, so several installs (or test runs) share one Redis. Default "tajir:" */
   redisPrefix: string;
   /** HTTP and Socket.IO port. Default 3000; 0 picks a free port. */
@@ -131,6 +150,19 @@ function cidrs(env: Env, name: string): string[] {
   return out;
 }
 
+/** A comma list of host:port, e.g. "10.0.0.1:7000,10.0.0.2:7000". */
+function hostPorts(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const hp of list) {
+    const m = /^([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):(\d{1,5})$/.exec(hp);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new ConfigError(name, `expected a comma list of host:port, got "${hp}"`);
+  }
+  if (list.length > 1000) throw new ConfigError(name, 'at most 1000 nodes');
+  return list;
+}
+
 function bool(env: Env, name: string, def: boolean): boolean {
   const v = env[name];
   if (v === undefined || v === '') return def;
@@ -174,6 +206,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
   const config: Config = {
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://127.0.0.1:5432/tajir', ['postgres:', 'postgresql:']),
+    databaseListenUrl: url(env, 'DATABASE_LISTEN_URL', str(env, 'DATABASE_URL', 'postgres://127.0.0.1:5432/tajir'), ['postgres:', 'postgresql:']),
+    databaseTransactionPooling: bool(env, 'DATABASE_TRANSACTION_POOLING', false),
+    reportsDatabaseUrl: env.REPORTS_DATABASE_URL ? url(env, 'REPORTS_DATABASE_URL', '', ['postgres:', 'postgresql:']) : undefined,
+    replicaWaitMs: int(env, 'REPLICA_WAIT_MS', 5000, 0, 600_000),
+    redisClusterNodes: hostPorts(env, 'REDIS_CLUSTER_NODES'),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisPrefix,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -207,5 +244,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 3_600_000),
     ...overrides,
   };
+  // An override of the database (tests, the CLIs) moves the direct connection with it, unless
+  // that is set too: without a pooler the two are the same server.
+  if (overrides.databaseUrl && !overrides.databaseListenUrl && !env.DATABASE_LISTEN_URL) config.databaseListenUrl = overrides.databaseUrl;
   return Object.freeze(config);
 }

@@ -11,6 +11,7 @@
  */
 import type { Config } from './config.ts';
 import { createSql, type Sql } from './db/client.ts';
+import { replicaLag } from './db/replica.ts';
 import {
   createAuthenticator,
   createTokenService,
@@ -52,6 +53,8 @@ export interface CoreDeps {
   readonly health: DependencyHealth;
   /** The one source of "now" (common/clock.ts); tests pass their own. */
   readonly clock: Clock;
+  /** A streaming replica for financial insights (REPORTS_DATABASE_URL); unset, the primary. */
+  readonly replica?: Sql;
 }
 
 /** What the REST, realtime and worker roles of a running node receive (built by startNode). */
@@ -65,10 +68,10 @@ export interface AppDeps extends CoreDeps {
 }
 
 export function createCore(config: Readonly<Config>, log: Logger = createLogger(config.logLevel), clock: Clock = systemClock): CoreDeps {
-  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize });
+  const sql = createSql(config.databaseUrl, { max: config.dbPoolSize, transactionPooling: config.databaseTransactionPooling });
   // Requests read and write through this client: a command Redis does not answer within 1 s fails
   // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
-  const redis = withScripts(createRedis(config.redisUrl, { name: 'tajir-main', commandTimeoutMs: 1000 }));
+  const redis = withScripts(createRedis(config, { name: 'tajir-main', commandTimeoutMs: 1000 }));
   const keys = createKeys(config.redisPrefix);
   // No key in the source: JWT_SECRET, else the install's random one kept in PostgreSQL (read on first use)
   const tokens = createTokenService(
@@ -77,22 +80,26 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
   );
   const metrics = createMetrics();
   const auth = createAuthenticator(sql, tokens);
-  const health = createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe' }), redis);
+  const health = createDependencyHealth(createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-probe', transactionPooling: config.databaseTransactionPooling }), redis);
   metrics.watch({
     dependencies: () => {
       const down = health.down();
       return { postgres: !down.includes('postgres'), redis: !down.includes('redis') };
     },
   });
+  // financial insights may read here (reports have a pool of their own, see node.ts)
+  const replica = config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: config.dbPoolSize, applicationName: 'tajir-insights' }) : undefined;
+  if (replica) metrics.watchReplica(() => replicaLag(sql, replica));
   return Object.freeze({
     config,
     sql,
+    ...(replica ? { replica } : {}),
     redis,
     keys,
     log,
     tokens,
     auth,
-    sessionChanges: watchSessionChanges(config.redisUrl, redis, keys.sessionChanges(), auth, log),
+    sessionChanges: watchSessionChanges(config, redis, keys.sessionChanges(), auth, log),
     limits: createRateLimits(redis, keys, config, metrics),
     clientAddress: createClientAddress(config.trustProxy),
     metrics,
@@ -104,5 +111,5 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
 export async function closeCore(core: CoreDeps): Promise<void> {
   core.sessionChanges.close();
   await core.health.close();
-  await Promise.allSettled([core.sql.end({ timeout: 5 }), core.redis.quit().catch(() => core.redis.disconnect())]);
+  await Promise.allSettled([core.sql.end({ timeout: 5 }), core.replica?.end({ timeout: 5 }), core.redis.quit().catch(() => core.redis.disconnect())]);
 }

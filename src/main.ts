@@ -35,11 +35,12 @@ async function main(): Promise<void> {
   parseCommand(COMMAND, {});
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  await checkPostgres(config.databaseUrl);
-  await checkRedis(config.redisUrl);
+  await checkPostgres(config.databaseListenUrl);
+  await checkRedis(config);
 
-  await ensureDatabase(config.databaseUrl);
-  const migrator = createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-migrate' });
+  // the direct connection: creating a database is not possible through a pooler
+  await ensureDatabase(config.databaseListenUrl);
+  const migrator = createSql(config.databaseListenUrl, { max: 1, applicationName: 'tajir-migrate' });
   try {
     const applied = await migrate(migrator);
     if (applied.length) log.info({ applied }, 'migrations applied');

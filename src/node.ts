@@ -48,11 +48,15 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   const { roles, config } = { roles: opts.roles, config: core.config };
   // Every role that pushes (api: prices and settings; aggregator: figures) needs the Socket.IO
   // server; without the realtime role it stays unattached and emits through the Redis adapter.
-  const io = createIo(config.redisUrl, core.keys, core.log);
+  const io = createIo(config, core.keys, core.log);
   const publisher = createPublisher(io.io, core, { windowMs: config.pushWindowMs });
+  io.onResubscribed(() => {
+    core.log.warn('Socket.IO adapter re-subscribed after a break: telling local managers the current seqs');
+    void publisher.announceLocal().catch((err: Error) => core.log.warn({ err: err.message }, 'could not announce the current seqs'));
+  });
 
   // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).
-  const queueConnection = createRedis(config.redisUrl, { name: 'tajir-queues', maxRetriesPerRequest: null });
+  const queueConnection = createRedis(config, { name: 'tajir-queues', maxRetriesPerRequest: null });
   const queues = createQueues(queueConnection, core.keys.bull());
   // Built once, frozen, and only then handed to the roles: nothing is patched in later.
   const deps: AppDeps = Object.freeze({ ...core, notifier: publisher, jobs: reportJobs(queues, core.sql), mailJobs: mailJobs(queues) });
@@ -73,9 +77,10 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   let aggregatorSql: Sql | undefined;
   let aggregator: Aggregator | undefined;
   if (roles.has('aggregator')) {
-    aggregatorSql = createSql(config.databaseUrl, { max: AGGREGATOR_POOL, applicationName: 'tajir-aggregator' });
+    aggregatorSql = createSql(config.databaseUrl, { max: AGGREGATOR_POOL, applicationName: 'tajir-aggregator', transactionPooling: config.databaseTransactionPooling });
     aggregator = createAggregator({
-      databaseUrl: config.databaseUrl,
+      // LISTEN needs a session of its own: the direct connection, never a transaction pooler
+      databaseUrl: config.databaseListenUrl,
       sql: aggregatorSql,
       redis: deps.redis,
       keys: deps.keys,
@@ -88,9 +93,12 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   }
 
   // Workers hold cursors for whole reports: a pool of their own keeps them off the API's connections.
-  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: WORKER_POOL, applicationName: 'tajir-worker' }) : undefined;
+  const workerSql = roles.has('worker') ? createSql(config.databaseUrl, { max: WORKER_POOL, applicationName: 'tajir-worker', transactionPooling: config.databaseTransactionPooling }) : undefined;
+  // ...and report rows are read on the replica, when there is one (a direct connection: a replica
+  // is read-only, so a pooler in front of it would only add a hop)
+  const workerReplicaSql = workerSql && config.reportsDatabaseUrl ? createSql(config.reportsDatabaseUrl, { max: WORKER_POOL, applicationName: 'tajir-worker-reports' }) : undefined;
   const workers = workerSql
-    ? await startWorkers({ config, sql: workerSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), clock: deps.clock, generateRecurring: generateRecurringExpenses, metrics: deps.metrics })
+    ? await startWorkers({ config, sql: workerSql, replicaSql: workerReplicaSql, queues, jobs: deps.jobs, notifier: publisher, log: deps.log, prefix: deps.keys.bull(), clock: deps.clock, generateRecurring: generateRecurringExpenses, metrics: deps.metrics })
     : undefined;
 
   let realtime: ReturnType<typeof startRealtime> | undefined;
@@ -121,6 +129,7 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
       await aggregator?.stop();
       await workers?.close();
       await workerSql?.end({ timeout: 2 });
+      await workerReplicaSql?.end({ timeout: 2 });
       await queues.close();
       queueConnection.disconnect();
       await publisher.idle();

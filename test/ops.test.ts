@@ -226,6 +226,20 @@ describe('operations', () => {
     assert.equal(c.port, 3000);
     assert.equal(c.roles.size, 4);
     assert.equal(c.jwtSecret, undefined, 'no secret in the source: the stored one is used');
+    // issue 16: past one machine; unset, everything is as on one machine
+    assert.equal(c.redisClusterNodes, undefined);
+    assert.equal(c.databaseListenUrl, c.databaseUrl);
+    assert.equal(c.databaseTransactionPooling, false);
+    assert.equal(c.reportsDatabaseUrl, undefined);
+    assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,nope' }), /REDIS_CLUSTER_NODES/);
+    assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:70000' }), /REDIS_CLUSTER_NODES/);
+    assert.throws(() => loadConfig({ REPORTS_DATABASE_URL: 'http://x' }), /REPORTS_DATABASE_URL/);
+    assert.throws(() => loadConfig({ DATABASE_TRANSACTION_POOLING: 'maybe' }), /DATABASE_TRANSACTION_POOLING/);
+    const scaled = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-2:7001 ,[::1]:7002', DATABASE_URL: 'postgres://pgbouncer:6432/tajir', DATABASE_LISTEN_URL: 'postgres://db:5432/tajir' });
+    assert.deepEqual(scaled.redisClusterNodes, ['10.0.0.1:7000', 'redis-2:7001', '[::1]:7002']);
+    assert.equal(scaled.databaseListenUrl, 'postgres://db:5432/tajir');
+    // a database given by a caller (a test, a CLI) moves the direct connection with it
+    assert.equal(loadConfig({}, { databaseUrl: 'postgres://h/x' }).databaseListenUrl, 'postgres://h/x');
   });
 
   it('the service starts, serves, and on SIGTERM refuses new connections, answers the request in flight and exits 0', async function () {

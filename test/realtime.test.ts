@@ -303,4 +303,20 @@ describe('realtime', function () {
     await until(() => seen.length >= 2, 5000, 'pushes');
     assert.deepEqual(seen.map((e) => e.name).sort(), ['product:updated', 'settings:updated']);
   });
+  it('after the adapter re-subscribes, each local manager hears its shop\'s current seq with no prev_seq and no changes', async () => {
+    const s = await newShop();
+    const p = await addProduct(s.shopId, 'Press', 5);
+    const sock = await connect(s.manager);
+    const seen = record(sock);
+    const cashier = await connect(s.cashier);
+    const seenCashier = record(cashier);
+    await post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, s.cashier);
+    const seq = await settled(s.shopId);
+    await until(() => seen.some((e) => e.name === 'dashboard:update' && e.args[0].seq === seq), 5000, 'the bill\'s update');
+    await env().node.publisher.announceLocal();
+    await until(() => seen.filter((e) => e.name === 'dashboard:update').length >= 2, 5000, 'the announcement');
+    // a client at this seq ignores it (not newer); one behind sees a jump and calls dashboard:sync
+    assert.deepEqual(seen.filter((e) => e.name === 'dashboard:update').at(-1)!.args[0], { seq, prev_seq: null, changes: {} });
+    assert.ok(!seenCashier.some((e) => e.name === 'dashboard:update'), 'managers only');
+  });
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createKeys, SUFFIX } from '../src/redis/keys.ts';
 import { SCRIPTS, scriptSource } from '../src/redis/scripts.ts';
 
 const indexes = (text: string, name: 'KEYS' | 'ARGV') => new Set([...text.matchAll(new RegExp(`${name}\\[(\\d+)\\]`, 'g'))].map((m) => Number(m[1])));
@@ -31,4 +32,17 @@ describe('Lua scripts', () => {
       assert.match(header, /Returns /, `${name}: the header says what it returns`);
     });
   }
+
+  // Redis Cluster hashes only the part between the first "{" and the next "}" when there is one
+  const hashTag = (key: string) => /\{([^}]+)\}/.exec(key)?.[1];
+
+  it('every key of a shop carries the shop as its hash tag (one slot per script call), BullMQ its own', () => {
+    const keys = createKeys('tajir:');
+    const shop = keys.agg(42);
+    const all = [shop.meta, shop.registry, shop.full(SUFFIX.tot), shop.full(SUFFIX.day('2026-12-01')), shop.full(SUFFIX.top('2026-12', 'pr')), keys.presence(42), keys.feed(42), keys.sockets(42, 'user:7')];
+    for (const k of all) assert.equal(hashTag(k), 'shop:42', k);
+    assert.notEqual(hashTag(keys.agg(43).meta), hashTag(shop.meta));
+    // BullMQ's keys are `${prefix}:${queue}:...`: one tag over the prefix keeps each queue's keys in one slot
+    assert.equal(hashTag(`${keys.bull()}:reports:wait`), 'tajir:bull');
+  });
 });

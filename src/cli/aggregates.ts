@@ -44,8 +44,8 @@ const shopOption = values.shop === undefined ? undefined : wholeNumber(COMMAND, 
 
 async function run(): Promise<number> {
   const config = loadConfig();
-  await checkPostgres(config.databaseUrl);
-  await checkRedis(config.redisUrl);
+  await checkPostgres(config.databaseListenUrl);
+  await checkRedis(config);
   const deps = createCore(config, createLogger('warn'));
   let progress: Progress | undefined;
   try {

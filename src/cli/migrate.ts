@@ -25,9 +25,9 @@ parseCommand(COMMAND, {});
 
 try {
   const config = loadConfig();
-  await checkPostgres(config.databaseUrl);
-  const created = await ensureDatabase(config.databaseUrl);
-  const sql = createSql(config.databaseUrl, { max: 1, applicationName: 'tajir-migrate' });
+  await checkPostgres(config.databaseListenUrl);
+  const created = await ensureDatabase(config.databaseListenUrl);
+  const sql = createSql(config.databaseListenUrl, { max: 1, applicationName: 'tajir-migrate' });
   try {
     const applied = await migrate(sql);
     process.stdout.write(

@@ -58,9 +58,10 @@ const counts = {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  await checkPostgres(config.databaseUrl);
-  await ensureDatabase(config.databaseUrl);
-  const sql = createSql(config.databaseUrl, { max: 6, applicationName: 'tajir-seed' });
+  // the direct connection, as main.ts: a database cannot be created through a pooler
+  await checkPostgres(config.databaseListenUrl);
+  await ensureDatabase(config.databaseListenUrl);
+  const sql = createSql(config.databaseUrl, { max: 6, applicationName: 'tajir-seed', transactionPooling: config.databaseTransactionPooling });
   try {
     await migrate(sql);
     const started = Date.now();

@@ -4484,6 +4484,8 @@ export interface operations {
                             to: string;
                         };
                         progress: number;
+                        /** @description the server the rows were read on: REPORTS_DATABASE_URL's replica once it had replayed past the request, else the primary; null until built */
+                        read_from: "primary" | "replica" | null;
                         rows: number | null;
                         status: "queued" | "running" | "done" | "failed";
                         /** @description invoices, employees, products, expenses, vat, customers or daily_summary */

@@ -26,6 +26,12 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. Default "tajir". */
   applicationName?: string;
+  /**
+   * The URL is a transaction-pooling PgBouncer (DATABASE_TRANSACTION_POOLING): each transaction
+   * may run on another server connection, so named prepared statements (postgres.js prepares
+   * every query by default) would be missing there; queries go unnamed instead. Default false.
+   */
+  transactionPooling?: boolean;
 }
 
 /**
@@ -36,6 +42,7 @@ export interface DbOptions {
 export function createSql(url: string, options: DbOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
+    prepare: !options.transactionPooling,
     idle_timeout: 30,
     // An unreachable server must cost a request seconds, not minutes (issue 13): connects give up
     // after 2 s, and a dropped connection is reopened within half a second of the server's return

@@ -1,15 +1,16 @@
 /**
  * The Socket.IO server with the Redis adapter, so rooms span every node (adapter.ts: local
  * sockets are sent to without waiting for the publish). Sharded Pub/Sub
- * (Redis 7, SSUBSCRIBE/SPUBLISH) is used: it works with ioredis on a standalone Redis, which is
- * what runs here; the adapter's README notes it does not yet work with ioredis on a Redis
- * *cluster* — switch to createAdapter (classic) there.
+ * (Redis 7, SSUBSCRIBE/SPUBLISH) is used on a standalone Redis and on a Redis Cluster alike: in
+ * cluster mode the subscriber is an ioredis Cluster with `shardedSubscribers`, which keeps one
+ * SSUBSCRIBE connection per master and moves a channel's subscription when its slot changes
+ * owner (failover); each room's channel lives on one shard, so a push costs one shard, not all.
  * A process without the realtime role still builds an (unattached) server: its emits go through
  * the adapter to the nodes that hold the sockets (the aggregator pushes this way).
  */
 import { Server } from 'socket.io';
 import type { Logger } from '../log.ts';
-import { createRedis, type Redis } from '../redis/client.ts';
+import { createRedis, isCluster, type Redis, type RedisTarget } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { createLocalFirstAdapter } from './adapter.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './contracts.ts';
@@ -18,13 +19,20 @@ export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<strin
 
 export interface IoHandle {
   io: Io;
+  /**
+   * Calls `listener` each time the adapter's subscriptions are back after a break (Redis
+   * restarted, a cluster shard failed over), not at the first start. Pub/Sub delivers at most
+   * once: what other nodes published while this node was not subscribed is lost, so this node's
+   * sockets may be behind without knowing (see Publisher.announceLocal).
+   */
+  onResubscribed(listener: () => void): void;
   close(): Promise<void>;
 }
 
-export function createIo(redisUrl: string, keys: Keys, log: Logger): IoHandle {
+export function createIo(redis: RedisTarget, keys: Keys, log: Logger): IoHandle {
   // Pub/Sub connections must wait for Redis forever rather than fail commands.
-  const pub: Redis = createRedis(redisUrl, { name: 'tajir-sio-pub', maxRetriesPerRequest: null });
-  const sub: Redis = createRedis(redisUrl, { name: 'tajir-sio-sub', maxRetriesPerRequest: null });
+  const pub: Redis = createRedis(redis, { name: 'tajir-sio-pub', maxRetriesPerRequest: null });
+  const sub: Redis = createRedis(redis, { name: 'tajir-sio-sub', maxRetriesPerRequest: null, shardedSubscriber: true });
   const io: Io = new Server({
     serveClient: false,
     adapter: createLocalFirstAdapter(pub, sub, { channelPrefix: keys.socketIo(), subscriptionMode: 'dynamic' }, (err) =>
@@ -36,8 +44,20 @@ export function createIo(redisUrl: string, keys: Keys, log: Logger): IoHandle {
     // client events are a few bytes ({version}, or nothing): a bigger frame is a hostile one
     maxHttpBufferSize: 8 * 1024,
   });
+  // standalone: ioredis re-subscribes on every reconnect, then reports ready; cluster: the
+  // sharded subscribers are rebuilt after a topology change, then "subscribersReady"
+  const resubscribed: (() => void)[] = [];
+  let started = false;
+  sub.on(isCluster(sub) ? 'subscribersReady' : 'ready', () => {
+    if (!started) {
+      started = true;
+      return;
+    }
+    for (const l of resubscribed) l();
+  });
   return {
     io,
+    onResubscribed: (listener) => void resubscribed.push(listener),
     async close() {
       io.disconnectSockets(true);
       // io.close() dereferences the engine, which an unattached server (no realtime role) never made

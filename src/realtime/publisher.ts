@@ -21,6 +21,14 @@ import { dashboardChanges, rooms, type SessionEndReason, withWholeSeries } from 
 import type { Io } from './io.ts';
 
 export interface Publisher extends CatchUpHooks, ChangeNotifier {
+  /**
+   * Tells this process's own manager sockets each shop's current seq with a dashboard:update
+   * that follows no known update (`prev_seq: null`, no changes): a socket behind it sees a jump
+   * and calls dashboard:sync; one already there ignores it (API.md). Called when the adapter
+   * re-subscribed after a break, since updates other nodes sent meanwhile never arrived, and a
+   * shop gone quiet would otherwise stay behind until its next event.
+   */
+  announceLocal(): Promise<void>;
   /** Resolves when no dashboard push is pending (tests and shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -220,6 +228,22 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     },
     reportReady(shopId, userId, id, download_url) {
       if (userId !== null) io.to(rooms.user(shopId, userId)).emit('report:ready', { id, download_url });
+    },
+    async announceLocal() {
+      const pattern = /^shop:(\d+):dashboard:(moved|whole)$/;
+      const shops = new Set<number>();
+      for (const room of io.of('/').adapter.rooms.keys()) {
+        const m = pattern.exec(room);
+        if (m) shops.add(Number(m[1]));
+      }
+      for (const shopId of shops) {
+        // one shop at a time: after a failover every node does this at once
+        const d = await getDashboard(deps, shopId, { fresh: true }).catch(() => undefined);
+        if (!d) continue;
+        const message = { seq: d.seq, prev_seq: null, changes: {} };
+        io.local.to(rooms.dashboard(shopId, 'moved')).emit('dashboard:update', message);
+        io.local.to(rooms.dashboard(shopId, 'whole')).emit('dashboard:update', message);
+      }
     },
     sessionsEnded(shopId, ended, reason) {
       const targets = 'terminal' in ended ? [rooms.terminal(shopId, ended.terminal)] : ended.sessions.map((id) => rooms.session(id));

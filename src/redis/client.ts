@@ -1,8 +1,14 @@
 /**
  * ioredis clients. ioredis 6 speaks RESP3 by default; we keep its "legacy" reply mapping so
  * replies have the RESP2 shapes that BullMQ, rate-limiter-flexible and the Socket.IO adapter expect.
+ *
+ * With REDIS_CLUSTER_NODES the same function returns an ioredis Cluster. It has the commands,
+ * scripts (defineCommand), pipelines and MULTI of a single client, and is typed as one so callers
+ * need not care, with one rule that they must keep: a pipeline or MULTI addresses one shop's keys
+ * (one hash tag, one slot). Code that reads many shops at once issues separate commands (see
+ * isCluster), which the Cluster batches per node (auto-pipelining).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export type { Redis };
 
@@ -18,6 +24,8 @@ export interface RedisClientOptions {
    * request never waits on a Redis that is gone. Default none (BullMQ's blocking commands).
    */
   commandTimeoutMs?: number;
+  /** Cluster mode: this client subscribes with SSUBSCRIBE (one connection per master, moved on failover). Default false. */
+  shardedSubscriber?: boolean;
 }
 
 /** True when a command failed because Redis is gone or silent (timeout, closed, reconnecting), not a script fault. */
@@ -28,11 +36,38 @@ export function isRedisUnavailable(err: unknown): boolean {
     e.name === 'MaxRetriesPerRequestError' ||
     e.message === 'Command timed out' ||
     e.message === 'Connection is closed.' ||
-    e.message === "Stream isn't writeable and enableOfflineQueue options is false"
+    e.message === "Stream isn't writeable and enableOfflineQueue options is false" ||
+    // a Redis Cluster mid-failover: no node answers, or the slot has no master yet
+    e.name === 'ClusterAllFailedError' ||
+    /^(CLUSTERDOWN|TRYAGAIN)\b/.test(e.message ?? '') ||
+    e.message === 'Too many Cluster redirections.' ||
+    e.message === 'Cluster is disconnected.'
   );
 }
 
-export function createRedis(url: string, options: RedisClientOptions = {}): Redis {
+/** Where Redis is: a URL, or the cluster's seed nodes (which then win). Config has both fields. */
+export interface RedisTarget {
+  redisUrl: string;
+  redisClusterNodes?: readonly string[] | undefined;
+}
+
+/** True for a client made in cluster mode. */
+export function isCluster(redis: Redis): boolean {
+  return (redis as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
+/** The seed nodes as ioredis takes them. */
+export function clusterNodes(list: readonly string[]): { host: string; port: number }[] {
+  return list.map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hp.slice(i + 1)) };
+  });
+}
+
+export function createRedis(target: string | RedisTarget, options: RedisClientOptions = {}): Redis {
+  const t: RedisTarget = typeof target === 'string' ? { redisUrl: target } : target;
+  if (t.redisClusterNodes?.length) return createCluster(t.redisClusterNodes, t.redisUrl, options);
+  const url = t.redisUrl;
   const opts: RedisOptions = {
     connectionName: options.name ?? 'tajir',
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 2 : options.maxRetriesPerRequest,
@@ -49,4 +84,42 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
   // ioredis reconnects by itself and callers see the failed commands.
   client.on('error', () => {});
   return client;
+}
+
+/**
+ * An ioredis Cluster with the same behaviour as createRedis: same timeouts, retries forever with
+ * the same backoff for the cluster as a whole (a node that goes away is dropped and the slots
+ * refreshed, which is how ioredis finds a promoted replica), and the same legacy reply shapes.
+ * Credentials and TLS of REDIS_URL (rediss://, user:password) apply to every node.
+ */
+function createCluster(nodes: readonly string[], url: string, options: RedisClientOptions): Redis {
+  const u = new URL(url);
+  const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 500);
+  const cluster = new Cluster(clusterNodes(nodes), {
+    clusterRetryStrategy: backoff,
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    // sends each node's commands of one tick as one write: the sweep reads every shop this way
+    enableAutoPipelining: true,
+    // a failover moves slots: retry the command on the new owner rather than fail it
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: 2000,
+    slotsRefreshInterval: 2000,
+    // the Socket.IO adapter's subscriber: one SSUBSCRIBE connection per master, moved on failover
+    shardedSubscribers: options.shardedSubscriber ?? false,
+    redisOptions: {
+      connectionName: options.name ?? 'tajir',
+      maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 2 : options.maxRetriesPerRequest,
+      connectTimeout: 3000,
+      ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  });
+  cluster.on('error', () => {});
+  cluster.on('nodeError', () => {});
+  // the command set is the same (Commander); see the header for what differs
+  return cluster as unknown as Redis;
 }

@@ -15,11 +15,14 @@ export interface Keys {
   feed(shopId: number): string;
   /** The sockets of one principal (user or terminal) connected anywhere: zset socket id → connect time. */
   sockets(shopId: number, principal: string): string;
-  /** Key prefix for rate-limiter-flexible (it appends its own key). */
+  /** Key prefix for rate-limiter-flexible (it appends its own key; each limit is one key, any slot). */
   rateLimit(name: string): string;
-  /** BullMQ prefix (BullMQ adds `:queue:...`). */
+  /**
+   * BullMQ prefix (BullMQ adds `:queue:...`). One hash tag over the prefix, as BullMQ asks for a
+   * cluster: each of its scripts touches several keys of a queue, which must share a slot.
+   */
   bull(): string;
-  /** Key prefix for the Socket.IO Redis adapter channels. */
+  /** Key prefix for the Socket.IO Redis adapter channels (sharded: each channel hashes on its own). */
   socketIo(): string;
   /** Pub/Sub channel on which a node says a principal's sessions changed (other nodes drop their cached answers). */
   sessionChanges(): string;
@@ -69,7 +72,7 @@ export function createKeys(prefix: string): Keys {
     sockets: (shopId, principal) => `${shop(shopId)}:sockets:${principal}`,
     feed: (shopId) => `${shop(shopId)}:feed`,
     rateLimit: (name) => `${prefix}rl:${name}`,
-    bull: () => `${prefix}bull`,
+    bull: () => `{${prefix}bull}`,
     socketIo: () => `${prefix}sio`,
     sessionChanges: () => `${prefix}session-changes`,
   };

@@ -21,6 +21,8 @@ export interface HttpMetrics {
   failedOpen(limit: string): void;
   /** Counts a socket disconnected because it stopped reading (realtime/slow-consumers.ts). */
   slowConsumer(): void;
+  /** Exports the read replica's lag (REPORTS_DATABASE_URL), measured at each scrape. */
+  watchReplica(lag: () => Promise<{ bytes: number; seconds: number }>): void;
   /** A report build that ended (ok or failed), by format and type. */
   observeReport(format: string, type: string, status: 'ok' | 'failed', seconds: number): void;
   /** The aggregator's sweep: every shop's committed seq against the seq applied in Redis. */
@@ -267,6 +269,32 @@ export function createMetrics(): HttpMetrics {
     },
     slowConsumer() {
       slow.inc();
+    },
+    watchReplica(lag) {
+      // one measurement per scrape for both gauges; -1 while the replica does not answer
+      let pending: Promise<{ bytes: number; seconds: number }> | undefined;
+      const measure = () => {
+        pending ??= lag()
+          .catch(() => ({ bytes: -1, seconds: -1 }))
+          .finally(() => setTimeout(() => (pending = undefined), 500).unref());
+        return pending;
+      };
+      new Gauge({
+        name: 'tajir_replica_lag_bytes',
+        help: 'WAL bytes the primary wrote that the reports replica has not replayed (-1: the replica does not answer)',
+        registers: [registry],
+        async collect() {
+          this.set((await measure()).bytes);
+        },
+      });
+      new Gauge({
+        name: 'tajir_replica_lag_seconds',
+        help: 'Age of the last transaction the reports replica replayed, while it is behind (0 when caught up; -1: no answer)',
+        registers: [registry],
+        async collect() {
+          this.set((await measure()).seconds);
+        },
+      });
     },
     observePush(seconds) {
       push.observe(seconds);

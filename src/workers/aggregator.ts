@@ -23,6 +23,7 @@ import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopEr
 import { createCache } from '../domain/common/index.ts';
 import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
+import { isCluster } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { parseNotifyPayload } from './notify-payload.ts';
@@ -33,6 +34,7 @@ const createSubscriber = ((pgListenModule as unknown as { default: { default?: C
   (pgListenModule as unknown as { default: CreateSubscriber }).default) as CreateSubscriber;
 
 export interface AggregatorOptions {
+  /** Where LISTEN connects: a direct connection (DATABASE_LISTEN_URL), never a transaction pooler. */
   databaseUrl: string;
   sql: Sql;
   redis: ScriptedRedis;
@@ -199,6 +201,17 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     opts.metrics?.setStuckShops(stuck.size);
   }
 
+  /**
+   * Every shop's seq, stuck mark and fed watermark. One pipeline on a single Redis; on a cluster a
+   * pipeline must stay in one slot, so each shop is its own command there (auto-pipelined per node).
+   */
+  async function readMetas(shopIds: number[]): Promise<(string | null)[][]> {
+    if (isCluster(redis)) return Promise.all(shopIds.map((id) => redis.hmget(keys.agg(id).meta, 'seq', 'stuck', 'fed')));
+    const pipe = redis.pipeline();
+    for (const id of shopIds) pipe.hmget(keys.agg(id).meta, 'seq', 'stuck', 'fed');
+    return ((await pipe.exec()) ?? []).map(([, v]) => (v ?? [null, null, null]) as (string | null)[]);
+  }
+
   /** Wakes every shop whose Redis seq differs from its Postgres counter (except stuck ones). */
   async function sweep(): Promise<void> {
     const counters = await shopCounters(sql);
@@ -207,12 +220,10 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       opts.metrics?.observeSweep?.({ committed: 0, applied: 0, behindShops: 0 });
       return;
     }
-    const pipe = redis.pipeline();
-    for (const c of counters) pipe.hmget(keys.agg(c.shop_id).meta, 'seq', 'stuck', 'fed');
-    const metas = (await pipe.exec()) ?? [];
+    const metas = await readMetas(counters.map((c) => c.shop_id));
     const figures = { committed: 0, applied: 0, behindShops: 0 };
     counters.forEach((c, i) => {
-      const [v, stuckAt, fed] = (metas[i]?.[1] ?? [null, null, null]) as (string | null)[];
+      const [v, stuckAt, fed] = (metas[i] ?? [null, null, null]) as (string | null)[];
       figures.committed += c.event_seq;
       figures.applied += v == null ? 0 : Number(v);
       if (v == null ? c.event_seq > 0 : Number(v) < c.event_seq) figures.behindShops++;

@@ -22,6 +22,8 @@ import { reportJobs as dispatchReports } from './report-dispatch.ts';
 export interface WorkersDeps {
   config: Readonly<Config>;
   sql: Sql;
+  /** REPORTS_DATABASE_URL's pool: report rows are read there once it caught up. */
+  replicaSql?: Sql;
   queues: Queues;
   jobs: ReportJobs;
   notifier: ChangeNotifier;
@@ -53,9 +55,9 @@ export function reportJobs(queues: Queues, sql: Sql): ReportJobs {
 
 export async function startWorkers(deps: WorkersDeps): Promise<Workers> {
   const { config, log } = deps;
-  const connection = (): Redis => createRedis(config.redisUrl, { name: 'tajir-worker', maxRetriesPerRequest: null });
+  const connection = (): Redis => createRedis(config, { name: 'tajir-worker', maxRetriesPerRequest: null });
   const mailer = createMailer(config.smtpUrl, config.mailDir, log);
-  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours, observe: (...a) => deps.metrics?.observeReport(...a) }), {
+  const reports = new Worker(QUEUES.reports, buildReport.handler({ sql: deps.sql, replicaSql: deps.replicaSql, replicaWaitMs: config.replicaWaitMs, queues: deps.queues, jobs: deps.jobs, notifier: deps.notifier, reportsDir: config.reportsDir, ttlHours: config.reportTtlHours, observe: (...a) => deps.metrics?.observeReport(...a) }), {
     connection: connection(),
     prefix: deps.prefix,
     concurrency: 2,

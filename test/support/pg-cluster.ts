@@ -3,8 +3,8 @@
  * tests that stop or restart PostgreSQL: never the machine's shared cluster, which other runs use.
  * Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
  */
-import { execFile } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,21 +33,49 @@ export interface PgCluster {
   restart(): Promise<void>;
   /** Stops the cluster and removes its directory. */
   destroy(): Promise<void>;
+  /** destroy(), synchronously: for a test killed by a signal, which cannot wait. */
+  destroySync(): void;
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
-  if (!existsSync(join(BIN, 'initdb'))) throw new Error(`no PostgreSQL binaries in ${BIN} (set PG_BIN)`);
-  const dir = await mkdtemp(join(tmpdir(), 'tajir-pg-'));
-  const data = join(dir, 'data');
-  const asRoot = process.getuid?.() === 0;
+const asRoot = process.getuid?.() === 0;
+/** Runs a PostgreSQL program, as `postgres` when we are root. */
+const pg = (cmd: string, args: string[]) =>
+  asRoot ? run('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]) : run(join(BIN, cmd), args);
+
+/** The path of one of Debian's PostgreSQL server programs (pg_basebackup, pg_ctl, ...). */
+export const pgProgram = (cmd: string) => join(BIN, cmd);
+
+/** A temp dir the cluster's user owns. */
+export async function postgresOwnedDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
-  const pg = (cmd: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]) : run(join(BIN, cmd), args);
+  return dir;
+}
+
+export async function startPgCluster(): Promise<PgCluster> {
+  if (!existsSync(join(BIN, 'initdb'))) throw new Error(`no PostgreSQL binaries in ${BIN} (set PG_BIN)`);
+  const dir = await postgresOwnedDir('tajir-pg-');
+  const data = join(dir, 'data');
   await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C.UTF-8']);
+  return runCluster(dir, data);
+}
+
+/**
+ * A streaming replica of `primary` (pg_basebackup -R: standby.signal and primary_conninfo, WAL
+ * streamed during the copy) on a port of its own, read-only, replaying as the primary writes.
+ */
+export async function startStandby(primary: PgCluster): Promise<PgCluster> {
+  const dir = await postgresOwnedDir('tajir-pg-standby-');
+  const data = join(dir, 'data');
+  await pg('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync', '-c', 'fast']);
+  return runCluster(dir, data);
+}
+
+async function runCluster(dir: string, data: string): Promise<PgCluster> {
   const port = await freePort();
   // fsync off and a small footprint: the cluster lives for one test run.
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB`;
@@ -68,6 +96,14 @@ export async function startPgCluster(): Promise<PgCluster> {
     destroy: async () => {
       await ctl('stop', ['-m', 'immediate']).catch(() => {});
       await rm(dir, { recursive: true, force: true });
+    },
+    destroySync: () => {
+      const args = ['-D', data, '-m', 'immediate', 'stop'];
+      try {
+        if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, 'pg_ctl'), ...args], { stdio: 'ignore' });
+        else execFileSync(join(BIN, 'pg_ctl'), args, { stdio: 'ignore' });
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -5,7 +5,7 @@
  * about that principal, so the next request re-reads PostgreSQL and is refused.
  */
 import type { Logger } from '../../log.ts';
-import { createRedis, type Redis } from '../../redis/client.ts';
+import { createRedis, type Redis, type RedisTarget } from '../../redis/client.ts';
 import type { Authenticator } from './authenticate.ts';
 import type { Principal } from './principal.ts';
 
@@ -17,9 +17,9 @@ export interface SessionChanges {
 
 const MESSAGE = /^(user|terminal):(\d{1,15})$/;
 
-export function watchSessionChanges(redisUrl: string, publisher: Redis, channel: string, auth: Authenticator, log: Logger): SessionChanges {
+export function watchSessionChanges(redisTarget: string | RedisTarget, publisher: Redis, channel: string, auth: Authenticator, log: Logger): SessionChanges {
   // Subscribe mode needs a connection of its own; it waits for Redis forever rather than fail.
-  const sub = createRedis(redisUrl, { name: 'tajir-session-changes', maxRetriesPerRequest: null });
+  const sub = createRedis(redisTarget, { name: 'tajir-session-changes', maxRetriesPerRequest: null });
   let connectedOnce = false;
   sub.on('ready', () => {
     // messages may have been missed while the subscription was down: trust nothing cached

@@ -4,6 +4,7 @@
  * (buckets do not keep categories), and a SQL snapshot when Redis has no state for the shop.
  */
 import type { Sql } from '../../db/client.ts';
+import { readAfterCommits } from '../../db/replica.ts';
 import { ERRORS } from '../../errors.ts';
 import { addDays, checkPeriod, dayRange, fromFils, localDate, MIN_DATE } from '../common/index.ts';
 import { SUFFIX } from '../../redis/keys.ts';
@@ -35,15 +36,29 @@ async function expenseBreakdown(sql: Sql, shopId: number, from: string, to: stri
   return rows.map((r) => ({ category: r.category, amount: fromFils(r.amount) }));
 }
 
-export async function getInsights(deps: DashboardDeps, shopId: number, q: InsightsQuery) {
+/**
+ * The SQL parts (the expense breakdown, and the snapshot when Redis has no state) may read a
+ * streaming replica (REPORTS_DATABASE_URL) once it replayed past the primary's position at the
+ * request, waiting at most `replicaWaitMs` (db/replica.ts); the figures from Redis are live anyway.
+ */
+export interface InsightsDeps extends DashboardDeps {
+  replica?: Sql | undefined;
+  replicaWaitMs?: number;
+}
+
+/** A question waits for the replica at most this long, however long a report may wait. */
+const INSIGHTS_REPLICA_WAIT_MS = 1000;
+
+export async function getInsights(deps: InsightsDeps, shopId: number, q: InsightsQuery) {
   const tz = await shopTimeZone(deps.sql, shopId);
   const period = resolvePeriod(q, localDate(deps.clock.now(), tz));
   const days = dayRange(period.previousFrom, period.to);
-  const [read, breakdown] = await Promise.all([readDays(deps, shopId, days), expenseBreakdown(deps.sql, shopId, period.from, period.to)]);
+  const { sql } = await readAfterCommits(deps.sql, deps.replica, Math.min(deps.replicaWaitMs ?? 0, INSIGHTS_REPLICA_WAIT_MS));
+  const [read, breakdown] = await Promise.all([readDays(deps, shopId, days), expenseBreakdown(sql, shopId, period.from, period.to)]);
   let state: ShopState;
   let outstanding: number;
   if (!read) {
-    const snap = await snapshotShop(deps.sql, shopId, { since: period.previousFrom, dashboardOnly: true });
+    const snap = await snapshotShop(sql, shopId, { since: period.previousFrom, dashboardOnly: true });
     state = snap?.state ?? {};
     const tot = state[SUFFIX.tot];
     outstanding = Number((tot && 'h' in tot ? tot.h.out : 0) ?? 0);

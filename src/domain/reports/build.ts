@@ -6,6 +6,7 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sql } from '../../db/client.ts';
+import type { ReadTarget } from '../../db/replica.ts';
 import type { ReportRow } from './service.ts';
 import { SOURCES } from './sources/index.ts';
 import { writeCsv } from './writers/csv.ts';
@@ -15,6 +16,11 @@ import { writeXlsx } from './writers/xlsx.ts';
 import { dailySummary } from './daily-summary.ts';
 
 export interface BuildOptions {
+  /**
+   * Where the rows are read (a replica that replayed past the report's request, see
+   * db/replica.ts) and which server that is; default `sql`, the primary. The job row is written on `sql`.
+   */
+  read?: ReadTarget;
   dir: string;
   ttlHours: number;
   onProgress(report: ReportRow, progress: number): void;
@@ -29,9 +35,10 @@ export async function shopMeta(sql: Sql, shopId: number): Promise<ShopMeta> {
 
 export async function buildReport(sql: Sql, report: ReportRow, opts: BuildOptions): Promise<WriteResult & { path: string }> {
   await mkdir(opts.dir, { recursive: true });
-  const shop = await shopMeta(sql, report.shop_id);
+  const read = opts.read ?? { sql, from: 'primary' };
+  const shop = await shopMeta(read.sql, report.shop_id);
   const source = report.type === 'daily_summary' ? dailySummary : SOURCES[report.type];
-  const expected = await source.count(sql, report.shop_id, report.params);
+  const expected = await source.count(read.sql, report.shop_id, report.params);
   let last = -1;
   const ctx: WriteContext = {
     title: source.title,
@@ -53,12 +60,12 @@ export async function buildReport(sql: Sql, report: ReportRow, opts: BuildOption
   const final = join(opts.dir, `${report.id}.${report.format}`);
   // written under a temporary name and renamed: a download never sees half a file
   const tmp = `${final}.part`;
-  const rows = source.rows(sql, report.shop_id, report.params);
+  const rows = source.rows(read.sql, report.shop_id, report.params);
   const writer = report.format === 'csv' ? writeCsv : report.format === 'xlsx' ? writeXlsx : writePdf;
   const result = await writer(tmp, ctx, rows);
   await rename(tmp, final);
   await sql`
-    update report_jobs set status = 'done', progress = 100, rows = ${result.rows}, file_path = ${final}, error = null,
+    update report_jobs set status = 'done', progress = 100, rows = ${result.rows}, file_path = ${final}, error = null, read_from = ${read.from},
       finished_at = now(), expires_at = now() + make_interval(hours => ${opts.ttlHours})
     where id = ${report.id}`;
   return { ...result, path: final };

@@ -68,6 +68,9 @@ export const ReportOut = Type.Object({
   created_at: Instant,
   finished_at: Nullable(Instant),
   expires_at: Nullable(Instant),
+  read_from: Type.Union([Type.Literal('primary'), Type.Literal('replica'), Type.Null()], {
+    description: "the server the rows were read on: REPORTS_DATABASE_URL's replica once it had replayed past the request, else the primary; null until built",
+  }),
 });
 
 export const ReportAccepted = Type.Object({ id: Type.String({ format: 'uuid' }), status: Type.Literal('queued') });

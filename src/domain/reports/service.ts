@@ -36,6 +36,8 @@ export interface ReportRow {
   created_at: Date;
   finished_at: Date | null;
   expires_at: Date | null;
+  /** Which server the rows were read on (REPORTS_DATABASE_URL: replica when it had caught up). */
+  read_from: 'primary' | 'replica' | null;
 }
 
 /** Longest period a report may cover (ten years). */
@@ -82,6 +84,7 @@ export function presentReport(r: ReportRow) {
     created_at: r.created_at,
     finished_at: r.finished_at,
     expires_at: r.expires_at,
+    read_from: r.read_from,
   };
 }
 

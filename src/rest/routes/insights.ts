@@ -12,6 +12,6 @@ export const insightsRoutes = [
     auth: ROLES.managers,
     query: InsightsQuery,
     response: InsightsOut,
-    handler: ({ query, principal, deps }) => getInsights(deps, principal.shopId, query),
+    handler: ({ query, principal, deps }) => getInsights({ ...deps, replicaWaitMs: deps.config.replicaWaitMs }, principal.shopId, query),
   }),
 ];

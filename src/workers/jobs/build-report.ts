@@ -6,6 +6,7 @@
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Sql } from '../../db/client.ts';
+import { readAfterCommits } from '../../db/replica.ts';
 import { buildReport, claimReport, isScheduled, type ReportJobs, reportById, saveProgress } from '../../domain/reports/index.ts';
 import type { ChangeNotifier } from '../../domain/common/index.ts';
 import type { Queues } from '../queues.ts';
@@ -22,6 +23,10 @@ export const OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 200
 
 export interface Deps {
   sql: Sql;
+  /** A streaming replica to read the rows on (REPORTS_DATABASE_URL), when it has caught up. */
+  replicaSql?: Sql;
+  /** How long to wait for the replica to catch up before reading the primary, ms. */
+  replicaWaitMs?: number;
   queues: Queues;
   jobs: ReportJobs;
   notifier: ChangeNotifier;
@@ -50,7 +55,11 @@ export function handler(deps: Deps) {
     let lastWrite = 0;
     const started = performance.now();
     const took = () => (performance.now() - started) / 1000;
+    // the claim above committed after the request: past the primary's position now, the replica
+    // holds every bill committed before the report was asked for
+    const read = await readAfterCommits(sql, deps.replicaSql, deps.replicaWaitMs ?? 0);
     const result = await buildReport(sql, report, {
+      read,
       dir: deps.reportsDir,
       ttlHours: deps.ttlHours,
       onProgress: (r, progress) => {
