@@ -50,6 +50,8 @@ export async function checkAgainstContract(baseUrl: string, method: string, url:
   const op = operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));
   if (!op) return; // an unknown route: its 404 is the catch-all's
   const where = `${method} ${op.path} → ${status}`;
+  // 431 (request line or headers too long) is uWebSockets.js's own answer, before any route runs
+  if (status === 431) return;
   // 500 is never documented: a test that meets one fails on its own assertions with the body in view
   if (status !== 500 && !op.statuses.has(String(status))) throw new Error(`${where}: /openapi.json does not list this status`);
   const check = op.check.get(String(status));
