@@ -66,7 +66,8 @@ export async function lineProducts(tx: Db, shopId: number, items: CreateBillBody
   return tx<LineProduct[]>`
     select p.id, p.name, p.rate_fils as rate_now_fils, t.name as type_name,
       (select h.rate_fils from product_prices h
-        where h.shop_id = p.shop_id and h.product_id = p.id and h.valid_from <= ${saleAt}::timestamptz
+        -- at the time of sale's resolution (ms): a price from 10:00:00.123456 is in force at 10:00:00.123
+        where h.shop_id = p.shop_id and h.product_id = p.id and date_trunc('milliseconds', h.valid_from) <= ${saleAt}::timestamptz
         order by h.valid_from desc limit 1) as rate_fils
     from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
     where p.shop_id = ${shopId} and p.id in ${tx(ids)}`;
