@@ -186,7 +186,9 @@ describe('pages in a browser', function () {
     await page.click('#charge');
     await page.click('#pay-complete');
     await page.waitForFunction((n) => (document.querySelector('#receipt-number')?.textContent ?? '').trim() !== n, number, { timeout: 3000 });
-    // every submit carried a key; the second bill its own
+    // every submit carried a key; the second bill its own (the receipt shows before the send:
+    // the sale is written to the outbox first, so the second POST is awaited here)
+    await until(() => keys.length >= 2, 10_000, 'the second bill sent');
     assert.ok(keys.length >= 2 && keys.every((k) => /^[0-9a-f-]{36}$/.test(k)), JSON.stringify(keys));
     assert.notEqual(keys.at(-1), keys[0]);
 
