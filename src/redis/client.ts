@@ -98,8 +98,14 @@ function createCluster(nodes: readonly string[], url: string, options: RedisClie
   const cluster = new Cluster(clusterNodes(nodes), {
     clusterRetryStrategy: backoff,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
-    // sends each node's commands of one tick as one write: the sweep reads every shop this way
-    enableAutoPipelining: true,
+    // sends each node's commands of one tick as one write: the sweep reads every shop this way.
+    // Never for the sharded subscriber, nor for SSUBSCRIBE/SUNSUBSCRIBE on any client: ioredis
+    // (6.0) does not exempt them from auto-pipelining, and a pipelined SSUBSCRIBE goes to the
+    // slot's master over a plain pool connection, past the subscriber group. The group then never
+    // records the channel, so when the slot's master changes (a failover) nobody subscribes it
+    // again and the room hears nothing more from other nodes (issue 16's stuck socket).
+    enableAutoPipelining: !options.shardedSubscriber,
+    autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'],
     // a failover moves slots: retry the command on the new owner rather than fail it
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
