@@ -52,7 +52,7 @@ export async function startNode(core: CoreDeps, opts: NodeOptions): Promise<Runn
   const publisher = createPublisher(io.io, core, { windowMs: config.pushWindowMs });
   io.onResubscribed(() => {
     core.log.warn('Socket.IO adapter re-subscribed after a break: telling local managers the current seqs');
-    void publisher.announceLocal().catch((err: Error) => core.log.warn({ err: err.message }, 'could not announce the current seqs'));
+    return publisher.announceLocal().catch((err: Error) => core.log.warn({ err: err.message }, 'could not announce the current seqs'));
   });
 
   // Queues: the API enqueues report jobs, the worker role runs them (here or on other hosts).

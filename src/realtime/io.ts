@@ -15,6 +15,9 @@ import type { Keys } from '../redis/keys.ts';
 import { createLocalFirstAdapter } from './adapter.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './contracts.ts';
 
+/** Quiet time after the adapter's last re-subscription report before onResubscribed listeners run, ms. */
+const RESUBSCRIBE_SETTLE_MS = 250;
+
 export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface IoHandle {
@@ -25,7 +28,7 @@ export interface IoHandle {
    * once: what other nodes published while this node was not subscribed is lost, so this node's
    * sockets may be behind without knowing (see Publisher.announceLocal).
    */
-  onResubscribed(listener: () => void): void;
+  onResubscribed(listener: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -45,20 +48,49 @@ export function createIo(redis: RedisTarget, keys: Keys, log: Logger): IoHandle 
     maxHttpBufferSize: 8 * 1024,
   });
   // standalone: ioredis re-subscribes on every reconnect, then reports ready; cluster: the
-  // sharded subscribers are rebuilt after a topology change, then "subscribersReady"
-  const resubscribed: (() => void)[] = [];
+  // sharded subscribers are rebuilt after a topology change, then "subscribersReady". Both send
+  // the (S)SUBSCRIBEs without waiting for their replies, and while a killed master's replica is
+  // not yet promoted ioredis retries, and reports ready, many times a second. So the listeners
+  // run once reports have stopped for RESUBSCRIBE_SETTLE_MS (the subscriptions are then in place,
+  // and the seqs announced are not older than what arrives after them), one round at a time, and
+  // once more after a round during which another report came.
+  const resubscribed: (() => Promise<void>)[] = [];
   let started = false;
+  let settle: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  const schedule = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(settle);
+    settle = setTimeout(() => void round(), RESUBSCRIBE_SETTLE_MS);
+  };
+  const round = async () => {
+    running = true;
+    try {
+      await Promise.allSettled(resubscribed.map((l) => l()));
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
+  };
   sub.on(isCluster(sub) ? 'subscribersReady' : 'ready', () => {
     if (!started) {
       started = true;
       return;
     }
-    for (const l of resubscribed) l();
+    schedule();
   });
   return {
     io,
     onResubscribed: (listener) => void resubscribed.push(listener),
     async close() {
+      clearTimeout(settle);
       io.disconnectSockets(true);
       // io.close() dereferences the engine, which an unattached server (no realtime role) never made
       if ((io as unknown as { engine?: unknown }).engine) await new Promise<void>((resolve) => io.close(() => resolve()));
