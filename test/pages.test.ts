@@ -330,4 +330,33 @@ describe('pages in a browser', function () {
       await short.stop();
     }
   });
+
+  it('dashboard: a handshake the server refused for a passing reason is tried again until the page is live', async function () {
+    this.timeout(90_000);
+    // a server of its own that lets 2 handshakes a 10 s window in from one address: the third
+    // page load is refused with rate_limited, which socket.io-client does not retry by itself
+    const limitedPort = await freePort();
+    const limited = spawnService({ REDIS_PREFIX: `${env().config.redisPrefix}pages-limited:${Date.now()}:`, PORT: String(limitedPort), SOCKET_HANDSHAKES_PER_IP: '2' });
+    await limited.ready();
+    const limitedBase = `http://127.0.0.1:${limitedPort}`;
+    try {
+      const page = await browser.newPage();
+      const refusals: string[] = [];
+      page.on('websocket', (ws) => ws.on('framereceived', (f) => void (String(f.payload).includes('"rate_limited"') && refusals.push(String(f.payload)))));
+      await page.goto(`${limitedBase}/`);
+      await page.fill('#email', owner.email);
+      await page.fill('#password', password);
+      await page.click('#login-button');
+      await page.waitForSelector('#indicator[data-state="live"]');
+      await page.reload();
+      await page.waitForSelector('#indicator[data-state="live"]');
+      await page.reload();
+      await until(() => refusals.length > 0, 10_000, 'a handshake refused with rate_limited');
+      await page.waitForSelector('#indicator[data-state="live"]', { timeout: 30_000 });
+      assert.equal(await page.locator('#login-form').count(), 0, 'a passing refusal does not sign the page out');
+      await page.close();
+    } finally {
+      await limited.stop();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import type { Dashboard } from '../../src/domain/dashboard/build.ts';
 import { applyDashboardChanges, type DashboardUpdateMessage } from '../../src/realtime/contracts.ts';
 import { ApiError, createApi } from './api.ts';
 import { chart } from './charts.ts';
-import { openConnection, reauthenticate, type ConnectionState, type PageSocket } from './connection.ts';
+import { closeConnection, openConnection, reauthenticate, type ConnectionState, type PageSocket } from './connection.ts';
 import { $, h, replace } from './dom.ts';
 import { DEFAULT_LOCALE, formatter, type Locale } from './format.ts';
 import { language, setLanguage, t } from './i18n.ts';
@@ -70,7 +70,7 @@ async function signOut(): Promise<void> {
 function logout(): void {
   if (refreshTimer) clearTimeout(refreshTimer);
   localStorage.removeItem(TOKEN_KEY);
-  socket?.disconnect();
+  if (socket) closeConnection(socket);
   socket = undefined;
   showLogin();
 }
@@ -172,18 +172,25 @@ function renderFeed(): void {
   replace($('#tiers'), h('ul', {}, ...upgrades.map((u) => h('li', {}, `#${u.customer_id} → ${u.tier ?? ''} · ${fmt.time(u.at)}`))));
 }
 
+/** Consecutive dashboard:sync calls that were answered with an error (the retry backs off with it). */
+let syncFailures = 0;
+
 async function resync(): Promise<void> {
   if (!socket) return;
-  void loadFeed(); // bills made while this page was away are not pushed again
+  if (syncFailures === 0) void loadFeed(); // bills made while this page was away are not pushed again
   const r = await new Promise<any>((resolve) => socket!.emit('dashboard:sync', resolve));
   if (r && 'dashboard' in r) {
+    syncFailures = 0;
     // an update that arrived while the sync was on its way is newer than the sync's snapshot
     if (r.seq < seq) return;
     dashboard = r.dashboard;
     seq = r.seq;
     render();
-  } else if (r?.error?.code === 'rate_limited') {
-    setTimeout(() => void resync(), 300);
+  } else if (r?.error && socket?.connected) {
+    // rate_limited, or dependency_unavailable while Redis fails over: the screen may be behind
+    // and its shop may stay quiet, so no later update would bring it back; try again, backing
+    // off (a reconnect syncs anyway)
+    setTimeout(() => void resync(), Math.min(5000, 300 * 2 ** syncFailures++));
   }
 }
 
@@ -330,7 +337,7 @@ function showReady(id: string): void {
 }
 
 function wireSocket(token: string): void {
-  socket?.disconnect();
+  if (socket) closeConnection(socket);
   socket = openConnection(token, setIndicator, () => logout());
   socket.on('connect', () => void resync());
   socket.on('dashboard:update', onUpdate);

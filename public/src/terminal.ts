@@ -16,7 +16,7 @@
  */
 import { ApiError, createApi } from './api.ts';
 import { type CartLine, cartTotals, vatOn } from './cart.ts';
-import { type ConnectionState, openConnection, type PageSocket } from './connection.ts';
+import { closeConnection, type ConnectionState, openConnection, type PageSocket } from './connection.ts';
 import { type Customer, type Data, fetchProducts, loadData, type Product, type Settings, storeData } from './counter-data.ts';
 import { drawChips, drawTiles } from './catalogue-view.ts';
 import { $, h, replace } from './dom.ts';
@@ -78,7 +78,7 @@ const saleNow = () => new Date(Date.now() + serverOffsetMs);
 const saveData = () => storeData(data);
 
 function askToken(error?: string): void {
-  socket?.disconnect();
+  if (socket) closeConnection(socket);
   const input = h('textarea', { id: 'token-input', rows: 3, placeholder: t('token') });
   replace(
     $('#app'),
