@@ -32,15 +32,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class Follower {
   seq: number | null = null;
   bills = new Set<number>();
+  /** What this socket saw lately (connects, updates, syncs), for the message of a failed check. */
+  readonly seen: string[] = [];
+  private note(what: string): void {
+    this.seen.push(`${new Date().toISOString().slice(11, 23)} ${what}`);
+    if (this.seen.length > 25) this.seen.shift();
+  }
   constructor(
     readonly shopId: number,
     readonly socket: ClientSocket,
   ) {
-    socket.on('connect', () => void this.sync());
+    socket.on('connect', () => {
+      this.note('connect');
+      void this.sync();
+    });
+    socket.on('disconnect', (reason) => this.note(`disconnect (${reason})`));
     // a handshake the server refused (its auth lookup failed while PgBouncer restarted) is not
     // retried by socket.io-client: a client tries again itself, as it would after any refusal
-    socket.on('connect_error', () => setTimeout(() => socket.connect(), 500));
+    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      this.note(`connect_error ${err.data?.code ?? err.message}`);
+      if (!socket.active) setTimeout(() => socket.connect(), 500);
+    });
     socket.on('dashboard:update', (m: { seq: number; prev_seq: number | null }) => {
+      this.note(`update ${m.prev_seq} -> ${m.seq}`);
       if (this.seq !== null && m.seq <= this.seq) return;
       if (this.seq !== null && m.prev_seq === this.seq) this.seq = m.seq;
       else void this.sync();
@@ -50,6 +64,7 @@ class Follower {
   async sync(): Promise<void> {
     for (let i = 0; i < 50 && this.socket.connected; i++) {
       const r: any = await new Promise((resolve) => this.socket.timeout(3000).emit('dashboard:sync', (err: unknown, reply: unknown) => resolve(err ? undefined : reply)));
+      this.note(r?.dashboard ? `synced ${r.seq}` : `sync failed ${r?.error?.code ?? 'timeout'}`);
       if (r?.dashboard) {
         if (this.seq === null || r.seq >= this.seq) this.seq = r.seq;
         return;
@@ -210,20 +225,26 @@ describe('scale-out topology (issue 16)', function () {
 
     // every socket converges to the REST dashboard
     let behind = '';
+    let lagging: Follower[] = [];
     await until(
       async () => {
         behind = '';
+        lagging = [];
         for (const [i, f] of followers.entries()) {
           const shop = shops.find((s) => s.shopId === f.shopId)!;
           const d = await apis[0]!.call('GET', '/api/dashboard', { token: shop.token });
-          if (d.status !== 200 || f.seq !== d.body.seq) behind += ` shop ${f.shopId} on node ${i % 2}: socket ${f.seq}${f.socket.connected ? '' : ' (disconnected)'}, REST ${d.status === 200 ? d.body.seq : d.status};`;
+          if (d.status !== 200 || f.seq !== d.body.seq) {
+            behind += ` shop ${f.shopId} on node ${i % 2}: socket ${f.seq}${f.socket.connected ? '' : ' (disconnected)'}, REST ${d.status === 200 ? d.body.seq : d.status};`;
+            lagging.push(f);
+          }
         }
         return behind === '';
       },
       30_000,
       'every socket to converge to the REST dashboard',
     ).catch((err) => {
-      throw new Error(`${(err as Error).message}:${behind}`);
+      const seen = lagging.map((f) => `\n  shop ${f.shopId}'s socket saw last:\n    ${f.seen.join('\n    ')}`).join('');
+      throw new Error(`${(err as Error).message}:${behind}${seen}`);
     });
     const missingFromFeed = acks.filter((a) => !followers.some((f) => f.shopId === a.shopId && f.bills.has(a.id)));
     process.stdout.write(`      ${acks.length} bills acknowledged; ${missingFromFeed.length} never on their shop's feed\n`);
