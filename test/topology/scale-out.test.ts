@@ -119,7 +119,8 @@ describe('scale-out topology (issue 16)', function () {
       const port = await freePort();
       const service = spawnService({ ...vars, PORT: String(port), ROLES: 'api,realtime,aggregator,worker' });
       nodes.push({ service, port });
-      await service.ready(60_000);
+      // generous: on a loaded 2-core machine tsx and the migrations alone have taken over a minute
+      await service.ready(150_000);
     }
   });
 
@@ -164,18 +165,25 @@ describe('scale-out topology (issue 16)', function () {
       }
     };
     const writers = Array.from({ length: 4 }, writerLoop);
+    // each phase lasts its time and until bills flow again (a loaded machine makes fewer a second)
+    const flowFor = async (ms: number, bills: number, what: string) => {
+      const from = acks.length;
+      await sleep(ms);
+      await until(() => acks.length >= from + bills, 120_000, `${bills} bills acknowledged ${what}`);
+    };
 
-    await sleep(4000);
+    await flowFor(4000, 8, 'before the first fault');
     // 1. the Redis master holding shop 0's keys is killed; its replica takes over
     const master = await redis.masterOf(`${vars.REDIS_PREFIX}{shop:${shops[0]!.shopId}}:meta`);
     await redis.killMaster(master);
-    await sleep(5000);
+    await flowFor(5000, 8, 'after a Redis master was killed');
     // 2. PgBouncer restarted: every client and server connection cut at once
     await bouncer.restart();
-    await sleep(4000);
+    await flowFor(4000, 8, 'after PgBouncer restarted');
     // 3. a manual failover of the master holding shop 1's keys (another shard when it is not the same)
     await redis.failover(await redis.masterOf(`${vars.REDIS_PREFIX}{shop:${shops[1]!.shopId}}:meta`));
-    await sleep(4000);
+    await flowFor(4000, 8, 'after the manual failover');
+    await until(() => acks.length > 40, 120_000, 'more than 40 bills acknowledged in all');
     writing = false;
     await Promise.all(writers);
     assert.ok(acks.length > 40, `only ${acks.length} bills went through`);
