@@ -54,11 +54,14 @@ export interface RemoteShop {
 export async function remoteShop(api: Remote, tag: string): Promise<RemoteShop> {
   const email = `${tag}-${randomUUID().slice(0, 8)}@test.tajir`;
   const password = 'correct-horse-1';
-  const s = await api.call('POST', '/api/auth/signup', { body: { shop_name: `Shop ${tag}`, email, password } });
+  // set-up, not a measured request: a node that just started on a loaded machine (argon2 for the
+  // password, the first request's compilation) has taken over the 10 s default
+  const timeoutMs = 60_000;
+  const s = await api.call('POST', '/api/auth/signup', { body: { shop_name: `Shop ${tag}`, email, password }, timeoutMs });
   if (s.status !== 201) throw new Error(`signup: ${s.status} ${JSON.stringify(s.body)}`);
   const token = s.body.token as string;
-  const t = await api.call('POST', '/api/product-types', { token, body: { name: 'General' } });
-  const p = await api.call('POST', '/api/products', { token, body: { type_id: t.body.id, name: 'Kandura', rate: 100 } });
+  const t = await api.call('POST', '/api/product-types', { token, body: { name: 'General' }, timeoutMs });
+  const p = await api.call('POST', '/api/products', { token, body: { type_id: t.body.id, name: 'Kandura', rate: 100 }, timeoutMs });
   if (p.status !== 201) throw new Error(`product: ${p.status} ${JSON.stringify(p.body)}`);
   return { token, shopId: s.body.shop.id, email, password, productId: p.body.id };
 }
