@@ -1617,13 +1617,13 @@ export interface operations {
     };
     getBills: {
         parameters: {
-            query: {
+            query?: {
                 cursor?: string;
                 customer_id?: number;
                 employee_id?: number;
                 from?: string;
                 page?: number;
-                per_page: number;
+                per_page?: number;
                 search?: string;
                 status?: "Pending" | "Partial" | "Paid" | "Cancelled";
                 to?: string;
@@ -2395,9 +2395,9 @@ export interface operations {
     };
     getCustomers: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
                 search?: string;
             };
             header?: never;
@@ -2655,8 +2655,8 @@ export interface operations {
     };
     getCustomersRecent: {
         parameters: {
-            query: {
-                limit: number;
+            query?: {
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2831,10 +2831,10 @@ export interface operations {
     };
     getEmployees: {
         parameters: {
-            query: {
+            query?: {
                 active?: boolean;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
                 search?: string;
             };
             header?: never;
@@ -3105,9 +3105,9 @@ export interface operations {
     };
     getExpenseCategories: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3257,11 +3257,11 @@ export interface operations {
     };
     getExpenses: {
         parameters: {
-            query: {
+            query?: {
                 category_id?: number;
                 from?: string;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
                 search?: string;
                 to?: string;
             };
@@ -3755,9 +3755,9 @@ export interface operations {
     };
     getLoyaltyCustomersByIdLedger: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path: {
@@ -3800,9 +3800,9 @@ export interface operations {
     };
     getLoyaltyTiers: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3904,9 +3904,9 @@ export interface operations {
     };
     getMailRecipients: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4039,9 +4039,9 @@ export interface operations {
     };
     getMasters: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4075,9 +4075,9 @@ export interface operations {
     };
     getProductTypes: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4227,11 +4227,11 @@ export interface operations {
     };
     getProducts: {
         parameters: {
-            query: {
+            query?: {
                 active?: boolean;
                 barcode?: string;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
                 search?: string;
                 type_id?: number;
                 updated_since?: string;
@@ -4462,9 +4462,9 @@ export interface operations {
     };
     getRecurringExpenses: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4675,9 +4675,9 @@ export interface operations {
     };
     getReportSchedules: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -5270,9 +5270,9 @@ export interface operations {
     };
     getTerminals: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -5383,9 +5383,9 @@ export interface operations {
     };
     getUsers: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
