@@ -19,7 +19,7 @@ export interface FuzzReport {
   cases: number;
   routes: number;
   routesTotal: number;
-  /** Operations no case got past authentication and the role check (every answer 401 or 403). */
+  /** Operations taking a token that no case got past authentication and the role check (every answer 401 or 403). */
   notPastAuth: string[];
   durationMs: number;
   maxResponseMs: number;

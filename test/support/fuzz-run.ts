@@ -150,6 +150,7 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
   const byStatus: Record<string, number> = {};
   const routesHit = new Set<string>();
   const routesPast = new Set<string>();
+  const publicOps = new Set(ops.filter((o) => o.public).map((o) => `${o.method} ${o.path}`));
   let maxResponseMs = 0;
   let slowestCase: string | undefined;
   let status5xx = 0;
@@ -303,8 +304,9 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
       if (c.auth === 'owner' && r.status === 401) await reenter();
       if (c.auth === 'terminal' && r.status === 401) await reregister();
       byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-      // a 401 or 403 never ran the handler: an operation is reached only past them
-      if (r.status !== 401 && r.status !== 403 && r.status !== 431) routesPast.add(c.op);
+      // on an operation that takes a token, a 401 or 403 never ran the handler: it is reached
+      // only past them (a public one's 401 is its own answer: login's wrong password)
+      if (publicOps.has(c.op) ? r.status !== 431 : r.status !== 401 && r.status !== 403 && r.status !== 431) routesPast.add(c.op);
       if (r.ms > maxResponseMs) {
         maxResponseMs = r.ms;
         slowestCase = `case ${index} ${c.op} (${r.ms.toFixed(0)} ms)`;
