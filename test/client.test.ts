@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { type ClientToServerEvents, createTajirClient, type ServerToClientEvents } from '../src/client/index.ts';
 import { env } from './support/env.ts';
 import { addProduct } from './support/fixtures.ts';
-import { newShop } from './support/http.ts';
+import { api, must, newShop, uniqueEmail } from './support/http.ts';
 
 describe('the typed client', () => {
   it('its types are what the served /openapi.json generates now (npm run client:types)', async function () {
@@ -37,5 +37,47 @@ describe('the typed client', () => {
     } finally {
       socket.disconnect();
     }
+  });
+
+  it('reads every billing, counter and terminal answer with its generated type (each checked against /openapi.json)', async () => {
+    const shop = await newShop();
+    const productId = await addProduct(shop.shopId, 'Shirt press', 12.5);
+    const owner = api(shop.token);
+    const terminal = api(shop.terminal);
+    const body = { items: [{ product_id: productId, quantity: 2 }], customer: { phone: '+971501234567', name: 'Typed Customer' }, delivery_date: '2099-01-02' };
+
+    const quote = await must(terminal.POST('/api/bills/quote', { body }));
+    assert.equal(quote.total_amount, 25);
+    const next = await must(terminal.GET('/api/bills/next-number'));
+    const made = await must(terminal.POST('/api/bills', { body, params: { header: { 'Idempotency-Key': `typed-${Date.now()}` } } }));
+    assert.equal(made.bill_number, next.bill_number);
+    assert.equal(made.delivery_date, '2099-01-02');
+    assert.equal(made.cashier_id, null);
+    assert.equal(made.items[0]!.product_name, 'Shirt press');
+    const paid = await must(terminal.POST('/api/bills/{id}/payments', { params: { path: { id: made.id } }, body: { amount: 5, method: 'Cash' } }));
+    assert.equal(paid.paid, 5);
+    const read = await must(terminal.GET('/api/bills/{id}', { params: { path: { id: made.id } } }));
+    assert.deepEqual(read.payments.map((p) => p.kind), ['payment']);
+    const page = await must(owner.GET('/api/bills', { params: { query: { per_page: 10 } } }));
+    assert.ok('total' in page && page.items.some((b) => b.id === made.id));
+    const keyset = await must(owner.GET('/api/bills', { params: { query: { per_page: 10, cursor: '' } } }));
+    assert.ok('next_cursor' in keyset && keyset.next_cursor === null);
+    const cancelled = await must(owner.POST('/api/bills/{id}/cancel', { params: { path: { id: made.id } }, body: { reason: 'typed test' } }));
+    assert.equal(cancelled.status, 'Cancelled');
+
+    const masters = await must(terminal.GET('/api/masters'));
+    assert.ok(Array.isArray(masters.items));
+    const customers = await must(terminal.GET('/api/counter/customers', { params: { query: { search: '501234' } } }));
+    assert.deepEqual(customers.items.map((c) => c.name), ['Typed Customer']);
+
+    const cashier = await must(owner.POST('/api/users', { body: { email: uniqueEmail('typed'), password: 'correct-horse-1', name: 'Typed', role: 'cashier' } }));
+    assert.equal(cashier.role, 'cashier');
+    await must(owner.PUT('/api/users/{id}/pin', { params: { path: { id: cashier.id } }, body: { pin: '4826' } }));
+    const pin = await must(terminal.POST('/api/terminal/sessions', { body: { pin: '4826' } }));
+    assert.equal(pin.cashier.id, cashier.id);
+    const terminals = await must(owner.GET('/api/terminals'));
+    assert.deepEqual(terminals.items.map((t) => t.id), [shop.terminalId]);
+    const added = await must(owner.POST('/api/terminals', { body: { name: 'Counter 2' } }));
+    assert.ok(added.token.length > 20);
   });
 });

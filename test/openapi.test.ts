@@ -46,4 +46,19 @@ describe('/openapi.json', () => {
       assert.deepEqual(op.security, open ? [] : [{ bearer: [] }], where);
     }
   });
+
+  it('gives every success answer with a body its schema (so answers are written through it and checked against it)', async () => {
+    const doc = (await get('/openapi.json')).body;
+    const missing: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const [status, r] of Object.entries(op.responses as Record<string, any>)) {
+          if (!status.startsWith('2') || status === '204') continue;
+          const content = Object.values((r.content ?? {}) as Record<string, { schema?: unknown }>);
+          if (!content.length || content.some((c) => !c.schema)) missing.push(`${method.toUpperCase()} ${path} → ${status}`);
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
 });

@@ -3,9 +3,8 @@
  * (dashboard:update, bill:created, loyalty:update). On connect, reconnect, or an update whose
  * prev_seq is not the seq on screen, one dashboard:sync makes the screen exact again.
  */
-import type { Dashboard } from '../../src/domain/dashboard/build.ts';
 import { applyDashboardChanges, type DashboardUpdateMessage } from '../../src/realtime/contracts.ts';
-import { ApiError, createApi } from './api.ts';
+import { type Answer, ApiError, createApi, must, type RequestBody } from './api.ts';
 import { chart } from './charts.ts';
 import { closeConnection, openConnection, reauthenticate, type ConnectionState, type PageSocket } from './connection.ts';
 import { $, h, replace } from './dom.ts';
@@ -16,7 +15,7 @@ const TOKEN_KEY = 'tajir.manager.token';
 const api = createApi(() => localStorage.getItem(TOKEN_KEY), () => logout());
 let locale: Locale = DEFAULT_LOCALE;
 let fmt = formatter(locale);
-let dashboard: Dashboard | undefined;
+let dashboard: Answer<'getDashboard'> | undefined;
 let seq = -1;
 let socket: PageSocket | undefined;
 const feed: { id: number; bill_number: string; total_amount: number; status: string; at: Date }[] = [];
@@ -50,7 +49,7 @@ function scheduleRefresh(token: string): void {
 
 async function refreshToken(): Promise<void> {
   try {
-    const r = await api.post<{ token: string }>('/api/auth/refresh', undefined);
+    const r = await must(api.POST('/api/auth/refresh'));
     localStorage.setItem(TOKEN_KEY, r.token);
     scheduleRefresh(r.token);
     if (socket) reauthenticate(socket, r.token);
@@ -63,7 +62,7 @@ async function refreshToken(): Promise<void> {
 /** The log-out button: ends the session on the server (every node refuses its token), then here. */
 async function signOut(): Promise<void> {
   // a failed call still logs out here; the token then lives until it expires
-  await api.post('/api/auth/logout', undefined).catch(() => {});
+  await must(api.POST('/api/auth/logout')).catch(() => {});
   logout();
 }
 
@@ -86,7 +85,7 @@ function showLogin(error?: string): void {
       onsubmit: async (e: Event) => {
         e.preventDefault();
         try {
-          const r = await api.post<{ token: string }>('/api/auth/login', { email: email.value, password: password.value });
+          const r = await must(api.POST('/api/auth/login', { body: { email: email.value, password: password.value } }));
           localStorage.setItem(TOKEN_KEY, r.token);
           await start();
         } catch (err) {
@@ -197,7 +196,7 @@ async function resync(): Promise<void> {
 /** The latest bills, for the feed on first paint and after a reconnect; pushes add on top. */
 async function loadFeed(): Promise<void> {
   try {
-    const r = await api.get<{ items: { id: number; bill_number: string; total_amount: number; status: string; created_at: string }[] }>('/api/bills?per_page=20');
+    const r = await must(api.GET('/api/bills', { params: { query: { per_page: 20 } } }));
     const pushed = feed.filter((b) => !r.items.some((x) => x.id === b.id));
     feed.length = 0;
     feed.push(...pushed, ...r.items.map((b) => ({ id: b.id, bill_number: b.bill_number, total_amount: b.total_amount, status: b.status, at: new Date(b.created_at) })));
@@ -222,7 +221,7 @@ function onUpdate(m: DashboardUpdateMessage): void {
 
 async function loadLocale(): Promise<void> {
   try {
-    const s = await api.get<{ locale?: Partial<Locale> }>('/api/shop-settings');
+    const s = await must(api.GET('/api/shop-settings'));
     locale = { ...DEFAULT_LOCALE, ...(s.locale ?? {}) };
   } catch {
     locale = DEFAULT_LOCALE;
@@ -264,10 +263,10 @@ function insightsPanel() {
   const out = h('div', { id: 'insights-out' });
   const from = h('input', { type: 'date', id: 'insights-from' });
   const to = h('input', { type: 'date', id: 'insights-to' });
-  const load = async (q: string) => {
+  const load = async (query: { days: number } | { from: string; to: string }) => {
     try {
-      const r = await api.get<any>(`/api/financial-insights?${q}`);
-      const row = (k: string, label: string, money = true) => [label, money ? fmt.money(r.current[k]) : `${r.current[k]}%`, money ? fmt.money(r.previous[k]) : `${r.previous[k]}%`, r.change[k] === null ? t('none') : `${r.change[k]}%`];
+      const r = await must(api.GET('/api/financial-insights', { params: { query } }));
+      const row = (k: keyof typeof r.current, label: string, money = true) => [label, money ? fmt.money(r.current[k]) : `${r.current[k]}%`, money ? fmt.money(r.previous[k]) : `${r.previous[k]}%`, r.change[k] === null ? t('none') : `${r.change[k]}%`];
       replace(out, table('insights-table', ['', r.period.from + ' … ' + r.period.to, t('previous'), 'Δ'], [
         row('revenue', t('revenue')), row('net_revenue', t('net_revenue')), row('vat_collected', t('vat')),
         row('expenses', t('expenses')), row('profit', t('profit')), row('margin', t('margin'), false),
@@ -279,9 +278,9 @@ function insightsPanel() {
   return h('section', { class: 'card', id: 'insights' },
     h('h2', {}, t('insights')),
     h('div', { class: 'row' },
-      ...[7, 30, 90, 180, 365].map((n) => h('button', { 'data-days': n, onclick: () => void load(`days=${n}`) }, `${n} ${t('days')}`)),
+      ...[7, 30, 90, 180, 365].map((n) => h('button', { 'data-days': n, onclick: () => void load({ days: n }) }, `${n} ${t('days')}`)),
       h('span', {}, t('custom')), from, to,
-      h('button', { id: 'insights-apply', onclick: () => from.value && to.value && void load(`from=${from.value}&to=${to.value}`) }, t('apply')),
+      h('button', { id: 'insights-apply', onclick: () => from.value && to.value && void load({ from: from.value, to: to.value }) }, t('apply')),
     ),
     out,
   );
@@ -301,7 +300,8 @@ function reportsPanel() {
           const today = fmt.today(); // the shop's date: a UTC date would leave out its early-morning bills
           bar.value = 0;
           try {
-            const r = await api.post<{ id: string }>('/api/reports', { type: type.value, format: format.value, from: `${today.slice(0, 8)}01`, to: today });
+            const body = { type: type.value, format: format.value, from: `${today.slice(0, 8)}01`, to: today } as RequestBody<'postReports'>;
+            const r = await must(api.POST('/api/reports', { body }));
             status.dataset.reportId = r.id;
             replace(status, `#${r.id.slice(0, 8)} …`);
             showReady(r.id);
@@ -329,7 +329,7 @@ function showReady(id: string): void {
     href: '#', id: 'report-download',
     onclick: async (e: Event) => {
       e.preventDefault();
-      const blob = await api.blob(url);
+      const blob = (await must(api.GET('/api/reports/{id}/download', { params: { path: { id } }, parseAs: 'blob' }))) as Blob;
       const a = h('a', { href: URL.createObjectURL(blob), download: `report-${id}` });
       a.click();
     },
@@ -369,7 +369,7 @@ async function start(): Promise<void> {
   await loadLocale();
   layout();
   try {
-    dashboard = await api.get<Dashboard>('/api/dashboard');
+    dashboard = await must(api.GET('/api/dashboard'));
     seq = dashboard.seq;
     render();
   } catch (err) {

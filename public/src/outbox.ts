@@ -12,6 +12,8 @@
  *   not made twice (the server also finds it by its offline_ref past the key's 48 h).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { createTajirClient } from '../../src/client/index.ts';
+import type { Answer, RequestBody } from './api.ts';
 
 export type OutboxState = 'queued' | 'synced' | 'refused';
 
@@ -21,13 +23,13 @@ export interface OutboxEntry {
   key: string;
   offline_ref: string;
   client_created_at: string;
-  body: Record<string, unknown>;
+  body: RequestBody<'postBills'>;
   /** the token of the cashier's PIN session at the time of sale, if any */
   session_token?: string;
   state: OutboxState;
   /** what the receipt shows besides the bill (cashier, customer's business name, change given) */
   extra: Record<string, unknown>;
-  bill?: Record<string, any>;
+  bill?: Answer<'postBills'>;
   error?: { status: number; code: string; message: string; details?: unknown };
   attempts: number;
 }
@@ -68,16 +70,19 @@ export function openOutbox(opts: {
   });
   let running: Promise<void> | undefined;
 
-  async function send(e: OutboxEntry, token: string): Promise<Response> {
-    const res = await fetch('/api/bills', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': e.key },
-      body: JSON.stringify(e.body),
+  // no default token: each bill goes with the token of its time of sale
+  const api = createTajirClient({ baseUrl: location.origin });
+
+  async function send(e: OutboxEntry, token: string) {
+    const r = await api.POST('/api/bills', {
+      params: { header: { 'Idempotency-Key': e.key } },
+      headers: { authorization: `Bearer ${token}` },
+      body: e.body,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
-    const date = res.headers.get('date');
+    const date = r.response.headers.get('date');
     if (date) opts.onServerDate(new Date(date));
-    return res;
+    return r;
   }
 
   async function syncOnce(): Promise<void> {
@@ -88,26 +93,28 @@ export function openOutbox(opts: {
       const entry = next;
       const terminal = opts.terminalToken();
       if (!terminal) return;
-      let res: Response;
+      let r: Awaited<ReturnType<typeof send>>;
       try {
-        res = await send(entry, entry.session_token ?? terminal);
+        r = await send(entry, entry.session_token ?? terminal);
         // the cashier's session ended since the sale: the terminal's own token sends it (the key
         // belongs to the terminal either way, so a committed first attempt is still replayed)
-        if (res.status === 401 && entry.session_token) res = await send(entry, terminal);
+        if (r.response.status === 401 && entry.session_token) r = await send(entry, terminal);
       } catch {
         entry.attempts += 1;
         await d.put('bills', entry);
         return; // offline or timed out: try again later, same key
       }
-      const data = await res.json().catch(() => undefined);
+      const status = r.response.status;
       entry.attempts += 1;
-      if (res.status === 201 || res.status === 200) {
+      if (r.data) {
         entry.state = 'synced';
-        entry.bill = data;
+        entry.bill = r.data;
         entry.error = undefined;
-      } else if ([400, 403, 404, 409, 413, 422].includes(res.status)) {
+      } else if ([400, 403, 404, 409, 413, 422].includes(status)) {
+        // a body that is not the API's envelope (a proxy's page) still refuses with the status
+        const e = (r.error as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
         entry.state = 'refused';
-        entry.error = { status: res.status, code: data?.error?.code ?? 'error', message: data?.error?.message ?? res.statusText, details: data?.error?.details };
+        entry.error = { status, code: e?.code ?? 'error', message: e?.message ?? r.response.statusText, details: e?.details };
       } else {
         await d.put('bills', entry);
         return; // 401 (terminal revoked), 429, 5xx: stop, keep it queued

@@ -14,7 +14,7 @@
  * This module holds the sale being built and wires the parts: catalogue-view.ts, cart.ts,
  * pay-panel.ts, pin-panel.ts, receipt.ts, outbox.ts and outbox-panel.ts, counter-data.ts.
  */
-import { ApiError, createApi } from './api.ts';
+import { ApiError, createApi, must, type RequestBody } from './api.ts';
 import { type CartLine, cartTotals, vatOn } from './cart.ts';
 import { closeConnection, type ConnectionState, openConnection, type PageSocket } from './connection.ts';
 import { type Customer, type Data, fetchProducts, loadData, type Product, type Settings, storeData } from './counter-data.ts';
@@ -339,7 +339,7 @@ function onPhone(e: Event): void {
     if (digits(phone).length >= 7 && navigator.onLine) {
       lookupTimer = setTimeout(async () => {
         try {
-          const r = await api.get<{ items: Customer[] }>(`/api/counter/customers?search=${encodeURIComponent(phone)}&limit=10`);
+          const r = await must(api.GET('/api/counter/customers', { params: { query: { search: phone, limit: 10 } } }));
           const hit = r.items.find((c) => digits(c.phone) === digits(phone));
           if (hit && $<HTMLInputElement>('#customer-phone')?.value.trim() === phone) {
             customer = hit;
@@ -428,7 +428,7 @@ async function sell(pays: Payment[], change = 0): Promise<void> {
 async function record(pays: Payment[], change: number): Promise<void> {
   if (!outbox) return;
   const soldAt = saleNow().toISOString();
-  const body: Record<string, unknown> = {
+  const body: RequestBody<'postBills'> = {
     items: lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, rate: l.rate, ...(l.discount_percent > 0 ? { discount_percent: l.discount_percent } : {}) })),
   };
   const c = customer;
@@ -514,7 +514,7 @@ async function renderOutbox(): Promise<void> {
 function openPin(): void {
   toggle('#pin-panel', true);
   openPinPanel($('#pin-panel')!, async (pin) => {
-    const r = await api.post<{ token: string; cashier: { id: number; name: string } }>('/api/terminal/sessions', { pin });
+    const r = await must(api.POST('/api/terminal/sessions', { body: { pin } }));
     localStorage.setItem(SESSION_KEY, JSON.stringify(r));
     toggle('#pin-panel', false);
     renderHeader();
@@ -523,7 +523,7 @@ function openPin(): void {
 
 async function signOut(): Promise<void> {
   try {
-    await api.call('DELETE', '/api/terminal/sessions/current');
+    await must(api.DELETE('/api/terminal/sessions/current'));
   } catch {
     // offline: the session ends on the server when it expires; this terminal forgets it now
   }
@@ -548,13 +548,13 @@ async function catchUp(): Promise<void> {
       for (const p of await fetchProducts(api, since)) mergeProduct(p);
       data.catalogue_at = at;
     }
-    const s = await api.get<Settings>('/api/shop-settings');
+    const s = await must(api.GET('/api/shop-settings'));
     if (s.version !== data.settings.version) {
       applySettings(s);
       relayout();
     }
-    data.customers = (await api.get<{ items: Customer[] }>('/api/counter/customers?limit=50')).items;
-    data.masters = (await api.get<{ items: { id: number; name: string }[] }>('/api/masters')).items;
+    data.customers = (await must(api.GET('/api/counter/customers', { params: { query: { limit: 50 } } }))).items;
+    data.masters = (await must(api.GET('/api/masters'))).items;
     saveData();
     renderMasters();
     renderChips();
@@ -577,14 +577,14 @@ async function start(): Promise<void> {
   const token = terminalToken();
   if (!token) return askToken();
   try {
-    const me = await api.get<{ role: string; id: number; shop_id: number }>('/api/auth/me');
+    const me = await must(api.GET('/api/auth/me'));
     if (me.role !== 'terminal') return askToken('That is not a terminal token.');
     data.me = { id: me.id, shop_id: me.shop_id };
     const [settings, , masters, customers] = await Promise.all([
-      api.get<Settings>('/api/shop-settings'),
+      must(api.GET('/api/shop-settings')),
       loadCatalogue(),
-      api.get<{ items: { id: number; name: string }[] }>('/api/masters'),
-      api.get<{ items: Customer[] }>('/api/counter/customers?limit=50'),
+      must(api.GET('/api/masters')),
+      must(api.GET('/api/counter/customers', { params: { query: { limit: 50 } } })),
     ]);
     data.settings = settings;
     data.masters = masters.items;
@@ -635,7 +635,7 @@ async function start(): Promise<void> {
   });
   socket.on('settings:updated', async (m) => {
     try {
-      applySettings(await api.get<Settings>('/api/shop-settings'));
+      applySettings(await must(api.GET('/api/shop-settings')));
       saveData();
     } catch {
       // the next connect re-reads them

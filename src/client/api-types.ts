@@ -1617,13 +1617,13 @@ export interface operations {
     };
     getBills: {
         parameters: {
-            query: {
+            query?: {
                 cursor?: string;
                 customer_id?: number;
                 employee_id?: number;
                 from?: string;
                 page?: number;
-                per_page: number;
+                per_page?: number;
                 search?: string;
                 status?: "Pending" | "Partial" | "Paid" | "Cancelled";
                 to?: string;
@@ -1639,7 +1639,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description total_amount - paid; 0 once cancelled */
+                            balance: number;
+                            /** Format: date */
+                            bill_date: string;
+                            bill_number: string;
+                            cashier_id: number | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            customer_id: number | null;
+                            customer_name: string | null;
+                            customer_phone: string | null;
+                            delivery_date: string | null;
+                            discount: number;
+                            employee_id: number | null;
+                            id: number;
+                            offline_ref: string | null;
+                            paid: number;
+                            status: "Pending" | "Partial" | "Paid" | "Cancelled";
+                            subtotal: number;
+                            total_amount: number;
+                            trial_date: string | null;
+                            vat_amount: number;
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    } | {
+                        items: {
+                            /** @description total_amount - paid; 0 once cancelled */
+                            balance: number;
+                            /** Format: date */
+                            bill_date: string;
+                            bill_number: string;
+                            cashier_id: number | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            customer_id: number | null;
+                            customer_name: string | null;
+                            customer_phone: string | null;
+                            delivery_date: string | null;
+                            discount: number;
+                            employee_id: number | null;
+                            id: number;
+                            offline_ref: string | null;
+                            paid: number;
+                            status: "Pending" | "Partial" | "Paid" | "Cancelled";
+                            subtotal: number;
+                            total_amount: number;
+                            trial_date: string | null;
+                            vat_amount: number;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -1717,7 +1773,75 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description total_amount - paid; 0 once cancelled */
+                        balance: number;
+                        /** Format: date */
+                        bill_date: string;
+                        bill_number: string;
+                        cancel_reason: string | null;
+                        cancelled_at: string | null;
+                        cashier_id: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        customer: {
+                            area: string | null;
+                            city: string | null;
+                            customer_type: string | null;
+                            id: number;
+                            name: string | null;
+                            phone: string | null;
+                            trn: string | null;
+                        } | null;
+                        customer_id: number | null;
+                        customer_name: string | null;
+                        customer_phone: string | null;
+                        delivery_date: string | null;
+                        discount: number;
+                        employee_id: number | null;
+                        id: number;
+                        items: {
+                            discount: number;
+                            discount_percent: number;
+                            id: number;
+                            line_no: number;
+                            notes: string | null;
+                            product_id: number | null;
+                            product_name: string;
+                            product_type: string | null;
+                            quantity: number;
+                            rate: number;
+                            total: number;
+                            vat_amount: number;
+                        }[];
+                        loyalty: {
+                            /** @description the customer's points after this bill (0 without a customer or account) */
+                            available_points: number;
+                            points_earned: number;
+                            points_redeemed: number;
+                            tier: string | null;
+                        };
+                        notes: string | null;
+                        offline_ref: string | null;
+                        paid: number;
+                        payments: {
+                            amount: number;
+                            id: number;
+                            kind: "payment" | "refund";
+                            method: string;
+                            /** Format: date-time */
+                            paid_at: string;
+                        }[];
+                        prices_include_vat: boolean;
+                        status: "Pending" | "Partial" | "Paid" | "Cancelled";
+                        subtotal: number;
+                        total_amount: number;
+                        trial_date: string | null;
+                        vat_amount: number;
+                        vat_percent: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -1746,7 +1870,75 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description total_amount - paid; 0 once cancelled */
+                        balance: number;
+                        /** Format: date */
+                        bill_date: string;
+                        bill_number: string;
+                        cancel_reason: string | null;
+                        cancelled_at: string | null;
+                        cashier_id: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        customer: {
+                            area: string | null;
+                            city: string | null;
+                            customer_type: string | null;
+                            id: number;
+                            name: string | null;
+                            phone: string | null;
+                            trn: string | null;
+                        } | null;
+                        customer_id: number | null;
+                        customer_name: string | null;
+                        customer_phone: string | null;
+                        delivery_date: string | null;
+                        discount: number;
+                        employee_id: number | null;
+                        id: number;
+                        items: {
+                            discount: number;
+                            discount_percent: number;
+                            id: number;
+                            line_no: number;
+                            notes: string | null;
+                            product_id: number | null;
+                            product_name: string;
+                            product_type: string | null;
+                            quantity: number;
+                            rate: number;
+                            total: number;
+                            vat_amount: number;
+                        }[];
+                        loyalty: {
+                            /** @description the customer's points after this bill (0 without a customer or account) */
+                            available_points: number;
+                            points_earned: number;
+                            points_redeemed: number;
+                            tier: string | null;
+                        };
+                        notes: string | null;
+                        offline_ref: string | null;
+                        paid: number;
+                        payments: {
+                            amount: number;
+                            id: number;
+                            kind: "payment" | "refund";
+                            method: string;
+                            /** Format: date-time */
+                            paid_at: string;
+                        }[];
+                        prices_include_vat: boolean;
+                        status: "Pending" | "Partial" | "Paid" | "Cancelled";
+                        subtotal: number;
+                        total_amount: number;
+                        trial_date: string | null;
+                        vat_amount: number;
+                        vat_percent: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -1778,7 +1970,75 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description total_amount - paid; 0 once cancelled */
+                        balance: number;
+                        /** Format: date */
+                        bill_date: string;
+                        bill_number: string;
+                        cancel_reason: string | null;
+                        cancelled_at: string | null;
+                        cashier_id: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        customer: {
+                            area: string | null;
+                            city: string | null;
+                            customer_type: string | null;
+                            id: number;
+                            name: string | null;
+                            phone: string | null;
+                            trn: string | null;
+                        } | null;
+                        customer_id: number | null;
+                        customer_name: string | null;
+                        customer_phone: string | null;
+                        delivery_date: string | null;
+                        discount: number;
+                        employee_id: number | null;
+                        id: number;
+                        items: {
+                            discount: number;
+                            discount_percent: number;
+                            id: number;
+                            line_no: number;
+                            notes: string | null;
+                            product_id: number | null;
+                            product_name: string;
+                            product_type: string | null;
+                            quantity: number;
+                            rate: number;
+                            total: number;
+                            vat_amount: number;
+                        }[];
+                        loyalty: {
+                            /** @description the customer's points after this bill (0 without a customer or account) */
+                            available_points: number;
+                            points_earned: number;
+                            points_redeemed: number;
+                            tier: string | null;
+                        };
+                        notes: string | null;
+                        offline_ref: string | null;
+                        paid: number;
+                        payments: {
+                            amount: number;
+                            id: number;
+                            kind: "payment" | "refund";
+                            method: string;
+                            /** Format: date-time */
+                            paid_at: string;
+                        }[];
+                        prices_include_vat: boolean;
+                        status: "Pending" | "Partial" | "Paid" | "Cancelled";
+                        subtotal: number;
+                        total_amount: number;
+                        trial_date: string | null;
+                        vat_amount: number;
+                        vat_percent: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -1819,7 +2079,75 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description total_amount - paid; 0 once cancelled */
+                        balance: number;
+                        /** Format: date */
+                        bill_date: string;
+                        bill_number: string;
+                        cancel_reason: string | null;
+                        cancelled_at: string | null;
+                        cashier_id: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        customer: {
+                            area: string | null;
+                            city: string | null;
+                            customer_type: string | null;
+                            id: number;
+                            name: string | null;
+                            phone: string | null;
+                            trn: string | null;
+                        } | null;
+                        customer_id: number | null;
+                        customer_name: string | null;
+                        customer_phone: string | null;
+                        delivery_date: string | null;
+                        discount: number;
+                        employee_id: number | null;
+                        id: number;
+                        items: {
+                            discount: number;
+                            discount_percent: number;
+                            id: number;
+                            line_no: number;
+                            notes: string | null;
+                            product_id: number | null;
+                            product_name: string;
+                            product_type: string | null;
+                            quantity: number;
+                            rate: number;
+                            total: number;
+                            vat_amount: number;
+                        }[];
+                        loyalty: {
+                            /** @description the customer's points after this bill (0 without a customer or account) */
+                            available_points: number;
+                            points_earned: number;
+                            points_redeemed: number;
+                            tier: string | null;
+                        };
+                        notes: string | null;
+                        offline_ref: string | null;
+                        paid: number;
+                        payments: {
+                            amount: number;
+                            id: number;
+                            kind: "payment" | "refund";
+                            method: string;
+                            /** Format: date-time */
+                            paid_at: string;
+                        }[];
+                        prices_include_vat: boolean;
+                        status: "Pending" | "Partial" | "Paid" | "Cancelled";
+                        subtotal: number;
+                        total_amount: number;
+                        trial_date: string | null;
+                        vat_amount: number;
+                        vat_percent: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -1847,7 +2175,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description not reserved: a bill made meanwhile takes it */
+                        bill_number: string;
+                    };
+                };
             };
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
@@ -1921,7 +2254,29 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        bill_date: string;
+                        delivery_date: string | null;
+                        discount: number;
+                        items: {
+                            discount_percent: number;
+                            product_id: number;
+                            product_name: string;
+                            quantity: number;
+                            rate: number;
+                            total: number;
+                            vat_amount: number;
+                        }[];
+                        prices_include_vat: boolean;
+                        subtotal: number;
+                        total_amount: number;
+                        trial_date: string | null;
+                        vat_amount: number;
+                        vat_percent: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -2014,7 +2369,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            available_points: number;
+                            business_name: string | null;
+                            customer_type: "Individual" | "Business";
+                            id: number;
+                            name: string;
+                            /** @description E.164 */
+                            phone: string;
+                            tier: string | null;
+                            tier_discount_percent: number;
+                            trn: string | null;
+                        }[];
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -2025,9 +2395,9 @@ export interface operations {
     };
     getCustomers: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
                 search?: string;
             };
             header?: never;
@@ -2285,8 +2655,8 @@ export interface operations {
     };
     getCustomersRecent: {
         parameters: {
-            query: {
-                limit: number;
+            query?: {
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2461,10 +2831,10 @@ export interface operations {
     };
     getEmployees: {
         parameters: {
-            query: {
+            query?: {
                 active?: boolean;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
                 search?: string;
             };
             header?: never;
@@ -2735,9 +3105,9 @@ export interface operations {
     };
     getExpenseCategories: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -2887,11 +3257,11 @@ export interface operations {
     };
     getExpenses: {
         parameters: {
-            query: {
+            query?: {
                 category_id?: number;
                 from?: string;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
                 search?: string;
                 to?: string;
             };
@@ -3385,9 +3755,9 @@ export interface operations {
     };
     getLoyaltyCustomersByIdLedger: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path: {
@@ -3430,9 +3800,9 @@ export interface operations {
     };
     getLoyaltyTiers: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3534,9 +3904,9 @@ export interface operations {
     };
     getMailRecipients: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3669,9 +4039,9 @@ export interface operations {
     };
     getMasters: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3684,7 +4054,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            name: string;
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -3695,9 +4075,9 @@ export interface operations {
     };
     getProductTypes: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3847,11 +4227,11 @@ export interface operations {
     };
     getProducts: {
         parameters: {
-            query: {
+            query?: {
                 active?: boolean;
                 barcode?: string;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
                 search?: string;
                 type_id?: number;
                 updated_since?: string;
@@ -4082,9 +4462,9 @@ export interface operations {
     };
     getRecurringExpenses: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4295,9 +4675,9 @@ export interface operations {
     };
     getReportSchedules: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4841,7 +5221,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        cashier: {
+                            id: number;
+                            /** @description the name, or the email when the user has none */
+                            name: string;
+                        };
+                        /** @description a token with the terminal's rights that records the cashier on bills and payments */
+                        token: string;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -4880,9 +5270,9 @@ export interface operations {
     };
     getTerminals: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4895,7 +5285,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            created_at: string;
+                            id: number;
+                            last_seen: string | null;
+                            name: string;
+                            /** @description a socket of the terminal is connected now (on any node) */
+                            online: boolean;
+                            revoked: boolean;
+                            settings_version_acked: number | null;
+                        }[];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -4924,7 +5331,16 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        id: number;
+                        name: string;
+                        /** @description the terminal's bearer token; shown only in this answer */
+                        token: string;
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
@@ -4967,9 +5383,9 @@ export interface operations {
     };
     getUsers: {
         parameters: {
-            query: {
-                page: number;
-                per_page: number;
+            query?: {
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -5031,7 +5447,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        active: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        id: number;
+                        name: string;
+                        role: "owner" | "manager" | "cashier";
+                    };
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];

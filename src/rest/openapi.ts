@@ -67,7 +67,8 @@ function paramsOf(schema: TSchema | undefined, where: 'path' | 'query') {
   return Object.entries(schema.properties as Record<string, TSchema>).map(([name, s]) => ({
     name,
     in: where,
-    required: where === 'path' || required.includes(name),
+    // a query field with a default is required of the validated query, not of the caller
+    required: where === 'path' || (required.includes(name) && s.default === undefined),
     schema: forOpenApi(s),
   }));
 }

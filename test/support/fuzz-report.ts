@@ -19,6 +19,8 @@ export interface FuzzReport {
   cases: number;
   routes: number;
   routesTotal: number;
+  /** Operations taking a token that no case got past authentication and the role check (every answer 401 or 403). */
+  notPastAuth: string[];
   durationMs: number;
   maxResponseMs: number;
   slowestCase?: string;
@@ -71,6 +73,7 @@ export function distinctFailures(failures: Failure[]): { key: string; count: num
 export function formatReport(r: FuzzReport): string {
   const lines = [
     `seed ${r.seed}: ${r.cases} cases over ${r.routes}/${r.routesTotal} operations in ${(r.durationMs / 1000).toFixed(1)} s`,
+    ...(r.notPastAuth.length ? [`operations no case got past authentication (every answer 401/403): ${r.notPastAuth.join(', ')}`] : []),
     `statuses: ${Object.entries(r.byStatus)
       .map(([s, n]) => `${s}×${n}`)
       .join(' ')}`,

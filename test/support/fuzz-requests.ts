@@ -23,6 +23,8 @@ export interface Operation {
   /** The OpenAPI path, e.g. /api/bills/{id} */
   path: string;
   public: boolean;
+  /** The roles allowed (x-roles); undefined on public operations. */
+  roles?: readonly string[];
   pathParams: Param[];
   query: Param[];
   body?: Schema;
@@ -37,8 +39,11 @@ export interface FuzzCase {
   url: string;
   /** The raw body text (not always JSON) or undefined. */
   body?: string;
-  /** Whose credentials: the fuzzed shop's owner, none, or a forged token. */
-  auth: 'owner' | 'none' | 'forged';
+  /**
+   * Whose credentials: the fuzzed shop's owner, its terminal (on the operations only terminals
+   * may call, which the owner would only ever get a 403 from), none, or a forged token.
+   */
+  auth: 'owner' | 'terminal' | 'none' | 'forged';
   /** How the case was built (for reading a failure). */
   strategy: string;
 }
@@ -53,7 +58,9 @@ export function operationsOf(doc: any, exclude: ReadonlySet<string> = new Set())
       ops.push({
         method: method.toUpperCase(),
         path,
-        public: !op.security,
+        // security [] marks a public operation (openapi.ts); x-roles names who may call the others
+        public: Array.isArray(op.security) && op.security.length === 0,
+        roles: op['x-roles'],
         pathParams: params.filter((p: any) => p.in === 'path'),
         query: params.filter((p: any) => p.in === 'query'),
         body: op.requestBody?.content?.['application/json']?.schema,
@@ -272,7 +279,8 @@ export function requestsFor(op: Operation, ids: readonly number[]): fc.Arbitrary
     );
   const params = fc.tuple(...op.pathParams.map(pathParam));
   const body = op.body ? fc.option(bodyOf(op.body), { freq: 12 }) : fc.constant(null);
-  const auth = op.public ? fc.constant<FuzzCase['auth']>('none') : fc.constantFrom<FuzzCase['auth']>(...Array(18).fill('owner'), 'none', 'forged');
+  const who: FuzzCase['auth'] = op.roles && !op.roles.includes('owner') && op.roles.includes('terminal') ? 'terminal' : 'owner';
+  const auth = op.public ? fc.constant<FuzzCase['auth']>('none') : fc.constantFrom<FuzzCase['auth']>(...Array(18).fill(who), 'none', 'forged');
   return fc.record({ params, query: queryOf(op), body, auth }).map(({ params, query, body, auth }) => {
     let path = op.path;
     op.pathParams.forEach((p, i) => {

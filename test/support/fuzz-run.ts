@@ -133,7 +133,14 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
   const billB = { items: [{ product_id: b.productId, quantity: 1 }] };
   const bIds: number[] = [];
   for (let i = 0; i < 3; i++) bIds.push((await must(`${base}/api/bills`, 'POST', billB, terminal.token)).id);
-  const ids = [...new Set([...a.ids, ...b.ids, ...bIds, 1, 2, 3])];
+  // Cases may end owner A's session (logout, logout-all, a reset of its own password): a second
+  // owner, whose id no case is given, lets the run set the password back and sign in again. It is
+  // made before the ids are chosen so that its id can be left out of them (the constant low ids
+  // below would otherwise reach it: a case could deactivate it or reset its password).
+  const spareEmail = `fuzz-spare-${process.pid}-${Date.now()}@fuzz.tajir`;
+  const spare = await must(`${base}/api/users`, 'POST', { email: spareEmail, password: FUZZ_PASSWORD, name: 'Spare', role: 'manager' }, a.token);
+  await must(`${base}/api/users/${spare.id}`, 'PATCH', { role: 'owner' }, a.token);
+  const ids = [...new Set([...a.ids, ...b.ids, ...bIds, 1, 2, 3])].filter((id) => id !== spare.id);
 
   const all = await generateCases(ops, ids, opts.cases, opts.seed);
   const indexes = opts.only?.length ? opts.only.filter((i) => i < all.length) : all.map((_, i) => i);
@@ -142,6 +149,8 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
   const failures: Failure[] = [];
   const byStatus: Record<string, number> = {};
   const routesHit = new Set<string>();
+  const routesPast = new Set<string>();
+  const publicOps = new Set(ops.filter((o) => o.public).map((o) => `${o.method} ${o.path}`));
   let maxResponseMs = 0;
   let slowestCase: string | undefined;
   let status5xx = 0;
@@ -249,11 +258,6 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
     await restarting;
   };
 
-  // Cases may end owner A's session (logout, logout-all, a reset of its own password): a second
-  // owner, whose id no case is given, lets the run set the password back and sign in again.
-  const spareEmail = `fuzz-spare-${process.pid}-${Date.now()}@fuzz.tajir`;
-  const spare = await must(`${base}/api/users`, 'POST', { email: spareEmail, password: FUZZ_PASSWORD, name: 'Spare', role: 'manager' }, a.token);
-  await must(`${base}/api/users/${spare.id}`, 'PATCH', { role: 'owner' }, a.token);
   let ownerToken = a.token;
   let reentering: Promise<void> | undefined;
   const login = (email: string) => request(`${base}/api/auth/login`, 'POST', { json: { email, password: FUZZ_PASSWORD } });
@@ -271,7 +275,19 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
     })().finally(() => {
       reentering = undefined;
     }));
-  const tokenFor = (c: FuzzCase) => (c.auth === 'owner' ? ownerToken : c.auth === 'forged' ? FORGED_TOKEN : undefined);
+  // shop A's terminal, for the operations only a terminal may call (PIN sessions); a case may
+  // revoke it (DELETE /api/terminals/{id}), and then a new one is registered
+  let terminalToken = (await must(`${base}/api/terminals`, 'POST', { name: 'Till A' }, a.token)).token as string;
+  let reregistering: Promise<void> | undefined;
+  const reregister = () =>
+    (reregistering ??= (async () => {
+      const r = await request(`${base}/api/terminals`, 'POST', { json: { name: 'Till A' }, token: ownerToken });
+      if (r.status === 201) terminalToken = (JSON.parse(r.text) as { token: string }).token;
+    })().finally(() => {
+      reregistering = undefined;
+    }));
+  const tokenFor = (c: FuzzCase) =>
+    c.auth === 'owner' ? ownerToken : c.auth === 'terminal' ? terminalToken : c.auth === 'forged' ? FORGED_TOKEN : undefined;
   const bBills = new Set(bIds);
   const runCase = async (index: number) => {
     const c = all[index]!;
@@ -281,11 +297,16 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
     if (recent.length > 200) recent.splice(0, recent.length - 200);
     if (restarting) await restarting;
     if (reentering) await reentering;
+    if (reregistering) await reregistering;
     try {
       const r = await request(`${base}${c.url}`, c.method, { token: tokenFor(c), body: c.body, timeoutMs });
       // the case ended owner A's session (or the one before it did): sign in again for the next cases
       if (c.auth === 'owner' && r.status === 401) await reenter();
+      if (c.auth === 'terminal' && r.status === 401) await reregister();
       byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      // on an operation that takes a token, a 401 or 403 never ran the handler: it is reached
+      // only past them (a public one's 401 is its own answer: login's wrong password)
+      if (publicOps.has(c.op) ? r.status !== 431 : r.status !== 401 && r.status !== 403 && r.status !== 431) routesPast.add(c.op);
       if (r.ms > maxResponseMs) {
         maxResponseMs = r.ms;
         slowestCase = `case ${index} ${c.op} (${r.ms.toFixed(0)} ms)`;
@@ -360,6 +381,7 @@ export async function runFuzz(target: Target, opts: FuzzOptions): Promise<FuzzRe
     cases: indexes.length,
     routes: routesHit.size,
     routesTotal: ops.length,
+    notPastAuth: ops.map((o) => `${o.method} ${o.path}`).filter((op) => !routesPast.has(op)),
     durationMs,
     maxResponseMs,
     slowestCase,

@@ -11,10 +11,13 @@ export {
   CreateUserBody,
   LoginBody,
   MeOut,
+  NewTerminalOut,
+  NewUserOut,
   PatchUserBody,
   SessionOut,
   SetPasswordBody,
   SignupBody,
+  TerminalOut,
   TokenOut,
   UserOut,
 } from './schema.ts';

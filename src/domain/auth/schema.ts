@@ -64,6 +64,28 @@ export const UserOut = Type.Object({
   created_at: Instant,
 });
 
+/** A user as POST /api/users answers it: the created row (no login yet). */
+export const NewUserOut = Type.Omit(UserOut, ['last_login']);
+
+/** A terminal as GET /api/terminals lists it, with its presence from Redis. */
+export const TerminalOut = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  online: Type.Boolean({ description: 'a socket of the terminal is connected now (on any node)' }),
+  last_seen: Nullable(Instant),
+  settings_version_acked: Nullable(Type.Integer({ description: 'the settings version the terminal last acknowledged' })),
+  revoked: Type.Boolean(),
+  created_at: Instant,
+});
+
+/** A registered terminal: its token is shown this once. */
+export const NewTerminalOut = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  token: Type.String({ description: "the terminal's bearer token; shown only in this answer" }),
+  created_at: Instant,
+});
+
 /** A new token for the caller's session (refresh, own password change). */
 export const TokenOut = Type.Object({ token: Type.String({ description: 'A JWT naming the same session, with a new expiry' }) });
 

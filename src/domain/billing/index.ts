@@ -10,4 +10,15 @@ export { formatBillNumber, peekBillNumber } from './numbering.ts';
 export { addPayment } from './payments.ts';
 export { loadBill, readBill } from './present.ts';
 export { quoteBill } from './quote.ts';
-export { AddPaymentBody, CancelBody, CreateBillBody, ListBillsQuery } from './schema.ts';
+export {
+  AddPaymentBody,
+  BillListOut,
+  BillOut,
+  CancelBody,
+  CounterCustomerOut,
+  CreateBillBody,
+  ListBillsQuery,
+  MasterOut,
+  NextNumberOut,
+  QuoteOut,
+} from './schema.ts';

@@ -1,6 +1,19 @@
 /** Signup, login, users and terminals (API.md "Auth and people"). */
-import { IdParams, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
-import { announceEnded, checkPasswordPolicy, CreateTerminalBody, CreateUserBody, LoginBody, MeOut, ROLES, SessionOut, SignupBody } from '../../domain/auth/index.ts';
+import { IdParams, PageOf, pageOfAll, ShortListQuery } from '../../domain/common/index.ts';
+import {
+  announceEnded,
+  checkPasswordPolicy,
+  CreateTerminalBody,
+  CreateUserBody,
+  LoginBody,
+  MeOut,
+  NewTerminalOut,
+  NewUserOut,
+  ROLES,
+  SessionOut,
+  SignupBody,
+  TerminalOut,
+} from '../../domain/auth/index.ts';
 import { rebuildShop } from '../../domain/aggregates/index.ts';
 import * as auth from '../../domain/auth/index.ts';
 import { onlineTerminals } from '../../domain/terminals/index.ts';
@@ -66,6 +79,7 @@ export const authRoutes = [
     auth: ROLES.managers,
     body: CreateUserBody,
     status: 201,
+    response: NewUserOut,
     handler: ({ body, principal, deps }) => {
       checkPasswordPolicy(body.password, 'password');
       return auth.createUser(deps.sql, principal, body);
@@ -79,6 +93,7 @@ export const authRoutes = [
     auth: ROLES.managers,
     body: CreateTerminalBody,
     status: 201,
+    response: NewTerminalOut,
     handler: ({ body, principal, deps }) => auth.createTerminal(deps.sql, deps.tokens, principal, body),
   }),
   route({
@@ -88,6 +103,7 @@ export const authRoutes = [
     tag,
     auth: ROLES.managers,
     query: ShortListQuery,
+    response: PageOf(TerminalOut),
     handler: async ({ query, principal, deps }) => {
       const [rows, online] = await Promise.all([
         auth.listTerminals(deps.sql, principal),

@@ -1,13 +1,16 @@
 /** Bills, payments, cancellation (API.md "Billing"). Money-moving POSTs honour Idempotency-Key. */
 import { Type } from '@sinclair/typebox';
-import { IdParams, pageOfAll, Search, ShortListQuery } from '../../domain/common/index.ts';
+import { IdParams, ItemsOf, PageOf, pageOfAll, Search, ShortListQuery } from '../../domain/common/index.ts';
 import { ROLES } from '../../domain/auth/index.ts';
 import {
   addPayment,
   AddPaymentBody,
+  BillListOut,
+  BillOut,
   cancelBill,
   CancelBody,
   counterCustomers,
+  CounterCustomerOut,
   createBill,
   CreateBillBody,
   findOfflineBill,
@@ -15,9 +18,12 @@ import {
   listBills,
   ListBillsQuery,
   listMasters,
+  MasterOut,
+  NextNumberOut,
   once,
   peekBillNumber,
   quoteBill,
+  QuoteOut,
   readBill,
 } from '../../domain/billing/index.ts';
 import { Reply, route } from '../http/route.ts';
@@ -36,6 +42,7 @@ export const billingRoutes = [
     body: CreateBillBody,
     status: 201,
     idempotent: true,
+    response: BillOut,
     handler: async ({ body, principal, req, deps }) => {
       try {
         const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
@@ -57,6 +64,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     body: CreateBillBody,
+    response: QuoteOut,
     handler: ({ body, principal, deps }) => quoteBill(deps.sql, principal, body, deps.clock.now()),
   }),
   route({
@@ -66,6 +74,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     query: ShortListQuery,
+    response: PageOf(MasterOut),
     handler: async ({ query, principal, deps }) => pageOfAll(await listMasters(deps.sql, principal.shopId), query),
   }),
   route({
@@ -78,6 +87,7 @@ export const billingRoutes = [
       { search: Type.Optional(Search), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })) },
       { additionalProperties: false },
     ),
+    response: ItemsOf(CounterCustomerOut),
     handler: ({ query, principal, deps }) => counterCustomers(deps.sql, principal.shopId, query.search, query.limit ?? 20),
   }),
   route({
@@ -87,6 +97,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.staff,
     query: ListBillsQuery,
+    response: BillListOut,
     handler: ({ query, principal, deps }) => listBills(deps.sql, principal.shopId, query),
   }),
   route({
@@ -95,6 +106,7 @@ export const billingRoutes = [
     summary: 'The number the next bill of today will get (not reserved)',
     tag,
     auth: ROLES.any,
+    response: NextNumberOut,
     handler: async ({ principal, deps }) => ({ bill_number: await peekBillNumber(deps.sql, principal.shopId, deps.clock.now()) }),
   }),
   route({
@@ -104,6 +116,7 @@ export const billingRoutes = [
     tag,
     auth: ROLES.any,
     params: IdParams,
+    response: BillOut,
     handler: ({ params, principal, deps }) => readBill(deps.sql, principal, params.id),
   }),
   route({
@@ -116,6 +129,7 @@ export const billingRoutes = [
     body: AddPaymentBody,
     status: 201,
     idempotent: true,
+    response: BillOut,
     handler: async ({ params, body, principal, req, deps }) => {
       const r = await once(
         deps.sql,
@@ -137,6 +151,7 @@ export const billingRoutes = [
     auth: ROLES.managers,
     params: IdParams,
     body: CancelBody,
+    response: BillOut,
     handler: async ({ params, body, principal, deps }) => {
       const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason, deps.clock.now()));
       return r.bill;

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/auth/index.ts';
 import { IdParams } from '../../domain/common/index.ts';
-import { endPinSession, setPin, signInByPin } from '../../domain/terminals/index.ts';
+import { endPinSession, PinSessionOut, setPin, signInByPin } from '../../domain/terminals/index.ts';
 import { ERRORS } from '../../errors.ts';
 import { route } from '../http/route.ts';
 import { pinLimit } from '../pin-limit.ts';
@@ -32,6 +32,7 @@ export const terminalSessionRoutes = [
     auth: ['terminal'],
     body: PinBody,
     status: 201,
+    response: PinSessionOut,
     handler: async ({ body, principal, deps }) => {
       if (principal.pinSessionId) throw ERRORS.businessRule('pin_session_open', 'A cashier is signed in already; sign out first');
       const limit = pinLimit(deps.redis, deps.keys);
