@@ -15,7 +15,6 @@ import {
   listBills,
   ListBillsQuery,
   listMasters,
-  once,
   peekBillNumber,
   quoteBill,
   readBill,
@@ -36,12 +35,11 @@ export const billingRoutes = [
     body: CreateBillBody,
     status: 201,
     idempotent: true,
-    handler: async ({ body, principal, req, deps }) => {
+    overlapRateLimit: true,
+    handler: async ({ body, principal, req, deps, admitted }) => {
       try {
-        const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
-          (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
-        );
-        return new Reply(r.status, r.body, replayHeaders(r.replayed));
+        const r = await createBill(deps.sql, principal, body, { now: deps.clock.now(), key: req.header('idempotency-key'), beforeWrite: admitted });
+        return new Reply(r.status, r.bill, replayHeaders(r.replayed));
       } catch (err) {
         // the same offline bill sent twice at once under two keys: the one that committed answers both
         const made = isOfflineRefClash(err) && body.offline_ref ? await findOfflineBill(deps.sql, principal, body.offline_ref) : undefined;
@@ -116,17 +114,10 @@ export const billingRoutes = [
     body: AddPaymentBody,
     status: 201,
     idempotent: true,
-    handler: async ({ params, body, principal, req, deps }) => {
-      const r = await once(
-        deps.sql,
-        principal,
-        req.header('idempotency-key'),
-        `POST /api/bills/${params.id}/payments`,
-        body,
-        201,
-        (tx) => addPayment(tx, principal, params.id, body, deps.clock.now()),
-      );
-      return new Reply(r.status, r.body, replayHeaders(r.replayed));
+    overlapRateLimit: true,
+    handler: async ({ params, body, principal, req, deps, admitted }) => {
+      const r = await addPayment(deps.sql, principal, params.id, body, deps.clock.now(), { key: req.header('idempotency-key'), beforeWrite: admitted });
+      return new Reply(r.status, r.bill, replayHeaders(r.replayed));
     },
   }),
   route({
@@ -138,7 +129,7 @@ export const billingRoutes = [
     params: IdParams,
     body: CancelBody,
     handler: async ({ params, body, principal, deps }) => {
-      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason, deps.clock.now()));
+      const r = await cancelBill(deps.sql, principal, params.id, body.reason, deps.clock.now());
       return r.bill;
     },
   }),
