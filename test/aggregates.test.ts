@@ -8,12 +8,15 @@ import { existsSync } from 'node:fs';
 import { closeCore, createCore } from '../src/deps.ts';
 import { appliedSeq, applyEvents } from '../src/domain/aggregates/apply.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
+import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { createSql } from '../src/db/client.ts';
 import { appendEvent } from '../src/domain/events/append.ts';
 import { getDashboard } from '../src/domain/dashboard/read.ts';
 import { createLogger } from '../src/log.ts';
+import { createRedis } from '../src/redis/client.ts';
 import { SUFFIX } from '../src/redis/keys.ts';
+import { withScripts } from '../src/redis/scripts.ts';
 import { type Aggregator, createAggregator } from '../src/workers/aggregator.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct, settled } from './support/fixtures.ts';
@@ -232,6 +235,32 @@ describe('aggregates under concurrency and faults', function () {
     await settled(f.shop.shopId); // the claim is gone: the sweep rebuilds
     const v = await verifyShop(env().sql, redis, deps.keys, f.shop.shopId);
     assert.deepEqual([v.error, v.differences], [undefined, []]);
+  });
+
+  it('a rebuild whose claim timed out after Redis ran it releases the claim: the next rebuild need not wait a minute', async () => {
+    const server = await startRedisServer();
+    const plain = withScripts(createRedis(server.url));
+    // the service's own client answers within 1 s or fails; 50 ms here, and Redis paused longer
+    const hasty = withScripts(createRedis(server.url, { commandTimeoutMs: 50 }));
+    try {
+      const f = await fixture();
+      await post('/api/bills', randomBill(f, 0), f.shop.cashier);
+      const { sql, deps } = env();
+      const meta = deps.keys.agg(f.shop.shopId).meta;
+      // every client waits 400 ms: the claim runs after that, long after its caller gave up on it
+      await plain.call('CLIENT', 'PAUSE', '400', 'ALL');
+      await assert.rejects(rebuildShop(sql, hasty, deps.keys, f.shop.shopId), /timed out/);
+      // answered in order on one connection: once a PING is, so are the claim and its release
+      await until(() => hasty.ping().then(() => true, () => false), 10_000, 'the pause over');
+      assert.equal(await plain.hget(meta, 'rebuilding'), null, 'the claim released');
+      assert.equal((await rebuildShop(sql, plain, deps.keys, f.shop.shopId)).status, 'rebuilt');
+      const v = await verifyShop(sql, plain, deps.keys, f.shop.shopId);
+      assert.deepEqual([v.error, v.differences], [undefined, []]);
+    } finally {
+      plain.disconnect();
+      hasty.disconnect();
+      server.stop();
+    }
   });
 
   it('rebuilds a shop whose Redis is ahead of Postgres (a restored database)', async () => {

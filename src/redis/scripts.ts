@@ -20,6 +20,7 @@ export const SCRIPTS = {
   clearShopKeys: { file: 'clear-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys to drop', argv: ['token'] },
   writeShopKeys: { file: 'write-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys written', argv: ['token', 'parts'] },
   finishRebuild: { file: 'finish-rebuild', keys: ['meta'], argv: ['seq', 'token', 'rebuilt at'] },
+  abandonRebuild: { file: 'abandon-rebuild', keys: ['meta'], argv: ['token'] },
   claimPush: { file: 'claim-push', keys: ['meta'], argv: ['seq'] },
   markFed: { file: 'mark-fed', keys: ['meta', 'feed'], moreArgv: 'the seqs sent', argv: ['seq'] },
   takeFeedHole: { file: 'take-feed-hole', keys: ['meta', 'feed'], argv: ['fed seen', 'seq seen'] },
@@ -40,6 +41,8 @@ export interface ScriptedRedis extends Redis {
   /** KEYS: meta, registry, ...keys written; ARGV: token, parts JSON. → 1, or 0 when the claim was lost */
   writeShopKeys(numKeys: number, ...args: string[]): Promise<number>;
   finishRebuild(meta: string, seq: string, token: string, rebuiltAt: string): Promise<number>;
+  /** → 1 when this token's claim was released, 0 when it held none */
+  abandonRebuild(meta: string, token: string): Promise<number>;
   /** → the previous pushed seq (-1 unknown), or -2 when this seq was pushed already */
   claimPush(meta: string, seq: string): Promise<number>;
   /** KEYS: meta, feed; ARGV: the seqs sent. → the shop's "fed" watermark after it */

@@ -18,8 +18,9 @@
 import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
+import pLimit from 'p-limit';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpHooks, type EventRow } from '../domain/aggregates/index.ts';
+import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow } from '../domain/aggregates/index.ts';
 import { createCache } from '../domain/common/index.ts';
 import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
@@ -49,6 +50,12 @@ export interface AggregatorOptions {
    */
   feedTakeoverMs?: number;
   hooks?: CatchUpHooks;
+  /**
+   * Rebuilds this process runs at once. Default 2, half the aggregator's pool: after Redis comes
+   * back empty every shop needs one, and all of them at once held a claim each while they queued
+   * for a connection, timed out on Redis behind one another, and left live catch-ups no connection.
+   */
+  rebuildConcurrency?: number;
   /** Where the count of stuck shops (tajir_aggregates_stuck_shops) and each sweep's figures are reported. */
   metrics?: { setStuckShops(count: number): void; observeSweep?(figures: { committed: number; applied: number; behindShops: number }): void };
 }
@@ -67,6 +74,7 @@ export interface Aggregator {
 
 export function createAggregator(opts: AggregatorOptions): Aggregator {
   const { sql, redis, keys, log } = opts;
+  const catchUpDeps: CatchUpDeps = { sql, redis, keys, rebuildSlot: pLimit(opts.rebuildConcurrency ?? 2) };
   const running = new Map<number, Promise<void>>();
   /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up (an evicted one costs that read). */
   const known = createCache<number, number>({ max: 100_000 });
@@ -157,7 +165,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
           if (fast) {
             const event = fast;
             fast = undefined;
-            const r = await applyBatch({ sql, redis, keys }, shopId, [event], opts.hooks);
+            const r = await applyBatch(catchUpDeps, shopId, [event], opts.hooks);
             sawPushed(shopId, r.seq);
             if (r.status === 'ok') {
               known.set(shopId, r.seq);
@@ -165,7 +173,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
             }
             known.delete(shopId);
           }
-          const seq = await catchUpShop({ sql, redis, keys }, shopId, opts.hooks, known.get(shopId), pushed.get(shopId));
+          const seq = await catchUpShop(catchUpDeps, shopId, opts.hooks, known.get(shopId), pushed.get(shopId));
           sawPushed(shopId, seq);
           if (seq === undefined) known.delete(shopId);
           else known.set(shopId, seq);

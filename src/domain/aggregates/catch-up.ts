@@ -47,6 +47,11 @@ export interface CatchUpDeps {
   sql: Sql;
   redis: ScriptedRedis;
   keys: Keys;
+  /**
+   * Runs a rebuild when the process has room for one (the aggregator bounds how many run at once).
+   * Default: at once.
+   */
+  rebuildSlot?: <T>(rebuild: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -77,7 +82,8 @@ export async function applyBatch(deps: CatchUpDeps, shopId: number, events: Even
  * rebuild claim gets here), then onRebuilt tells clients to resync.
  */
 async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
-  const r = await rebuildShop(deps.sql, deps.redis, deps.keys, shopId);
+  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId);
+  const r = await (deps.rebuildSlot ? deps.rebuildSlot(rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
   if (pushedSeq !== undefined && r.seq > pushedSeq && hooks.onApplied) {
     const missed = await eventsAfter(deps.sql, shopId, pushedSeq, BATCH * 10, r.seq);

@@ -1,6 +1,6 @@
 /** The aggregates section's surface: what other sections, routes, realtime and workers may use (STYLE.md §15). */
 export { StuckShopError, applyBatch, catchUpShop } from './catch-up.ts';
-export type { CatchUpHooks } from './catch-up.ts';
+export type { CatchUpDeps, CatchUpHooks } from './catch-up.ts';
 export type { EventRow } from './ops.ts';
 export { rebuildShop } from './rebuild.ts';
 export { snapshotShop } from './snapshot.ts';

@@ -48,16 +48,33 @@ export function* chunks(state: ShopState, size = CHUNK_FIELDS): Generator<[strin
   if (chunk.length) yield chunk;
 }
 
-/** `chunk`: values per script call (tests set it small). Default CHUNK_FIELDS. */
+/**
+ * `chunk`: values per script call (tests set it small). Default CHUNK_FIELDS.
+ *
+ * A rebuild that fails after it may have claimed the shop (a thrown error, including a command
+ * that timed out although Redis ran it) releases its claim before the error goes on, so the next
+ * catch-up rebuilds at once instead of after STALE_CLAIM_MS.
+ */
 export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, opts: { chunk?: number } = {}): Promise<RebuildResult> {
-  const size = opts.chunk ?? CHUNK_FIELDS;
-  const shop = keys.agg(shopId);
+  const meta = keys.agg(shopId).meta;
   const token = randomUUID();
+  try {
+    return await rebuildClaimed(sql, redis, keys, shopId, token, opts.chunk ?? CHUNK_FIELDS);
+  } catch (err) {
+    // Same connection, so it runs after every command of the rebuild that Redis has yet to run
+    // (commands are answered in order, and a reconnect resends unanswered ones first).
+    await redis.abandonRebuild(meta, token).catch(() => {});
+    throw err;
+  }
+}
+
+async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, token: string, size: number): Promise<RebuildResult> {
+  const shop = keys.agg(shopId);
   const claimed = await redis.beginRebuild(shop.meta, token, String(Date.now()), String(STALE_CLAIM_MS));
   if (claimed !== 1) return { status: 'busy' };
   const snap = await snapshotShop(sql, shopId);
   if (!snap) {
-    await redis.hdel(shop.meta, 'rebuilding', 'rebuild_started');
+    await redis.abandonRebuild(shop.meta, token);
     return { status: 'no_shop' };
   }
   const old = await redis.smembers(shop.registry);
