@@ -78,7 +78,7 @@ async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'):
       while (Date.now() < end) {
         const i = counter++;
         const s = shops[i % shops.length]!;
-        await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare' }));
+        await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare' });
         n++;
       }
     }),
@@ -98,7 +98,7 @@ async function lag(deps: CoreDeps, shops: Shop[], applied: Map<string, number>):
     const s = shops[i % shops.length]!;
     inflight.push(
       (async () => {
-        const r = await deps.sql.begin((tx) => createBill(tx, s.principal, billBody(s, i), { now: new Date() }));
+        const r = await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date() });
         commits.set(`${s.principal.shopId}:${r.seq}`, performance.now());
       })(),
     );

@@ -12,6 +12,7 @@ import { createLogger } from '../src/log.ts';
 import { startNode } from '../src/node.ts';
 import { createRedis } from '../src/redis/client.ts';
 import { dropDatabase, env, runId, testConfig } from './support/env.ts';
+import { addProduct } from './support/fixtures.ts';
 import { call, get, newShop } from './support/http.ts';
 import { freePort } from './support/redis-server.ts';
 import { startOwnService } from './support/service.ts';
@@ -116,6 +117,28 @@ describe('operations', () => {
       // another token is not affected
       const other = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${s.manager}` } });
       assert.equal(other.status, 200);
+    });
+  });
+
+  it('a bill over the token limit is refused with 429 and writes nothing, though its read ran beside the limit (issue 20)', async () => {
+    const s = await newShop();
+    const product = await addProduct(s.shopId, 'Kandura', 150);
+    await withOwnApi({ tokenLimitPerMinute: 2, redisPrefix: `${env().config.redisPrefix}bill-limits:` }, async (url) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await fetch(`${url}/api/bills`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json', 'idempotency-key': `limited-${i}` },
+          body: JSON.stringify({ items: [{ product_id: product, quantity: 1 }], customer: { phone: `+97150777000${i}`, name: 'Limited' } }),
+        });
+        statuses.push(r.status);
+      }
+      assert.deepEqual(statuses, [201, 201, 429]);
+      const [n] = await env().sql<{ bills: number; keys: number; customers: number }[]>`
+        select (select count(*)::int from bills where shop_id = ${s.shopId}) as bills,
+          (select count(*)::int from idempotency_keys where shop_id = ${s.shopId}) as keys,
+          (select count(*)::int from customers where shop_id = ${s.shopId}) as customers`;
+      assert.deepEqual(n, { bills: 2, keys: 2, customers: 2 });
     });
   });
 

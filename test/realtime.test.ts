@@ -23,6 +23,27 @@ describe('realtime', function () {
   });
   afterEach(() => closeAllSockets());
 
+  it('reaches a long-polling manager beside WebSocket ones, and the WebSocket ones alone once it left (issue 20: the fast publish)', async () => {
+    const ws = await connect(a.manager);
+    const seenWs = record(ws);
+    const polling = await connected(openSocket(a.manager, env().baseUrl, { transports: ['polling'], upgrade: false }));
+    const seenPolling = record(polling);
+    const sell = async () => {
+      const bill = await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, a.cashier);
+      assert.equal(bill.status, 201);
+      return bill.body.id as number;
+    };
+    const first = await sell();
+    const got = (seen: { name: string; args: any[] }[], id: number) => seen.some((e) => e.name === 'bill:created' && e.args[0].bill.id === id);
+    await until(() => got(seenWs, first) && got(seenPolling, first), 5000, 'the bill on both transports');
+    polling.disconnect();
+    await until(() => ws.connected, 1000, 'the WebSocket manager still there');
+    // once the polling connection is gone the node sends without socket.io's per-socket scan
+    const second = await sell();
+    await until(() => got(seenWs, second), 5000, 'the next bill over WebSocket');
+    assert.equal(seenWs.filter((e) => e.name === 'bill:created' && e.args[0].bill.id === second).length, 1, 'once');
+  });
+
   it('pushes a bill to the managers of its shop, and nothing to another shop, even one asking to join', async () => {
     const mine = await connect(a.manager);
     const other = await connect(b.token);

@@ -32,6 +32,8 @@ export interface DbOptions {
    * every query by default) would be missing there; queries go unnamed instead. Default false.
    */
   transactionPooling?: boolean;
+  /** Called with every statement's text as it is sent (postgres.js's debug hook): tests count round trips with it. */
+  debug?: (query: string) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export function createSql(url: string, options: DbOptions = {}): Sql {
     connect_timeout: 2,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     onnotice: () => {},
+    ...(options.debug ? { debug: (_connection: number, query: string) => options.debug!(query) } : {}),
     connection: { application_name: options.applicationName ?? 'tajir' },
     types: {
       bigint: {

@@ -28,6 +28,7 @@ import { type BudgetOptions, EventBudget } from './budget.ts';
 import type { ErrorReply, SessionEndReason, SocketData } from './contracts.ts';
 import { roomsFor } from './contracts.ts';
 import type { Io } from './io.ts';
+import { enableFastPublish } from './adapter.ts';
 import { backpressureOptions, guardSlowConsumers } from './slow-consumers.ts';
 import { createSocketCap } from './socket-cap.ts';
 
@@ -55,6 +56,7 @@ const overBudget: ErrorReply = errorBody(ERRORS.rateLimited(1, 'Too many events 
 
 export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: RealtimeOptions = {}): Realtime {
   io.attachApp(app, backpressureOptions(deps.config.socketBufferCapBytes));
+  enableFastPublish(io, app);
   const slowConsumers = guardSlowConsumers(io, deps.log, () => deps.metrics.slowConsumer(), deps.config.socketBufferCapBytes);
   const handshakes = new RateLimiterRedis({
     storeClient: deps.redis,

@@ -4,9 +4,9 @@
  * uWS's `app.publish` and direct emits with `ws.send`; both ignore uWS's answer, and past the
  * route's `maxBackpressure` (64 KiB by default) uWS DROPS the message without a word. So we raise
  * `maxBackpressure` to twice our own cap and look at `getBufferedAmount()` of every socket a
- * message went to (after each local broadcast and each direct flush), and of every socket a few
- * times a second (broadcasts that arrive from other nodes through the Redis adapter bypass the
- * first hook). A socket past the cap is disconnected, logged and counted. It cannot be sent
+ * message went to (once after each turn of the event loop with local broadcasts, and after each
+ * direct flush), and of every socket a few times a second (broadcasts that arrive from other
+ * nodes through the Redis adapter bypass the first hook). A socket past the cap is disconnected, logged and counted. It cannot be sent
  * `session:ended` first: it is not reading. Its client reconnects and re-syncs as after any drop.
  */
 import type { ServerOptions } from 'socket.io';
@@ -61,9 +61,26 @@ export function guardSlowConsumers(io: Io, log: Logger, onDisconnect: () => void
 
   const adapter = nsp.adapter as unknown as { broadcast: Broadcast; rooms: Map<string, Set<string>> };
   const broadcast = adapter.broadcast.bind(adapter);
+  // The rooms broadcast to in this turn of the event loop, checked once after it (issue 20): a
+  // bill's messages (bill:created, loyalty:update, dashboard:update) reach the same managers in
+  // one turn, and each of them is looked at once, not once per message. Within one turn a
+  // socket takes a few kilobytes more at most, far below the margin between our cap and uWS's.
+  const pending = new Set<string>();
+  const flush = () => {
+    const seen = new Set<string>();
+    for (const room of pending) {
+      for (const id of adapter.rooms.get(room) ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        check(nsp.sockets.get(id));
+      }
+    }
+    pending.clear();
+  };
   adapter.broadcast = (packet, opts) => {
     broadcast(packet, opts);
-    for (const room of opts.rooms) for (const id of adapter.rooms.get(room) ?? []) check(nsp.sockets.get(id));
+    if (pending.size === 0) setImmediate(flush);
+    for (const room of opts.rooms) pending.add(room);
   };
 
   const sweep = setInterval(() => {

@@ -22,33 +22,42 @@
  *   deleted since is still sold at that price. `offline_ref` is unique per terminal: the same
  *   offline bill sent again answers the bill made the first time.
  * - Cashier: a PIN session's bills record its cashier_id.
+ *
+ * Round trips (issue 20): one statement reads everything the plan needs (read.ts, with the
+ * Idempotency-Key's stored answer), the plan is pure TypeScript (plan.ts), one statement writes
+ * it (write.ts). A first attempt costs two round trips and no BEGIN/COMMIT; a plan overtaken by
+ * a concurrent change of the customer's account or the tiers is made again from a fresh read.
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/index.ts';
-import { type BillCustomer, billCustomer, findOrCreateByPhone } from '../customers/index.ts';
-import { type LockedAccount, lockLoyaltyAccount } from './loyalty-lock.ts';
+import { type BillCustomer, newCustomerRow } from '../customers/index.ts';
+import { type KeyOwner, replayOf, requestHash, type StoredResponse } from './idempotency.ts';
+import type { LockedAccount } from './loyalty-lock.ts';
 import { type LoyaltyConfigRow, type TierRow, tierHeld } from './loyalty-rules.ts';
 import { type LineProduct, priceBill, settleBill } from './plan.ts';
 import { type BillDetail, loadBill } from './present.ts';
+import { lineProductsQuery, readBillInputs } from './read.ts';
 import type { CreateBillBody } from './schema.ts';
-import { loadShopBillingContext, type ShopBillingContext } from './shop-context.ts';
-import { type WriteBillOptions, writeBill } from './write.ts';
+import type { ShopBillingContext } from './shop-context.ts';
+import { type BillRefs, isStalePlan, presentRows, replayedBill, type WriteBillOptions, writeBill } from './write.ts';
 
 export { LOYALTY_METHOD } from './plan.ts';
 export interface CreateBillOptions extends WriteBillOptions {
   /** The instant of the sale, from the process's clock (common/clock.ts). */
   now: Date;
+  /** The request's Idempotency-Key, if any. */
+  key?: string;
+  /**
+   * Awaited after the read and before the write: the route's rate-limit decision, which so runs
+   * beside the read instead of before it (issue 20). A rejection stops the bill before anything
+   * is written.
+   */
+  beforeWrite?: () => Promise<void>;
 }
 
-/** The bill's customer: by id, or found or created by phone under the customers section's rules. */
-async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBillBody['customer']>): Promise<{ customer: BillCustomer; created: boolean }> {
-  if (ref.id !== undefined) return { customer: await billCustomer(tx, shopId, ref.id), created: false };
-  if (!ref.phone || !ref.name) {
-    throw ERRORS.validation([{ field: ref.phone ? 'customer.name' : 'customer.phone', message: 'is required (or give customer.id)' }]);
-  }
-  return findOrCreateByPhone(tx, shopId, { ...ref, phone: ref.phone, name: ref.name });
-}
+/** How often a bill is planned again when a concurrent change overtook its plan before answering 409. */
+const PLAN_ATTEMPTS = 10;
 
 /**
  * The products of the shop among the items' product ids: live and active ones at their price now;
@@ -56,21 +65,7 @@ async function resolveCustomer(tx: Db, shopId: number, ref: NonNullable<CreateBi
  * migration 0026), since what was sold stays sold when the product is deleted before the sync.
  */
 export async function lineProducts(tx: Db, shopId: number, items: CreateBillBody['items'], saleAt?: string): Promise<LineProduct[]> {
-  const ids = [...new Set(items.map((i) => i.product_id))];
-  if (saleAt === undefined) {
-    return tx<LineProduct[]>`
-      select p.id, p.name, p.rate_fils, p.rate_fils as rate_now_fils, t.name as type_name
-      from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
-      where p.shop_id = ${shopId} and p.id in ${tx(ids)} and p.deleted_at is null and p.active`;
-  }
-  return tx<LineProduct[]>`
-    select p.id, p.name, p.rate_fils as rate_now_fils, t.name as type_name,
-      (select h.rate_fils from product_prices h
-        -- at the time of sale's resolution (ms): a price from 10:00:00.123456 is in force at 10:00:00.123
-        where h.shop_id = p.shop_id and h.product_id = p.id and date_trunc('milliseconds', h.valid_from) <= ${saleAt}::timestamptz
-        order by h.valid_from desc limit 1) as rate_fils
-    from products p join product_types t on t.shop_id = p.shop_id and t.id = p.type_id
-    where p.shop_id = ${shopId} and p.id in ${tx(ids)}`;
+  return lineProductsQuery(tx, shopId, items, saleAt);
 }
 
 /** Furthest ahead of the server's clock a terminal's time of sale may be. */
@@ -101,53 +96,108 @@ export const isOfflineRefClash = (err: unknown): boolean => {
   return e?.code === '23505' && e.constraint_name === 'bills_offline_ref_key';
 };
 
-/** Loads what the bill refers to, plans it (plan.ts) and writes it (write.ts), in the caller's transaction. */
-export async function createBill(
-  tx: Db,
-  p: Principal,
-  body: CreateBillBody,
-  options: CreateBillOptions,
-): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
+export interface CreatedBill {
+  bill: BillDetail;
+  /** the answer stored under the Idempotency-Key (or the offline bill made already) */
+  replayed: boolean;
+  status: number;
+  tierChanged: boolean;
+  seq: number | undefined;
+}
+
+function replayed(r: StoredResponse): CreatedBill {
+  return { ...replayedBill(r), tierChanged: false, seq: undefined };
+}
+
+/**
+ * Reads what the bill refers to, plans it (plan.ts) and writes it (write.ts): two round trips, on
+ * the pool (not inside a transaction: the write is its own). With `key`, the Idempotency-Key is
+ * answered from the read when it was done already, and claimed by the write otherwise.
+ */
+export async function createBill(sql: Db, p: Principal, body: CreateBillBody, options: CreateBillOptions): Promise<CreatedBill> {
   const shopId = p.shopId;
   const saleAt = body.client_created_at;
+  const { key } = options;
+  if (key !== undefined && key.length > 200) throw ERRORS.validation([{ field: 'Idempotency-Key', message: 'must be at most 200 characters' }]);
   if ((saleAt !== undefined || body.offline_ref !== undefined) && p.kind !== 'terminal') {
     throw ERRORS.forbidden('client_created_at and offline_ref come from terminals only');
   }
-  if (body.offline_ref !== undefined) {
-    const made = await findOfflineBill(tx, p, body.offline_ref);
-    if (made) return { bill: made, tierChanged: false, seq: undefined };
-  }
-  // the shop's context and the products in one pipelined round trip
-  const [ctx, found] = await Promise.all([
-    // an offline sale is made at its time of sale: its day, number, VAT rate and stored times
-    loadShopBillingContext(tx, shopId, saleAt === undefined ? options.now : new Date(saleAt), body.bill_date),
-    lineProducts(tx, shopId, body.items, saleAt),
-  ]);
-  if (saleAt !== undefined) checkSaleTime(saleAt, options.now, ctx);
+  const owner: KeyOwner = p;
+  const route = 'POST /api/bills';
+  const hash = key === undefined ? '' : requestHash(route, body);
 
-  let employee: { id: number; name: string } | undefined;
-  const employeeId = body.employee_id ?? ctx.defaults.employeeId ?? undefined;
-  if (employeeId !== undefined) {
-    [employee] = await tx<{ id: number; name: string }[]>`
-      select id, name from employees where shop_id = ${shopId} and id = ${employeeId} and deleted_at is null and active`;
+  // A customer named by phone is checked (and its phone normalised) before the read, which looks
+  // it up by that phone; its error is reported where the customer's turn comes, as before.
+  const ref = body.customer;
+  let newRow: ReturnType<typeof newCustomerRow> | undefined;
+  let customerError: unknown;
+  if (ref && ref.id === undefined) {
+    try {
+      if (!ref.phone || !ref.name) {
+        throw ERRORS.validation([{ field: ref.phone ? 'customer.name' : 'customer.phone', message: 'is required (or give customer.id)' }]);
+      }
+      newRow = newCustomerRow({ ...ref, phone: ref.phone, name: ref.name });
+    } catch (err) {
+      customerError = err;
+    }
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    const inputs = await readBillInputs(sql, p, body, {
+      // an offline sale is made at its time of sale: its day, number, VAT rate and stored times
+      at: saleAt === undefined ? options.now : new Date(saleAt),
+      ...(newRow ? { phone: newRow.phone } : {}),
+      ...(key === undefined ? {} : { key: { kind: owner.kind, id: owner.id, key } }),
+    });
+    if (inputs.replay) return replayed(replayOf(inputs.replay, hash));
+    if (inputs.offlineBillId !== undefined) {
+      return { bill: await loadBill(sql, shopId, inputs.offlineBillId), replayed: false, status: 201, tierChanged: false, seq: undefined };
+    }
+    const { ctx } = inputs;
+    if (saleAt !== undefined) checkSaleTime(saleAt, options.now, ctx);
+
+    const employeeId = body.employee_id ?? ctx.defaults.employeeId ?? undefined;
+    const employee = employeeId === undefined ? undefined : inputs.employees.find((e) => e.id === employeeId);
     if (!employee && body.employee_id !== undefined) throw ERRORS.invalidReference('employee_id is not an active employee of this shop');
+
+    if (customerError) throw customerError;
+    if (ref?.id !== undefined && !inputs.customer) throw ERRORS.invalidReference('customer.id is not a customer of this shop');
+    const customer: BillCustomer | undefined = inputs.customer;
+    const newCustomer = ref && !customer && newRow ? newRow : undefined;
+    // a customer the write creates has no id yet: the plan only asks whether there is one
+    const customerId = customer?.id ?? (newCustomer ? 0 : undefined);
+
+    // In an enabled programme the bill's customer has an account (enrolled by the write when
+    // missing): the plan is made on the account as read, and the write checks it under lock.
+    let account: LockedAccount | undefined;
+    let tiers: TierRow[] = [];
+    if (ctx.loyalty.enabled && customerId !== undefined) {
+      account = inputs.account ?? { available_points: 0, lifetime_points: 0, tier_id: null };
+      tiers = inputs.tiers;
+    }
+
+    const tierDiscountPercent = tierHeld(account, tiers)?.discount_percent ?? 0;
+    const priced = priceBill(p, body, ctx, inputs.products, { tierDiscountPercent, offline: saleAt !== undefined });
+    const plan = { ...priced, ...settleBill(priced, { body, ctx, customerId, account, tiers }) };
+    const refs: BillRefs = {
+      ...(customer ? { customer } : {}),
+      ...(newCustomer ? { newCustomer } : {}),
+      ...(employee ? { employee } : {}),
+      ...(account ? { account } : {}),
+      tiers,
+      tiersMd5: inputs.tiersMd5,
+    };
+    await options.beforeWrite?.();
+    try {
+      const claim = key === undefined ? undefined : { kind: owner.kind, id: owner.id, key, route, hash, status: 201 };
+      const w = await writeBill(sql, p, body, ctx, plan, refs, claim, options);
+      if ('replay' in w) return replayed(replayOf(w.replay, hash));
+      return { bill: presentRows(w.rows), replayed: false, status: 201, tierChanged: w.tierChanged, seq: w.seq };
+    } catch (err) {
+      if (!isStalePlan(err)) throw err;
+      if (attempt >= PLAN_ATTEMPTS) throw ERRORS.conflict('The customer\'s loyalty account kept changing while this bill was made; send it again');
+    }
   }
-
-  let customer: BillCustomer | undefined;
-  let newCustomer = false;
-  if (body.customer) ({ customer, created: newCustomer } = await resolveCustomer(tx, shopId, body.customer));
-
-  // Loyalty account, locked for the rest of the transaction (redemption and earning read-modify-write
-  // it), with the tiers read under the programme lock so a concurrent tier replacement cannot change
-  // them before the commit. Only bills with a customer in an enabled programme pay these round trips.
-  let account: LockedAccount | undefined;
-  let tiers: TierRow[] = [];
-  if (ctx.loyalty.enabled && customer) ({ account, tiers } = await lockLoyaltyAccount(tx, shopId, customer.id, true));
-
-  const tierDiscountPercent = tierHeld(account, tiers)?.discount_percent ?? 0;
-  const priced = priceBill(p, body, ctx, found, { tierDiscountPercent, offline: saleAt !== undefined });
-  const plan = { ...priced, ...settleBill(priced, { body, ctx, customerId: customer?.id, account, tiers }) };
-  return writeBill(tx, p, body, ctx, plan, { customer, newCustomer, employee, account, tiers }, options);
 }
 
 export type { LoyaltyConfigRow, TierRow };

@@ -3,7 +3,7 @@ export { appliedDiscount, computeBill, statusOf } from './arithmetic.ts';
 export { cancelBill } from './cancel.ts';
 export { counterCustomers } from './counter-customers.ts';
 export { createBill, findOfflineBill, isOfflineRefClash } from './create.ts';
-export { once, purgeIdempotencyKeys } from './idempotency.ts';
+export { purgeIdempotencyKeys } from './idempotency.ts';
 export { listBills } from './list.ts';
 export { listMasters } from './masters.ts';
 export { formatBillNumber, peekBillNumber } from './numbering.ts';

@@ -1,6 +1,6 @@
 /**
  * Bill numbers BILL-YYYYMMDD-NNN per shop and shop-local day (the format is the SQL function
- * bill_number, migration 0011). Taking a number upserts the day's bill_counters row, whose lock
+ * bill_number, migration 0011). Taking a number (bill_write, migration 0040) upserts the day's bill_counters row, whose lock
  * is held until the bill's transaction ends: concurrent bills of one shop get consecutive numbers
  * in commit order, and a rolled-back bill releases its number to the next one (no gaps, no
  * duplicates).
@@ -10,19 +10,6 @@ import type { Db } from '../../db/client.ts';
 /** bill_number(day, n) in TypeScript, for bulk loads that build rows without a statement per bill (seed). */
 export function formatBillNumber(day: string, n: number): string {
   return `BILL-${day.replace(/-/g, '')}-${String(n).padStart(3, '0')}`;
-}
-
-/**
- * A `with` clause that takes the next number of `day` as `numbered.bill_number`, for the
- * statement that inserts the bill (one round trip for both).
- */
-export function takeBillNumber(tx: Db, shopId: number, day: string) {
-  return tx`
-    with numbered as (
-      insert into bill_counters (shop_id, day, last_no) values (${shopId}, ${day}, 1)
-      on conflict (shop_id, day) do update set last_no = bill_counters.last_no + 1
-      returning bill_number(day, last_no) as bill_number
-    )`;
 }
 
 /** The number the next bill of today will get (a preview: it is not reserved). */

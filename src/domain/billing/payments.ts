@@ -1,53 +1,103 @@
 /**
- * POST /api/bills/:id/payments: a payment on an open bill. The bill row is locked so two
- * payments racing for the same balance cannot both pass the "not more than the balance" check.
- * A terminal takes payments only on bills it created, as it reads only those (DOMAIN.md: a
- * terminal cannot read other terminals' data, and the answer is the whole bill); any other bill
- * is a 404 to it. Staff logged in as users take payments on every bill of the shop.
+ * POST /api/bills/:id/payments: a payment on an open bill. A terminal takes payments only on bills
+ * it created, as it reads only those (DOMAIN.md: a terminal cannot read other terminals' data, and
+ * the answer is the whole bill); any other bill is a 404 to it. Staff logged in as users take
+ * payments on every bill of the shop.
+ *
+ * Two round trips (issue 20): one statement reads the bill, the shop's methods and day, and the
+ * Idempotency-Key's stored answer; the checks are TypeScript; one statement (payment_write,
+ * migration 0041) claims the key, locks the bill and checks that its paid amount and status are
+ * still those the checks saw (two payments racing for one balance: the second decides again on
+ * the first's result), then writes the payment, the bill and the event.
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/index.ts';
 import { filsText, fromFils, toFils } from '../common/index.ts';
-import { appendEvent, type PaymentAddedPayload } from '../events/index.ts';
+import type { PaymentAddedPayload } from '../events/index.ts';
 import { statusOf } from './arithmetic.ts';
-import { type BillDetail, loadBill } from './present.ts';
+import { replayOf, requestHash } from './idempotency.ts';
+import type { KeyRow } from './read.ts';
 import type { AddPaymentBody } from './schema.ts';
+import { type BillRows, billRowsFromJson, isStalePlan, presentRows, replayedBill, type WrittenOrReplayed } from './write.ts';
 
-export async function addPayment(tx: Db, p: Principal, billId: number, body: AddPaymentBody, now: Date): Promise<BillDetail> {
+/** How often a payment is decided again when another payment or a cancellation overtook it. */
+const ATTEMPTS = 10;
+
+export interface PaymentOptions {
+  key?: string;
+  /** awaited after the read and before the write (the route's rate-limit decision) */
+  beforeWrite?: () => Promise<void>;
+}
+
+export async function addPayment(sql: Db, p: Principal, billId: number, body: AddPaymentBody, now: Date, options: PaymentOptions = {}): Promise<WrittenOrReplayed> {
   const shopId = p.shopId;
-  const [bill] = await tx<{ total_fils: number; paid_fils: number; status: string; customer_id: number | null; methods: string[]; today: string }[]>`
-    select b.total_fils, b.paid_fils, b.status, b.customer_id, s.payment_methods as methods,
-           (${now}::timestamptz at time zone s.timezone)::date as today
-    from bills b join shop_settings s on s.shop_id = b.shop_id
-    where b.shop_id = ${shopId} and b.id = ${billId}
-      ${p.kind === 'terminal' ? tx`and b.created_by_terminal = ${p.id}` : tx``}
-    for update of b`;
-  if (!bill) throw ERRORS.notFound('Bill');
-  if (bill.status === 'Cancelled') throw ERRORS.businessRule('bill_cancelled', 'The bill is cancelled');
-  if (!bill.methods.includes(body.method)) {
-    throw ERRORS.businessRule('unknown_payment_method', "method is not one of the shop's payment methods");
+  const { key } = options;
+  if (key !== undefined && key.length > 200) throw ERRORS.validation([{ field: 'Idempotency-Key', message: 'must be at most 200 characters' }]);
+  const route = `POST /api/bills/${billId}/payments`;
+  const hash = key === undefined ? '' : requestHash(route, body);
+  for (let attempt = 1; ; attempt++) {
+    const [row] = await sql<{ bill: { total_fils: number; paid_fils: number; status: string; customer_id: number | null; methods: string[]; today: string } | null; replay: KeyRow | null }[]>`
+      select
+        (select to_jsonb(x) from (
+          select b.total_fils, b.paid_fils, b.status, b.customer_id, s.payment_methods as methods,
+                 (${now}::timestamptz at time zone s.timezone)::date as today
+          from bills b join shop_settings s on s.shop_id = b.shop_id
+          where b.shop_id = ${shopId} and b.id = ${billId}
+            ${p.kind === 'terminal' ? sql`and b.created_by_terminal = ${p.id}` : sql``}) x) as bill,
+        ${
+          key === undefined
+            ? sql`null::jsonb`
+            : sql`(select to_jsonb(k) from (select status, response, request_hash from idempotency_keys
+                where shop_id = ${shopId} and principal_kind = ${p.kind} and principal_id = ${p.id} and key = ${key}) k)`
+        } as replay`;
+    if (row!.replay) return replayedBill(replayOf(row!.replay, hash));
+    const bill = row!.bill;
+    if (!bill) throw ERRORS.notFound('Bill');
+    if (bill.status === 'Cancelled') throw ERRORS.businessRule('bill_cancelled', 'The bill is cancelled');
+    if (!bill.methods.includes(body.method)) {
+      throw ERRORS.businessRule('unknown_payment_method', "method is not one of the shop's payment methods");
+    }
+    const amount = toFils(body.amount, 'amount');
+    const balance = bill.total_fils - bill.paid_fils;
+    if (amount > balance) {
+      throw ERRORS.businessRule('overpayment', `The payment exceeds the balance of ${filsText(balance)}`, { balance: fromFils(balance) });
+    }
+    const paidAfter = bill.paid_fils + amount;
+    const status = statusOf(bill.total_fils, paidAfter) as 'Partial' | 'Paid';
+    const event: PaymentAddedPayload = {
+      bill_id: billId,
+      payment: [body.method, amount, bill.today],
+      total: bill.total_fils,
+      paid_after: paidAfter,
+      status_after: status,
+      customer_id: bill.customer_id,
+    };
+    const args = {
+      shop_id: shopId,
+      bill_id: billId,
+      key: key === undefined ? null : { kind: p.kind, id: p.id, key, route, hash, status: 201 },
+      expect: { paid_fils: bill.paid_fils, status: bill.status },
+      payment: {
+        amount_fils: amount,
+        method: body.method,
+        taken_by_user: p.kind === 'user' ? p.id : (p.cashierId ?? null),
+        taken_by_terminal: p.kind === 'terminal' ? p.id : null,
+        paid_at: now.toISOString(),
+      },
+      paid_after: paidAfter,
+      status_after: status,
+      event,
+    };
+    await options.beforeWrite?.();
+    try {
+      const [w] = await sql<{ r: { replay: KeyRow } | { rows: BillRows } }[]>`select payment_write(${sql.json(args as never)}) as r`;
+      const r = w!.r;
+      if ('replay' in r) return replayedBill(replayOf(r.replay, hash));
+      return { bill: presentRows(billRowsFromJson(r.rows)), replayed: false, status: 201 };
+    } catch (err) {
+      if (!isStalePlan(err)) throw err;
+      if (attempt >= ATTEMPTS) throw ERRORS.conflict('The bill kept changing while this payment was taken; send it again');
+    }
   }
-  const amount = toFils(body.amount, 'amount');
-  const balance = bill.total_fils - bill.paid_fils;
-  if (amount > balance) {
-    throw ERRORS.businessRule('overpayment', `The payment exceeds the balance of ${filsText(balance)}`, { balance: fromFils(balance) });
-  }
-  const paidAfter = bill.paid_fils + amount;
-  const status = statusOf(bill.total_fils, paidAfter) as 'Partial' | 'Paid';
-  await tx`
-    insert into payments (shop_id, bill_id, amount_fils, method, taken_by_user, taken_by_terminal, paid_at)
-    values (${shopId}, ${billId}, ${amount}, ${body.method}, ${p.kind === 'user' ? p.id : (p.cashierId ?? null)}, ${p.kind === 'terminal' ? p.id : null}, ${now})`;
-  await tx`update bills set paid_fils = ${paidAfter}, status = ${status} where shop_id = ${shopId} and id = ${billId}`;
-  const detail = await loadBill(tx, shopId, billId);
-  const payload: PaymentAddedPayload = {
-    bill_id: billId,
-    payment: [body.method, amount, bill.today],
-    total: bill.total_fils,
-    paid_after: paidAfter,
-    status_after: status,
-    customer_id: bill.customer_id,
-  };
-  await appendEvent(tx, shopId, 'payment_added', billId, payload);
-  return detail;
 }

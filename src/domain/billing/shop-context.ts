@@ -59,23 +59,23 @@ function billingDefaults(c: BillingConfigJson | null): BillingDefaults {
   };
 }
 
-/** `now`: the clock's instant, or an offline sale's client_created_at (its day is then the sale's local day). */
-export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, billDate?: string): Promise<ShopBillingContext> {
-  const [row] = await tx<
-    {
-      timezone: string;
-      today: string;
-      prices_include_vat: boolean;
-      billing_config: BillingConfigJson | null;
-      payment_methods: string[];
-      vat: number | null;
-      enabled: boolean;
-      points_per_unit: number;
-      point_value_fils: number;
-      min_redeem_points: number;
-      max_redeem_percent: number;
-    }[]
-  >`
+interface ContextRow {
+  timezone: string;
+  today: string;
+  prices_include_vat: boolean;
+  billing_config: BillingConfigJson | null;
+  payment_methods: string[];
+  vat: number | null;
+  enabled: boolean;
+  points_per_unit: number;
+  point_value_fils: number;
+  min_redeem_points: number;
+  max_redeem_percent: number;
+}
+
+/** The context's one statement, unexecuted: loadShopBillingContext runs it, the bill's read (read.ts) nests it. */
+export function shopContextQuery(tx: Db, shopId: number, now: Date, billDate?: string) {
+  return tx<ContextRow[]>`
     with s as (
       select timezone, (${now}::timestamptz at time zone timezone)::date as today, prices_include_vat, billing_config, payment_methods
       from shop_settings where shop_id = ${shopId}
@@ -84,6 +84,10 @@ export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, 
       (select rate_percent from vat_rate_on(${shopId}, coalesce(${billDate ?? null}::date, s.today))) as vat,
       c.enabled, c.points_per_unit, c.point_value_fils, c.min_redeem_points, c.max_redeem_percent
     from s, loyalty_config c where c.shop_id = ${shopId}`;
+}
+
+/** The context from shopContextQuery's row (as a row, or as the JSON of one: the same fields). */
+export function toShopContext(row: ContextRow | undefined, shopId: number, now: Date): ShopBillingContext {
   if (!row) throw new Error(`shop ${shopId} has no settings`);
   return {
     now,
@@ -102,4 +106,10 @@ export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, 
     },
     defaults: billingDefaults(row.billing_config),
   };
+}
+
+/** `now`: the clock's instant, or an offline sale's client_created_at (its day is then the sale's local day). */
+export async function loadShopBillingContext(tx: Db, shopId: number, now: Date, billDate?: string): Promise<ShopBillingContext> {
+  const [row] = await shopContextQuery(tx, shopId, now, billDate);
+  return toShopContext(row, shopId, now);
 }

@@ -1,208 +1,244 @@
 /**
- * Writes a planned bill (plan.ts) in the caller's transaction: the bill with the day's next number
+ * Writes a planned bill (plan.ts) in ONE statement, a call of the SQL function bill_write
+ * (migration 0040): one round trip and one implicit transaction instead of BEGIN, five
+ * statements and COMMIT (issue 20). In it, in this order: the Idempotency-Key (a concurrent retry
+ * waits on it and replays), the customer created by phone, the programme lock and the customer's
+ * account (locked to commit, and compared with what the plan was made on), the day's next number
  * (bill_counters: row lock held to commit, so no duplicates, and a rolled-back bill gives its
- * number back: no gaps), its lines (one row per line; identical lines stay separate), its first
- * payments, the loyalty movements, and the one event the aggregates apply.
+ * number back: no gaps), the bill, its lines (one row per line; identical lines stay separate),
+ * its first payments, the loyalty movements, and the one event the aggregates apply.
+ *
+ * Everything decided here is decided in TypeScript: bill_write only fills in what the rows it
+ * writes give (ids, the number, the hour, the account after the bill).
  */
 import type { Db } from '../../db/client.ts';
 import type { Principal } from '../auth/index.ts';
 import type { BillCustomer } from '../customers/index.ts';
-import { appendEvent, type BillCreatedPayload, type LoyaltySnapshot, type PaymentFact } from '../events/index.ts';
+import type { BillCreatedPayload, PaymentFact } from '../events/index.ts';
+import { tierFor, tierSpan } from '../loyalty/index.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
-import { tierFor } from '../loyalty/index.ts';
 import type { TierRow } from './loyalty-rules.ts';
-import { takeBillNumber } from './numbering.ts';
 import type { BillPlan } from './plan.ts';
-import { type AccountStanding, accountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
+import { type AccountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
+import type { StoredResponse } from './idempotency.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
 
-/** The rows a bill refers to, as createBill found or made them. */
+/** The rows a bill refers to, as createBill found them (a customer to create is `newCustomer`). */
 export interface BillRefs {
+  /** an existing customer */
   customer?: BillCustomer;
-  /** the customer was created by this bill */
-  newCustomer: boolean;
+  /** a customer the bill creates (customers' newCustomerRow) */
+  newCustomer?: Omit<BillCustomer, 'id'> & { business_name: string | null };
   employee?: { id: number; name: string };
+  /** the account the plan was made on (a customer without one: a fresh one, 0 points, no tier) */
   account?: LockedAccount;
   tiers: TierRow[];
+  tiersMd5: string | null;
 }
 
 export interface WriteBillOptions {
   /**
    * Write the event row. Default true; false exists only so bench/billing.ts can measure what
-   * the event stream costs against the same transaction without it.
+   * the event stream costs against the same statement without it.
    */
   emitEvent?: boolean;
 }
 
-type CustomerRow = BillCustomer;
+/** The Idempotency-Key the write claims first (and stores the answer under). */
+export interface KeyClaim {
+  kind: Principal['kind'];
+  id: number;
+  key: string;
+  route: string;
+  hash: string;
+  status: number;
+}
+
+/** The rows of a written bill, as bill_write returns them and an Idempotency-Key stores them. */
+export interface BillRows {
+  bill: BillRow;
+  lines: LineRow[];
+  payments: PaymentRow[];
+  standing: AccountStanding | null;
+}
+
+export type WriteResult =
+  | { replay: { status: number; response: unknown; request_hash: string } }
+  | { rows: BillRows; seq: number | undefined; tierChanged: boolean };
+
+/** bill_write's SQLSTATE for "what the plan was made on changed": plan again. */
+export const STALE_PLAN = 'TJ001';
+export const isStalePlan = (err: unknown): boolean => (err as { code?: string })?.code === STALE_PLAN;
+
+/** Rows that went through JSON (bill_write's answer, a stored key) with their instants as Dates again. */
+export function billRowsFromJson(raw: BillRows): BillRows {
+  const at = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return {
+    bill: { ...raw.bill, created_at: at(raw.bill.created_at)!, client_created_at: at(raw.bill.client_created_at), cancelled_at: at(raw.bill.cancelled_at) },
+    lines: raw.lines,
+    payments: raw.payments.map((x) => ({ ...x, paid_at: at(x.paid_at)! })),
+    standing: raw.standing,
+  };
+}
+
+export function presentRows(r: BillRows): BillDetail {
+  return presentBill(r.bill, r.lines, r.payments, r.standing ?? undefined);
+}
+
+/** A bill written now, or the answer stored under the request's Idempotency-Key. */
+export interface WrittenOrReplayed {
+  bill: BillDetail;
+  replayed: boolean;
+  status: number;
+}
+
+/** A key's stored answer as the route sends it: a bill stored as its rows (migrations 0040, 0041) is presented. */
+export function replayedBill(r: StoredResponse): WrittenOrReplayed {
+  const body = r.body as { bill_rows?: BillRows } | BillDetail;
+  const bill = 'bill_rows' in body && body.bill_rows ? presentRows(billRowsFromJson(body.bill_rows)) : (body as BillDetail);
+  return { bill, replayed: true, status: r.status };
+}
 
 export async function writeBill(
-  tx: Db,
+  sql: Db,
   p: Principal,
   body: CreateBillBody,
   ctx: ShopBillingContext,
   plan: BillPlan,
   refs: BillRefs,
+  key: KeyClaim | undefined,
   options: WriteBillOptions = {},
-): Promise<{ bill: BillDetail; tierChanged: boolean; seq: number | undefined }> {
+): Promise<WriteResult> {
   const shopId = p.shopId;
   const { billDate, amounts, lines, products, payments, paid, status, earned, redeemed, loyaltyOn, tierBefore } = plan;
   const employeeId = refs.employee?.id ?? null;
   const total = amounts.totalFils;
   const { customer, newCustomer, employee, account, tiers } = refs;
+  const snap = customer ?? newCustomer;
 
-  // the day's next number and the bill in one statement
-  const [bill] = await tx<(BillRow & { hour: number })[]>`
-    ${takeBillNumber(tx, shopId, ctx.today)}
-    insert into bills (
-      shop_id, bill_number, bill_date, delivery_date, trial_date, customer_id, customer_name, customer_phone,
-      customer_city, customer_area, customer_trn, customer_type, employee_id, notes, vat_percent, prices_include_vat,
-      subtotal_fils, discount_fils, vat_fils, total_fils, paid_fils, status, points_earned, points_redeemed,
-      loyalty_counted, created_by_user, created_by_terminal, cashier_id, client_created_at, offline_ref, created_at)
-    select
-      ${shopId}, numbered.bill_number, ${billDate}, ${plan.deliveryDate}, ${plan.trialDate},
-      ${customer?.id ?? null}, ${customer?.name ?? null}, ${customer?.phone ?? null}, ${customer?.city ?? null},
-      ${customer?.area ?? null}, ${customer?.trn ?? null}, ${customer?.customer_type ?? null},
-      ${employeeId}, ${body.notes ?? null}, ${ctx.vatPercent}, ${ctx.pricesIncludeVat},
-      ${amounts.subtotalFils}, ${amounts.discountFils}, ${amounts.vatFils}, ${total}, ${paid}, ${status},
-      ${earned}, ${redeemed}, ${Boolean(loyaltyOn && account)}, ${p.kind === 'user' ? p.id : null}, ${p.kind === 'terminal' ? p.id : null},
-      ${p.cashierId ?? null}, ${body.client_created_at ?? null}, ${body.offline_ref ?? null},
-      -- ctx.now is the time of sale (client_created_at for an offline bill): every figure derived
-      -- from the bill and its payments (hour, payment day, last visit) follows it
-      ${ctx.now}
-    from numbered
-    returning *, extract(hour from created_at at time zone ${ctx.timezone})::int as hour`;
-  const billId = bill!.id;
-  const billNumber = bill!.bill_number;
+  const bill = {
+    bill_date: billDate,
+    delivery_date: plan.deliveryDate,
+    trial_date: plan.trialDate,
+    customer_name: snap?.name ?? null,
+    customer_phone: snap?.phone ?? null,
+    customer_city: snap?.city ?? null,
+    customer_area: snap?.area ?? null,
+    customer_trn: snap?.trn ?? null,
+    customer_type: snap?.customer_type ?? null,
+    employee_id: employeeId,
+    notes: body.notes ?? null,
+    vat_percent: ctx.vatPercent,
+    prices_include_vat: ctx.pricesIncludeVat,
+    subtotal_fils: amounts.subtotalFils,
+    discount_fils: amounts.discountFils,
+    vat_fils: amounts.vatFils,
+    total_fils: total,
+    paid_fils: paid,
+    status,
+    points_earned: earned,
+    points_redeemed: redeemed,
+    loyalty_counted: Boolean(loyaltyOn && account),
+    created_by_user: p.kind === 'user' ? p.id : null,
+    created_by_terminal: p.kind === 'terminal' ? p.id : null,
+    cashier_id: p.cashierId ?? null,
+    client_created_at: body.client_created_at ?? null,
+    offline_ref: body.offline_ref ?? null,
+    // ctx.now is the time of sale (client_created_at for an offline bill): every figure derived
+    // from the bill and its payments (hour, payment day, last visit) follows it
+    created_at: ctx.now.toISOString(),
+  };
+  const lineRows = lines.map((l, i) => ({
+    line_no: i + 1,
+    product_id: l.product.id,
+    product_name: l.product.name,
+    product_type: l.product.type_name,
+    quantity: l.item.quantity,
+    rate_fils: l.rateFils,
+    discount_percent: l.discountPercent,
+    gross_fils: amounts.lines[i]!.grossFils,
+    discount_fils: amounts.lines[i]!.discountFils,
+    net_fils: amounts.lines[i]!.netFils,
+    vat_fils: amounts.lines[i]!.vatFils,
+    total_fils: amounts.lines[i]!.totalFils,
+    notes: l.item.notes ?? null,
+  }));
+  const paymentRows = payments.map((x) => ({
+    amount_fils: x.fils,
+    method: x.method,
+    // at a terminal, the cashier signed in by PIN took it
+    taken_by_user: p.kind === 'user' ? p.id : (p.cashierId ?? null),
+    taken_by_terminal: p.kind === 'terminal' ? p.id : null,
+    paid_at: ctx.now.toISOString(),
+  }));
 
-  const insertLines = tx<LineRow[]>`
-    insert into bill_lines ${tx(
-      lines.map((l, i) => ({
-        shop_id: shopId,
-        bill_id: billId,
-        line_no: i + 1,
-        product_id: l.product.id,
-        product_name: l.product.name,
-        product_type: l.product.type_name,
-        quantity: l.item.quantity,
-        rate_fils: l.rateFils,
-        discount_percent: l.discountPercent,
-        gross_fils: amounts.lines[i]!.grossFils,
-        discount_fils: amounts.lines[i]!.discountFils,
-        net_fils: amounts.lines[i]!.netFils,
-        vat_fils: amounts.lines[i]!.vatFils,
-        total_fils: amounts.lines[i]!.totalFils,
-        notes: l.item.notes ?? null,
-      })),
-    )}
-    returning id, line_no, product_id, product_name, product_type, quantity, rate_fils, discount_percent, discount_fils, vat_fils, total_fils, notes`;
-  const insertPayments =
-    payments.length === 0
-      ? ([] as PaymentRow[])
-      : tx<PaymentRow[]>`
-      insert into payments ${tx(
-        payments.map((x) => ({
-          shop_id: shopId,
-          bill_id: billId,
-          amount_fils: x.fils,
-          method: x.method,
-          // at a terminal, the cashier signed in by PIN took it
-          taken_by_user: p.kind === 'user' ? p.id : (p.cashierId ?? null),
-          taken_by_terminal: p.kind === 'terminal' ? p.id : null,
-          paid_at: ctx.now,
-        })),
-      )}
-      returning id, amount_fils, method, kind, paid_at`;
-
-  /** The account after the bill: points, tier re-evaluated at once, ledger rows. */
-  async function writeLoyalty(c: CustomerRow, acc: LockedAccount): Promise<NonNullable<BillCreatedPayload['loyalty']>> {
-    const lifetime = acc.lifetime_points + earned;
+  // The account after the bill: points, tier re-evaluated at once, ledger rows. Decided here on
+  // the account the plan read; bill_write refuses it if the locked account differs.
+  let loyalty: Record<string, unknown> | null = null;
+  let tierChanged = false;
+  if (loyaltyOn && snap && account) {
+    const lifetime = account.lifetime_points + earned;
     const tierAfter = tierFor(tiers, lifetime);
-    const ledger = [
-      ...(redeemed ? [{ shop_id: shopId, customer_id: c.id, bill_id: billId, kind: 'redeemed', points: -redeemed }] : []),
-      ...(earned ? [{ shop_id: shopId, customer_id: c.id, bill_id: billId, kind: 'earned', points: earned }] : []),
-    ];
-    const [[after]] = await Promise.all([
-      tx<(Omit<LoyaltySnapshot, 'customer_id' | 'tier' | 'last_purchase'> & { last_purchase: Date })[]>`
-        update loyalty_accounts set
-          available_points = available_points - ${redeemed} + ${earned},
-          lifetime_points = ${lifetime},
-          tier_id = ${tierAfter?.id ?? null},
-          total_spent_fils = total_spent_fils + ${total},
-          visits = visits + 1,
-          last_purchase = ${bill!.created_at}
-        where shop_id = ${shopId} and customer_id = ${c.id}
-        returning available_points, lifetime_points, tier_id, total_spent_fils, visits, last_purchase`,
-      ledger.length ? tx`insert into loyalty_ledger ${tx(ledger)}` : [],
-    ]);
-    return {
-      customer_id: c.id,
-      available_points: after!.available_points,
-      lifetime_points: after!.lifetime_points,
-      tier_id: after!.tier_id,
-      tier: tierAfter?.name ?? null,
-      total_spent_fils: after!.total_spent_fils,
-      visits: after!.visits,
-      last_purchase: after!.last_purchase.toISOString(),
-      points_earned: earned,
-      points_redeemed: redeemed,
-      tier_changed: (tierAfter?.id ?? null) !== (tierBefore?.id ?? null),
+    tierChanged = (tierAfter?.id ?? null) !== (tierBefore?.id ?? null);
+    loyalty = {
+      expect: account,
+      tiers_md5: refs.tiersMd5,
+      redeemed,
+      earned,
+      total,
+      ...(({ lo, hi }) => ({ span_lo: lo, span_hi: hi }))(tierSpan(tiers, lifetime)),
+      tier_after_id: tierAfter?.id ?? null,
+      tier_after_name: tierAfter?.name ?? null,
+      ledger: [...(redeemed ? [{ kind: 'redeemed', points: -redeemed }] : []), ...(earned ? [{ kind: 'earned', points: earned }] : [])],
+      // the rest of the event's snapshot comes from the account row bill_write updates
+      snapshot: {
+        tier: tierAfter?.name ?? null,
+        last_purchase: ctx.now.toISOString(),
+        points_earned: earned,
+        points_redeemed: redeemed,
+        tier_changed: tierChanged,
+      },
     };
   }
 
-  const payload = (loyalty: BillCreatedPayload['loyalty']): BillCreatedPayload => ({
-    bill_id: billId,
-    bill_number: billNumber,
+  // bill_id, bill_number, hour, customer_id, names.c and loyalty are filled in by bill_write
+  const event: Omit<BillCreatedPayload, 'bill_id' | 'bill_number' | 'hour' | 'customer_id' | 'loyalty'> = {
     day: billDate,
-    hour: bill!.hour,
-    created_ms: bill!.created_at.getTime(),
+    created_ms: ctx.now.getTime(),
     total,
     vat: amounts.vatFils,
     employee_id: employeeId,
-    customer_id: customer?.id ?? null,
-    area: customer?.area ?? null,
+    area: snap?.area ?? null,
     lines: lines.map((l, i): [number, number, number] => [l.product.id, l.item.quantity, amounts.lines[i]!.totalFils]),
     names: {
       p: Object.fromEntries(products.map((x) => [String(x.id), x.name])),
       e: employee ? { [String(employee.id)]: employee.name } : {},
-      c: customer ? { [String(customer.id)]: customer.name } : {},
+      c: {},
     },
     status,
     paid,
     payments: payments.map((x): PaymentFact => [x.method, x.fils, ctx.today]),
-    new_customer: newCustomer,
-    loyalty,
-  });
-  const append = (loyalty: BillCreatedPayload['loyalty']) =>
-    options.emitEvent === false ? undefined : appendEvent(tx, shopId, 'bill_created', billId, payload(loyalty));
+    new_customer: newCustomer !== undefined,
+  };
 
-  // The rest goes in one pipelined round trip (two with loyalty: the event carries the account
-  // after the bill). The event is in the last round trip either way: the shop's event counter
-  // lock is then held only until the commit.
-  let loyalty: BillCreatedPayload['loyalty'] = null;
-  let standing: AccountStanding | undefined;
-  let lineRows: LineRow[];
-  let paymentRows: PaymentRow[];
-  let seq: number | undefined;
-  if (loyaltyOn && customer && account) {
-    [lineRows, paymentRows, loyalty] = await Promise.all([insertLines, insertPayments, writeLoyalty(customer, account)]);
-    standing = { available_points: loyalty.available_points, tier: loyalty.tier };
-    seq = await append(loyalty);
-  } else {
-    // the programme is off, but a customer may hold points from before
-    [lineRows, paymentRows, standing, seq] = await Promise.all([
-      insertLines,
-      insertPayments,
-      customer ? accountStanding(tx, shopId, customer.id) : undefined,
-      append(null),
-    ]);
-  }
-  const detail = presentBill(
-    bill!,
-    [...lineRows].sort((a, b) => a.line_no - b.line_no),
-    [...paymentRows].sort((a, b) => a.id - b.id),
-    standing,
-  );
-  return { bill: detail, tierChanged: loyalty?.tier_changed ?? false, seq };
+  const args = {
+    shop_id: shopId,
+    today: ctx.today,
+    timezone: ctx.timezone,
+    key: key ?? null,
+    customer_id: customer?.id ?? null,
+    new_customer: newCustomer ?? null,
+    customer_name: snap?.name ?? null,
+    loyalty,
+    bill,
+    lines: lineRows,
+    payments: paymentRows,
+    event: options.emitEvent === false ? null : event,
+  };
+  const [row] = await sql<{ r: (BillRows & { seq: number | null }) | { replay: { status: number; response: unknown; request_hash: string } } }[]>`
+    select bill_write(${sql.json(args as never)}) as r`;
+  const r = row!.r;
+  if ('replay' in r) return { replay: r.replay };
+  return { rows: billRowsFromJson(r), seq: r.seq ?? undefined, tierChanged };
 }

@@ -2,5 +2,5 @@
 export { employeeFigures } from './figures.ts';
 export type { FiguresDeps } from './figures.ts';
 export { CreateCustomerBody, CustomerOut, ListCustomersQuery, PatchCustomerBody, RecentQuery } from './schema.ts';
-export { billCustomer, createCustomer, deleteCustomer, findOrCreateByPhone, getCustomer, listCustomers, patchCustomer, recentCustomers } from './service.ts';
-export type { BillCustomer } from './service.ts';
+export { createCustomer, deleteCustomer, getCustomer, listCustomers, newCustomerRow, patchCustomer, recentCustomers } from './service.ts';
+export type { BillCustomer, NewCustomerRef } from './service.ts';

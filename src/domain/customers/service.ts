@@ -145,34 +145,23 @@ export interface NewCustomerRef {
 }
 
 /**
- * The shop's live customer with this phone, or a new one made by the same rules as
- * createCustomer (E.164 phone, a business with its name), in the caller's transaction. No event
- * of its own: the bill's event counts a new customer (`new_customer`).
+ * The row a bill creates for a customer it names by phone, by the same rules as createCustomer
+ * (E.164 phone, a business with its name); 422 otherwise. Pure: the bill's one-statement write
+ * (billing/write.ts) inserts it.
  */
-export async function findOrCreateByPhone(tx: Db, shopId: number, ref: NewCustomerRef): Promise<{ customer: BillCustomer; created: boolean }> {
+export function newCustomerRow(ref: NewCustomerRef) {
   const phone = normalizePhone(ref.phone, 'customer.phone');
   const type = ref.customer_type ?? 'Individual';
   checkBusiness(type, ref.business_name, 'customer.');
-  const [inserted] = await tx<BillCustomer[]>`
-    insert into customers (shop_id, name, phone, city, area, customer_type, business_name, trn)
-    values (${shopId}, ${ref.name.trim()}, ${phone}, ${ref.city ?? null}, ${ref.area ?? null}, ${type},
-            ${ref.business_name ?? null}, ${ref.trn ?? null})
-    on conflict (shop_id, phone) where deleted_at is null do nothing
-    returning id, name, phone, city, area, trn, customer_type`;
-  if (inserted) return { customer: inserted, created: true };
-  const [existing] = await tx<BillCustomer[]>`
-    select id, name, phone, city, area, trn, customer_type from customers
-    where shop_id = ${shopId} and phone = ${phone} and deleted_at is null`;
-  return { customer: existing!, created: false };
-}
-
-/** A live customer of the shop by id, as a bill snapshots it; 422 when there is none. */
-export async function billCustomer(tx: Db, shopId: number, id: number): Promise<BillCustomer> {
-  const [c] = await tx<BillCustomer[]>`
-    select id, name, phone, city, area, trn, customer_type from customers
-    where shop_id = ${shopId} and id = ${id} and deleted_at is null`;
-  if (!c) throw ERRORS.invalidReference('customer.id is not a customer of this shop');
-  return c;
+  return {
+    name: ref.name.trim(),
+    phone,
+    city: ref.city ?? null,
+    area: ref.area ?? null,
+    customer_type: type,
+    business_name: ref.business_name ?? null,
+    trn: ref.trn ?? null,
+  };
 }
 
 export async function createCustomer(sql: Sql, p: Principal, body: CreateCustomerBody): Promise<CustomerRow> {

@@ -2,4 +2,4 @@
 export { loyaltySettings } from './config.ts';
 export { AccountOut, LedgerEntryOut, LedgerQuery, LoyaltyChange, LoyaltyConfigBody, LoyaltyConfigOut, LoyaltySection, TierView, TiersBody } from './schema.ts';
 export { customerLedger, customerLoyalty, loyaltyConfig, putConfig, replaceTiers, tiers } from './service.ts';
-export { tierFor } from './tier-rule.ts';
+export { tierFor, tierSpan } from './tier-rule.ts';

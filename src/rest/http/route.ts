@@ -30,6 +30,11 @@ export interface Ctx<P, Q, B, A extends Auth = Auth> {
   principal: PrincipalFor<A>;
   req: RequestInfo;
   deps: AppDeps;
+  /**
+   * The per-token rate limit's decision. Awaited before the handler runs, unless the route says
+   * `overlapRateLimit`: then the handler awaits it itself before it writes anything.
+   */
+  admitted: () => Promise<void>;
 }
 
 /** A non-default response: another status, headers, or a body that is not JSON. */
@@ -81,6 +86,12 @@ export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchem
   operationId?: string;
   /** Skip the per-token rate limit (health and metrics probes). Default false. */
   noRateLimit?: boolean;
+  /**
+   * The handler reads before it writes and awaits `admitted()` in between, so the rate limit's
+   * Redis round trip runs beside its read instead of before it (POST /api/bills, issue 20). A
+   * handler that says so must await it before any write. Default false.
+   */
+  overlapRateLimit?: boolean;
   handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>, A>) => Promise<unknown> | unknown;
 }
 

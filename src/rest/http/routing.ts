@@ -57,11 +57,17 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
     void (async () => {
       try {
         let principal: Principal | undefined;
+        let admission: Promise<void> = Promise.resolve();
         if (def.auth !== 'public') {
           principal = await deps.auth.authenticate(request.token);
           if (!def.auth.includes(principal.role)) throw ERRORS.forbidden();
-          if (!def.noRateLimit) await deps.limits.consumeToken(`${principal.kind}:${principal.id}`);
+          if (!def.noRateLimit) {
+            admission = deps.limits.consumeToken(`${principal.kind}:${principal.id}`);
+            if (def.overlapRateLimit) admission.catch(() => {}); // the handler awaits it; an answer given before then must not leave it unhandled
+            else await admission;
+          }
         }
+        const admitted = () => admission;
         const params = validateParams ? validateParams(request.params, 'params') : request.params;
         const query = validateQuery ? validateQuery(request.query, 'query') : request.query;
         let body: unknown;
@@ -69,7 +75,7 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
           body = parseJsonBody(await request.body);
           if (validateBody) body = validateBody(body ?? {}, 'body');
         }
-        const result = await def.handler({ params, query, body, principal, req: request.info, deps });
+        const result = await def.handler({ params, query, body, principal, req: request.info, deps, admitted });
         if (result instanceof FileReply) sendFile(ex, result, deps.log);
         else if (result instanceof Reply) {
           if (result.contentType) ex.send(result.status, { 'Content-Type': result.contentType, ...result.headers }, result.body as string | Buffer);

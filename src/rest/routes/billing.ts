@@ -20,7 +20,6 @@ import {
   listMasters,
   MasterOut,
   NextNumberOut,
-  once,
   peekBillNumber,
   quoteBill,
   QuoteOut,
@@ -43,12 +42,11 @@ export const billingRoutes = [
     status: 201,
     idempotent: true,
     response: BillOut,
-    handler: async ({ body, principal, req, deps }) => {
+    overlapRateLimit: true,
+    handler: async ({ body, principal, req, deps, admitted }) => {
       try {
-        const r = await once(deps.sql, principal, req.header('idempotency-key'), 'POST /api/bills', body, 201, async (tx) =>
-          (await createBill(tx, principal, body, { now: deps.clock.now() })).bill,
-        );
-        return new Reply(r.status, r.body, replayHeaders(r.replayed));
+        const r = await createBill(deps.sql, principal, body, { now: deps.clock.now(), key: req.header('idempotency-key'), beforeWrite: admitted });
+        return new Reply(r.status, r.bill, replayHeaders(r.replayed));
       } catch (err) {
         // the same offline bill sent twice at once under two keys: the one that committed answers both
         const made = isOfflineRefClash(err) && body.offline_ref ? await findOfflineBill(deps.sql, principal, body.offline_ref) : undefined;
@@ -130,17 +128,10 @@ export const billingRoutes = [
     status: 201,
     idempotent: true,
     response: BillOut,
-    handler: async ({ params, body, principal, req, deps }) => {
-      const r = await once(
-        deps.sql,
-        principal,
-        req.header('idempotency-key'),
-        `POST /api/bills/${params.id}/payments`,
-        body,
-        201,
-        (tx) => addPayment(tx, principal, params.id, body, deps.clock.now()),
-      );
-      return new Reply(r.status, r.body, replayHeaders(r.replayed));
+    overlapRateLimit: true,
+    handler: async ({ params, body, principal, req, deps, admitted }) => {
+      const r = await addPayment(deps.sql, principal, params.id, body, deps.clock.now(), { key: req.header('idempotency-key'), beforeWrite: admitted });
+      return new Reply(r.status, r.bill, replayHeaders(r.replayed));
     },
   }),
   route({
@@ -153,7 +144,7 @@ export const billingRoutes = [
     body: CancelBody,
     response: BillOut,
     handler: async ({ params, body, principal, deps }) => {
-      const r = await deps.sql.begin((tx) => cancelBill(tx, principal, params.id, body.reason, deps.clock.now()));
+      const r = await cancelBill(deps.sql, principal, params.id, body.reason, deps.clock.now());
       return r.bill;
     },
   }),

@@ -1,0 +1,246 @@
+/**
+ * The limit to compare bench/realtime.ts against (issue 20): the smallest program that takes the
+ * service's live path with the same libraries, and nothing else.
+ *
+ *   node --import=tsx bench/raw-stack.ts [--sockets 5000] [--shops 50] [--rate 200] [--seconds 15] [--split]
+ *
+ * The server (this file again, as a child with `--serve ROLES`, started with `npm start`'s node
+ * flags): POST /bill {shop} on uWebSockets.js (the service's loader, src/rest/http/uws.ts) inserts
+ * a row with postgres.js; the row's trigger sends a NOTIFY carrying it; a LISTEN connection
+ * receives it, does one Redis HINCRBY (ioredis) and emits `bill:created` with Socket.IO on uWS to
+ * the shop's room. No authentication beyond reading the shop from the socket's token, no
+ * validation, no Idempotency-Key, no rate limit, no aggregates, no dashboard. `--split` runs the
+ * HTTP + insert part and the LISTEN + Redis + sockets part as two processes, as
+ * `bench/realtime.ts --split` does with ROLES=api and ROLES=realtime,aggregator.
+ *
+ * The generator and the socket clients are bench/realtime.ts's own (bench/realtime-clients.ts):
+ * the same 5,000 sockets over 50 shops, the same rate, the same measures — commit → socket
+ * receipt from the row's created_at, POST latency, CPU of the server processes per bill and the
+ * machine's busy share.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { Server } from 'socket.io';
+import { withDatabase } from '../src/db/client.ts';
+import { freePort, run, summary } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    sockets: { type: 'string', default: '5000' },
+    shops: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '5' },
+    'client-procs': { type: 'string', default: '2' },
+    split: { type: 'boolean', default: false },
+    /** internal: run as the server with these roles ("http", "live" or "http,live") */
+    serve: { type: 'string' },
+    db: { type: 'string' },
+    port: { type: 'string' },
+  },
+});
+
+/** `npm start`'s node flags (--import=tsx among them), so the raw server runs as the service does. */
+const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
+
+/** The server: one process, or one of the two halves. */
+async function serve(roles: string, dbUrl: string, port: number): Promise<void> {
+  const { default: uWS } = await import('../src/rest/http/uws.ts');
+  const sql = postgres(dbUrl, { max: 10, onnotice: () => {} });
+  const app = uWS.App();
+  if (roles.includes('http')) {
+    app.post('/bill', (res, _req) => {
+      let aborted = false;
+      res.onAborted(() => (aborted = true));
+      const chunks: Buffer[] = [];
+      res.onData((ab, last) => {
+        chunks.push(Buffer.from(ab.slice(0)));
+        if (!last) return;
+        const { shop } = JSON.parse(Buffer.concat(chunks).toString()) as { shop: number };
+        sql`insert into raw_bills (shop) values (${shop}) returning id, created_at`.then(
+          ([row]) => {
+            if (!aborted) res.cork(() => res.writeStatus('201 Created').writeHeader('Content-Type', 'application/json').end(JSON.stringify(row)));
+          },
+          (err: Error) => {
+            if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end(err.message));
+          },
+        );
+      });
+    });
+  }
+  if (roles.includes('live')) {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const prefix = `tajirbench:raw${process.ppid}:`;
+    const io = new Server({ serveClient: false, pingInterval: 20_000, pingTimeout: 20_000 });
+    io.attachApp(app);
+    io.use((socket, next) => {
+      // the socket's token is "shop:<id>"
+      const token = String((socket.handshake.auth as { token?: string }).token ?? '');
+      socket.data.shop = Number(token.split(':')[1]);
+      next();
+    });
+    io.on('connection', (socket) => void socket.join(`shop:${socket.data.shop}`));
+    await sql.listen('raw_bills', (payload) => {
+      const row = JSON.parse(payload) as { id: number; shop: number; created_at: string };
+      void redis.hincrby(`${prefix}${row.shop}`, 'bills', 1).then(() => {
+        io.to(`shop:${row.shop}`).emit('bill:created', { bill: { id: row.id, created_at: new Date(row.created_at).toISOString() } });
+      });
+    });
+  }
+  app.get('/cpu', (res) => {
+    const u = process.cpuUsage();
+    res.end(JSON.stringify({ cpu_ms: (u.user + u.system) / 1000 }));
+  });
+  await new Promise<void>((resolve, reject) => app.listen('127.0.0.1', port, (t) => (t ? resolve() : reject(new Error(`cannot listen on ${port}`)))));
+  console.log('raw stack is running');
+  // run() exits when main resolves: the server runs until its parent ends it
+  await new Promise(() => {});
+}
+
+function machineBusy(): () => number {
+  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const a = read();
+  return () => {
+    const d = read().map((v, i) => v - a[i]!);
+    const total = d.reduce((x, y) => x + y, 0);
+    return 1 - (d[3]! + d[4]!) / total;
+  };
+}
+
+async function main() {
+  if (values.serve) return serve(values.serve, values.db!, Number(values.port));
+  const SOCKETS = Number(values.sockets);
+  const SHOPS = Number(values.shops);
+  const RATE = Number(values.rate);
+  const SECONDS = Number(values.seconds);
+  const CLIENT_PROCS = Number(values['client-procs']);
+  const dbName = `tajir_bench_raw_${process.pid}`;
+  const base = process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
+  const dbUrl = withDatabase(base, dbName);
+  const maint = postgres(withDatabase(base, 'postgres'), { max: 1, onnotice: () => {} });
+  await maint`create database ${maint(dbName)}`;
+  const admin = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  // the service's events trigger, reduced to the same act: NOTIFY with the row, in the transaction
+  await admin.unsafe(`
+    create table raw_bills (id bigint generated always as identity primary key, shop int not null, created_at timestamptz not null default now());
+    create function raw_bills_notify() returns trigger language plpgsql as $$
+    begin perform pg_notify('raw_bills', json_build_object('id', new.id, 'shop', new.shop, 'created_at', new.created_at)::text); return null; end $$;
+    create trigger raw_bills_notify after insert on raw_bills for each row execute function raw_bills_notify();`);
+
+  const servers: ChildProcess[] = [];
+  process.on('exit', () => {
+    for (const s of servers) s.kill('SIGKILL');
+  });
+  const start = async (roles: string) => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [...START_FLAGS, 'bench/raw-stack.ts', '--serve', roles, '--db', dbUrl, '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    servers.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    while (!out.includes('raw stack is running')) {
+      if (child.exitCode !== null) throw new Error(`raw server (${roles}) exited: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return `http://127.0.0.1:${port}`;
+  };
+  const url = await start(values.split ? 'http' : 'http,live');
+  const live = values.split ? await start('live') : url;
+  console.log(`raw stack: ${values.split ? 'two processes (http | listen+redis+sockets)' : 'one process'}; ${cpus().length} cores`);
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const post = (shop: number) =>
+    new Promise<{ id: number }>((resolve, reject) => {
+      const data = JSON.stringify({ shop });
+      const req = http.request(`${url}/bill`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  const cpuOf = async () => {
+    let ms = 0;
+    for (const u of new Set([url, live])) ms += ((await (await fetch(`${u}/cpu`)).json()) as { cpu_ms: number }).cpu_ms;
+    return ms;
+  };
+  const paced = async (n: number, onDone?: (id: number, sent: number) => void) => {
+    const t0 = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const wait = t0 + (i * 1000) / RATE - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const sent = performance.now();
+      // postgres.js answers a bigint as a string: the sockets see the NOTIFY's number
+      pending.push(post(1 + (i % SHOPS)).then((b) => onDone?.(Number(b.id), sent)));
+    }
+    await Promise.all(pending);
+  };
+  const children: ChildProcess[] = [];
+  try {
+    await paced(RATE * Number(values.warmup));
+    const tokens = Array.from({ length: SOCKETS }, (_, i) => `shop:${1 + (i % SHOPS)}`);
+    const per = Math.ceil(SOCKETS / CLIENT_PROCS);
+    const ask = <T>(child: ChildProcess, msg: unknown) =>
+      new Promise<T>((resolve) => {
+        child.once('message', (m) => resolve(m as T));
+        child.send(msg as never);
+      });
+    const opened = await Promise.all(
+      Array.from({ length: CLIENT_PROCS }, (_, k) => {
+        const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+        children.push(child);
+        return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
+      }),
+    );
+    const connected = opened.reduce((a, o) => a + o.connected, 0);
+    await new Promise((r) => setTimeout(r, 2000));
+    await Promise.all(children.map((c) => ask(c, 'report'))); // resets the clients' loop-delay window
+    const busy = machineBusy();
+    const cpu0 = await cpuOf();
+    const postLat: number[] = [];
+    const ids = new Set<number>();
+    await paced(RATE * SECONDS, (id, sent) => {
+      ids.add(id);
+      postLat.push(performance.now() - sent);
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    const cpu1 = await cpuOf();
+    const busyShare = busy();
+    const reports = await Promise.all(children.map((c) => ask<{ latencies: number[]; receipts: [number, number][] }>(c, 'report')));
+    const received = new Map<number, number>();
+    for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
+    const perShop = SOCKETS / SHOPS;
+    let lost = 0;
+    for (const id of ids) lost += Math.max(0, perShop - (received.get(id) ?? 0));
+    // only the measured phase's bills (the warm-up's ended before the sockets connected)
+    const lat = summary(reports.flatMap((r) => r.latencies).map((x) => Math.max(0, x)));
+    console.log(`sockets connected: ${connected}/${SOCKETS} over ${SHOPS} shops; bills: ${ids.size} at ${RATE}/s for ${SECONDS}s; lost: ${lost}`);
+    console.log(`row insert (created_at) → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
+    console.log(`POST /bill as the generator saw it (ms): ${JSON.stringify(summary(postLat))}`);
+    console.log(`server CPU per bill: ${((cpu1 - cpu0) / ids.size).toFixed(2)} ms (${(((cpu1 - cpu0) / 1000 / (SECONDS + 3)) * 100).toFixed(0)}% of a core); machine busy: ${(busyShare * 100).toFixed(0)}% of ${cpus().length} cores`);
+  } finally {
+    for (const c of children) c.send('close');
+    for (const s of servers) s.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await admin.end();
+    await maint`drop database if exists ${maint(dbName)} with (force)`;
+    await maint.end();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`tajirbench:raw${process.pid}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
+}
+
+run(main);
