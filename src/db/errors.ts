@@ -72,3 +72,16 @@ export function isConnectionError(err: unknown): boolean {
     code === '57P03'
   );
 }
+
+/**
+ * The row of a statement that always answers exactly one (a SELECT without FROM, a function call).
+ * None means the driver lost the answer with its connection: when a backend is terminated
+ * mid-flight, postgres.js can settle a query with no rows instead of an error (the
+ * dropped-connections test caught it on Node 24). It is answered as that connection error
+ * (503, retry with the same Idempotency-Key), never read as "nothing found".
+ */
+export function theRow<T>(rows: readonly T[]): T {
+  const row = rows[0];
+  if (row === undefined) throw Object.assign(new Error('the database connection closed before its answer came'), { code: 'CONNECTION_CLOSED' });
+  return row;
+}

@@ -13,6 +13,7 @@
  * cancellation is decided again from a fresh read.
  */
 import type { Db } from '../../db/client.ts';
+import { theRow } from '../../db/errors.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/index.ts';
 import type { BillCancelledPayload, LineFact } from '../events/index.ts';
@@ -35,7 +36,7 @@ interface CancelInputs {
 export async function cancelBill(sql: Db, p: Principal, billId: number, reason: string, now: Date): Promise<{ bill: BillDetail; tierChanged: boolean }> {
   const shopId = p.shopId;
   for (let attempt = 1; ; attempt++) {
-    const [row] = await sql<CancelInputs[]>`
+    const rows = await sql<CancelInputs[]>`
       with b as (
         select b.*, extract(hour from b.created_at at time zone s.timezone)::int as hour,
           (${now}::timestamptz at time zone s.timezone)::date as today
@@ -52,10 +53,11 @@ export async function cancelBill(sql: Db, p: Principal, billId: number, reason: 
         (select jsonb_build_object('lifetime_points', a.lifetime_points, 'tier_id', a.tier_id) from loyalty_accounts a
           where a.shop_id = ${shopId} and a.customer_id = (select customer_id from b)) as account,
         (select jsonb_build_object('list', j, 'md5', md5(j::text)) from loyalty_tiers_json(${shopId}) j) as tiers`;
-    const { bill, paid, lines, account } = row!;
+    const row = theRow(rows);
+    const { bill, paid, lines, account } = row;
     if (!bill) throw ERRORS.notFound('Bill');
     if (bill.status === 'Cancelled') throw ERRORS.conflict('The bill is already cancelled');
-    const tiers = row!.tiers.list.map((t) => ({ ...t, threshold_points: Number(t.threshold_points) }));
+    const tiers = row.tiers.list.map((t) => ({ ...t, threshold_points: Number(t.threshold_points) }));
 
     const refunds = paid.map((m) => ({
       amount_fils: -m.amount,
@@ -75,7 +77,7 @@ export async function cancelBill(sql: Db, p: Principal, billId: number, reason: 
       loyalty = {
         customer_id: bill.customer_id,
         expect_tier_id: account.tier_id,
-        tiers_md5: row!.tiers.md5,
+        tiers_md5: row.tiers.md5,
         earned: bill.points_earned,
         redeemed: bill.points_redeemed,
         total: bill.total_fils,

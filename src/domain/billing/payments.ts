@@ -11,6 +11,7 @@
  * the first's result), then writes the payment, the bill and the event.
  */
 import type { Db } from '../../db/client.ts';
+import { theRow } from '../../db/errors.ts';
 import { ERRORS } from '../../errors.ts';
 import type { Principal } from '../auth/index.ts';
 import { filsText, fromFils, toFils } from '../common/index.ts';
@@ -37,7 +38,7 @@ export async function addPayment(sql: Db, p: Principal, billId: number, body: Ad
   const route = `POST /api/bills/${billId}/payments`;
   const hash = key === undefined ? '' : requestHash(route, body);
   for (let attempt = 1; ; attempt++) {
-    const [row] = await sql<{ bill: { total_fils: number; paid_fils: number; status: string; customer_id: number | null; methods: string[]; today: string } | null; replay: KeyRow | null }[]>`
+    const rows = await sql<{ bill: { total_fils: number; paid_fils: number; status: string; customer_id: number | null; methods: string[]; today: string } | null; replay: KeyRow | null }[]>`
       select
         (select to_jsonb(x) from (
           select b.total_fils, b.paid_fils, b.status, b.customer_id, s.payment_methods as methods,
@@ -51,8 +52,9 @@ export async function addPayment(sql: Db, p: Principal, billId: number, body: Ad
             : sql`(select to_jsonb(k) from (select status, response, request_hash from idempotency_keys
                 where shop_id = ${shopId} and principal_kind = ${p.kind} and principal_id = ${p.id} and key = ${key}) k)`
         } as replay`;
-    if (row!.replay) return replayedBill(replayOf(row!.replay, hash));
-    const bill = row!.bill;
+    const row = theRow(rows);
+    if (row.replay) return replayedBill(replayOf(row.replay, hash));
+    const bill = row.bill;
     if (!bill) throw ERRORS.notFound('Bill');
     if (bill.status === 'Cancelled') throw ERRORS.businessRule('bill_cancelled', 'The bill is cancelled');
     if (!bill.methods.includes(body.method)) {

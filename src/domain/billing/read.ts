@@ -7,6 +7,7 @@
  * under the plan, as the transaction did before.
  */
 import type { Db } from '../../db/client.ts';
+import { theRow } from '../../db/errors.ts';
 import type { Principal } from '../auth/index.ts';
 import type { BillCustomer } from '../customers/index.ts';
 import type { LockedAccount } from './loyalty-lock.ts';
@@ -80,7 +81,7 @@ export async function readBillInputs(sql: Db, p: Principal, body: CreateBillBody
   const ref = body.customer;
   const customerCond =
     ref?.id !== undefined ? sql`c.id = ${ref.id}` : o.phone !== undefined ? sql`c.phone = ${o.phone}` : sql`false`;
-  const [row] = await sql<InputsRow[]>`
+  const rows = await sql<InputsRow[]>`
     with cust as (
       select c.id, c.name, c.phone, c.city, c.area, c.trn, c.customer_type from customers c
       where c.shop_id = ${shopId} and c.deleted_at is null and ${customerCond}
@@ -109,7 +110,7 @@ export async function readBillInputs(sql: Db, p: Principal, body: CreateBillBody
           ? sql`null::bigint`
           : sql`(select id from bills where shop_id = ${shopId} and created_by_terminal = ${p.id} and offline_ref = ${body.offline_ref})`
       } as offline_bill_id`;
-  const r = row!;
+  const r = theRow(rows);
   return {
     ctx: toShopContext(r.ctx ?? undefined, shopId, o.at),
     products: r.products,

@@ -12,6 +12,7 @@
  * writes give (ids, the number, the hour, the account after the bill).
  */
 import type { Db } from '../../db/client.ts';
+import { theRow } from '../../db/errors.ts';
 import type { Principal } from '../auth/index.ts';
 import type { BillCustomer } from '../customers/index.ts';
 import type { BillCreatedPayload, PaymentFact } from '../events/index.ts';
@@ -236,9 +237,10 @@ export async function writeBill(
     payments: paymentRows,
     event: options.emitEvent === false ? null : event,
   };
-  const [row] = await sql<{ r: (BillRows & { seq: number | null }) | { replay: { status: number; response: unknown; request_hash: string } } }[]>`
+  const rows = await sql<{ r: (BillRows & { seq: number | null }) | { replay: { status: number; response: unknown; request_hash: string } } }[]>`
     select bill_write(${sql.json(args as never)}) as r`;
-  const r = row!.r;
+  const row = theRow(rows);
+  const r = row.r;
   if ('replay' in r) return { replay: r.replay };
   return { rows: billRowsFromJson(r), seq: r.seq ?? undefined, tierChanged };
 }
