@@ -25,6 +25,7 @@ describe('the typed client', () => {
     const authed = createTajirClient({ baseUrl, token: session!.token });
     const socket = io(baseUrl, { auth: { token: session!.token }, transports: ['websocket'] }) as import('socket.io-client').Socket<ServerToClientEvents, ClientToServerEvents>;
     const update = new Promise<number>((resolve) => socket.on('dashboard:update', (m) => resolve(m.seq)));
+    await new Promise((joined) => socket.once('connect', () => joined(null))); // pushes reach a connected socket only
     const { data: bill, response } = await authed.POST('/api/bills', {
       params: { header: { 'Idempotency-Key': `till-1-${Date.now()}` } },
       body: { items: [{ product_id: productId, quantity: 2 }], payments: [{ amount: 50, method: 'Cash' }] },
