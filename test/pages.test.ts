@@ -274,7 +274,13 @@ describe('pages in a browser', function () {
     await counter.click('#token-save');
     await counter.waitForSelector(`.tile[data-product-id="${product}"]`);
     assert.ok(((await counter.textContent(`.tile[data-product-id="${product}"]`)) ?? '').includes(evil));
+    // Live, and its catch-up reads done: the catch-up redraws the chips and masters above the
+    // tiles, and a click aimed at a tile while they redraw can land beside it (a cashier waits for
+    // the green light too).
+    await counter.waitForSelector('#indicator[data-state="live"]');
+    await counter.waitForLoadState('networkidle');
     await counter.click(`.tile[data-product-id="${product}"]`);
+    await counter.waitForSelector(`#cart-table tr[data-product-id="${product}"]`, { timeout: 5000 });
     await counter.fill('#customer-phone', '0559876544');
     await counter.fill('#customer-name', evil);
     await counter.click('#charge');
