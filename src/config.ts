@@ -81,6 +81,8 @@ export interface Config {
   handshakesPerIp: number;
   /** Unsent bytes a socket may queue before it is disconnected as a slow consumer. Default 1 MiB. */
   socketBufferCapBytes: number;
+  /** Bytes of written list answers each node keeps (rest/http/read-cache.ts; READ_CACHE_MB). Default 64 MiB; 0 turns it off. */
+  readCacheBytes: number;
   /** Where report files are written. Default var/reports. */
   reportsDir: string;
   /** How long a report file can be downloaded, in hours. Default 24. */
@@ -236,6 +238,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     pushWindowMs: int(env, 'PUSH_WINDOW_MS', 50, 0, 60_000),
     handshakesPerIp: int(env, 'SOCKET_HANDSHAKES_PER_IP', 60, 1, 10_000_000),
     socketBufferCapBytes: int(env, 'SOCKET_BUFFER_CAP_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+    readCacheBytes: int(env, 'READ_CACHE_MB', 64, 0, 4096) * 1024 * 1024,
     reportsDir: str(env, 'REPORTS_DIR', 'var/reports'),
     reportTtlHours: int(env, 'REPORT_TTL_HOURS', 24, 1, 24 * 365),
     smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']) : undefined,

@@ -21,6 +21,8 @@ export interface HttpMetrics {
   failedOpen(limit: string): void;
   /** Counts a socket disconnected because it stopped reading (realtime/slow-consumers.ts). */
   slowConsumer(): void;
+  /** Counts a read of a cached list (rest/http/read-cache.ts): served from the cache, read afresh, or not cacheable now. */
+  readCache(route: string, result: 'hit' | 'miss' | 'bypass'): void;
   /** Exports the read replica's lag (REPORTS_DATABASE_URL), measured at each scrape. */
   watchReplica(lag: () => Promise<{ bytes: number; seconds: number }>): void;
   /** A report build that ended (ok or failed), by format and type. */
@@ -109,6 +111,12 @@ export function createMetrics(): HttpMetrics {
     name: 'tajir_rate_limit_fail_open_total',
     help: 'Requests a rate limit let through because Redis did not answer in time',
     labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+  const readCache = new Counter({
+    name: 'tajir_read_cache_total',
+    help: 'Reads of cached lists by result: hit (answered from this node\'s cache), miss (read and kept), bypass (not cacheable now: aggregates rebuilding)',
+    labelNames: ['route', 'result'] as const,
     registers: [registry],
   });
   const slow = new Counter({
@@ -266,6 +274,9 @@ export function createMetrics(): HttpMetrics {
     },
     failedOpen(limit) {
       failOpen.inc({ limit });
+    },
+    readCache(route, result) {
+      readCache.inc({ route, result });
     },
     slowConsumer() {
       slow.inc();

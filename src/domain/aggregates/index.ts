@@ -7,3 +7,4 @@ export { snapshotShop } from './snapshot.ts';
 export type { ShopState } from './snapshot.ts';
 export { verifyShop } from './verify.ts';
 export { eventsAfter, isShop, shopCounters } from './log.ts';
+export { appliedSeq } from './apply.ts';

@@ -11,7 +11,7 @@ import type { AppDeps } from '../../deps.ts';
 import { httpError } from '../../error-reply.ts';
 import type { Inflight } from './inflight.ts';
 
-const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
+export const JSON_HEADERS: Readonly<Record<string, string>> = { 'Content-Type': 'application/json; charset=utf-8' };
 
 type ExchangeDeps = Pick<AppDeps, 'log' | 'metrics'>;
 

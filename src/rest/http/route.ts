@@ -6,6 +6,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Principal, PrincipalRole } from '../../domain/auth/index.ts';
 import type { AppDeps } from '../../deps.ts';
+import type { CacheDependency } from './read-cache.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -92,6 +93,12 @@ export interface RouteDef<P extends TSchema, Q extends TSchema, B extends TSchem
    * handler that says so must await it before any write. Default false.
    */
   overlapRateLimit?: boolean;
+  /**
+   * Keep the written answer per node while these stand (read-cache.ts). Only for a read whose
+   * answer depends on nothing but the caller's shop, kind and role, its params and query, and
+   * the data those versions cover, answered as a plain body (no Reply). Default: not cached.
+   */
+  cache?: readonly CacheDependency[];
   handler: (ctx: Ctx<Static<P>, Static<Q>, Static<B>, A>) => Promise<unknown> | unknown;
 }
 

@@ -11,8 +11,9 @@ import { ERRORS } from '../../errors.ts';
 import type { Inflight } from './inflight.ts';
 import { parseJsonBody } from './json.ts';
 import { paramNamesOf, readRequest } from './request.ts';
-import { Exchange } from './response.ts';
+import { Exchange, JSON_HEADERS } from './response.ts';
 import { type AnyRoute, FileReply, Reply } from './route.ts';
+import { createReadCache, type ReadCache } from './read-cache.ts';
 import { compileSerializer } from './serialize.ts';
 import { sendFile } from './streaming.ts';
 import { compileValidator } from './validate.ts';
@@ -34,20 +35,22 @@ export function mountRoutes(
   inflight: Inflight,
   beforeFallback?: (app: TemplatedApp) => void,
 ): void {
-  for (const def of routes) mountRoute(app, def, deps, inflight);
+  const cache = createReadCache(deps, deps.config.readCacheBytes);
+  for (const def of routes) mountRoute(app, def, deps, inflight, cache);
   beforeFallback?.(app);
   app.any('/*', (res, req) => {
     new Exchange(res, req.getCaseSensitiveMethod(), 'unmatched', deps, inflight).fail(ERRORS.routeNotFound());
   });
 }
 
-function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: Inflight): void {
+function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: Inflight, readCache: ReadCache | undefined): void {
   const shape = { method: def.method, path: def.path, paramNames: paramNamesOf(def.path) };
   const validateParams = def.params ? compileValidator(def.params, true) : undefined;
   const validateQuery = def.query ? compileValidator(def.query, true) : undefined;
   const validateBody = def.body ? compileValidator(def.body, false) : undefined;
   const serialize = def.response && !def.responseType ? compileSerializer(def.response) : undefined;
   const okStatus = def.status ?? 200;
+  const cache = def.cache && def.auth !== 'public' && serialize ? readCache : undefined;
   const register = def.method === 'delete' ? app.del.bind(app) : app[def.method].bind(app);
 
   register(def.path, (res: HttpResponse, req: HttpRequest) => {
@@ -63,13 +66,25 @@ function mountRoute(app: TemplatedApp, def: AnyRoute, deps: AppDeps, inflight: I
           if (!def.auth.includes(principal.role)) throw ERRORS.forbidden();
           if (!def.noRateLimit) {
             admission = deps.limits.consumeToken(`${principal.kind}:${principal.id}`);
-            if (def.overlapRateLimit) admission.catch(() => {}); // the handler awaits it; an answer given before then must not leave it unhandled
+            // the handler (or the cache's stamp read, below) runs beside it and awaits it before
+            // anything is written or answered; an answer given before then must not leave it unhandled
+            if (def.overlapRateLimit || cache) admission.catch(() => {});
             else await admission;
           }
         }
         const admitted = () => admission;
         const params = validateParams ? validateParams(request.params, 'params') : request.params;
         const query = validateQuery ? validateQuery(request.query, 'query') : request.query;
+        if (cache && principal) {
+          const stamp = await cache.stamp(principal.shopId, def.cache!);
+          await admission;
+          const key = stamp === undefined ? undefined : cache.key(def.path, principal, params, query, stamp);
+          const hit = key === undefined ? undefined : cache.get(key);
+          deps.metrics.readCache(def.path, key === undefined ? 'bypass' : hit ? 'hit' : 'miss');
+          if (hit) return ex.send(okStatus, JSON_HEADERS, hit);
+          const read = async () => Buffer.from(serialize!(await def.handler({ params, query, body: undefined, principal, req: request.info, deps, admitted })));
+          return ex.send(okStatus, JSON_HEADERS, key === undefined ? await read() : await cache.fill(key, read));
+        }
         let body: unknown;
         if (request.body) {
           body = parseJsonBody(await request.body);

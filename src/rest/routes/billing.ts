@@ -96,6 +96,7 @@ export const billingRoutes = [
     auth: ROLES.staff,
     query: ListBillsQuery,
     response: BillListOut,
+    cache: ['bills'],
     handler: ({ query, principal, deps }) => listBills(deps.sql, principal.shopId, query),
   }),
   route({

@@ -58,6 +58,7 @@ export const catalogueRoutes = [
     auth: ROLES.any,
     query: ListProductsQuery,
     response: PageOf(ProductOut),
+    cache: ['catalogue'],
     handler: ({ query, principal, deps }) => catalogue.listProducts(deps.sql, principal, query),
   }),
   route({

@@ -16,6 +16,7 @@ export const customersRoutes: AnyRoute[] = [
     auth: ROLES.staff,
     query: ListCustomersQuery,
     response: PageOf(CustomerOut),
+    cache: ['customers', 'figures'],
     handler: ({ query, principal, deps }) => customers.listCustomers(deps, principal, query),
   }),
   route({
