@@ -184,6 +184,54 @@ describe('aggregates under concurrency and faults', function () {
     }
   });
 
+  it('applies events that notifications carried while a run was busy, without reading them back from Postgres', async () => {
+    // an aggregator of its own on a Redis of its own (paused below), whose event reads are counted
+    const server = await startRedisServer();
+    const config = { ...env().config, redisUrl: server.url };
+    const deps = createCore(config, createLogger('silent'));
+    const reads: string[] = [];
+    const counted = createSql(config.databaseUrl, { max: 4, debug: (q) => /from events/.test(q) && reads.push(q) });
+    const applied: number[] = [];
+    const agg = createAggregator({
+      databaseUrl: config.databaseUrl,
+      sql: counted,
+      redis: deps.redis,
+      keys: deps.keys,
+      log: deps.log,
+      sweepMs: 600_000,
+      hooks: { onApplied: (shopId, evs) => shopId === f.shop.shopId && applied.push(...evs.map((e) => e.seq)) },
+    });
+    const admin = createRedis(server.url);
+    let f!: Fixture;
+    try {
+      f = await fixture();
+      await agg.start();
+      const start = (await appliedSeq(deps.redis, deps.keys, f.shop.shopId))!;
+      reads.length = 0;
+      // Redis holds every write for 400 ms: the first bill's run waits in its apply, and the next
+      // four bills' notifications arrive while it is busy
+      await admin.call('CLIENT', 'PAUSE', '400', 'WRITE');
+      const acks = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await post('/api/bills', randomBill(f, i), f.shop.cashier);
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        acks.push(r.body.id as number);
+      }
+      await until(async () => (await appliedSeq(deps.redis, deps.keys, f.shop.shopId)) === start + 5, 10_000, 'the five events applied');
+      assert.deepEqual(applied, [start + 1, start + 2, start + 3, start + 4, start + 5], 'each event once, in order');
+      assert.equal(reads.length, 0, `events read back from Postgres: ${reads.length}`);
+      const v = await verifyShop(deps.sql, deps.redis, deps.keys, f.shop.shopId);
+      assert.deepEqual([v.error, v.differences], [undefined, []]);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => {});
+      admin.disconnect();
+      await agg.stop();
+      await counted.end();
+      await closeCore(deps);
+      server.stop();
+    }
+  });
+
   it('applies the same events twice as a no-op', async () => {
     const f = await fixture();
     for (let i = 0; i < 5; i++) await post('/api/bills', randomBill(f, i), f.shop.cashier);
