@@ -44,12 +44,15 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     config,
     deps,
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${config.redisPrefix}*`, 'COUNT', 5000);
-        cursor = next;
-        if (keys.length) await deps.redis.del(...keys);
-      } while (cursor !== '0');
+      // BullMQ's keys carry the prefix inside a hash tag ({prefix…bull}, keys.ts)
+      for (const pattern of [`${config.redisPrefix}*`, `{${config.redisPrefix}*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+          cursor = next;
+          if (keys.length) await deps.redis.del(...keys);
+        } while (cursor !== '0');
+      }
       await closeCore(deps);
       const admin = createSql(withDatabase(config.databaseUrl, 'postgres'), { max: 1 });
       await admin`drop database if exists ${admin(new URL(config.databaseUrl).pathname.slice(1))} with (force)`;

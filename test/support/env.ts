@@ -143,13 +143,16 @@ export async function stopEnv(): Promise<void> {
   current = undefined;
 }
 
+/** Deletes the run's keys: those under the prefix, and BullMQ's, whose prefix is hash-tagged (`{prefix…bull}`, keys.ts). */
 export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
 }
 
 export async function dropDatabase(url: string): Promise<void> {
