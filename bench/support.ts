@@ -44,8 +44,7 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     config,
     deps,
     async cleanup() {
-      // BullMQ's keys carry the prefix inside a hash tag ({prefix…bull}, keys.ts)
-      for (const pattern of [`${config.redisPrefix}*`, `{${config.redisPrefix}*`]) {
+      for (const pattern of deps.keys.patterns()) {
         let cursor = '0';
         do {
           const [next, keys] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);

@@ -26,6 +26,8 @@ export interface Keys {
   socketIo(): string;
   /** Pub/Sub channel on which a node says a principal's sessions changed (other nodes drop their cached answers). */
   sessionChanges(): string;
+  /** SCAN patterns that together match every key above (BullMQ's start with its hash tag): what a teardown deletes. */
+  patterns(): string[];
 }
 
 /** Names of the monthly sorted sets (top lists). */
@@ -75,5 +77,6 @@ export function createKeys(prefix: string): Keys {
     bull: () => `{${prefix}bull}`,
     socketIo: () => `${prefix}sio`,
     sessionChanges: () => `${prefix}session-changes`,
+    patterns: () => [`${prefix}*`, `{${prefix}*`],
   };
 }

@@ -11,6 +11,7 @@ import { createSql, type Sql, withDatabase } from '../../src/db/client.ts';
 import { ensureDatabase, migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/log.ts';
 import { createRedis, type Redis } from '../../src/redis/client.ts';
+import { createKeys } from '../../src/redis/keys.ts';
 import type { ScriptedRedis } from '../../src/redis/scripts.ts';
 import type { Api } from '../../src/rest/api.ts';
 import type { AppDeps } from '../../src/deps.ts';
@@ -143,9 +144,9 @@ export async function stopEnv(): Promise<void> {
   current = undefined;
 }
 
-/** Deletes the run's keys: those under the prefix, and BullMQ's, whose prefix is hash-tagged (`{prefix…bull}`, keys.ts). */
+/** Deletes every key under the prefix (keys.ts knows their shapes, BullMQ's hash-tagged ones included). */
 export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
-  for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+  for (const pattern of createKeys(prefix).patterns()) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
