@@ -101,6 +101,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
    * A gap, a duplicate or an overflow falls back to the catch-up, as before.
    */
   const carriedWhileBusy = new Map<number, EventRow[]>();
+  /** Shops that dropped carried events past MAX_CARRIED since their last takeCarried. */
+  const overflowed = new Set<number>();
   /** Shops stuck at an event that cannot be applied (seq), as this process last saw them. */
   const stuck = new Map<number, number>();
   /** Shops whose feed stopped before their applied seq: the "fed" seen, and since when. */
@@ -169,7 +171,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       again.add(shopId);
       if (carried) {
         const q = carriedWhileBusy.get(shopId) ?? [];
+        // past the bound the event is left to the catch-up (takeCarried sees the gap it leaves)
         if (q.length < MAX_CARRIED) q.push(carried);
+        else overflowed.add(shopId);
         carriedWhileBusy.set(shopId, q);
       }
       return;
@@ -199,6 +203,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         } catch (err) {
           known.delete(shopId);
           carriedWhileBusy.delete(shopId);
+          overflowed.delete(shopId);
           if (err instanceof StuckShopError) markStuck(err);
           else log.error({ shopId, err: (err as Error).message }, 'catch-up failed; the sweep will retry');
           break;
@@ -217,6 +222,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   function takeCarried(shopId: number): EventRow[] | undefined {
     const q = carriedWhileBusy.get(shopId);
     carriedWhileBusy.delete(shopId);
+    // dropped events sit after the kept ones, where the wake-up that marked the shop was cleared
+    // by the loop's next turn: mark it again, so a catch-up follows the batch
+    if (overflowed.delete(shopId)) again.add(shopId);
     const from = known.get(shopId);
     if (!q || from === undefined) return undefined;
     q.sort((a, b) => a.seq - b.seq);
