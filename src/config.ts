@@ -83,6 +83,11 @@ export interface Config {
   socketBufferCapBytes: number;
   /** Bytes of written list answers each node keeps (rest/http/read-cache.ts; READ_CACHE_MB). Default 64 MiB; 0 turns it off. */
   readCacheBytes: number;
+  /**
+   * Whether each node keeps what bills read again and again (domain/billing/inputs-cache.ts;
+   * BILL_INPUTS_CACHE), so a bill on a warm node is one round trip. Default true; exact either way.
+   */
+  billInputsCache: boolean;
   /** Where report files are written. Default var/reports. */
   reportsDir: string;
   /** How long a report file can be downloaded, in hours. Default 24. */
@@ -239,6 +244,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     handshakesPerIp: int(env, 'SOCKET_HANDSHAKES_PER_IP', 60, 1, 10_000_000),
     socketBufferCapBytes: int(env, 'SOCKET_BUFFER_CAP_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     readCacheBytes: int(env, 'READ_CACHE_MB', 64, 0, 4096) * 1024 * 1024,
+    billInputsCache: bool(env, 'BILL_INPUTS_CACHE', true),
     reportsDir: str(env, 'REPORTS_DIR', 'var/reports'),
     reportTtlHours: int(env, 'REPORT_TTL_HOURS', 24, 1, 24 * 365),
     smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']) : undefined,

@@ -22,6 +22,7 @@ import {
   type TokenService,
 } from './domain/auth/index.ts';
 import { systemClock, type ChangeNotifier, type Clock } from './domain/common/index.ts';
+import { type BillInputsCache, createBillInputsCache } from './domain/billing/index.ts';
 import type { MailJobs } from './domain/mail/index.ts';
 import type { ReportJobs } from './domain/reports/index.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -46,6 +47,8 @@ export interface CoreDeps {
   /** Drops every node's cached answers about a principal whose sessions ended (Redis Pub/Sub). */
   readonly sessionChanges: SessionChanges;
   readonly limits: RateLimits;
+  /** What bills read again and again, kept by this node (billing/inputs-cache.ts); unset: BILL_INPUTS_CACHE off. */
+  readonly billInputs?: BillInputsCache;
   /** The client's address from the peer and X-Forwarded-For (believed only from TRUST_PROXY). */
   readonly clientAddress: ClientAddress;
   readonly metrics: HttpMetrics;
@@ -101,6 +104,7 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
     auth,
     sessionChanges: watchSessionChanges(config, redis, keys.sessionChanges(), auth, log),
     limits: createRateLimits(redis, keys, config, metrics),
+    ...(config.billInputsCache ? { billInputs: createBillInputsCache() } : {}),
     clientAddress: createClientAddress(config.trustProxy),
     metrics,
     health,

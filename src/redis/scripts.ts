@@ -24,6 +24,7 @@ export const SCRIPTS = {
   claimPush: { file: 'claim-push', keys: ['meta'], argv: ['seq'] },
   markFed: { file: 'mark-fed', keys: ['meta', 'feed'], moreArgv: 'the seqs sent', argv: ['seq'] },
   takeFeedHole: { file: 'take-feed-hole', keys: ['meta', 'feed'], argv: ['fed seen', 'seq seen'] },
+  leaseTokens: { file: 'lease-tokens', keys: ['counter'], argv: ['budget', 'asked', 'window ms'] },
   readDashboard: { file: 'read-dashboard', keys: ['meta', 'today', 'month', 'totals'], moreKeys: 'series, top lists, names', argv: ['days', 'months', 'top size', 'day series fields', 'month series fields'] },
 } as const satisfies Record<string, { file: string; keys: readonly string[]; moreKeys?: string; argv: readonly string[]; moreArgv?: string }>;
 
@@ -49,6 +50,8 @@ export interface ScriptedRedis extends Redis {
   markFed(meta: string, feed: string, ...seqs: string[]): Promise<number>;
   /** → [from, to] to send, or [] when another process moved "fed" first */
   takeFeedHole(meta: string, feed: string, fedSeen: string, seqSeen: string): Promise<number[]>;
+  /** → [granted, ms left in the window] (lease-tokens.lua) */
+  leaseTokens(counter: string, budget: string, asked: string, windowMs: string): Promise<[number, number]>;
   /** KEYS: see read-dashboard.lua; ARGV: days, months, top size. → JSON with named fields */
   readDashboard(numKeys: number, ...args: string[]): Promise<string>;
 }

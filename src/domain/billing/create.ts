@@ -37,10 +37,11 @@ import type { LockedAccount } from './loyalty-lock.ts';
 import { type LoyaltyConfigRow, type TierRow, tierHeld } from './loyalty-rules.ts';
 import { type LineProduct, priceBill, settleBill } from './plan.ts';
 import { type BillDetail, loadBill } from './present.ts';
-import { lineProductsQuery, readBillInputs } from './read.ts';
+import type { BillInputsCache } from './inputs-cache.ts';
+import { type BillInputs, lineProductsQuery, readBillInputs } from './read.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
-import { type BillRefs, isStalePlan, presentRows, replayedBill, type WriteBillOptions, writeBill } from './write.ts';
+import { type BillRefs, type BillRows, isStalePlan, presentRows, replayedBill, type WriteBillOptions, type WriteResult, writeBill } from './write.ts';
 
 export { LOYALTY_METHOD } from './plan.ts';
 export interface CreateBillOptions extends WriteBillOptions {
@@ -54,6 +55,8 @@ export interface CreateBillOptions extends WriteBillOptions {
    * is written.
    */
   beforeWrite?: () => Promise<void>;
+  /** The node's kept inputs (inputs-cache.ts): with them a bill on a warm node is one round trip. */
+  inputs?: BillInputsCache;
 }
 
 /** How often a bill is planned again when a concurrent change overtook its plan before answering 409. */
@@ -142,17 +145,12 @@ export async function createBill(sql: Db, p: Principal, body: CreateBillBody, op
     }
   }
 
-  for (let attempt = 1; ; attempt++) {
-    const inputs = await readBillInputs(sql, p, body, {
-      // an offline sale is made at its time of sale: its day, number, VAT rate and stored times
-      at: saleAt === undefined ? options.now : new Date(saleAt),
-      ...(newRow ? { phone: newRow.phone } : {}),
-      ...(key === undefined ? {} : { key: { kind: owner.kind, id: owner.id, key } }),
-    });
-    if (inputs.replay) return replayed(replayOf(inputs.replay, hash));
-    if (inputs.offlineBillId !== undefined) {
-      return { bill: await loadBill(sql, shopId, inputs.offlineBillId), replayed: false, status: 201, tierChanged: false, seq: undefined };
-    }
+  const phone = newRow?.phone;
+  const inputsCache = options.inputs;
+  const claim = key === undefined ? undefined : { kind: owner.kind, id: owner.id, key, route, hash, status: 201 };
+
+  /** The plan from the inputs (fresh or kept), with every rule checked; throws the request's error. */
+  function planFrom(inputs: BillInputs) {
     const { ctx } = inputs;
     if (saleAt !== undefined) checkSaleTime(saleAt, options.now, ctx);
 
@@ -187,12 +185,61 @@ export async function createBill(sql: Db, p: Principal, body: CreateBillBody, op
       tiers,
       tiersMd5: inputs.tiersMd5,
     };
+    return { ctx, plan, refs };
+  }
+
+  /** The answer to a written bill; the node keeps its customer and the account it left. */
+  function made(w: Extract<WriteResult, { rows: BillRows }>, inputs: BillInputs, refs: BillRefs): CreatedBill {
+    const c = refs.customer ?? (refs.newCustomer && w.rows.bill.customer_id !== null ? { ...refs.newCustomer, id: w.rows.bill.customer_id } : undefined);
+    if (c && inputsCache) {
+      const kept: BillCustomer = { id: c.id, name: c.name, phone: c.phone, city: c.city ?? null, area: c.area ?? null, trn: c.trn ?? null, customer_type: c.customer_type };
+      inputsCache.wrote(shopId, kept, w.account ?? inputs.account);
+    }
+    return { bill: presentRows(w.rows), replayed: false, status: 201, tierChanged: w.tierChanged, seq: w.seq };
+  }
+
+  // A warm node plans from the inputs it kept and writes in one round trip; the write refuses
+  // inputs that are no longer current, and the bill is then made from a fresh read below.
+  const kept = inputsCache && !customerError ? inputsCache.recall(shopId, body, options.now, phone) : undefined;
+  if (kept) {
+    let planned: ReturnType<typeof planFrom> | undefined;
+    try {
+      planned = planFrom(kept);
+    } catch {
+      // a refusal is decided on rows as they are now: the fresh read below decides it again
+    }
+    if (planned) {
+      await options.beforeWrite?.();
+      let w: WriteResult | undefined;
+      try {
+        w = await writeBill(sql, p, body, planned.ctx, planned.plan, planned.refs, claim, options, kept.expect);
+      } catch (err) {
+        if (!isStalePlan(err)) throw err;
+      }
+      if (w && 'replay' in w) return replayed(replayOf(w.replay, hash));
+      if (w && 'rows' in w) return made(w, kept, planned.refs);
+      inputsCache!.forget(shopId, body, phone);
+    }
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    const inputs = await readBillInputs(sql, p, body, {
+      // an offline sale is made at its time of sale: its day, number, VAT rate and stored times
+      at: saleAt === undefined ? options.now : new Date(saleAt),
+      ...(phone === undefined ? {} : { phone }),
+      ...(key === undefined ? {} : { key: { kind: owner.kind, id: owner.id, key } }),
+    });
+    if (inputs.replay) return replayed(replayOf(inputs.replay, hash));
+    if (inputs.offlineBillId !== undefined) {
+      return { bill: await loadBill(sql, shopId, inputs.offlineBillId), replayed: false, status: 201, tierChanged: false, seq: undefined };
+    }
+    inputsCache?.remember(shopId, body, inputs, phone);
+    const { ctx, plan, refs } = planFrom(inputs);
     await options.beforeWrite?.();
     try {
-      const claim = key === undefined ? undefined : { kind: owner.kind, id: owner.id, key, route, hash, status: 201 };
       const w = await writeBill(sql, p, body, ctx, plan, refs, claim, options);
       if ('replay' in w) return replayed(replayOf(w.replay, hash));
-      return { bill: presentRows(w.rows), replayed: false, status: 201, tierChanged: w.tierChanged, seq: w.seq };
+      if ('rows' in w) return made(w, inputs, refs);
     } catch (err) {
       if (!isStalePlan(err)) throw err;
       if (attempt >= PLAN_ATTEMPTS) throw ERRORS.conflict('The customer\'s loyalty account kept changing while this bill was made; send it again');

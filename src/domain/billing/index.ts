@@ -4,6 +4,8 @@ export { cancelBill } from './cancel.ts';
 export { counterCustomers } from './counter-customers.ts';
 export { createBill, findOfflineBill, isOfflineRefClash } from './create.ts';
 export { purgeIdempotencyKeys } from './idempotency.ts';
+export { createBillInputsCache } from './inputs-cache.ts';
+export type { BillInputsCache } from './inputs-cache.ts';
 export { listBills } from './list.ts';
 export { listMasters } from './masters.ts';
 export { formatBillNumber, peekBillNumber } from './numbering.ts';

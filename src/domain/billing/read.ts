@@ -14,7 +14,7 @@ import type { LockedAccount } from './loyalty-lock.ts';
 import type { TierRow } from './loyalty-rules.ts';
 import type { LineProduct } from './plan.ts';
 import type { CreateBillBody } from './schema.ts';
-import { type ShopBillingContext, shopContextQuery, toShopContext } from './shop-context.ts';
+import { type ContextRow, type ShopBillingContext, shopContextQuery, toShopContext } from './shop-context.ts';
 
 /** The products of the shop among the items' ids, unexecuted (lineProducts in create.ts runs it). */
 export function lineProductsQuery(tx: Db, shopId: number, items: CreateBillBody['items'], saleAt?: string) {
@@ -35,6 +35,14 @@ export function lineProductsQuery(tx: Db, shopId: number, items: CreateBillBody[
     where p.shop_id = ${shopId} and p.id in ${tx(ids)}`;
 }
 
+/** The read versions a bill's plan depends on (migration 0043). */
+export interface InputVersions {
+  settings: number;
+  catalogue: number;
+  employees: number;
+}
+export const INPUT_SECTIONS = ['settings', 'catalogue', 'employees'] as const;
+
 /** An Idempotency-Key's stored row. */
 export interface KeyRow {
   status: number;
@@ -44,6 +52,10 @@ export interface KeyRow {
 
 export interface BillInputs {
   ctx: ShopBillingContext;
+  /** the context as read (kept by inputs-cache.ts) */
+  ctxRow: ContextRow;
+  /** the shop's read versions of what the plan read, from the same snapshot (migration 0043) */
+  versions: InputVersions;
   products: LineProduct[];
   /** active employees among the request's and the shop's default master (at most two) */
   employees: { id: number; name: string }[];
@@ -66,7 +78,8 @@ export interface ReadOptions {
 }
 
 interface InputsRow {
-  ctx: Parameters<typeof toShopContext>[0];
+  ctx: ContextRow | null;
+  versions: InputVersions;
   products: LineProduct[];
   employees: { id: number; name: string }[];
   customer: BillCustomer | null;
@@ -87,6 +100,7 @@ export async function readBillInputs(sql: Db, p: Principal, body: CreateBillBody
       where c.shop_id = ${shopId} and c.deleted_at is null and ${customerCond}
     )
     select
+      read_versions_of(${shopId}, ${sql.array([...INPUT_SECTIONS])}::text[]) as versions,
       (select to_jsonb(x) from (${shopContextQuery(sql, shopId, o.at, body.bill_date)}) x) as ctx,
       (select coalesce(jsonb_agg(x), '[]'::jsonb) from (${lineProductsQuery(sql, shopId, body.items, body.client_created_at)}) x) as products,
       (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name)), '[]'::jsonb) from employees e
@@ -111,8 +125,11 @@ export async function readBillInputs(sql: Db, p: Principal, body: CreateBillBody
           : sql`(select id from bills where shop_id = ${shopId} and created_by_terminal = ${p.id} and offline_ref = ${body.offline_ref})`
       } as offline_bill_id`;
   const r = theRow(rows);
+  if (!r.ctx) throw new Error(`shop ${shopId} has no settings`);
   return {
-    ctx: toShopContext(r.ctx ?? undefined, shopId, o.at),
+    ctx: toShopContext(r.ctx, shopId, o.at),
+    ctxRow: r.ctx,
+    versions: r.versions,
     products: r.products,
     employees: r.employees,
     customer: r.customer ?? undefined,

@@ -59,7 +59,7 @@ function billingDefaults(c: BillingConfigJson | null): BillingDefaults {
   };
 }
 
-interface ContextRow {
+export interface ContextRow {
   timezone: string;
   today: string;
   prices_include_vat: boolean;

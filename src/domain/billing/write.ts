@@ -22,6 +22,7 @@ import type { TierRow } from './loyalty-rules.ts';
 import type { BillPlan } from './plan.ts';
 import { type AccountStanding, type BillDetail, type BillRow, type LineRow, type PaymentRow, presentBill } from './present.ts';
 import type { StoredResponse } from './idempotency.ts';
+import type { InputsExpected } from './inputs-cache.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
 
@@ -66,7 +67,10 @@ export interface BillRows {
 
 export type WriteResult =
   | { replay: { status: number; response: unknown; request_hash: string } }
-  | { rows: BillRows; seq: number | undefined; tierChanged: boolean };
+  /** `account`: the customer's loyalty account after the bill (the programme on) */
+  | { rows: BillRows; seq: number | undefined; tierChanged: boolean; account: LockedAccount | undefined }
+  /** the inputs named by `expect` were no longer current: nothing was written */
+  | { stale: true };
 
 /** bill_write's SQLSTATE for "what the plan was made on changed": plan again. */
 export const STALE_PLAN = 'TJ001';
@@ -110,6 +114,7 @@ export async function writeBill(
   refs: BillRefs,
   key: KeyClaim | undefined,
   options: WriteBillOptions = {},
+  expect?: InputsExpected,
 ): Promise<WriteResult> {
   const shopId = p.shopId;
   const { billDate, amounts, lines, products, payments, paid, status, earned, redeemed, loyaltyOn, tierBefore } = plan;
@@ -236,11 +241,19 @@ export async function writeBill(
     lines: lineRows,
     payments: paymentRows,
     event: options.emitEvent === false ? null : event,
+    ...(expect ? { expect } : {}),
   };
-  const rows = await sql<{ r: (BillRows & { seq: number | null }) | { replay: { status: number; response: unknown; request_hash: string } } }[]>`
-    select bill_write(${sql.json(args as never)}) as r`;
-  const row = theRow(rows);
-  const r = row.r;
+  type Written = BillRows & { seq: number | null; loyalty: LockedAccount | null };
+  type Answer = { r: Written | { replay: { status: number; response: unknown; request_hash: string } } | null };
+  // With `expect` (inputs kept by the node): written only when they are still current, in the same
+  // statement, so the check costs no round trip (SQL bill_inputs_current, migration 0043).
+  const rows = expect
+    ? await sql<Answer[]>`
+        select case when bill_inputs_current(a) then bill_write(a) end as r from (select ${sql.json(args as never)}::jsonb as a) x`
+    : await sql<Answer[]>`select bill_write(${sql.json(args as never)}) as r`;
+  const r = theRow(rows).r;
+  if (r === null) return { stale: true };
   if ('replay' in r) return { replay: r.replay };
-  return { rows: billRowsFromJson(r), seq: r.seq ?? undefined, tierChanged };
+  const after = r.loyalty ? { available_points: r.loyalty.available_points, lifetime_points: r.loyalty.lifetime_points, tier_id: r.loyalty.tier_id } : undefined;
+  return { rows: billRowsFromJson(r), seq: r.seq ?? undefined, tierChanged, account: after };
 }

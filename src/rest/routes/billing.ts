@@ -45,7 +45,12 @@ export const billingRoutes = [
     overlapRateLimit: true,
     handler: async ({ body, principal, req, deps, admitted }) => {
       try {
-        const r = await createBill(deps.sql, principal, body, { now: deps.clock.now(), key: req.header('idempotency-key'), beforeWrite: admitted });
+        const r = await createBill(deps.sql, principal, body, {
+          now: deps.clock.now(),
+          key: req.header('idempotency-key'),
+          beforeWrite: admitted,
+          ...(deps.billInputs ? { inputs: deps.billInputs } : {}),
+        });
         return new Reply(r.status, r.bill, replayHeaders(r.replayed));
       } catch (err) {
         // the same offline bill sent twice at once under two keys: the one that committed answers both

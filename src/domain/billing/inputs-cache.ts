@@ -1,0 +1,197 @@
+/**
+ * What a shop's bills read again and again, kept per node, so that a bill on a warm node costs ONE
+ * round trip: its write (issue 20, migration 0043). A bill's plan reads the shop's context (time
+ * zone, VAT rate, price mode, payment and loyalty settings), the products on its lines, its
+ * employee, the tiers, and its customer with the loyalty account. All but the last change rarely,
+ * and each is kept under the shop's read version of its section ('settings', 'catalogue',
+ * 'employees') as the bill's read saw it in the same snapshot.
+ *
+ * Exact, not "fresh enough": the write of a bill planned from kept inputs names those versions and
+ * the customer's fields, and goes ahead only when they are still the shop's (SQL
+ * bill_inputs_current); the loyalty account is compared under lock by bill_write as before. A
+ * refused write drops what was kept and the bill is made the two-statement way, from a fresh read
+ * that keeps the new inputs. So a price change costs each node's next bill one more round trip,
+ * and never a bill at an old price.
+ *
+ * Only bills that would pass are made from kept inputs: a product or employee kept as missing, a
+ * customer not kept, an offline sale (priced at its time of sale) are made from a fresh read, so
+ * every refusal (422, 403) is decided on rows as they are now.
+ *
+ * Bounded: shops kept (SHOPS_KEPT), products and employees per shop (ITEMS_PER_SHOP: past it the
+ * shop's map starts again), and customers (CUSTOMERS_KEPT), all least-recently-used.
+ */
+import { type Cache, createCache, localDate } from '../common/index.ts';
+import type { BillCustomer } from '../customers/index.ts';
+import type { LockedAccount } from './loyalty-lock.ts';
+import type { TierRow } from './loyalty-rules.ts';
+import type { LineProduct } from './plan.ts';
+import { type BillInputs, INPUT_SECTIONS, type InputVersions } from './read.ts';
+import type { CreateBillBody } from './schema.ts';
+import { type ContextRow, toShopContext } from './shop-context.ts';
+
+/** What bill_inputs_current compares before the write. */
+export interface InputsExpected {
+  versions: InputVersions;
+  /** the customer's fields the plan used (all seven, nulls included); null for a bill without one */
+  customer: BillCustomer | null;
+}
+
+const SHOPS_KEPT = 2000;
+const ITEMS_PER_SHOP = 10_000;
+const CUSTOMERS_KEPT = 50_000;
+/** Contexts per shop: one per bill_date asked (none: today). */
+const CONTEXTS_PER_SHOP = 8;
+
+type Staff = { id: number; name: string };
+
+interface ShopEntry {
+  versions: InputVersions;
+  /** by body.bill_date ('' for today): the context row read for it, today included */
+  contexts: Map<string, ContextRow>;
+  tiers: { list: TierRow[]; md5: string | null } | undefined;
+  /** by id: the product as a bill sells it now, or null when it is not an active product of the shop */
+  products: Map<number, LineProduct | null>;
+  /** by id: an active employee, or null when not one */
+  staff: Map<number, Staff | null>;
+}
+
+interface CustomerEntry {
+  customer: BillCustomer;
+  /** as last read or written; undefined: none yet */
+  account: LockedAccount | undefined;
+}
+
+export interface BillInputsCache {
+  /** The inputs for this (online) bill from what is kept, or undefined when anything is missing. */
+  recall(shopId: number, body: CreateBillBody, now: Date, phone: string | undefined): (BillInputs & { expect: InputsExpected }) | undefined;
+  /** Keeps what a fresh read of an online bill's inputs found. */
+  remember(shopId: number, body: CreateBillBody, inputs: BillInputs, phone: string | undefined): void;
+  /** After a bill was written: its customer (created by it, perhaps) and the account it left. */
+  wrote(shopId: number, customer: BillCustomer, account: LockedAccount | undefined): void;
+  /** A write refused what was kept: drop the shop's inputs and this bill's customer. */
+  forget(shopId: number, body: CreateBillBody, phone: string | undefined): void;
+}
+
+const customerKey = (shopId: number, by: 'id' | 'phone', v: number | string) => `${shopId}:${by}:${v}`;
+
+function refKey(shopId: number, body: CreateBillBody, phone: string | undefined): string | undefined {
+  const ref = body.customer;
+  if (!ref) return undefined;
+  if (ref.id !== undefined) return customerKey(shopId, 'id', ref.id);
+  return phone === undefined ? undefined : customerKey(shopId, 'phone', phone);
+}
+
+/** Sets `k` in a bounded map: past `max` entries it starts again (kept entries are only a shortcut). */
+function put<K, V>(m: Map<K, V>, k: K, v: V, max: number): void {
+  if (!m.has(k) && m.size >= max) m.clear();
+  m.set(k, v);
+}
+
+export function createBillInputsCache(): BillInputsCache {
+  const shops: Cache<number, ShopEntry> = createCache({ max: SHOPS_KEPT });
+  const customers: Cache<string, CustomerEntry> = createCache({ max: CUSTOMERS_KEPT });
+
+  function keepCustomer(shopId: number, customer: BillCustomer, account: LockedAccount | undefined) {
+    const entry = { customer, account };
+    customers.set(customerKey(shopId, 'id', customer.id), entry);
+    customers.set(customerKey(shopId, 'phone', customer.phone), entry);
+  }
+
+  return {
+    recall(shopId, body, now, phone) {
+      if (body.client_created_at !== undefined || body.offline_ref !== undefined) return undefined;
+      const shop = shops.get(shopId);
+      const row = shop?.contexts.get(body.bill_date ?? '');
+      if (!shop || !row) return undefined;
+      // the kept context holds its day's VAT rate and number series: only for that day
+      let today: string;
+      try {
+        today = localDate(now, row.timezone);
+      } catch {
+        return undefined;
+      }
+      if (today !== row.today) return undefined;
+      const ctx = toShopContext(row, shopId, now);
+
+      const products: LineProduct[] = [];
+      for (const item of body.items) {
+        const product = shop.products.get(item.product_id);
+        if (!product) return undefined;
+        products.push(product);
+      }
+      const employees: Staff[] = [];
+      const employeeId = body.employee_id ?? ctx.defaults.employeeId ?? undefined;
+      if (employeeId !== undefined) {
+        const e = shop.staff.get(employeeId);
+        // a missing default master is skipped by the plan; a missing named one is refused afresh
+        if (e === undefined || (e === null && body.employee_id !== undefined)) return undefined;
+        if (e) employees.push(e);
+      }
+      let customer: CustomerEntry | undefined;
+      if (body.customer) {
+        const key = refKey(shopId, body, phone);
+        customer = key === undefined ? undefined : customers.get(key);
+        if (!customer || !shop.tiers) return undefined;
+      }
+      return {
+        ctx,
+        ctxRow: row,
+        versions: shop.versions,
+        products,
+        employees,
+        customer: customer?.customer,
+        account: customer?.account,
+        tiers: shop.tiers?.list ?? [],
+        tiersMd5: shop.tiers?.md5 ?? null,
+        replay: undefined,
+        offlineBillId: undefined,
+        expect: { versions: shop.versions, customer: customer?.customer ?? null },
+      };
+    },
+
+    remember(shopId, body, inputs, phone) {
+      if (body.client_created_at !== undefined) return;
+      const v = inputs.versions;
+      let shop = shops.get(shopId);
+      // a read older than what is kept (reads race): keep the newer
+      if (shop && INPUT_SECTIONS.some((s) => v[s] < shop!.versions[s])) return;
+      if (!shop) {
+        shop = { versions: { ...v }, contexts: new Map(), tiers: undefined, products: new Map(), staff: new Map() };
+        shops.set(shopId, shop);
+      }
+      if (v.settings !== shop.versions.settings) {
+        shop.contexts.clear();
+        shop.tiers = undefined;
+      }
+      if (v.catalogue !== shop.versions.catalogue) shop.products.clear();
+      if (v.employees !== shop.versions.employees) shop.staff.clear();
+      shop.versions = { ...v };
+
+      put(shop.contexts, body.bill_date ?? '', inputs.ctxRow, CONTEXTS_PER_SHOP);
+      if (body.customer) shop.tiers = { list: inputs.tiers, md5: inputs.tiersMd5 };
+      const products = new Map(inputs.products.map((x) => [x.id, x]));
+      for (const item of body.items) put(shop.products, item.product_id, products.get(item.product_id) ?? null, ITEMS_PER_SHOP);
+      for (const id of [body.employee_id, inputs.ctx.defaults.employeeId]) {
+        if (id === undefined || id === null) continue;
+        put(shop.staff, id, inputs.employees.find((e) => e.id === id) ?? null, ITEMS_PER_SHOP);
+      }
+      if (inputs.customer) keepCustomer(shopId, inputs.customer, inputs.account);
+      else {
+        const key = refKey(shopId, body, phone);
+        if (key) customers.delete(key);
+      }
+    },
+
+    wrote: keepCustomer,
+
+    forget(shopId, body, phone) {
+      shops.delete(shopId);
+      const key = refKey(shopId, body, phone);
+      const entry = key === undefined ? undefined : customers.get(key);
+      if (entry) {
+        customers.delete(customerKey(shopId, 'id', entry.customer.id));
+        customers.delete(customerKey(shopId, 'phone', entry.customer.phone));
+      }
+    },
+  };
+}
