@@ -22,6 +22,9 @@ import type { CoreDeps } from '../src/deps.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
 import { benchEnv, run, summary } from './support.ts';
 
+/** The node's kept bill inputs, as the route passes them (BILL_INPUTS_CACHE): a warm bill is one round trip. */
+const kept = (deps: CoreDeps) => (deps.billInputs ? { inputs: deps.billInputs } : {});
+
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
@@ -78,7 +81,7 @@ async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'):
       while (Date.now() < end) {
         const i = counter++;
         const s = shops[i % shops.length]!;
-        await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare' });
+        await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare', ...kept(deps) });
         n++;
       }
     }),
@@ -98,7 +101,7 @@ async function lag(deps: CoreDeps, shops: Shop[], applied: Map<string, number>):
     const s = shops[i % shops.length]!;
     inflight.push(
       (async () => {
-        const r = await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date() });
+        const r = await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date(), ...kept(deps) });
         commits.set(`${s.principal.shopId}:${r.seq}`, performance.now());
       })(),
     );

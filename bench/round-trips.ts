@@ -76,6 +76,17 @@ async function main() {
       if (final) await counted('cancellation', () => cancel(last!.id));
       else await cancel(last.id);
     }
+    // issue 20: on a warm node (the route passes the node's kept inputs) a bill of a known customer
+    // and a walk-in bill are their write alone
+    const keep = (billing as unknown as { createBillInputsCache?: () => unknown }).createBillInputsCache;
+    if (keep) {
+      const inputs = keep();
+      await b.createBill!(sql, principal, body(0), { now: now(), inputs });
+      await counted('bill of a known customer on a warm node (kept inputs, key)', () => b.createBill!(sql, principal, body(0), { now: now(), key: 'rt-warm', inputs }));
+      const walkIn = { ...body(0), customer: undefined };
+      await b.createBill!(sql, principal, walkIn, { now: now(), inputs });
+      await counted('walk-in bill on a warm node (kept inputs)', () => b.createBill!(sql, principal, walkIn, { now: now(), inputs }));
+    }
   } finally {
     await sql.end();
     await env.cleanup();
