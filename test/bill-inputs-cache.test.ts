@@ -132,6 +132,16 @@ describe('a bill in one round trip on a warm node (issue 20)', function () {
     assert.deepEqual(again.r.bill, made.r.bill);
   });
 
+  it('a bill can be the first statement of a new pool (no parameter needs the types fetched first)', async () => {
+    const fresh = createSql(env().config.databaseUrl, { max: 1 });
+    try {
+      const r = await createBill(fresh, principal, { items: [{ product_id: kandura, quantity: 1 }] } as never, { now: new Date(), inputs: createBillInputsCache() });
+      assert.equal(r.bill.items.length, 1);
+    } finally {
+      await fresh.end();
+    }
+  });
+
   it('kept inputs are per shop: another shop with the same product ids never uses them', async () => {
     await bill({});
     const other = await newShop({ vat_percent: 5 });

@@ -32,6 +32,11 @@ create function read_versions_of(p_shop bigint, p_sections text[]) returns jsonb
   left join read_versions r on r.shop_id = p_shop and r.section = s.section
 $$;
 
+-- The versions a bill's plan depends on (src/domain/billing/read.ts INPUT_SECTIONS names the same).
+create function bill_input_versions(p_shop bigint) returns jsonb language sql stable as $$
+  select read_versions_of(p_shop, array['settings', 'catalogue', 'employees'])
+$$;
+
 -- A bill customer's fields as the plan and the bill's snapshot use them (src/domain/billing/read.ts).
 create function bill_customer_json(p_shop bigint, p_id bigint) returns jsonb language sql stable as $$
   select jsonb_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'city', c.city, 'area', c.area,

@@ -35,7 +35,7 @@ export function lineProductsQuery(tx: Db, shopId: number, items: CreateBillBody[
     where p.shop_id = ${shopId} and p.id in ${tx(ids)}`;
 }
 
-/** The read versions a bill's plan depends on (migration 0043). */
+/** The read versions a bill's plan depends on (migration 0043, SQL bill_input_versions: the same three). */
 export interface InputVersions {
   settings: number;
   catalogue: number;
@@ -100,7 +100,7 @@ export async function readBillInputs(sql: Db, p: Principal, body: CreateBillBody
       where c.shop_id = ${shopId} and c.deleted_at is null and ${customerCond}
     )
     select
-      read_versions_of(${shopId}, ${sql.array([...INPUT_SECTIONS])}::text[]) as versions,
+      bill_input_versions(${shopId}) as versions,
       (select to_jsonb(x) from (${shopContextQuery(sql, shopId, o.at, body.bill_date)}) x) as ctx,
       (select coalesce(jsonb_agg(x), '[]'::jsonb) from (${lineProductsQuery(sql, shopId, body.items, body.client_created_at)}) x) as products,
       (select coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name)), '[]'::jsonb) from employees e
