@@ -14,7 +14,8 @@
  * - dashboard:update messages per socket;
  * - server memory per idle socket (RSS before and after connecting, from /metrics);
  * - the service's CPU time per bill over the push phase (process_cpu_seconds_total of every
- *   service process, divided by the bills; issue 20);
+ *   service process, divided by the bills; issue 20), and each service process's event-loop
+ *   delay over it (p50/p99/max);
  * - the same managers polling GET /api/dashboard every 5 s instead: requests/s, Postgres
  *   transactions/s and rows read during each mode (pg_stat_database), and how stale a poller is.
  */
@@ -282,7 +283,10 @@ async function main() {
     await new Promise((r) => setTimeout(r, 3000));
     const cpuAfter = cpuSnapshot();
     const after = await stat();
-    const metricsAfter = await metricsText();
+    // one scrape per process after the phase: each scrape restarts the loop-delay histogram
+    const apiAfter = await (await fetch(`${url}/metrics`)).text();
+    const liveAfter = SPLIT ? await (await fetch(`${live}/metrics`)).text() : apiAfter;
+    const metricsAfter = apiAfter + (SPLIT ? liveAfter : '');
     /** a histogram's buckets during the push phase only: counts after minus counts before */
     const hist = (name: string, filter = '') => {
       const buckets = (text: string) =>
@@ -298,8 +302,8 @@ async function main() {
     let serviceCpuSeconds = 0;
     const gauge = (text: string, name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? Number.NaN);
     for (const [role, u, a, b] of SPLIT
-      ? ([['api', url, apiBefore, await (await fetch(`${url}/metrics`)).text()], ['realtime+aggregator', live, liveBefore, await (await fetch(`${live}/metrics`)).text()]] as const)
-      : ([['all roles', url, apiBefore, await (await fetch(`${url}/metrics`)).text()]] as const)) {
+      ? ([['api', url, apiBefore, apiAfter], ['realtime+aggregator', live, liveBefore, liveAfter]] as const)
+      : ([['all roles', url, apiBefore, apiAfter]] as const)) {
       void u;
       const cpu = (gauge(b, 'process_cpu_seconds_total') - gauge(a, 'process_cpu_seconds_total')) / (SECONDS + 3);
       // GC pauses stop every push in flight in that process: the young generation's (minor) are the ones that add up
@@ -310,8 +314,10 @@ async function main() {
       };
       const cpuSeconds = gauge(b, 'process_cpu_seconds_total') - gauge(a, 'process_cpu_seconds_total');
       serviceCpuSeconds += cpuSeconds;
+      // prom-client's loop-delay histogram restarts at every scrape: the one before the push phase began it
+      const lag = (p: string) => (gauge(b, `nodejs_eventloop_lag_${p}_seconds`) * 1000).toFixed(1);
       console.log(
-        `server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core, ${((cpuSeconds * 1000) / committedAt.size).toFixed(2)} ms per bill; GC pauses: ${gc('minor')}, ${gc('major')}`,
+        `server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core, ${((cpuSeconds * 1000) / committedAt.size).toFixed(2)} ms per bill; GC pauses: ${gc('minor')}, ${gc('major')}; event-loop delay p50/p99/max ${lag('p50')}/${lag('p99')}/${lag('max')} ms`,
       );
     }
     // issue 20: the service's CPU time (every process) over the push phase divided by the bills

@@ -33,6 +33,8 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     SIGNUP_LIMIT_PER_IP: '100000',
     SIGNUP_LIMIT_PER_HOUR: '100000',
     DB_POOL_SIZE: '20',
+    // A/B of the node's kept bill inputs (bench/RESULTS.md, issue 20)
+    ...(process.env.BILL_INPUTS_CACHE ? { BILL_INPUTS_CACHE: process.env.BILL_INPUTS_CACHE } : {}),
     ...overrides,
   });
   await ensureDatabase(config.databaseUrl);
