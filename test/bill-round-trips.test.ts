@@ -1,5 +1,6 @@
 /**
- * Issue 20: a bill costs two round trips — one statement reads what its plan needs (with the
+ * Issue 20: without kept inputs (a cold node; test/bill-inputs-cache.test.ts has the warm one) a
+ * bill costs two round trips — one statement reads what its plan needs (with the
  * Idempotency-Key's stored answer), one statement writes it — and no BEGIN or COMMIT. Counted
  * with the driver's debug hook on a pool of the test's own: a count, not a timing.
  */

@@ -23,10 +23,11 @@
  *   offline bill sent again answers the bill made the first time.
  * - Cashier: a PIN session's bills record its cashier_id.
  *
- * Round trips (issue 20): one statement reads everything the plan needs (read.ts, with the
- * Idempotency-Key's stored answer), the plan is pure TypeScript (plan.ts), one statement writes
- * it (write.ts). A first attempt costs two round trips and no BEGIN/COMMIT; a plan overtaken by
- * a concurrent change of the customer's account or the tiers is made again from a fresh read.
+ * Round trips (issue 20): on a warm node ONE, the write (write.ts): the plan (pure TypeScript,
+ * plan.ts) is made from the inputs the node kept (inputs-cache.ts), and the write goes ahead only
+ * while they are current. Otherwise two: one statement reads everything the plan needs (read.ts,
+ * with the Idempotency-Key's stored answer), one writes it. Never BEGIN/COMMIT. A plan overtaken
+ * by a concurrent change of the customer's account or the tiers is made again from a fresh read.
  */
 import type { Db } from '../../db/client.ts';
 import { ERRORS } from '../../errors.ts';
@@ -113,9 +114,10 @@ function replayed(r: StoredResponse): CreatedBill {
 }
 
 /**
- * Reads what the bill refers to, plans it (plan.ts) and writes it (write.ts): two round trips, on
- * the pool (not inside a transaction: the write is its own). With `key`, the Idempotency-Key is
- * answered from the read when it was done already, and claimed by the write otherwise.
+ * Plans the bill (plan.ts) from kept inputs or a fresh read and writes it (write.ts): one round
+ * trip or two, on the pool (not inside a transaction: the write is its own). With `key`, the
+ * Idempotency-Key is claimed by the write, which answers the stored response when it was done
+ * already (and so does a fresh read, before planning).
  */
 export async function createBill(sql: Db, p: Principal, body: CreateBillBody, options: CreateBillOptions): Promise<CreatedBill> {
   const shopId = p.shopId;
