@@ -105,6 +105,20 @@ describe('a bill in one round trip on a warm node (issue 20)', function () {
     assert.equal(back.r.bill.items[0]!.product_name, 'Abaya');
   });
 
+  it("a shop's default master no longer active is skipped, and the bills stay one statement", async () => {
+    const gone = await addEmployee(s.shopId, 'Former');
+    await env().sql`update employees set active = false where shop_id = ${s.shopId} and id = ${gone}`;
+    await env().sql`update shop_settings set billing_config = billing_config || ${env().sql.json({ default_employee_id: gone })} where shop_id = ${s.shopId}`;
+    try {
+      await bill({});
+      const next = await bill({});
+      assert.equal(next.statements, 1, next.sent);
+      assert.equal(next.r.bill.employee_id, null);
+    } finally {
+      await env().sql`update shop_settings set billing_config = billing_config - 'default_employee_id' where shop_id = ${s.shopId}`;
+    }
+  });
+
   it("a customer renamed, or its account moved by another node's bill, is refused once and billed on the rows as they are", async () => {
     const customer = { phone: '+971502220002', name: 'Omar' };
     const first = await bill({ customer });

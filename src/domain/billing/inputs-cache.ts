@@ -17,8 +17,11 @@
  * customer not kept, an offline sale (priced at its time of sale) are made from a fresh read, so
  * every refusal (422, 403) is decided on rows as they are now.
  *
- * Bounded: shops kept (SHOPS_KEPT), products and employees per shop (ITEMS_PER_SHOP: past it the
- * shop's map starts again), and customers (CUSTOMERS_KEPT), all least-recently-used.
+ * Bounded whatever tenants send: shops (SHOPS_KEPT), products (PRODUCTS_KEPT: only products that
+ * were sold, each under the catalogue version it was read at), employees (STAFF_KEPT) and
+ * customers (CUSTOMERS_KEPT), each one least-recently-used cache for every shop. A product id that
+ * is not an active product of the shop is never kept: a bill naming one is read afresh (and
+ * refused), so a tenant sending made-up ids fills nothing.
  */
 import { type Cache, createCache, localDate } from '../common/index.ts';
 import type { BillCustomer } from '../customers/index.ts';
@@ -36,8 +39,9 @@ export interface InputsExpected {
   customer: BillCustomer | null;
 }
 
-const SHOPS_KEPT = 2000;
-const ITEMS_PER_SHOP = 10_000;
+const SHOPS_KEPT = 1000;
+const PRODUCTS_KEPT = 100_000;
+const STAFF_KEPT = 10_000;
 const CUSTOMERS_KEPT = 50_000;
 /** Contexts per shop: one per bill_date asked (none: today). */
 const CONTEXTS_PER_SHOP = 8;
@@ -49,10 +53,6 @@ interface ShopEntry {
   /** by body.bill_date ('' for today): the context row read for it, today included */
   contexts: Map<string, ContextRow>;
   tiers: { list: TierRow[]; md5: string | null } | undefined;
-  /** by id: the product as a bill sells it now, or null when it is not an active product of the shop */
-  products: Map<number, LineProduct | null>;
-  /** by id: an active employee, or null when not one */
-  staff: Map<number, Staff | null>;
 }
 
 interface CustomerEntry {
@@ -72,6 +72,13 @@ export interface BillInputsCache {
   forget(shopId: number, body: CreateBillBody, phone: string | undefined): void;
 }
 
+/** `value` as read at `version` of its section: current only while that is the shop's version. */
+interface Versioned<T> {
+  version: number;
+  value: T;
+}
+const itemKey = (shopId: number, id: number) => `${shopId}:${id}`;
+
 const customerKey = (shopId: number, by: 'id' | 'phone', v: number | string) => `${shopId}:${by}:${v}`;
 
 function refKey(shopId: number, body: CreateBillBody, phone: string | undefined): string | undefined {
@@ -89,6 +96,10 @@ function put<K, V>(m: Map<K, V>, k: K, v: V, max: number): void {
 
 export function createBillInputsCache(): BillInputsCache {
   const shops: Cache<number, ShopEntry> = createCache({ max: SHOPS_KEPT });
+  /** products as a bill sells them now */
+  const products: Cache<string, Versioned<LineProduct>> = createCache({ max: PRODUCTS_KEPT });
+  /** active employees bills named, and null for a shop's default master no longer active */
+  const staff: Cache<string, Versioned<Staff | null>> = createCache({ max: STAFF_KEPT });
   const customers: Cache<string, CustomerEntry> = createCache({ max: CUSTOMERS_KEPT });
 
   function keepCustomer(shopId: number, customer: BillCustomer, account: LockedAccount | undefined) {
@@ -113,19 +124,20 @@ export function createBillInputsCache(): BillInputsCache {
       if (today !== row.today) return undefined;
       const ctx = toShopContext(row, shopId, now);
 
-      const products: LineProduct[] = [];
+      const lineProducts: LineProduct[] = [];
       for (const item of body.items) {
-        const product = shop.products.get(item.product_id);
-        if (!product) return undefined;
-        products.push(product);
+        const kept = products.get(itemKey(shopId, item.product_id));
+        if (!kept || kept.version !== shop.versions.catalogue) return undefined;
+        lineProducts.push(kept.value);
       }
       const employees: Staff[] = [];
       const employeeId = body.employee_id ?? ctx.defaults.employeeId ?? undefined;
       if (employeeId !== undefined) {
-        const e = shop.staff.get(employeeId);
+        const kept = staff.get(itemKey(shopId, employeeId));
+        if (!kept || kept.version !== shop.versions.employees) return undefined;
         // a missing default master is skipped by the plan; a missing named one is refused afresh
-        if (e === undefined || (e === null && body.employee_id !== undefined)) return undefined;
-        if (e) employees.push(e);
+        if (kept.value === null && body.employee_id !== undefined) return undefined;
+        if (kept.value) employees.push(kept.value);
       }
       let customer: CustomerEntry | undefined;
       if (body.customer) {
@@ -137,7 +149,7 @@ export function createBillInputsCache(): BillInputsCache {
         ctx,
         ctxRow: row,
         versions: shop.versions,
-        products,
+        products: lineProducts,
         employees,
         customer: customer?.customer,
         account: customer?.account,
@@ -156,24 +168,24 @@ export function createBillInputsCache(): BillInputsCache {
       // a read older than what is kept (reads race): keep the newer
       if (shop && INPUT_SECTIONS.some((s) => v[s] < shop!.versions[s])) return;
       if (!shop) {
-        shop = { versions: { ...v }, contexts: new Map(), tiers: undefined, products: new Map(), staff: new Map() };
+        shop = { versions: { ...v }, contexts: new Map(), tiers: undefined };
         shops.set(shopId, shop);
       }
       if (v.settings !== shop.versions.settings) {
         shop.contexts.clear();
         shop.tiers = undefined;
       }
-      if (v.catalogue !== shop.versions.catalogue) shop.products.clear();
-      if (v.employees !== shop.versions.employees) shop.staff.clear();
       shop.versions = { ...v };
 
       put(shop.contexts, body.bill_date ?? '', inputs.ctxRow, CONTEXTS_PER_SHOP);
       if (body.customer) shop.tiers = { list: inputs.tiers, md5: inputs.tiersMd5 };
-      const products = new Map(inputs.products.map((x) => [x.id, x]));
-      for (const item of body.items) put(shop.products, item.product_id, products.get(item.product_id) ?? null, ITEMS_PER_SHOP);
-      for (const id of [body.employee_id, inputs.ctx.defaults.employeeId]) {
-        if (id === undefined || id === null) continue;
-        put(shop.staff, id, inputs.employees.find((e) => e.id === id) ?? null, ITEMS_PER_SHOP);
+      for (const x of inputs.products) products.set(itemKey(shopId, x.id), { version: v.catalogue, value: x });
+      for (const e of inputs.employees) staff.set(itemKey(shopId, e.id), { version: v.employees, value: e });
+      // the shop's default master no longer active: kept as such (every bill would read afresh
+      // otherwise); an id a request names that is not an employee is not kept
+      const fallback = inputs.ctx.defaults.employeeId;
+      if (fallback !== null && !inputs.employees.some((e) => e.id === fallback)) {
+        staff.set(itemKey(shopId, fallback), { version: v.employees, value: null });
       }
       if (inputs.customer) keepCustomer(shopId, inputs.customer, inputs.account);
       else {
