@@ -26,6 +26,7 @@ import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
+import { createKeys } from '../src/redis/keys.ts';
 import { benchShops, freePort, run, socketToken, summary } from './support.ts';
 
 const { values } = parseArgs({
@@ -417,12 +418,15 @@ async function main() {
     await a`drop database if exists ${a(dbName)} with (force)`;
     await a.end();
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `tajirbench:rt${process.pid}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (found.length) await redis.del(...found);
-    } while (cursor !== '0');
+    // the service's keys and BullMQ's, whose prefix sits inside a hash tag (keys.ts patterns())
+    for (const pattern of createKeys(`tajirbench:rt${process.pid}:`).patterns()) {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+        cursor = next;
+        if (found.length) await redis.del(...found);
+      } while (cursor !== '0');
+    }
     redis.disconnect();
   }
 }
