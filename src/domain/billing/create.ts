@@ -220,8 +220,7 @@ export async function createBill(sql: Db, p: Principal, body: CreateBillBody, op
       }
       if (w && 'replay' in w) return replayed(replayOf(w.replay, hash));
       if (w && 'rows' in w) return made(w, kept, planned.refs);
-      // undefined: bill_write refused the customer's account; stale: what the shop's inputs checked
-      inputsCache!.forget(shopId, body, phone, w !== undefined);
+      inputsCache!.forget(shopId, body, phone);
     }
   }
 

@@ -68,13 +68,8 @@ export interface BillInputsCache {
   remember(shopId: number, body: CreateBillBody, inputs: BillInputs, phone: string | undefined): void;
   /** After a bill was written: its customer (created by it, perhaps) and the account it left. */
   wrote(shopId: number, customer: BillCustomer, account: LockedAccount | undefined): void;
-  /**
-   * A write refused what was kept: drop this bill's customer, and with `shop` the shop's inputs
-   * too. bill_inputs_current refuses versions or the customer's fields (`shop`: a setting, price or
-   * employee may have moved); bill_write refuses only the customer's account (or a customer created
-   * meanwhile), since the tiers move the settings version, which is checked first.
-   */
-  forget(shopId: number, body: CreateBillBody, phone: string | undefined, shop: boolean): void;
+  /** A write refused what was kept: drop the shop's inputs and this bill's customer. */
+  forget(shopId: number, body: CreateBillBody, phone: string | undefined): void;
 }
 
 /** `value` as read at `version` of its section: current only while that is the shop's version. */
@@ -201,8 +196,8 @@ export function createBillInputsCache(): BillInputsCache {
 
     wrote: keepCustomer,
 
-    forget(shopId, body, phone, shop) {
-      if (shop) shops.delete(shopId);
+    forget(shopId, body, phone) {
+      shops.delete(shopId);
       const key = refKey(shopId, body, phone);
       const entry = key === undefined ? undefined : customers.get(key);
       if (entry) {
