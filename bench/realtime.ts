@@ -26,7 +26,7 @@ import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
+import { createKeys } from '../src/redis/keys.ts';
 import { benchShops, freePort, run, socketToken, summary } from './support.ts';
 
 const { values } = parseArgs({
@@ -414,9 +414,19 @@ async function main() {
     for (const server of servers) server.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await admin.end();
-    await dropDatabase(dbUrl);
+    const a = createSql(withDatabase(dbUrl, 'postgres'), { max: 1 });
+    await a`drop database if exists ${a(dbName)} with (force)`;
+    await a.end();
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    await deleteRedisPrefix(redis, `tajirbench:rt${process.pid}:`);
+    // the service's keys and BullMQ's, whose prefix sits inside a hash tag (keys.ts patterns())
+    for (const pattern of createKeys(`tajirbench:rt${process.pid}:`).patterns()) {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+        cursor = next;
+        if (found.length) await redis.del(...found);
+      } while (cursor !== '0');
+    }
     redis.disconnect();
   }
 }

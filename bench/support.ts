@@ -11,7 +11,6 @@ import { createSql, type Sql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, migrate } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
 import type { CoreDeps } from '../src/deps.ts';
-import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
 
 export interface BenchEnv {
   config: Readonly<Config>;
@@ -47,9 +46,18 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     config,
     deps,
     async cleanup() {
-      await deleteRedisPrefix(deps.redis, config.redisPrefix);
+      for (const pattern of deps.keys.patterns()) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+          cursor = next;
+          if (keys.length) await deps.redis.del(...keys);
+        } while (cursor !== '0');
+      }
       await closeCore(deps);
-      await dropDatabase(config.databaseUrl);
+      const admin = createSql(withDatabase(config.databaseUrl, 'postgres'), { max: 1 });
+      await admin`drop database if exists ${admin(new URL(config.databaseUrl).pathname.slice(1))} with (force)`;
+      await admin.end();
     },
   };
 }
