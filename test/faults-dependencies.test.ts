@@ -6,8 +6,13 @@
  * disturbs no other test run.
  */
 import assert from 'node:assert/strict';
+import { createSql } from '../src/db/client.ts';
+import { createRedis } from '../src/redis/client.ts';
+import { createDependencyHealth } from '../src/rest/dependency-health.ts';
+import { env } from './support/env.ts';
 import { type PgCluster, startPgCluster } from './support/pg-cluster.ts';
 import { type RedisServer, startRedisServer } from './support/redis-server.ts';
+import { silentServer, stallingProxy } from './support/stalls.ts';
 import { type Remote, type RemoteShop, remote, remoteShop } from './support/remote.ts';
 import { type Service, startOwnService } from './support/service.ts';
 import { type ClientSocket, openSocket, until } from './support/sockets.ts';
@@ -166,5 +171,66 @@ describe('dependencies down (issue 13)', function () {
     await cluster.start();
     const healed = await recovered();
     assert.ok(healed < BUDGET_MS, `recovery took ${Math.round(healed)} ms after PostgreSQL returned`);
+  });
+});
+
+describe('the Redis command timeout (patches/ioredis+6.0.0.patch)', () => {
+  // A busy node can stall for seconds (a long GC on a loaded machine). A command whose reply came
+  // during such a stall used to fail with "Command timed out" although Redis had answered: the
+  // timer ran before the socket was read (the handshake-limit flake of stops 16-17 failed open so).
+  it('is not spent by a stall of this process: a reply that came during the stall is read', async function () {
+    this.timeout(20_000);
+    const proxy = await stallingProxy(env().config.redisUrl);
+    const redis = createRedis(proxy.url, { name: 'tajir-stall', commandTimeoutMs: 1000 });
+    try {
+      assert.equal(await redis.ping(), 'PONG'); // connected and ready
+      proxy.arm(1_500); // longer than the main client's commandTimeout (1 s), right after the reply
+      assert.equal(await redis.echo('after the stall'), 'after the stall');
+      assert.ok(proxy.stalled(), 'the proxy stalled the process');
+    } finally {
+      redis.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('still gives up after about a second on a Redis that accepts and never answers', async function () {
+    this.timeout(20_000);
+    const silent = await silentServer();
+    const redis = createRedis(`redis://127.0.0.1:${silent.port}`, { name: 'tajir-silent', commandTimeoutMs: 1000 });
+    try {
+      const started = Date.now();
+      const err = await redis.echo('anyone?').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      const took = Date.now() - started;
+      assert.equal(err?.message, 'Command timed out');
+      assert.ok(took >= 950 && took < 5_000, `gave up after ${took} ms (commandTimeout is 1 s)`);
+    } finally {
+      redis.disconnect();
+      await silent.close();
+    }
+  });
+});
+
+describe('the dependency probe across a stall of this process (dependency-health.ts)', () => {
+  // /readyz and the routes' quick 503 read the probe's verdict; a stall of this process (a long
+  // GC) must not turn a reply that came meanwhile into "postgres is down".
+  it('reads a reply that came during a stall longer than its own wait before answering', async function () {
+    this.timeout(20_000);
+    const proxy = await stallingProxy(env().config.databaseUrl);
+    const redis = createRedis(env().config.redisUrl, { name: 'tajir-probe-stall', commandTimeoutMs: 1000 });
+    const health = createDependencyHealth(createSql(proxy.url, { max: 1, applicationName: 'tajir-probe-stall' }), redis);
+    try {
+      assert.deepEqual(await health.check(), []); // connected
+      proxy.arm(2_000); // longer than check()'s own wait (1.5 s), right after the probe's reply
+      assert.deepEqual(await health.check(), []);
+      assert.ok(proxy.stalled(), 'the proxy stalled the process');
+      assert.deepEqual(health.down(), []);
+    } finally {
+      await health.close();
+      redis.disconnect();
+      await proxy.close();
+    }
   });
 });

@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
+import { createSql } from '../src/db/client.ts';
 import { env } from './support/env.ts';
 import { type PgCluster, startPgCluster } from './support/pg-cluster.ts';
+import { silentServer, stallingProxy } from './support/stalls.ts';
 import { type Ack, postBillWithRetries, type Remote, type RemoteShop, remote, remoteShop } from './support/remote.ts';
 import { type Service, startOwnService } from './support/service.ts';
 import { until } from './support/sockets.ts';
@@ -80,5 +82,45 @@ describe('dropped database connections (issue 13)', function () {
   });
 });
 
-// keeps the import of env() meaningful for the root hooks' run (prefix and secret)
-void env;
+describe('the connect timeout (patches/postgres+3.4.9.patch)', () => {
+  // A busy node can stall for seconds (a major GC on a loaded machine). A connection opened just
+  // before such a stall used to fail its first query with CONNECT_TIMEOUT although PostgreSQL had
+  // answered: the timer ran before the socket was read. A burst of bills then got 503s (the flake
+  // of billing.test.ts "numbers bills … under concurrency", stops 15–17).
+  it('is not spent by a stall of this process: a connection whose answer came during the stall serves its query', async function () {
+    this.timeout(20_000);
+    const proxy = await stallingProxy(env().config.databaseUrl);
+    proxy.arm(2_500); // longer than connect_timeout (2 s), right after PostgreSQL's first answer
+    const sql = createSql(proxy.url, { max: 2, applicationName: 'tajir-stall' });
+    try {
+      const settled = await Promise.allSettled([0, 1].map((i) => sql<{ n: number }[]>`select ${i}::int as n`));
+      assert.ok(proxy.stalled(), 'the proxy stalled the process');
+      assert.deepEqual(
+        settled.map((x) => (x.status === 'fulfilled' ? x.value[0]!.n : (x.reason as { code?: string }).code)),
+        [0, 1],
+      );
+    } finally {
+      await sql.end({ timeout: 1 });
+      await proxy.close();
+    }
+  });
+
+  it('still gives up within seconds on a server that accepts and never answers', async function () {
+    this.timeout(20_000);
+    const silent = await silentServer();
+    const sql = createSql(`postgres://tajir@127.0.0.1:${silent.port}/tajir`, { max: 1 });
+    try {
+      const started = Date.now();
+      const err = await sql`select 1`.then(
+        () => undefined,
+        (e: unknown) => e as { code?: string },
+      );
+      const took = Date.now() - started;
+      assert.equal(err?.code, 'CONNECT_TIMEOUT');
+      assert.ok(took >= 1_900 && took < 10_000, `gave up after ${took} ms (connect_timeout is 2 s)`);
+    } finally {
+      await sql.end({ timeout: 0 });
+      await silent.close();
+    }
+  });
+});

@@ -12,8 +12,13 @@
  * also #1168). Second, a backend terminated while a new connection fetched its array types
  * rejected a promise postgres.js drops: an unhandled rejection, which also exits the process
  * (https://github.com/porsager/postgres/issues/1192, #1205, #1223; no fix merged); the patch
- * catches it and fetches the types again on the next connect. Drop the patch once a release
- * carries both fixes. Regression test: test/faults-postgres.test.ts.
+ * catches it and fetches the types again on the next connect. Third, `connect_timeout` was one
+ * timer, which also fired when this process had stalled (a long GC on a loaded machine) while the
+ * server's answer waited unread in the socket: the query that opened the connection failed with
+ * CONNECT_TIMEOUT (a 503 to a burst of bills, though PostgreSQL was fine). The patch counts the
+ * deadline in steps of 250 ms, a late step counting as one, so after a stall the socket is read
+ * before the connect is given up. Drop the patch once a release carries these fixes. Regression
+ * tests: test/faults-postgres.test.ts.
  */
 import postgres from 'postgres';
 

@@ -22,6 +22,10 @@ export interface RedisClientOptions {
   /**
    * Reject a command (queued while disconnected, or sent and unanswered) after this many ms, so a
    * request never waits on a Redis that is gone. Default none (BullMQ's blocking commands).
+   * ioredis 6.0.0 is patched at install (patches/ioredis+6.0.0.patch): its one timer per command
+   * also fired when this process had stalled past it (a long GC) with the reply waiting unread, so
+   * the command failed although Redis had answered; the deadline now counts 250 ms steps, a late
+   * step as one. Regression tests: test/faults-dependencies.test.ts.
    */
   commandTimeoutMs?: number;
   /** Cluster mode: this client subscribes with SSUBSCRIBE (one connection per master, moved on failover). Default false. */

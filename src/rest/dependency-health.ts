@@ -20,9 +20,9 @@ export interface DependencyHealth {
 
 /** Between two probes, ms. */
 const PROBE_INTERVAL_MS = 500;
-/** How long /readyz waits for a probe; a dependency still silent then is reported down, ms. */
+/** How long /readyz waits for a probe (time this process could run: liveDelay); a dependency still silent then is reported down, ms. */
 const CHECK_TIMEOUT_MS = 1500;
-/** A probe unanswered this long marks its dependency down (a server that hangs), ms. */
+/** A probe unanswered this long marks its dependency down (a server that hangs), ms; counted in probe intervals, so a stall of this process is one. */
 const HUNG_MS = 3000;
 
 export function createDependencyHealth(probeSql: Sql, redis: Redis): DependencyHealth {
@@ -50,10 +50,10 @@ export function createDependencyHealth(probeSql: Sql, redis: Redis): DependencyH
     ).finally(() => pending.delete(d));
   };
 
-  let roundStarted = 0;
+  /** Probe intervals the current round has been waiting through (a stall of this process counts as one). */
+  let roundsWaited = 0;
   const probe = (): Promise<void> => {
-    if (running && performance.now() - roundStarted > HUNG_MS) for (const d of pending) state[d] = false;
-    if (!running) roundStarted = performance.now();
+    if (!running) roundsWaited = 0;
     running ??= Promise.all([
       settle('postgres', probeSql`select 1`),
       // a client that lost its connection is down now, whatever its queue would do later
@@ -64,15 +64,20 @@ export function createDependencyHealth(probeSql: Sql, redis: Redis): DependencyH
     return running;
   };
 
-  const timer = setInterval(() => void probe(), PROBE_INTERVAL_MS);
+  // Hung is counted in intervals, not in wall time: after a stall of this process the interval
+  // fires once, before the reply that arrived meanwhile is read, and must not read it as silence.
+  const timer = setInterval(() => {
+    if (running && ++roundsWaited * PROBE_INTERVAL_MS >= HUNG_MS) for (const d of pending) state[d] = false;
+    void probe();
+  }, PROBE_INTERVAL_MS);
   timer.unref();
 
   return {
     down,
     async check() {
-      let late: NodeJS.Timeout | undefined;
-      await Promise.race([probe(), new Promise<void>((resolve) => (late = setTimeout(resolve, CHECK_TIMEOUT_MS)))]);
-      clearTimeout(late);
+      const late = liveDelay(CHECK_TIMEOUT_MS);
+      await Promise.race([probe(), late.done]);
+      late.cancel();
       // a dependency still silent after CHECK_TIMEOUT_MS is down for this answer
       return (Object.keys(state) as Dependency[]).filter((d) => !state[d] || pending.has(d));
     },
@@ -81,4 +86,28 @@ export function createDependencyHealth(probeSql: Sql, redis: Redis): DependencyH
       await probeSql.end({ timeout: 1 }).catch(() => {});
     },
   };
+}
+
+/**
+ * Resolves after `ms` during which this process could run: counted in steps of at most 250 ms, a
+ * step that came late (the process stalled: a long GC) counting as one, so what arrived during a
+ * stall is read before the wait ends. The drivers' timeouts follow the same rule
+ * (patches/postgres+3.4.9.patch, patches/ioredis+6.0.0.patch).
+ */
+function liveDelay(ms: number): { done: Promise<void>; cancel(): void } {
+  const step = Math.min(250, ms);
+  let left = ms;
+  let last = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      left -= Math.min(now - last, step);
+      last = now;
+      if (left > 0) timer = setTimeout(tick, Math.min(step, left));
+      else resolve();
+    };
+    timer = setTimeout(tick, step);
+  });
+  return { done, cancel: () => clearTimeout(timer) };
 }
