@@ -85,7 +85,8 @@ export interface Config {
   readCacheBytes: number;
   /**
    * Whether each node keeps what bills read again and again (domain/billing/inputs-cache.ts;
-   * BILL_INPUTS_CACHE), so a bill on a warm node is one round trip. Default true; exact either way.
+   * BILL_INPUTS_CACHE), so a bill on a warm node is one round trip, and a payment on a bill the node
+   * wrote too. Default true; exact either way.
    */
   billInputsCache: boolean;
   /** Where report files are written. Default var/reports. */

@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict';
 import { createSql, type Sql } from '../src/db/client.ts';
 import type { Principal } from '../src/domain/auth/index.ts';
-import { type BillInputsCache, createBill, createBillInputsCache } from '../src/domain/billing/index.ts';
+import { addPayment, type BillInputsCache, cancelBill, createBill, createBillInputsCache } from '../src/domain/billing/index.ts';
+import { verifyShop } from '../src/domain/aggregates/verify.ts';
 import { env } from './support/env.ts';
-import { addEmployee, addProduct } from './support/fixtures.ts';
+import { addEmployee, addProduct, settled } from './support/fixtures.ts';
 import { newShop, put, type ShopSession } from './support/http.ts';
 
 describe('a bill in one round trip on a warm node (issue 20)', function () {
@@ -169,5 +170,147 @@ describe('a bill in one round trip on a warm node (issue 20)', function () {
       createBill(sql, otherPrincipal, { items: [{ product_id: kandura, quantity: 1 }] } as never, { now: new Date(), inputs: kept }),
       (e: { status?: number }) => e.status === 422,
     );
+  });
+
+  describe('a payment and a cancellation in one round trip (migration 0044)', () => {
+    const pay = async (billId: number, body: { amount: number; method: string }, opts: { key?: string; as?: Principal } = {}) => {
+      sent = [];
+      const r = await addPayment(sql, opts.as ?? principal, billId, body, new Date(), { inputs: kept, ...(opts.key ? { key: opts.key } : {}) });
+      return { r, statements: sent.length, sent: sent.join('\n---\n') };
+    };
+    const rejected = (code: string) => (e: { status?: number; code?: string; details?: unknown }) => e.status === 422 && JSON.stringify(e).includes(code);
+
+    it('a bill this node made takes its payments in one statement each, to the fils', async () => {
+      const made = await bill({});
+      const total = made.r.bill.total_amount;
+      const first = await pay(made.r.bill.id, { amount: 10, method: 'Cash' });
+      assert.equal(first.statements, 1, first.sent);
+      assert.match(first.sent, /kept_settings_current/);
+      assert.equal(first.r.bill.status, 'Partial');
+      assert.equal(first.r.bill.paid, 10);
+      const rest = Math.round((total - 10) * 100) / 100;
+      const second = await pay(made.r.bill.id, { amount: rest, method: 'Card' });
+      assert.equal(second.statements, 1, second.sent);
+      assert.equal(second.r.bill.status, 'Paid');
+      assert.equal(second.r.bill.balance, 0);
+      const [row] = await env().sql<{ paid_fils: number; n: number }[]>`
+        select b.paid_fils, (select count(*)::int from payments where bill_id = b.id) as n from bills b where b.id = ${made.r.bill.id}`;
+      assert.deepEqual(row, { paid_fils: Math.round(total * 100), n: 2 });
+    });
+
+    it('a payment taken elsewhere meanwhile: refused under lock, read afresh, decided on the real balance', async () => {
+      const made = await bill({});
+      const total = made.r.bill.total_amount;
+      // another node (no kept inputs) takes most of the balance
+      await addPayment(env().sql, principal, made.r.bill.id, { amount: total - 5, method: 'Cash' } as never, new Date());
+      const over = await pay(made.r.bill.id, { amount: 6, method: 'Cash' }).catch((e) => e);
+      assert.ok(rejected('overpayment')(over), JSON.stringify(over));
+      const exact = await pay(made.r.bill.id, { amount: 5, method: 'Cash' });
+      assert.equal(exact.statements, 2, `read, write:\n${exact.sent}`);
+      assert.equal(exact.r.bill.status, 'Paid');
+    });
+
+    it('payment methods changed elsewhere: the kept ones are not trusted, the method is refused afresh', async () => {
+      const made = await bill({});
+      await env().sql`update shop_settings set payment_methods = array['Cash'] where shop_id = ${s.shopId}`;
+      try {
+        sent = [];
+        await assert.rejects(addPayment(sql, principal, made.r.bill.id, { amount: 1, method: 'Card' } as never, new Date(), { inputs: kept }), rejected('unknown_payment_method'));
+        assert.equal(sent.length, 2, `refused by kept_settings_current, then the read:\n${sent.join('\n---\n')}`);
+        assert.equal(await env().sql`select 1 from payments where bill_id = ${made.r.bill.id}`.then((r) => r.length), 0);
+      } finally {
+        await env().sql`update shop_settings set payment_methods = array['Cash','Card','Bank Transfer','Cheque','Other'] where shop_id = ${s.shopId}`;
+      }
+    });
+
+    it('a bill cancelled elsewhere is refused as cancelled; a replayed key answers as the first time', async () => {
+      const made = await bill({});
+      const once = await pay(made.r.bill.id, { amount: 3, method: 'Cash' }, { key: 'pay-once' });
+      assert.equal(once.statements, 1, once.sent);
+      const again = await pay(made.r.bill.id, { amount: 3, method: 'Cash' }, { key: 'pay-once' });
+      assert.equal(again.r.replayed, true);
+      assert.deepEqual(again.r.bill, once.r.bill);
+      await cancelBill(env().sql, principal, made.r.bill.id, 'test', new Date());
+      await assert.rejects(pay(made.r.bill.id, { amount: 1, method: 'Cash' }), rejected('bill_cancelled'));
+      // the payment of 3 and its refund by the cancellation; nothing of the refused 1
+      assert.equal(await env().sql`select 1 from payments where bill_id = ${made.r.bill.id} and amount_fils = 100`.then((r) => r.length), 0);
+    });
+
+    it("a terminal pays only its own bills, kept or not; another shop never uses this one's kept bills", async () => {
+      const made = await bill({});
+      const terminal = await env().deps.auth.authenticate(s.terminal);
+      await assert.rejects(pay(made.r.bill.id, { amount: 1, method: 'Cash' }, { as: terminal }), (e: { status?: number }) => e.status === 404);
+      sent = [];
+      const own = await createBill(sql, terminal, { items: [{ product_id: kandura, quantity: 1 }] } as never, { now: new Date(), inputs: kept });
+      const paid = await pay(own.bill.id, { amount: 2, method: 'Cash' }, { as: terminal });
+      assert.equal(paid.statements, 1, paid.sent);
+      const other = await newShop({ vat_percent: 5 });
+      const otherPrincipal = await env().deps.auth.authenticate(other.manager);
+      await assert.rejects(pay(made.r.bill.id, { amount: 1, method: 'Cash' }, { as: otherPrincipal }), (e: { status?: number }) => e.status === 404);
+      assert.equal(await env().sql`select 1 from payments where bill_id = ${made.r.bill.id}`.then((r) => r.length), 0);
+    });
+
+    it('a bill this node made and paid is cancelled in one statement: refunds, loyalty and figures as from a fresh read', async () => {
+      const customer = { phone: '+971502220077', name: 'Mariam' };
+      const [before] = await env().sql<{ available_points: number; lifetime_points: number }[]>`
+        select a.available_points, a.lifetime_points from loyalty_accounts a join customers c on c.id = a.customer_id
+        where c.shop_id = ${s.shopId} and c.phone = ${customer.phone}`;
+      await bill({ customer, employee_id: master }); // reads, keeps the customer and the tiers
+      const made = await bill({ customer, employee_id: master, payments: [{ amount: 20, method: 'Card' }] });
+      assert.equal(made.statements, 1, made.sent);
+      const paid = await pay(made.r.bill.id, { amount: 30, method: 'Cash' });
+      assert.equal(paid.statements, 1, paid.sent);
+      sent = [];
+      const cancelled = await cancelBill(sql, principal, made.r.bill.id, 'customer changed mind', new Date(), { inputs: kept });
+      assert.equal(sent.length, 1, sent.join('\n---\n'));
+      assert.match(sent[0]!, /kept_settings_current/);
+      assert.equal(cancelled.bill.status, 'Cancelled');
+      const refunds = await env().sql<{ method: string; amount_fils: number }[]>`
+        select method, amount_fils::int from payments where bill_id = ${made.r.bill.id} and amount_fils < 0 order by method`;
+      assert.deepEqual([...refunds], [
+        { method: 'Card', amount_fils: -2000 },
+        { method: 'Cash', amount_fils: -3000 },
+      ]);
+      // the account is as the first bill left it: this bill's points taken back
+      const [after] = await env().sql<{ available_points: number; lifetime_points: number }[]>`
+        select a.available_points, a.lifetime_points from loyalty_accounts a join customers c on c.id = a.customer_id
+        where c.shop_id = ${s.shopId} and c.phone = ${customer.phone}`;
+      assert.equal(before, undefined, 'a new customer');
+      const first = await env().sql<{ points_earned: number }[]>`
+        select points_earned from bills where shop_id = ${s.shopId} and customer_phone = ${customer.phone} and status <> 'Cancelled'`;
+      assert.equal(after!.lifetime_points, first.reduce((a, b) => a + b.points_earned, 0));
+      // the event reverses the figures exactly: Redis equals SQL
+      await settled(s.shopId);
+      const v = await verifyShop(env().sql, env().redis, env().deps.keys, s.shopId);
+      assert.equal(v.error, undefined);
+      assert.deepEqual(v.differences, []);
+      // kept as cancelled: cancelling again is decided on a fresh read
+      await assert.rejects(cancelBill(sql, principal, made.r.bill.id, 'again', new Date(), { inputs: kept }), (e: { status?: number }) => e.status === 409);
+      // the account the cancellation moved is not kept as it was: the customer's next bill reads it
+      // afresh (read, write), never refused under lock first, and earns on the account as it is
+      const next = await bill({ customer, employee_id: master });
+      assert.equal(next.statements, 2, `read, write:\n${next.sent}`);
+      const [account] = await env().sql<{ lifetime_points: number; earned: number }[]>`
+        select a.lifetime_points, (select points_earned from bills where id = ${next.r.bill.id}) as earned
+        from loyalty_accounts a join customers c on c.id = a.customer_id
+        where c.shop_id = ${s.shopId} and c.phone = ${customer.phone}`;
+      assert.ok(account!.earned > 0, 'the bill earned points');
+      assert.equal(account!.lifetime_points, after!.lifetime_points + account!.earned);
+    });
+
+    it('a payment taken elsewhere before the cancellation: refused under lock, read afresh, every payment refunded', async () => {
+      const made = await bill({ payments: [{ amount: 10, method: 'Cash' }] });
+      await addPayment(env().sql, principal, made.r.bill.id, { amount: 7, method: 'Cheque' } as never, new Date());
+      sent = [];
+      const cancelled = await cancelBill(sql, principal, made.r.bill.id, 'elsewhere', new Date(), { inputs: kept });
+      assert.equal(sent.length, 3, `refused write, read, write:\n${sent.join('\n---\n')}`);
+      assert.equal(cancelled.bill.status, 'Cancelled');
+      const refunds = await env().sql<{ method: string; amount_fils: number }[]>`
+        select method, amount_fils::int from payments where bill_id = ${made.r.bill.id} and amount_fils < 0 order by method`;
+      assert.deepEqual([...refunds], [
+        { method: 'Cash', amount_fils: -1000 },
+        { method: 'Cheque', amount_fils: -700 },
+      ]);
+    });
   });
 });

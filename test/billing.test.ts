@@ -357,6 +357,7 @@ describe('billing', () => {
     const preview = await get('/api/bills/next-number', shop.token);
     assert.match(preview.body.bill_number, /^BILL-\d{8}-001$/);
     const made = await Promise.all(Array.from({ length: 12 }, () => post('/api/bills', { items: [{ product_id: p, quantity: 1 }] }, shop.token)));
+    for (const r of made) assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(made[0]!.body.bill_number.slice(0, 14), preview.body.bill_number.slice(0, 14));
     const numbers = made.map((r) => r.body.bill_number as string).sort();
     assert.deepEqual(

@@ -55,7 +55,7 @@ interface Lease {
   spent: boolean;
   /** a lease being fetched */
   fetching: Promise<void> | undefined;
-  /** requests waiting for a lease: the next one asks for them too */
+  /** requests waiting for a lease (the asking one included): a lease covers them all when they outnumber a lease */
   waiting: number;
 }
 
@@ -93,7 +93,7 @@ export function createRateLimits(redis: ScriptedRedis, keys: Keys, config: Confi
   /** Asks Redis for a lease; Redis not answering admits the request that asked (fail open, counted). */
   function fetchLease(subject: string, lease: Lease): Promise<void> {
     const p = redis
-      .leaseTokens(`${tokenPrefix}:${subject}`, String(budget), String(leaseSize + lease.waiting), String(TOKEN_WINDOW_MS))
+      .leaseTokens(`${tokenPrefix}:${subject}`, String(budget), String(Math.max(leaseSize, lease.waiting)), String(TOKEN_WINDOW_MS))
       .then(([granted, ttl]) => {
         const now = Date.now();
         // tokens of an ended window are not carried into the next

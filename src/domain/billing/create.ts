@@ -38,7 +38,7 @@ import type { LockedAccount } from './loyalty-lock.ts';
 import { type LoyaltyConfigRow, type TierRow, tierHeld } from './loyalty-rules.ts';
 import { type LineProduct, priceBill, settleBill } from './plan.ts';
 import { type BillDetail, loadBill } from './present.ts';
-import type { BillInputsCache } from './inputs-cache.ts';
+import { type BillInputsCache, keptBillOf } from './inputs-cache.ts';
 import { type BillInputs, lineProductsQuery, readBillInputs } from './read.ts';
 import type { CreateBillBody } from './schema.ts';
 import type { ShopBillingContext } from './shop-context.ts';
@@ -197,6 +197,8 @@ export async function createBill(sql: Db, p: Principal, body: CreateBillBody, op
       const kept: BillCustomer = { id: c.id, name: c.name, phone: c.phone, city: c.city ?? null, area: c.area ?? null, trn: c.trn ?? null, customer_type: c.customer_type };
       inputsCache.wrote(shopId, kept, w.account ?? inputs.account);
     }
+    // a payment on this bill from this node is then decided on it (payments.ts)
+    inputsCache?.keepBill(shopId, w.rows.bill.id, keptBillOf(w.rows, p.kind === 'terminal' ? p.id : null));
     return { bill: presentRows(w.rows), replayed: false, status: 201, tierChanged: w.tierChanged, seq: w.seq };
   }
 
@@ -220,7 +222,8 @@ export async function createBill(sql: Db, p: Principal, body: CreateBillBody, op
       }
       if (w && 'replay' in w) return replayed(replayOf(w.replay, hash));
       if (w && 'rows' in w) return made(w, kept, planned.refs);
-      inputsCache!.forget(shopId, body, phone);
+      // undefined: bill_write refused the customer's account; stale: what the shop's inputs checked
+      inputsCache!.forget(shopId, body, phone, w !== undefined);
     }
   }
 

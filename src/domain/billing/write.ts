@@ -76,6 +76,27 @@ export type WriteResult =
 export const STALE_PLAN = 'TJ001';
 export const isStalePlan = (err: unknown): boolean => (err as { code?: string })?.code === STALE_PLAN;
 
+/**
+ * A payment or cancellation decided on what the node kept (inputs-cache.ts), sent as one statement
+ * (migration 0044): written only while the shop's settings version is `versions`, and as always
+ * only while the bill (and account) pass the write's checks under lock. Answers the write's
+ * answer, null when the settings moved, or 'stale' when the write refused the bill (TJ001); either
+ * way nothing was written and the caller reads afresh.
+ */
+export async function writeOnKept<R>(sql: Db, write: 'payment_write' | 'cancel_write', args: { expect: object }, versions: { settings: number }): Promise<R | null | 'stale'> {
+  const a = sql.json({ ...args, expect: { ...args.expect, versions } } as never);
+  try {
+    const rows =
+      write === 'payment_write'
+        ? await sql<{ r: R | null }[]>`select case when kept_settings_current(a) then payment_write(a) end as r from (select ${a}::jsonb as a) x`
+        : await sql<{ r: R | null }[]>`select case when kept_settings_current(a) then cancel_write(a) end as r from (select ${a}::jsonb as a) x`;
+    return theRow(rows).r;
+  } catch (err) {
+    if (isStalePlan(err)) return 'stale';
+    throw err;
+  }
+}
+
 /** Rows that went through JSON (bill_write's answer, a stored key) with their instants as Dates again. */
 export function billRowsFromJson(raw: BillRows): BillRows {
   const at = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));

@@ -136,7 +136,11 @@ export const billingRoutes = [
     response: BillOut,
     overlapRateLimit: true,
     handler: async ({ params, body, principal, req, deps, admitted }) => {
-      const r = await addPayment(deps.sql, principal, params.id, body, deps.clock.now(), { key: req.header('idempotency-key'), beforeWrite: admitted });
+      const r = await addPayment(deps.sql, principal, params.id, body, deps.clock.now(), {
+        key: req.header('idempotency-key'),
+        beforeWrite: admitted,
+        ...(deps.billInputs ? { inputs: deps.billInputs } : {}),
+      });
       return new Reply(r.status, r.bill, replayHeaders(r.replayed));
     },
   }),
@@ -150,7 +154,7 @@ export const billingRoutes = [
     body: CancelBody,
     response: BillOut,
     handler: async ({ params, body, principal, deps }) => {
-      const r = await cancelBill(deps.sql, principal, params.id, body.reason, deps.clock.now());
+      const r = await cancelBill(deps.sql, principal, params.id, body.reason, deps.clock.now(), deps.billInputs ? { inputs: deps.billInputs } : {});
       return r.bill;
     },
   }),
