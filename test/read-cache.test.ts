@@ -142,6 +142,29 @@ describe('read cache: list answers kept per node, exact', () => {
     assert.equal(page.items.filter((b: any) => b.status === 'Cancelled').length, cancelled);
   });
 
+  it('moves each shop once per transaction with shops interleaved, and leaves no setting per shop on the connection (0045)', async () => {
+    const [a, b] = [await newShop(), await newShop()];
+    const version = async (shopId: number) =>
+      (await env().sql<{ version: number }[]>`select version from read_versions where shop_id = ${shopId} and section = 'customers'`)[0]?.version ?? 0;
+    const versions = async () => [await version(a.shopId), await version(b.shopId)];
+    const before = await versions();
+    const conn = await env().sql.reserve();
+    try {
+      // a, b, a, b: the "last bumped" shortcut misses every time, and the row's bumped_by holds
+      await conn`begin`;
+      for (const [i, shop] of [a, b, a, b].entries()) await conn`insert into customers (shop_id, name, phone) values (${shop.shopId}, 'Mixed', ${`+97150999000${i}`})`;
+      await conn`commit`;
+      assert.deepEqual(await versions(), before.map((v) => v + 1));
+      // 0042 left a placeholder setting per shop on the backend for its whole life (PostgreSQL
+      // before 16 sorts them all on each new one): a name that was never set reads as null
+      const [left] = await conn<{ a: string | null; b: string | null }[]>`
+        select current_setting(${`tajir_read_version.customers_${a.shopId}`}, true) as a, current_setting(${`tajir_read_version.customers_${b.shopId}`}, true) as b`;
+      assert.deepEqual(left, { a: null, b: null });
+    } finally {
+      conn.release();
+    }
+  });
+
   it('is off with READ_CACHE_MB=0: every read goes to the database', async function () {
     this.timeout(60_000);
     const off = await startOwnService('read-cache-off', { ROLES: 'api', READ_CACHE_MB: '0' });
