@@ -47,6 +47,24 @@ describe('dashboard:update changes', () => {
     assert.deepEqual(dashboardChanges(undefined, after), Object.fromEntries(Object.entries(after).filter(([k]) => k !== 'seq')));
   });
 
+  it('match series entries by their key, not their place, and compare nested parts in full', () => {
+    const before = dashboard(1, { 0: 100, 3: 500 });
+    // the same entries in another order: nothing moved
+    const shuffled = { ...before, seq: 2, daily: [...before.daily].reverse() };
+    assert.equal(dashboardChanges(before, shuffled).daily, undefined);
+    // one entry changed in a shuffled series: that entry alone
+    const edited = { ...shuffled, daily: shuffled.daily.map((e, i) => (i === 5 ? { ...e, bills: e.bills + 1 } : e)) };
+    assert.deepEqual(dashboardChanges(before, edited).daily, [edited.daily[5]]);
+    // a field added or removed, a list grown, a nested value changed: moved
+    const withMethod = { ...before, payment_methods: [{ method: 'Cash', amount: 1 }] };
+    assert.deepEqual(dashboardChanges(before, withMethod).payment_methods, withMethod.payment_methods);
+    const extraField = { ...before, today: { ...before.today, extra: 1 } } as unknown as Dashboard;
+    assert.ok('today' in dashboardChanges(before, extraField));
+    const lessField = { ...before, today: { date: before.today.date } } as unknown as Dashboard;
+    assert.ok('today' in dashboardChanges(before, lessField));
+    assert.deepEqual(Object.keys(dashboardChanges(before, { ...before, seq: 9 })), []);
+  });
+
   it('applied to the state before (either form, the whole one by a shallow merge), always give the state after', () => {
     const days = fc.dictionary(
       fc.integer({ min: 0, max: 40 }).map(String),

@@ -121,18 +121,27 @@ describe('realtime', function () {
     const storm = await startOwnService('storm', { ROLES: 'api,realtime', SOCKET_HANDSHAKES_PER_IP: '3' });
     const { url } = storm;
     try {
-      // One first, so the node's Redis path (connection, script load) is warm and a cold start
-      // cannot fail the limiter open; then three at once, so all four fall in one 10 s window
-      // however slow the machine (one after another on a loaded CI, the window could roll over).
+      // One first, so the node's Redis path (connection, script load) is warm; then three at
+      // once, so all four fall in one 10 s window however slow the machine. A handshake the node
+      // let through because the limiter's Redis call failed (a stalled loop on a loaded CI can
+      // time out its 1 s command timeout) is not a refusal the limit owed: further tries, one at
+      // a time, make up for each such one, and the node must refuse by the fourth counted try.
       const tries = await Promise.allSettled([connected(openSocket(a.manager, url))]);
       tries.push(...(await Promise.allSettled(Array.from({ length: 3 }, () => connected(openSocket(a.manager, url))))));
-      const refused = tries.filter((t) => t.status === 'rejected' && (t.reason as { code?: string } | undefined)?.code === 'rate_limited');
-      if (refused.length !== 1) {
-        // say why: each try's outcome, and whether the node let handshakes through on a Redis error
+      const isRefused = (t: PromiseSettledResult<unknown>) => t.status === 'rejected' && (t.reason as { code?: string } | undefined)?.code === 'rate_limited';
+      const failedOpen = async () => {
         const metrics = await fetch(`${url}/metrics`).then((r) => r.text(), (e: Error) => e.message);
-        const failOpen = metrics.split('\n').filter((l) => l.startsWith('tajir_rate_limit_fail_open_total'));
+        const line = metrics.split('\n').find((l) => l.startsWith('tajir_rate_limit_fail_open_total{limit="socket-handshake"}'));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      while (!tries.some(isRefused) && tries.length < 4 + (await failedOpen())) tries.push(...(await Promise.allSettled([connected(openSocket(a.manager, url))])));
+      const refused = tries.filter(isRefused);
+      const passed = tries.filter((t) => t.status === 'fulfilled').length;
+      const skipped = await failedOpen();
+      if (refused.length < 1 || passed - skipped > 3) {
+        // say why: each try's outcome, and whether the node let handshakes through on a Redis error
         const outcomes = tries.map((t) => (t.status === 'fulfilled' ? 'connected' : String((t.reason as Error).message)));
-        assert.fail(`${refused.length} of 4 handshakes refused (${outcomes.join(', ')}); fail-open: ${failOpen.join('; ') || 'none'}; node log: ${storm.output().slice(-2000)}`);
+        assert.fail(`${refused.length} of ${tries.length} handshakes refused (${outcomes.join(', ')}); let through on a limiter error: ${skipped}; node log: ${storm.output().slice(-2000)}`);
       }
     } finally {
       storm.child.kill('SIGKILL');

@@ -12,10 +12,12 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rooms } from '../src/realtime/contracts.ts';
+import { createRoomMeter, EVERYONE } from '../src/realtime/slow-consumers.ts';
 import { env } from './support/env.ts';
 import { newShop } from './support/http.ts';
 import { postBillWithRetries, type Remote, type RemoteShop, remote, remoteShop } from './support/remote.ts';
-import { type Service, startOwnService } from './support/service.ts';
+import { freePort } from './support/redis-server.ts';
+import { type Service, spawnService, startOwnService } from './support/service.ts';
 import { type ClientSocket, openSocket, until } from './support/sockets.ts';
 
 const CAP = 64 * 1024;
@@ -81,6 +83,38 @@ describe('slow consumers (issue 13)', function () {
     assert.equal(service.child.exitCode, null);
   });
 
+  it('disconnects a stalled socket fed only by broadcasts from another node (counted per room as they arrive)', async () => {
+    // a second node in the test node's cluster (its Redis prefix), with a 64 KiB cap: the stalled
+    // manager is on it, and the messages are emitted on the shared test node, so they reach it
+    // through the Redis adapter, never through its own emits
+    const port = await freePort();
+    const peer = spawnService({ REDIS_PREFIX: env().config.redisPrefix, PORT: String(port), ROLES: 'api,realtime', SOCKET_BUFFER_CAP_BYTES: String(CAP) });
+    let sock: ChildProcess | undefined;
+    try {
+      await peer.ready();
+      const shop2 = await newShop();
+      sock = spawn('python3', ['test/support/stalled-socket.py', '127.0.0.1', String(port), shop2.manager], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let said = '';
+      sock.stdout!.on('data', (d) => (said += d));
+      sock.stderr!.on('data', (d) => (said += d));
+      await until(() => said.includes('connected'), 10_000, `the stalled manager to connect: ${said}`);
+      const counter = async () => Number(/tajir_socket_slow_consumer_disconnects_total (\d+)/.exec((await remote(`http://127.0.0.1:${port}`).call('GET', '/metrics')).body)?.[1] ?? 0);
+      const room = rooms.managers(shop2.shopId);
+      const io = env().node.io.io;
+      const big = { seq: 0, prev_seq: null, changes: { note: 'x'.repeat(100 * 1024) } };
+      // until the peer has disconnected it, at most 160 × 100 KiB (the kernel takes the first few MiB)
+      for (let i = 0; i < 160 && (await counter()) === 0; i++) {
+        (io.to(room) as unknown as { emit(e: string, m: unknown): void }).emit('dashboard:update', big);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal(await counter(), 1, 'counted once');
+      assert.match(peer.output(), /slow consumer/);
+    } finally {
+      sock?.kill('SIGKILL');
+      await peer.stop();
+    }
+  });
+
   it('disconnects a socket whose unsent bytes pass the cap, logs and counts it, instead of dropping messages silently', async () => {
     const shop = await newShop();
     const port = new URL(env().baseUrl).port;
@@ -106,5 +140,32 @@ describe('slow consumers (issue 13)', function () {
     } finally {
       sock.kill('SIGKILL');
     }
+  });
+});
+
+describe('when slow consumers are looked for (issue 20: not after every broadcast)', () => {
+  it('a room is due once its broadcast bytes reach the threshold, then counts again from zero', () => {
+    const meter = createRoomMeter(1000);
+    assert.deepEqual(meter.add(['a', 'b'], 400), []);
+    assert.deepEqual(meter.add(['a'], 599), []);
+    assert.deepEqual(meter.add(['a', 'b'], 1), ['a']);
+    assert.deepEqual(meter.add(['a'], 999), []);
+    assert.deepEqual(meter.add(['b'], 599), ['b']);
+    // one message past the threshold on its own is due at once
+    assert.deepEqual(meter.add(['c'], 5000), ['c']);
+  });
+
+  it('a broadcast to no room counts for every socket; a sweep of every socket starts all counts again', () => {
+    const meter = createRoomMeter(1000);
+    assert.deepEqual(meter.add([], 600), []);
+    assert.deepEqual(meter.add(new Set<string>(), 600), [EVERYONE]);
+    meter.add(['a'], 900);
+    meter.clear();
+    assert.deepEqual(meter.add(['a'], 900), []);
+  });
+
+  it('hooks where broadcasts from other nodes arrive (socket.io-adapter: onMessage, called synchronously)', () => {
+    const adapter = env().node.io.io.of('/').adapter as unknown as { onMessage?: unknown };
+    assert.equal(typeof adapter.onMessage, 'function');
   });
 });

@@ -51,6 +51,8 @@ export interface Realtime {
   close(): void;
 }
 
+/** At most one warning per this long when handshakes pass unlimited because Redis did not answer. */
+const FAIL_OPEN_LOG_MS = 10_000;
 const forbidden: ErrorReply = errorBody(ERRORS.forbidden());
 const overBudget: ErrorReply = errorBody(ERRORS.rateLimited(1, 'Too many events on this connection; slow down'));
 
@@ -66,6 +68,7 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
     rejectIfRedisNotReady: true,
   });
 
+  let failOpenLoggedAt = 0;
   io.use(async (socket, next) => {
     try {
       const forwarded = socket.handshake.headers['x-forwarded-for'];
@@ -75,6 +78,12 @@ export function startRealtime(io: Io, app: TemplatedApp, deps: AppDeps, opts: Re
       } catch (err) {
         if (err instanceof RateLimiterRes) return next(handshakeError(ERRORS.rateLimited(err.msBeforeNext / 1000, 'Too many connection attempts; retry later'), deps.log));
         deps.metrics.failedOpen('socket-handshake');
+        // the counter says how often; the log says why, once per window, so an outage cannot flood it
+        const now = Date.now();
+        if (now - failOpenLoggedAt >= FAIL_OPEN_LOG_MS) {
+          failOpenLoggedAt = now;
+          deps.log.warn({ err: (err as Error)?.message ?? String(err), redis: deps.redis.status }, 'handshake let through unlimited: the rate limit did not answer');
+        }
       }
       const auth = socket.handshake.auth as { token?: unknown; series?: unknown } | undefined;
       const epoch = deps.auth.epoch();

@@ -88,14 +88,29 @@ export async function dashboardFromSql(sql: Sql, shopId: number, now: Date, tz?:
   return buildDashboard(snap?.state ?? {}, snap?.seq ?? 0, { today });
 }
 
-async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<{ dashboard: Dashboard; version: string } | undefined> {
-  const { redis, keys } = deps;
+/**
+ * read-dashboard.lua's arguments for a shop on a date (its ~50 key names, their count first, then
+ * the ARGV), kept per shop while the date holds: the publisher reads a dashboard per bill, and
+ * building the names anew each time was a large part of what a push allocated.
+ */
+const scriptArgs: Cache<number, ScriptArgs> = createCache({ max: 10_000 });
+interface ScriptArgs {
+  today: string;
+  prefix: string;
+  numKeys: number;
+  /** the keys, then the ARGV */
+  args: string[];
+}
+
+function readArgs(keys: Keys, shopId: number, today: string): ScriptArgs {
   const shop = keys.agg(shopId);
-  const { days, month, months } = windowKeys(w);
+  const kept = scriptArgs.get(shopId);
+  if (kept && kept.today === today && kept.prefix === shop.meta) return kept;
+  const { days, month, months } = windowKeys({ today });
   const k = (suffix: string) => shop.full(suffix);
   const keyList = [
     shop.meta,
-    k(SUFFIX.day(w.today)),
+    k(SUFFIX.day(today)),
     k(SUFFIX.month(month)),
     k(SUFFIX.tot),
     ...days.map((d) => k(SUFFIX.day(d))),
@@ -104,7 +119,17 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
     k(SUFFIX.top(month, 'empb')),
     k(SUFFIX.names),
   ];
-  const reply = JSON.parse(await redis.readDashboard(keyList.length, ...keyList, String(days.length), String(months.length), String(N), SERIES_FIELDS.day.join(','), SERIES_FIELDS.month.join(','))) as DashboardReply;
+  const args = [...keyList, String(days.length), String(months.length), String(N), SERIES_FIELDS.day.join(','), SERIES_FIELDS.month.join(',')];
+  const made = { today, prefix: shop.meta, numKeys: keyList.length, args };
+  scriptArgs.set(shopId, made);
+  return made;
+}
+
+async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<{ dashboard: Dashboard; version: string } | undefined> {
+  const { redis, keys } = deps;
+  const { days, month, months } = windowKeys(w);
+  const { numKeys, args } = readArgs(keys, shopId, w.today);
+  const reply = JSON.parse(await redis.readDashboard(numKeys, ...args)) as DashboardReply;
   if (reply.seq === false) return undefined;
   const list = <T>(v: T[] | Record<string, never> | undefined): T[] => (Array.isArray(v) ? v : []);
   const values = (v: Values | undefined): (string | null)[] => list(v).map((x) => (x === false ? null : x));
@@ -129,8 +154,15 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.day(w.today)] = { h: flat(today) };
   state[SUFFIX.month(month)] = { h: flat(thisMonth) };
   state[SUFFIX.tot] = { h: flat(tot) };
-  const named = (fields: readonly string[], values: (string | null)[], j: number) =>
-    compact(Object.fromEntries(fields.map((f, i) => [f, values[j * fields.length + i] ?? null])));
+  // the j-th hash of a series: its fields that have a value
+  const named = (fields: readonly string[], values: (string | null)[], j: number) => {
+    const h: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const v = values[j * fields.length + i];
+      if (v != null) h[fields[i]!] = v;
+    }
+    return h;
+  };
   days.forEach((d, j) => {
     if (d !== w.today) state[SUFFIX.day(d)] = { h: named(SERIES_FIELDS.day, dayValues, j) };
   });
@@ -161,10 +193,4 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.top(month, 'empb')] = { z: merge({}, empIds!, empbOfEmp) };
   state[SUFFIX.names] = { h: flat(nameList) };
   return { dashboard: buildDashboard(state, Number(seq), w), version: versionOf(seq, reply.rebuilt_at) };
-}
-
-function compact(o: Record<string, string | null | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o)) if (v != null) out[k] = v;
-  return out;
 }
