@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { dashboardFromSql } from '../src/domain/dashboard/read.ts';
 import { seed } from '../src/domain/seed/seed.ts';
-import { benchEnv, freePort, run, summary } from './support.ts';
+import { benchEnv, freePort, run, stopProcesses, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: { bills: { type: 'string', default: '1000000' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' } },
@@ -127,8 +127,7 @@ async function main() {
       for (const k of differ) console.log(`  ${k}: redis ${JSON.stringify(a[k]).slice(0, 300)}\n  ${k}: sql   ${JSON.stringify(b[k]).slice(0, 300)}`);
     }
   } finally {
-    child?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
+    await stopProcesses([child]);
     await env.cleanup();
   }
 }

@@ -2,7 +2,7 @@
  * The limit to compare bench/realtime.ts against (issue 20): the smallest program that takes the
  * service's live path with the same libraries, and nothing else.
  *
- *   node --import=tsx bench/raw-stack.ts [--sockets 5000] [--shops 50] [--rate 200] [--seconds 15] [--split]
+ *   node --import=tsx bench/raw-stack.ts [--sockets 5000] [--shops 50] [--rate 200] [--seconds 15] [--split] [--nice 19]
  *
  * The server (this file again, as a child with `--serve ROLES`, started with `npm start`'s node
  * flags): POST /bill {shop} on uWebSockets.js (the service's loader, src/rest/http/uws.ts) inserts
@@ -21,7 +21,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus } from 'node:os';
+import { cpus, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     'client-procs': { type: 'string', default: '2' },
     split: { type: 'boolean', default: false },
+    /** nice value of the socket client processes and this generator, as bench/realtime.ts's --nice */
+    nice: { type: 'string', default: '0' },
     /** internal: run as the server with these roles ("http", "live" or "http,live") */
     serve: { type: 'string' },
     db: { type: 'string' },
@@ -154,6 +156,8 @@ async function main() {
   };
   const url = await start(values.split ? 'http' : 'http,live');
   const live = values.split ? await start('live') : url;
+  const nice = Number(values.nice);
+  if (nice) setPriority(nice);
   console.log(`raw stack: ${values.split ? 'two processes (http | listen+redis+sockets)' : 'one process'}; ${cpus().length} cores`);
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -200,6 +204,7 @@ async function main() {
       Array.from({ length: CLIENT_PROCS }, (_, k) => {
         const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
         children.push(child);
+        if (nice) setPriority(child.pid!, nice);
         return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
@@ -217,7 +222,9 @@ async function main() {
     await new Promise((r) => setTimeout(r, 3000));
     const cpu1 = await cpuOf();
     const busyShare = busy();
-    const reports = await Promise.all(children.map((c) => ask<{ latencies: number[]; receipts: [number, number][] }>(c, 'report')));
+    const reports = await Promise.all(
+      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
+    );
     const received = new Map<number, number>();
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
     const perShop = SOCKETS / SHOPS;
@@ -228,6 +235,7 @@ async function main() {
     console.log(`sockets connected: ${connected}/${SOCKETS} over ${SHOPS} shops; bills: ${ids.size} at ${RATE}/s for ${SECONDS}s; lost: ${lost}`);
     console.log(`row insert (created_at) → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
     console.log(`POST /bill as the generator saw it (ms): ${JSON.stringify(summary(postLat))}`);
+    console.log(`client processes' own event-loop delay p50/p99/max (ms): ${reports.map((r) => `${r.loop.p50.toFixed(1)}/${r.loop.p99.toFixed(1)}/${r.loop.max.toFixed(0)}`).join(', ')}`);
     console.log(`server CPU per bill: ${((cpu1 - cpu0) / ids.size).toFixed(2)} ms (${(((cpu1 - cpu0) / 1000 / (SECONDS + 3)) * 100).toFixed(0)}% of a core); machine busy: ${(busyShare * 100).toFixed(0)}% of ${cpus().length} cores`);
   } finally {
     for (const c of children) c.send('close');

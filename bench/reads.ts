@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { rebuildShop } from '../src/domain/aggregates/index.ts';
 import { seed } from '../src/domain/seed/seed.ts';
-import { benchEnv, freePort, run } from './support.ts';
+import { benchEnv, freePort, run, stopProcesses } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -154,8 +154,7 @@ async function main() {
     console.log('| request | bills sold meanwhile | req/s | p50 ms | p90 ms | p99 ms | non-2xx | machine busy |\n|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
   } finally {
-    server?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await stopProcesses([server]);
     await env.cleanup();
   }
 }

@@ -29,6 +29,11 @@ interface Start {
 const latencies: number[] = [];
 const receipts = new Map<number, number>(); // bill id → receipts in this process
 let updates = 0;
+/** bytes of the frames received, per event: what the fan-out costs the wire and the clients */
+let updateBytes = 0;
+let billBytes = 0;
+/** one dashboard:update as received, for reading what an update carries */
+let sampleUpdate = '';
 let backwards = 0;
 let gaps = 0;
 const sockets: WebSocket[] = [];
@@ -66,12 +71,15 @@ function open(url: string, token: string, slot?: number): Promise<boolean> {
         done(false);
       } else if (text.startsWith('42["bill:created"')) {
         const [, m] = JSON.parse(text.slice(2)) as [string, { bill: { id: number; created_at: string } }];
+        billBytes += data.length;
         receipts.set(m.bill.id, (receipts.get(m.bill.id) ?? 0) + 1);
         latencies.push(received - Date.parse(m.bill.created_at));
       } else if (text.startsWith('42["dashboard:update"')) {
         const head = UPDATE_HEAD.exec(text);
         if (!head) return;
         updates++;
+        updateBytes += data.length;
+        if (updates === 20) sampleUpdate = text;
         const seq = Number(head[1]);
         if (seq <= lastSeq) backwards++;
         if (head[2] !== 'null' && lastSeq !== 0 && Number(head[2]) !== lastSeq) gaps++;
@@ -108,6 +116,9 @@ process.on('message', async (msg: Start | 'report' | 'close' | { reconnect: numb
       latencies,
       receipts: [...receipts],
       updates,
+      updateBytes,
+      billBytes,
+      sampleUpdate,
       backwards,
       gaps,
       cpu: process.cpuUsage(),

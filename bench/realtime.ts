@@ -26,8 +26,8 @@ import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { createKeys } from '../src/redis/keys.ts';
-import { benchShops, freePort, run, socketToken, summary } from './support.ts';
+import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
+import { benchShops, freePort, run, socketToken, stopProcesses, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -318,7 +318,7 @@ async function main() {
       // prom-client's loop-delay histogram restarts at every scrape: the one before the push phase began it
       const lag = (p: string) => (gauge(b, `nodejs_eventloop_lag_${p}_seconds`) * 1000).toFixed(1);
       console.log(
-        `server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core, ${((cpuSeconds * 1000) / committedAt.size).toFixed(2)} ms per bill; GC pauses: ${gc('minor')}, ${gc('major')}; event-loop delay p50/p99/max ${lag('p50')}/${lag('p99')}/${lag('max')} ms`,
+        `server process (${role}): CPU ${(cpu * 100).toFixed(0)}% of a core, ${((cpuSeconds * 1000) / committedAt.size).toFixed(2)} ms per bill; GC pauses: ${gc('minor')}, ${gc('major')}; event-loop delay p50/p99/max ${lag('p50')}/${lag('p99')}/${lag('max')} ms (prom-client samples every 10 ms: 10 is no delay)`,
       );
     }
     // issue 20: the service's CPU time (every process) over the push phase divided by the bills
@@ -326,7 +326,7 @@ async function main() {
     console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
     console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
     const reports = await Promise.all(
-      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; backwards: number; gaps: number; cpu: NodeJS.CpuUsage; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
+      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; updates: number; updateBytes: number; billBytes: number; sampleUpdate: string; backwards: number; gaps: number; cpu: NodeJS.CpuUsage; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
     );
     const latencies = reports.flatMap((r) => r.latencies);
     console.log(
@@ -336,6 +336,9 @@ async function main() {
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
     const updates = reports.reduce((a, r) => a + r.updates, 0);
     const backwards = reports.reduce((a, r) => a + r.backwards, 0);
+    const updateBytes = reports.reduce((a, r) => a + r.updateBytes, 0);
+    const billBytes = reports.reduce((a, r) => a + r.billBytes, 0);
+    const billFrames = reports.reduce((a, r) => a + r.latencies.length, 0);
     const gaps = reports.reduce((a, r) => a + r.gaps, 0);
     for (const c of children) c.send('close');
     const perShop = SOCKETS / SHOPS;
@@ -352,6 +355,11 @@ async function main() {
     console.log(`CPU during the push phase: ${cpuReport(cpuBefore, cpuAfter)}`);
     console.log(`POST /api/bills as the generator saw it (ms): ${JSON.stringify(summary(postLatencies))}`);
     console.log(`lost: ${lost}, duplicated: ${dup}, seq going backwards: ${backwards}, prev_seq gaps: ${gaps}, dashboard:update per socket: ${(updates / SOCKETS).toFixed(1)} for ${(committedAt.size / SHOPS).toFixed(0)} bills per shop`);
+    console.log(
+      `bytes per frame: dashboard:update ${(updateBytes / Math.max(1, updates)).toFixed(0)}, bill:created ${(billBytes / Math.max(1, billFrames)).toFixed(0)}; all frames over the push phase ${((updateBytes + billBytes) / 2 ** 20).toFixed(1)} MiB`,
+    );
+    const sample = reports.find((r) => r.sampleUpdate)?.sampleUpdate;
+    if (sample) console.log(`a dashboard:update as a socket received it: ${sample}`);
     console.log(`server RSS idle: ${(rssBefore / 2 ** 20).toFixed(0)} MiB → ${(rssAfter / 2 ** 20).toFixed(0)} MiB with ${connectedCount} sockets = ${((rssAfter - rssBefore) / connectedCount / 1024).toFixed(1)} KiB per idle socket`);
     console.log(`push mode, Postgres: ${((after.x - before.x) / SECONDS).toFixed(0)} xact/s, ${((after.r - before.r) / SECONDS).toFixed(0)} rows read/s (bills being written included)`);
 
@@ -411,22 +419,11 @@ async function main() {
     console.log(`poll mode: ${(polls / pollSeconds).toFixed(0)} GET /api/dashboard/s; Postgres: ${((pAfter.x - pBefore.x) / pollSeconds).toFixed(0)} xact/s, ${((pAfter.r - pBefore.r) / pollSeconds).toFixed(0)} rows read/s; staleness of a poller (ms): ${JSON.stringify(summary(staleness))}`);
   } finally {
     stopping = true;
-    for (const server of servers) server.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1500));
+    await stopProcesses(servers);
     await admin.end();
-    const a = createSql(withDatabase(dbUrl, 'postgres'), { max: 1 });
-    await a`drop database if exists ${a(dbName)} with (force)`;
-    await a.end();
+    await dropDatabase(dbUrl);
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    // the service's keys and BullMQ's, whose prefix sits inside a hash tag (keys.ts patterns())
-    for (const pattern of createKeys(`tajirbench:rt${process.pid}:`).patterns()) {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-        cursor = next;
-        if (found.length) await redis.del(...found);
-      } while (cursor !== '0');
-    }
+    await deleteRedisPrefix(redis, `tajirbench:rt${process.pid}:`);
     redis.disconnect();
   }
 }

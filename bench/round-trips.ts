@@ -9,6 +9,8 @@
  * customer by phone (loyalty on), a master, three lines, a payment, an Idempotency-Key; then the
  * same request again (a replay), a payment with a key, and a cancellation. Each is done 5 times
  * after a warm-up, and the count of its last run is printed with the statements' first words.
+ * Then, on a warm node (kept inputs): a bill of a known customer, a walk-in bill, a payment on
+ * that bill and its cancellation.
  */
 import * as billing from '../src/domain/billing/index.ts';
 import { createSql } from '../src/db/client.ts';
@@ -85,7 +87,10 @@ async function main() {
       await counted('bill of a known customer on a warm node (kept inputs, key)', () => b.createBill!(sql, principal, body(0), { now: now(), key: 'rt-warm', inputs }));
       const walkIn = { ...body(0), customer: undefined };
       await b.createBill!(sql, principal, walkIn, { now: now(), inputs });
-      await counted('walk-in bill on a warm node (kept inputs)', () => b.createBill!(sql, principal, walkIn, { now: now(), inputs }));
+      const warmBill = (await counted('walk-in bill on a warm node (kept inputs)', () => b.createBill!(sql, principal, walkIn, { now: now(), inputs }))) as { bill: { id: number } };
+      // migration 0044: a payment on a bill this node made or paid is its write alone
+      await counted('payment on a bill this node made (kept bill, key)', () => b.addPayment!(sql, principal, warmBill.bill.id, { amount: 1, method: 'Card' }, now(), { key: 'rt-warm-pay', inputs }));
+      await counted('cancellation of a bill this node made and paid (kept bill)', () => b.cancelBill!(sql, principal, warmBill.bill.id, 'round trips', now(), { inputs }));
     }
   } finally {
     await sql.end();

@@ -2,13 +2,15 @@
  * The measured inputs of docs/SCALING.md (issue 16): what one bill costs each engine, what an
  * idle socket costs a node, and what a shop's aggregates cost Redis.
  *
- *   node --import=tsx bench/scaling.ts [--bills 300] [--rate 20] [--idle 1000] [--history-bills 10950]
+ *   node --import=tsx bench/scaling.ts [--bills 300] [--rate 20] [--idle 1000] [--history-bills 10950] [--nested]
  *
  * A private PostgreSQL cluster (with pg_stat_statements) and a private redis-server, the service
  * as `npm start` runs it (one process, every role) on them; one shop as the projection assumes it
  * (3 manager sockets and 2 terminal sockets), bills of 3 lines with a customer and a payment
  * posted at --rate per second. Per bill: PostgreSQL statements (round trips), transactions, rows
- * written and WAL bytes, across every process (API, aggregator, workers); Redis commands by name
+ * written, WAL bytes and execution time (--nested: the time of each statement inside the write
+ * functions and triggers, to see where a bill's PostgreSQL time goes), across every process (API,
+ * aggregator, workers); Redis commands by name
  * and Pub/Sub messages; Socket.IO frames each socket received. Then --idle idle manager sockets:
  * the service's RSS per socket. Then a shop with a year of history (`npm run seed`, --history-bills
  * over the last 365 days), rebuilt into Redis: its aggregates' memory, and PostgreSQL bytes per bill.
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20' },
     idle: { type: 'string', default: '1000' },
     'history-bills': { type: 'string', default: '10950' },
+    /** count the statements inside functions and triggers too (pg_stat_statements.track = all), top 30 by time */
+    nested: { type: 'boolean', default: false },
   },
 });
 const BILLS = Number(values.bills);
@@ -55,6 +59,12 @@ try {
     await admin`create database tajir`;
     await admin.end();
     await pg.restart();
+    if (values.nested) {
+      const again = postgres(pg.url('postgres'), { max: 1, onnotice: () => {} });
+      await again`alter system set pg_stat_statements.track = 'all'`;
+      await again`select pg_reload_conf()`;
+      await again.end();
+    }
   }
   const db = postgres(pg.url('tajir'), { max: 1, onnotice: () => {} });
   await db`create extension if not exists pg_stat_statements`;
@@ -129,8 +139,8 @@ try {
   }
   await until('every socket to have every bill', () => (frames.get('bill:created') ?? 0) >= 3 * BILLS, 30_000);
   await sleep(1500); // the last coalesced updates and the sweep
-  const stats = await db<{ calls: number; rows: number; wal: number; query: string }[]>`
-    select sum(calls)::int as calls, sum(rows)::int as rows, sum(wal_bytes)::float8 as wal, query
+  const stats = await db<{ calls: number; rows: number; wal: number; ms: number; query: string }[]>`
+    select sum(calls)::int as calls, sum(rows)::int as rows, sum(wal_bytes)::float8 as wal, sum(total_exec_time)::float8 as ms, query
     from pg_stat_statements s join pg_database d on d.oid = s.dbid
     where d.datname = 'tajir' and query not like '%pg_stat%' and query not like '%pg_current_wal_lsn%'
     group by query order by 1 desc`;
@@ -160,14 +170,16 @@ try {
   say(`| PostgreSQL transactions committed | ${per(st1!.x - st0!.x)} |`);
   say(`| rows inserted / updated / deleted | ${per(st1!.i - st0!.i)} / ${per(st1!.u - st0!.u)} / ${per(st1!.d - st0!.d)} |`);
   say(`| WAL bytes | ${Math.round(wal / BILLS)} |`);
+  // parse, plan and commit are not in it; with --nested a function's statements count twice (in it and on their own)
+  if (!values.nested) say(`| PostgreSQL execution time, ms (pg_stat_statements, statements sent) | ${(stats.reduce((t, r) => t + r.ms, 0) / BILLS).toFixed(3)} |`);
   say(`| Redis commands | ${per(redisCalls)} |`);
   say(`| Pub/Sub messages (SPUBLISH) | ${per(pubsub)} |`);
   for (const [event, n] of [...frames.entries()].sort((a, b) => b[1] - a[1])) say(`| Socket.IO frames \`${event}\`, all 5 sockets | ${per(n)} |`);
   say('');
   say(`Redis commands per bill by name: ${commands.slice(0, 12).map((c) => `${c.name} ${per(c.calls)}`).join(', ')}`);
   say('');
-  say('PostgreSQL statements per bill, top 12:');
-  for (const r of stats.slice(0, 12)) say(`- ${per(r.calls)} × \`${r.query.replace(/\s+/g, ' ').slice(0, 110)}\``);
+  say(values.nested ? 'PostgreSQL statements per bill, those inside functions and triggers too, top 30 by time:' : 'PostgreSQL statements per bill, top 12:');
+  for (const r of values.nested ? [...stats].sort((a, b) => b.ms - a.ms).slice(0, 30) : stats.slice(0, 12)) say(`- ${per(r.calls)} × \`${r.query.replace(/\s+/g, ' ').slice(0, 110)}\`, ${(r.ms / r.calls).toFixed(3)} ms each`);
 
   // idle sockets: the service's RSS per socket
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${service!.pid}/status`, 'utf8'))?.[1]) * 1024;

@@ -3,6 +3,7 @@
  * built with the same factories as the service. Benchmarks print their figures and never fail on
  * timings; bench/RESULTS.md records them with the command that produced them.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { closeCore, createCore } from '../src/deps.ts';
@@ -11,6 +12,7 @@ import { createSql, type Sql, withDatabase } from '../src/db/client.ts';
 import { ensureDatabase, migrate } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
 import type { CoreDeps } from '../src/deps.ts';
+import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
 
 export interface BenchEnv {
   config: Readonly<Config>;
@@ -46,18 +48,9 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
     config,
     deps,
     async cleanup() {
-      for (const pattern of deps.keys.patterns()) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-          cursor = next;
-          if (keys.length) await deps.redis.del(...keys);
-        } while (cursor !== '0');
-      }
+      await deleteRedisPrefix(deps.redis, config.redisPrefix);
       await closeCore(deps);
-      const admin = createSql(withDatabase(config.databaseUrl, 'postgres'), { max: 1 });
-      await admin`drop database if exists ${admin(new URL(config.databaseUrl).pathname.slice(1))} with (force)`;
-      await admin.end();
+      await dropDatabase(config.databaseUrl);
     },
   };
 }
@@ -134,4 +127,26 @@ export async function benchShops(
 export function socketToken(shops: BenchShop[], i: number): string {
   const shop = shops[i % shops.length]!;
   return shop.managers[Math.floor(i / shops.length) % shop.managers.length]!;
+}
+
+/**
+ * Stops the service processes a bench started and resolves once they are gone (SIGTERM, SIGKILL
+ * after 5 s), so the run's database and Redis keys are deleted after their last write: a server
+ * still closing thousands of sockets used to write BullMQ scheduler keys after the delete.
+ */
+export function stopProcesses(children: readonly (ChildProcess | undefined)[]): Promise<void> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+          const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => undefined);
 }
