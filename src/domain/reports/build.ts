@@ -9,11 +9,22 @@ import type { Sql } from '../../db/client.ts';
 import type { ReadTarget } from '../../db/replica.ts';
 import type { ReportRow } from './service.ts';
 import { SOURCES } from './sources/index.ts';
-import { writeCsv } from './writers/csv.ts';
+import type { Row } from './sources/types.ts';
 import type { ShopMeta, WriteContext, WriteResult } from './writers/format.ts';
-import { writePdf } from './writers/pdf.ts';
-import { writeXlsx } from './writers/xlsx.ts';
 import { dailySummary } from './daily-summary.ts';
+
+type Writer = (path: string, ctx: WriteContext, batches: AsyncIterable<Row[]>) => Promise<WriteResult>;
+
+/**
+ * The writers, loaded on a worker's first report of each format: ExcelJS and PDFKit take about
+ * 0.65 s to load, which every process paid at start (an API node, a CLI's --help, a restart
+ * after a crash) although only report workers ever use them.
+ */
+const WRITERS: Record<ReportRow['format'], () => Promise<Writer>> = {
+  csv: () => import('./writers/csv.ts').then((m) => m.writeCsv),
+  xlsx: () => import('./writers/xlsx.ts').then((m) => m.writeXlsx),
+  pdf: () => import('./writers/pdf.ts').then((m) => m.writePdf),
+};
 
 export interface BuildOptions {
   /**
@@ -61,7 +72,7 @@ export async function buildReport(sql: Sql, report: ReportRow, opts: BuildOption
   // written under a temporary name and renamed: a download never sees half a file
   const tmp = `${final}.part`;
   const rows = source.rows(read.sql, report.shop_id, report.params);
-  const writer = report.format === 'csv' ? writeCsv : report.format === 'xlsx' ? writeXlsx : writePdf;
+  const writer = await WRITERS[report.format]();
   const result = await writer(tmp, ctx, rows);
   await rename(tmp, final);
   await sql`
