@@ -11,10 +11,15 @@
  * publisher the seq a client sees never goes backwards (clients also ignore an older seq, and
  * call dashboard:sync when they see a jump). All of a shop's messages leave in order, from one
  * promise chain per shop.
+ *
+ * Each read for a push is partial where it can be (dashboard/read.ts readForPush): the publisher
+ * keeps the state behind the shop's last read and the spans (seqs and touched keys) of the
+ * batches this process sent since, and reads only the series days and months those touched. When
+ * another process applied events in between, their keys are unknown here and the read is full.
  */
-import type { CatchUpHooks, EventRow } from '../domain/aggregates/index.ts';
+import type { BatchSpan, CatchUpHooks, EventRow } from '../domain/aggregates/index.ts';
 import { createCache, fromFils, type ChangeNotifier } from '../domain/common/index.ts';
-import { getDashboard, type Dashboard, type DashboardDeps } from '../domain/dashboard/index.ts';
+import { type ChangedSince, type Dashboard, type DashboardDeps, getDashboard, type KeptRead, type PushRead, readForPush } from '../domain/dashboard/index.ts';
 import type { LoyaltySnapshot } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
 import { dashboardChanges, rooms, type SessionEndReason, withWholeSeries } from './contracts.ts';
@@ -39,7 +44,14 @@ export interface PublisherOptions {
   windowMs?: number;
 }
 
-export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; metrics?: { observePush(seconds: number): void } }, opts: PublisherOptions = {}): Publisher {
+/** At most this many batch spans are kept per shop; past it the oldest go, and the next read is full. */
+const SPANS = 64;
+
+export function createPublisher(
+  io: Io,
+  deps: DashboardDeps & { log: Logger; metrics?: { observePush(seconds: number): void; dashboardRead(read: 'partial' | 'full'): void } },
+  opts: PublisherOptions = {},
+): Publisher {
   const windowMs = opts.windowMs ?? 50;
   /** Trailing-edge pushes waiting for their window. */
   const timers = new Map<number, NodeJS.Timeout>();
@@ -51,6 +63,59 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   const last = createCache<number, Dashboard>({ max: 10_000 });
   /** Dashboard reads started while the events they follow were being applied (onApplySent). */
   const prefetched = new Map<number, Promise<Dashboard>>();
+  /** The state behind each shop's last read for a push: the base of the next partial read. */
+  const kept = createCache<number, KeptRead>({ max: 2000 });
+  /** Per shop, the spans of the batches this process sent after its kept read, by `from`. */
+  const spans = createCache<number, BatchSpan[]>({ max: 10_000 });
+
+  function recordSpan(shopId: number, span: BatchSpan): void {
+    const list = spans.get(shopId) ?? [];
+    if (list.length === 0) spans.set(shopId, list);
+    list.push(span);
+    if (list.length > 1 && list.at(-2)!.from > span.from) list.sort((x, y) => x.from - y.from);
+    if (list.length > SPANS) list.shift();
+  }
+
+  /** What changed since the kept read, as far as this process's spans cover it without a hole. */
+  function changedSince(shopId: number): ChangedSince | undefined {
+    const base = kept.get(shopId);
+    if (!base) return undefined;
+    let through = base.seq;
+    const keys = new Set<string>();
+    for (const s of spans.get(shopId) ?? []) {
+      if (s.to <= base.seq) continue;
+      if (s.from > through + 1) break;
+      for (const k of s.keys) keys.add(k);
+      if (s.to > through) through = s.to;
+    }
+    return { kept: base, through, keys };
+  }
+
+  /** A fresh read for a push, partial where the kept state and spans allow. */
+  function read(shopId: number): Promise<Dashboard> {
+    return readForPush(deps, shopId, changedSince(shopId)).then((r) => {
+      remember(shopId, r);
+      return r.dashboard;
+    });
+  }
+
+  function remember(shopId: number, r: PushRead): void {
+    deps.metrics?.dashboardRead(r.partial ? 'partial' : 'full');
+    if (!r.kept) {
+      kept.delete(shopId);
+      return;
+    }
+    const before = kept.get(shopId);
+    // a read that finished after a newer one keeps the newer base (either is exact; the newer reads less)
+    if (before && before.seq > r.kept.seq && before.rebuiltAt === r.kept.rebuiltAt) return;
+    kept.set(shopId, r.kept);
+    const list = spans.get(shopId);
+    if (list) {
+      const left = list.filter((s) => s.to > r.kept!.seq);
+      if (left.length) spans.set(shopId, left);
+      else spans.delete(shopId);
+    }
+  }
 
   function enqueue(shopId: number, step: () => Promise<void> | void): void {
     const prev = running.get(shopId) ?? Promise.resolve();
@@ -89,7 +154,7 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     const early = prefetched.get(shopId);
     prefetched.delete(shopId);
     let d = early ? await early.catch(() => undefined) : undefined;
-    if (!d || d.seq < atLeast) d = await getDashboard(deps, shopId, { fresh: true });
+    if (!d || d.seq < atLeast) d = await read(shopId);
     const before = last.get(shopId);
     return before && d.seq <= before.seq ? undefined : d;
   }
@@ -167,12 +232,13 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
   }
 
   return {
-    onApplySent(shopId: number) {
+    onApplySent(shopId: number, span: BatchSpan) {
+      recordSpan(shopId, span);
       // the leading edge's read, sent behind the apply on the same connection: one round trip for both
       if (isLeading(shopId) && !running.has(shopId) && !prefetched.has(shopId)) {
-        const read = getDashboard(deps, shopId, { fresh: true });
-        read.catch(() => {}); // consumed (or dropped) by the push that follows
-        prefetched.set(shopId, read);
+        const early = read(shopId);
+        early.catch(() => {}); // consumed (or dropped) by the push that follows
+        prefetched.set(shopId, early);
       }
     },
     onApplied(shopId: number, events: EventRow[]) {
@@ -213,6 +279,9 @@ export function createPublisher(io: Io, deps: DashboardDeps & { log: Logger; met
     },
     onRebuilt(shopId: number, seq: number) {
       prefetched.delete(shopId);
+      // the state changed under every kept read (its rebuilt_at tells too; this saves a partial try)
+      kept.delete(shopId);
+      spans.delete(shopId);
       pushApplied(shopId, seq, () => {});
     },
     productChanged(shopId, product) {

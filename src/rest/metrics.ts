@@ -21,6 +21,8 @@ export interface HttpMetrics {
   failedOpen(limit: string): void;
   /** Counts a socket disconnected because it stopped reading (realtime/slow-consumers.ts). */
   slowConsumer(): void;
+  /** Counts a dashboard read for a push (realtime/publisher.ts): partial (the series keys that moved) or full. */
+  dashboardRead(read: 'partial' | 'full'): void;
   /** Counts a read of a cached list (rest/http/read-cache.ts): served from the cache, read afresh, or not cacheable now. */
   readCache(route: string, result: 'hit' | 'miss' | 'bypass'): void;
   /** Exports the read replica's lag (REPORTS_DATABASE_URL), measured at each scrape. */
@@ -122,6 +124,12 @@ export function createMetrics(): HttpMetrics {
   const slow = new Counter({
     name: 'tajir_socket_slow_consumer_disconnects_total',
     help: 'Sockets disconnected because their unsent buffer passed the cap (the client stopped reading)',
+    registers: [registry],
+  });
+  const dashboardReads = new Counter({
+    name: 'tajir_dashboard_push_reads_total',
+    help: 'Dashboard reads for a dashboard:update: partial (only the series days and months that events touched) or full (the first read of a shop, or events applied by another process in between)',
+    labelNames: ['read'] as const,
     registers: [registry],
   });
   // The service's own event-loop delay (a stall of every shop's requests and pushes at once). The
@@ -280,6 +288,9 @@ export function createMetrics(): HttpMetrics {
     },
     slowConsumer() {
       slow.inc();
+    },
+    dashboardRead(read) {
+      dashboardReads.inc({ read });
     },
     watchReplica(lag) {
       // one measurement per scrape for both gauges; -1 while the replica does not answer

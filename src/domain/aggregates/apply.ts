@@ -19,7 +19,28 @@ export interface ApplyResult {
 
 const STATUS: ApplyStatus[] = ['ok', 'gap', 'needs_rebuild', 'stuck'];
 
-export async function applyEvents(redis: ScriptedRedis, keys: Keys, shopId: number, events: EventRow[]): Promise<ApplyResult> {
+/**
+ * What a batch sent to Redis can change: its events' seqs (from..to, contiguous) and every
+ * aggregate key (suffix) their ops touch. A reader that knows the spans of all events after a
+ * state it kept knows which keys can have moved since (the publisher's partial dashboard read).
+ */
+export interface BatchSpan {
+  from: number;
+  to: number;
+  keys: ReadonlySet<string>;
+}
+
+/**
+ * `sent`, when given, is called with the batch's span as soon as the script call is built, before
+ * it is answered; it covers the events whose ops were made (an unreadable event ends the batch).
+ */
+export async function applyEvents(
+  redis: ScriptedRedis,
+  keys: Keys,
+  shopId: number,
+  events: EventRow[],
+  sent?: (span: BatchSpan) => void,
+): Promise<ApplyResult> {
   const shop = keys.agg(shopId);
   const keyIndex = new Map<string, number>();
   const keyList: string[] = [shop.meta, shop.registry];
@@ -49,7 +70,9 @@ export async function applyEvents(redis: ScriptedRedis, keys: Keys, shopId: numb
     ]);
   }
   const args = [JSON.stringify(encoded), ...(unreadable === undefined ? [] : [String(unreadable)])];
-  const [applied, seq, status, stuckSeq] = await redis.applyEvents(keyList.length, ...keyList, ...args);
+  const call = redis.applyEvents(keyList.length, ...keyList, ...args);
+  if (sent && encoded.length) sent({ from: events[0]!.seq, to: events[encoded.length - 1]!.seq, keys: new Set(keyIndex.keys()) });
+  const [applied, seq, status, stuckSeq] = await call;
   const result: ApplyResult = { applied: Number(applied), seq: Number(seq), status: STATUS[Number(status)] ?? 'needs_rebuild' };
   if (result.status === 'stuck') result.stuckSeq = Number(stuckSeq);
   return result;

@@ -8,7 +8,7 @@
 import type { Sql } from '../../db/client.ts';
 import type { Keys } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
-import { type ApplyResult, appliedSeq, applyEvents } from './apply.ts';
+import { type ApplyResult, appliedSeq, applyEvents, type BatchSpan } from './apply.ts';
 import type { EventRow } from './ops.ts';
 import { rebuildShop } from './rebuild.ts';
 import { eventsAfter } from './log.ts';
@@ -35,8 +35,10 @@ export interface CatchUpHooks {
    * A batch of the shop's events has just been sent to Redis (the script call is on the wire, not
    * yet answered). A reader that sends a command now, on the same connection, is answered after
    * the batch is applied: the publisher reads the dashboard here, overlapping the two round trips.
+   * `span`: the batch's seqs and the keys it touches (whether or not this call is the one that
+   * applies them: another process may have).
    */
-  onApplySent?(shopId: number): void;
+  onApplySent?(shopId: number, span: BatchSpan): void;
   /** Events this process applied, in seq order, after they are in Redis. */
   onApplied?(shopId: number, events: EventRow[]): void;
   /** The shop's aggregates were rebuilt from a snapshot at `seq`; clients should resync. */
@@ -63,9 +65,7 @@ export interface CatchUpDeps {
  * filed in the old zone, while a snapshot of Postgres files them in the new one.
  */
 export async function applyBatch(deps: CatchUpDeps, shopId: number, events: EventRow[], hooks: CatchUpHooks = {}): Promise<ApplyResult> {
-  const applying = applyEvents(deps.redis, deps.keys, shopId, events);
-  hooks.onApplySent?.(shopId);
-  const r = await applying;
+  const r = await applyEvents(deps.redis, deps.keys, shopId, events, hooks.onApplySent && ((span) => hooks.onApplySent!(shopId, span)));
   if (r.applied === 0) return r;
   const from = r.seq - r.applied;
   const applied = events.filter((e) => e.seq > from && e.seq <= r.seq);

@@ -8,3 +8,4 @@ export type { ShopState } from './snapshot.ts';
 export { verifyShop } from './verify.ts';
 export { eventsAfter, isShop, shopCounters } from './log.ts';
 export { appliedSeq } from './apply.ts';
+export type { BatchSpan } from './apply.ts';

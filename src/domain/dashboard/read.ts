@@ -70,9 +70,9 @@ export async function getDashboard(deps: DashboardDeps, shopId: number, opts: { 
     const [seq, rebuiltAt] = await deps.redis.hmget(deps.keys.agg(shopId).meta, 'seq', 'rebuilt_at');
     if (seq != null && versionOf(seq, rebuiltAt) === hit.version) return hit.dashboard;
   }
-  const fromRedis = await readFromRedis(deps, shopId, { today });
+  const fromRedis = await readFromRedis(deps, shopId, today);
   if (fromRedis) {
-    built.set(shopId, { version: fromRedis.version, today, dashboard: fromRedis.dashboard });
+    built.set(shopId, { version: versionOf(fromRedis.kept.seq, fromRedis.kept.rebuiltAt), today, dashboard: fromRedis.dashboard });
     return fromRedis.dashboard;
   }
   built.delete(shopId);
@@ -100,7 +100,15 @@ interface ScriptArgs {
   numKeys: number;
   /** the keys, then the ARGV */
   args: string[];
+  /** the suffixes of the daily and monthly series' hashes, in the window's order (a partial read picks from them) */
+  daySuffixes: readonly string[];
+  monthSuffixes: readonly string[];
 }
+
+/** Where the series' keys sit in ScriptArgs.args: after meta, today, this month and the totals. */
+const SERIES_AT = 4;
+/** The keys after the series: five top lists, empb and the names hash. */
+const TAIL_KEYS = TOPS.length + 2;
 
 function readArgs(keys: Keys, shopId: number, today: string): ScriptArgs {
   const shop = keys.agg(shopId);
@@ -120,40 +128,134 @@ function readArgs(keys: Keys, shopId: number, today: string): ScriptArgs {
     k(SUFFIX.names),
   ];
   const args = [...keyList, String(days.length), String(months.length), String(N), SERIES_FIELDS.day.join(','), SERIES_FIELDS.month.join(',')];
-  const made = { today, prefix: shop.meta, numKeys: keyList.length, args };
+  const made = {
+    today,
+    prefix: shop.meta,
+    numKeys: keyList.length,
+    args,
+    daySuffixes: days.map((d) => SUFFIX.day(d)),
+    monthSuffixes: months.map((m) => SUFFIX.month(m)),
+  };
   scriptArgs.set(shopId, made);
   return made;
 }
 
-async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: string }): Promise<{ dashboard: Dashboard; version: string } | undefined> {
+/**
+ * What a dashboard read from Redis was built from: the base a later partial read (readForPush)
+ * merges into. `state` is never changed once made; a partial read makes a new one.
+ */
+export interface KeptRead {
+  seq: number;
+  rebuiltAt: string | false;
+  today: string;
+  /** the shop's meta key when read (a new key prefix is another state) */
+  prefix: string;
+  state: ShopState;
+}
+
+/** A push's read: the dashboard, what it was built from (none when it came from SQL), and whether it was partial. */
+export interface PushRead {
+  dashboard: Dashboard;
+  kept?: KeptRead;
+  partial: boolean;
+}
+
+/**
+ * What changed since a kept read, as the caller (the publisher) knows it: every aggregate key
+ * (suffix) that events after `kept.seq` up to `through` touch. Events applied past `through`
+ * (by another process) are not known, so a reply at another seq is read again in full.
+ */
+export interface ChangedSince {
+  kept: KeptRead;
+  through: number;
+  keys: ReadonlySet<string>;
+}
+
+/**
+ * The dashboard for a push, read fresh from Redis. With `since`, only the daily and monthly
+ * series' hashes that `since.keys` names are read; the rest of the series is taken from the kept
+ * state (the figures of a day no event touched cannot have moved). Today, this month, the totals,
+ * the top lists and the names are read every time, as they move with nearly every bill.
+ *
+ * The partial answer is used only when it is exactly the state at a seq the caller's keys
+ * cover (kept.seq ≤ seq ≤ through), of the same rebuild, date and key prefix; anything else is
+ * read again in full. A bill touches one day of 30 and one month of 12, so on a shop with history
+ * this skips most of what a push read (bench/dashboard-read.ts).
+ */
+export async function readForPush(deps: DashboardDeps, shopId: number, since?: ChangedSince): Promise<PushRead> {
+  const now = deps.clock.now();
+  const tz = await shopTimeZone(deps.sql, shopId);
+  const today = localDate(now, tz);
+  const fromRedis =
+    (since && since.kept.today === today && since.kept.prefix === deps.keys.agg(shopId).meta ? await readFromRedis(deps, shopId, today, since) : undefined) ??
+    (await readFromRedis(deps, shopId, today));
+  if (!fromRedis) {
+    built.delete(shopId);
+    return { dashboard: await dashboardFromSql(deps.sql, shopId, now, tz), partial: false };
+  }
+  const { kept, dashboard } = fromRedis;
+  built.set(shopId, { version: versionOf(kept.seq, kept.rebuiltAt), today, dashboard });
+  return { dashboard, kept, partial: since !== undefined && fromRedis.partial };
+}
+
+/** Which series entries a read asks for: all (a full read) or those `since` names. */
+function pick(all: readonly string[], skip: string, since: ChangedSince | undefined): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < all.length; i++) if (all[i] !== skip && (!since || since.keys.has(all[i]!))) out.push(i);
+  return out;
+}
+
+/**
+ * One read-dashboard.lua call. Without `since`: the whole window. With it: the same script given
+ * only the series keys `since` names; undefined when its answer cannot be merged exactly (see readForPush).
+ */
+async function readFromRedis(
+  deps: DashboardDeps,
+  shopId: number,
+  today: string,
+  since?: ChangedSince,
+): Promise<{ dashboard: Dashboard; kept: KeptRead; partial: boolean } | undefined> {
   const { redis, keys } = deps;
-  const { days, month, months } = windowKeys(w);
-  const { numKeys, args } = readArgs(keys, shopId, w.today);
+  const w = { today };
+  const { month } = windowKeys(w);
+  const a = readArgs(keys, shopId, today);
+  const dayAt = pick(a.daySuffixes, SUFFIX.day(today), since);
+  const monthAt = pick(a.monthSuffixes, SUFFIX.month(month), since);
+  let numKeys = a.numKeys;
+  let args = a.args;
+  if (since) {
+    // the same script, given the chosen series keys only
+    const D = a.daySuffixes.length;
+    const tail = args.slice(SERIES_AT + D + a.monthSuffixes.length, a.numKeys);
+    const chosen = [...dayAt.map((i) => args[SERIES_AT + i]!), ...monthAt.map((i) => args[SERIES_AT + D + i]!)];
+    numKeys = SERIES_AT + chosen.length + TAIL_KEYS;
+    args = [...args.slice(0, SERIES_AT), ...chosen, ...tail, String(dayAt.length), String(monthAt.length), ...args.slice(a.numKeys + 2)];
+  }
   const reply = JSON.parse(await redis.readDashboard(numKeys, ...args)) as DashboardReply;
   if (reply.seq === false) return undefined;
+  const seq = Number(reply.seq);
+  const rebuiltAt = reply.rebuilt_at || false;
+  if (since && (seq < since.kept.seq || seq > since.through || rebuiltAt !== since.kept.rebuiltAt)) return undefined;
+
   const list = <T>(v: T[] | Record<string, never> | undefined): T[] => (Array.isArray(v) ? v : []);
   const values = (v: Values | undefined): (string | null)[] => list(v).map((x) => (x === false ? null : x));
-  const today = list(reply.today);
-  const thisMonth = list(reply.month);
-  const tot = list(reply.totals);
   const dayValues = values(reply.days);
   const monthValues = values(reply.months);
   const topLists = list(reply.tops).map((t) => list(t));
   const pqOfPr = values(reply.pq_of_pr);
   const prOfPq = values(reply.pr_of_pq);
   const empbOfEmp = values(reply.empb_of_emp);
-  const nameList = list(reply.names);
-  const seq = reply.seq;
 
-  const state: ShopState = {};
+  // a partial read starts from the kept state: the series entries it did not read stand as they were
+  const state: ShopState = since ? { ...since.kept.state } : {};
   const flat = (f: string[]) => {
     const h: Record<string, string> = {};
     for (let i = 0; i < f.length; i += 2) h[f[i]!] = f[i + 1]!;
     return h;
   };
-  state[SUFFIX.day(w.today)] = { h: flat(today) };
-  state[SUFFIX.month(month)] = { h: flat(thisMonth) };
-  state[SUFFIX.tot] = { h: flat(tot) };
+  state[SUFFIX.day(today)] = { h: flat(list(reply.today)) };
+  state[SUFFIX.month(month)] = { h: flat(list(reply.month)) };
+  state[SUFFIX.tot] = { h: flat(list(reply.totals)) };
   // the j-th hash of a series: its fields that have a value
   const named = (fields: readonly string[], values: (string | null)[], j: number) => {
     const h: Record<string, string> = {};
@@ -163,11 +265,11 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
     }
     return h;
   };
-  days.forEach((d, j) => {
-    if (d !== w.today) state[SUFFIX.day(d)] = { h: named(SERIES_FIELDS.day, dayValues, j) };
+  dayAt.forEach((i, j) => {
+    state[a.daySuffixes[i]!] = { h: named(SERIES_FIELDS.day, dayValues, j) };
   });
-  months.forEach((m, j) => {
-    if (m !== month) state[SUFFIX.month(m)] = { h: named(SERIES_FIELDS.month, monthValues, j) };
+  monthAt.forEach((i, j) => {
+    state[a.monthSuffixes[i]!] = { h: named(SERIES_FIELDS.month, monthValues, j) };
   });
   const zset = (f: string[]): Record<string, number> => {
     const z: Record<string, number> = {};
@@ -191,6 +293,10 @@ async function readFromRedis(deps: DashboardDeps, shopId: number, w: { today: st
   state[SUFFIX.top(month, 'cust')] = { z: cust! };
   state[SUFFIX.top(month, 'emp')] = { z: emp! };
   state[SUFFIX.top(month, 'empb')] = { z: merge({}, empIds!, empbOfEmp) };
-  state[SUFFIX.names] = { h: flat(nameList) };
-  return { dashboard: buildDashboard(state, Number(seq), w), version: versionOf(seq, reply.rebuilt_at) };
+  state[SUFFIX.names] = { h: flat(list(reply.names)) };
+  return {
+    dashboard: buildDashboard(state, seq, w),
+    kept: { seq, rebuiltAt, today, prefix: a.prefix, state },
+    partial: since !== undefined,
+  };
 }
