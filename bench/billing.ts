@@ -9,6 +9,8 @@
  *    - bare: the same transaction with the event row and NOTIFY removed (no aggregator work).
  *    (A third placement, one coalesced NOTIFY after commit, measured worse on both figures and
  *    was removed: bench/RESULTS.md.)
+ *    Each phase also prints the CPU per bill of PostgreSQL's processes (all of this machine's,
+ *    from /proc) and of this process (the service's code and the aggregator).
  * 2. Lag: bills at a fixed `rate`/s for `seconds`; for each, the time from its commit to the
  *    moment the aggregator's Lua script applied its event.
  */
@@ -20,7 +22,7 @@ import type { CreateBillBody } from '../src/domain/billing/schema.ts';
 import { provisionShop } from '../src/domain/shops/provision.ts';
 import type { CoreDeps } from '../src/deps.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
-import { benchEnv, run, summary } from './support.ts';
+import { benchEnv, processCpuMs, run, summary } from './support.ts';
 
 /** The node's kept bill inputs, as the route passes them (BILL_INPUTS_CACHE): a warm bill is one round trip. */
 const kept = (deps: CoreDeps) => (deps.billInputs ? { inputs: deps.billInputs } : {});
@@ -72,7 +74,16 @@ function billBody(s: Shop, i: number): CreateBillBody {
   };
 }
 
-async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'): Promise<number> {
+interface Phase {
+  rate: number;
+  /** ms of CPU per bill: PostgreSQL's processes (undefined without /proc), this process */
+  pg?: number;
+  node: number;
+}
+
+async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'): Promise<Phase> {
+  const pg0 = processCpuMs('postgres');
+  const cpu0 = process.cpuUsage();
   let n = 0;
   let counter = 0;
   const end = Date.now() + SECONDS * 1000;
@@ -86,7 +97,9 @@ async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'):
       }
     }),
   );
-  return n / SECONDS;
+  const pg1 = processCpuMs('postgres');
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: n / SECONDS, pg: pg0 === undefined || pg1 === undefined ? undefined : (pg1 - pg0) / n, node: (cpu.user + cpu.system) / 1000 / n };
 }
 
 async function lag(deps: CoreDeps, shops: Shop[], applied: Map<string, number>): Promise<ReturnType<typeof summary>> {
@@ -145,10 +158,11 @@ async function main() {
     const rounds = Number(values.rounds);
     for (let round = 0; round < rounds; round++) {
       for (const mode of ['bare', 'full'] as const) {
-        const rate = await throughput(deps, shops, mode);
+        const { rate, pg, node } = await throughput(deps, shops, mode);
         results[mode]!.push(rate);
         await aggregator.idle();
-        console.log(`round ${round + 1} ${mode}: ${rate.toFixed(0)} bills/s`);
+        const cpu = `${pg === undefined ? '' : `PostgreSQL ${pg.toFixed(2)} ms, `}this process ${node.toFixed(2)} ms`;
+        console.log(`round ${round + 1} ${mode}: ${rate.toFixed(0)} bills/s; CPU per bill: ${cpu}`);
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -4,6 +4,7 @@
  * timings; bench/RESULTS.md records them with the command that produced them.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { closeCore, createCore } from '../src/deps.ts';
@@ -149,4 +150,33 @@ export function stopProcesses(children: readonly (ChildProcess | undefined)[]): 
         }),
     ),
   ).then(() => undefined);
+}
+
+/**
+ * CPU time (ms, user + system) used so far by every process of this machine whose command is
+ * `comm` (`postgres`: the server's backends and helpers), read from /proc. The difference of two
+ * readings is what those processes spent in between, apart from any that exited meanwhile (a
+ * bench's pooled connections stay open). Undefined where there is no /proc.
+ */
+export function processCpuMs(comm: string): number | undefined {
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let ms = 0;
+  for (const pid of dirs) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * tick; // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // the process exited while we read
+    }
+  }
+  return ms;
 }
