@@ -65,10 +65,14 @@ export function createPublisher(
   const prefetched = new Map<number, Promise<Dashboard>>();
   /** The state behind each shop's last read for a push: the base of the next partial read. */
   const kept = createCache<number, KeptRead>({ max: 2000 });
-  /** Per shop, the spans of the batches this process sent after its kept read, by `from`. */
-  const spans = createCache<number, BatchSpan[]>({ max: 10_000 });
+  /**
+   * Per shop with a kept read, the spans of the batches this process sent after it, by `from`.
+   * Bounded like `kept` (at most SPANS each): a shop without a kept read reads in full anyway.
+   */
+  const spans = createCache<number, BatchSpan[]>({ max: 2000 });
 
   function recordSpan(shopId: number, span: BatchSpan): void {
+    if (!kept.has(shopId)) return;
     const list = spans.get(shopId) ?? [];
     if (list.length === 0) spans.set(shopId, list);
     list.push(span);
