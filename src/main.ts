@@ -1,15 +1,15 @@
 /**
  * Entry point: reads config, checks prerequisites, migrates, starts the roles asked for
  * (src/node.ts), wires SIGTERM/SIGINT. Only wiring lives here.
+ *
+ * The service itself (deps.ts, node.ts, the demo seed) is imported only after the arguments and
+ * the prerequisites are checked: `--help`, a bad option, a bad setting or a server that does not
+ * answer are told at once, without loading a second of modules first.
  */
-import { closeCore, createCore } from './deps.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createSql } from './db/client.ts';
 import { ensureDatabase, MigrationError, migrate } from './db/migrate.ts';
-import { demoLogin, demoTerminalToken, ensureDemoShop } from './domain/seed/index.ts';
-import { createLogger } from './log.ts';
 import { checkPostgres, checkRedis, PreflightError } from './preflight.ts';
-import { startNode } from './node.ts';
 import { parseCommand } from './cli/args.ts';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -34,9 +34,15 @@ PostgreSQL or Redis not answering`,
 async function main(): Promise<void> {
   parseCommand(COMMAND, {});
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
   await checkPostgres(config.databaseListenUrl);
   await checkRedis(config);
+  const [{ closeCore, createCore }, { demoLogin, demoTerminalToken, ensureDemoShop }, { createLogger }, { startNode }] = await Promise.all([
+    import('./deps.ts'),
+    import('./domain/seed/index.ts'),
+    import('./log.ts'),
+    import('./node.ts'),
+  ]);
+  const log = createLogger(config.logLevel);
 
   // the direct connection: creating a database is not possible through a pooler
   await ensureDatabase(config.databaseListenUrl);

@@ -3,10 +3,7 @@
  * rebuild: recomputes a shop's Redis aggregates from one Postgres snapshot (all shops by default).
  * verify: compares Redis with SQL at the same seq; prints every difference; exits 1 if any.
  */
-import { closeCore, createCore } from '../deps.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { catchUpShop, rebuildShop, verifyShop } from '../domain/aggregates/index.ts';
-import { createLogger } from '../log.ts';
 import { checkPostgres, checkRedis, PreflightError } from '../preflight.ts';
 import { parseCommand, usageError, wholeNumber } from './args.ts';
 import { type Progress, startProgress } from './progress.ts';
@@ -46,6 +43,12 @@ async function run(): Promise<number> {
   const config = loadConfig();
   await checkPostgres(config.databaseListenUrl);
   await checkRedis(config);
+  // the service's modules after the arguments and the servers are checked (main.ts says why)
+  const [{ closeCore, createCore }, { catchUpShop, rebuildShop, verifyShop }, { createLogger }] = await Promise.all([
+    import('../deps.ts'),
+    import('../domain/aggregates/index.ts'),
+    import('../log.ts'),
+  ]);
   const deps = createCore(config, createLogger('warn'));
   let progress: Progress | undefined;
   try {
