@@ -3,13 +3,16 @@
  * as an .eml file into MAIL_DIR (and the log says where), so a development install "sends" mail
  * without a relay. Either way the message is streamed (attachments given by `path` are read from
  * disk as they are sent), never built whole in memory.
+ *
+ * nodemailer is loaded on the first message, not at start: most processes (an API-only node, a
+ * worker that never mails) never send one, and every start and restart paid for it.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Logger } from '../../log.ts';
 
@@ -19,26 +22,26 @@ export interface Mailer {
 }
 
 export function createMailer(smtpUrl: string | undefined, mailDir: string, log: Logger): Mailer {
-  if (smtpUrl) {
-    const transport = nodemailer.createTransport(smtpUrl);
-    return {
-      async send(m) {
-        const info = await transport.sendMail(m);
-        return { messageId: info.messageId };
-      },
-      close: () => transport.close(),
-    };
-  }
-  const transport = nodemailer.createTransport({ streamTransport: true, newline: 'unix' });
+  let made: Transporter | undefined;
+  let making: Promise<Transporter> | undefined;
+  const transport = () =>
+    (making ??= import('nodemailer').then(({ default: nodemailer }) => {
+      made = smtpUrl ? nodemailer.createTransport(smtpUrl) : nodemailer.createTransport({ streamTransport: true, newline: 'unix' });
+      return made;
+    }));
   return {
     async send(m) {
+      if (smtpUrl) {
+        const info = await (await transport()).sendMail(m);
+        return { messageId: info.messageId };
+      }
       await mkdir(mailDir, { recursive: true });
-      const info = await transport.sendMail(m);
+      const info = await (await transport()).sendMail(m);
       const file = join(mailDir, `${m.id}.eml`);
       await pipeline(info.message as Readable, createWriteStream(file));
       log.info({ file }, 'SMTP_URL is not set: mail written to a file');
       return { messageId: info.messageId, file };
     },
-    close: () => transport.close(),
+    close: () => made?.close(),
   };
 }
