@@ -41,7 +41,7 @@ node24_in_root() {
 # Copies the work tree (without node_modules, .git and var) to ROOT/DIR, for a run of its own.
 copy_tree_into() {
   mkdir -p "$1$2"
-  tar --exclude=./node_modules --exclude=./.git --exclude=./var -cf - . | tar -xf - -C "$1$2"
+  tar --exclude=./node_modules --exclude=./.git --exclude=./var --exclude=./.ci-logs -cf - . | tar -xf - -C "$1$2"
 }
 
 # The root has no PostgreSQL of its own. The suite's restart test (test/aggregates.test.ts) runs
