@@ -1,12 +1,14 @@
 /**
  * Bill creation throughput and commit → Redis lag (issue: billing and exact live aggregates).
  *
- *   node --import=tsx bench/billing.ts [--seconds 15] [--concurrency 16] [--rate 200]
+ *   node --import=tsx bench/billing.ts [--seconds 15] [--concurrency 16] [--rate 200] [--keys]
  *
  * 1. Throughput: the bill transaction (3 lines, one payment, spread over 50 shops) run back to
  *    back by `concurrency` workers for `seconds`, in two modes, interleaved twice:
  *    - full: event row + the trigger's NOTIFY inside the transaction, aggregator running;
- *    - bare: the same transaction with the event row and NOTIFY removed (no aggregator work).
+ *    - bare: the same transaction with the event row and NOTIFY removed (no aggregator work);
+ *    - keyed (with --keys): full, each bill with an Idempotency-Key of its own, as the POS
+ *      terminal's outbox sends every sale.
  *    (A third placement, one coalesced NOTIFY after commit, measured worse on both figures and
  *    was removed: bench/RESULTS.md.)
  *    Each phase also prints the CPU per bill of PostgreSQL's processes (all of this machine's,
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     rate: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '2' },
+    /** add the keyed mode to each round */
+    keys: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -81,7 +85,11 @@ interface Phase {
   node: number;
 }
 
-async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'): Promise<Phase> {
+type Mode = 'full' | 'bare' | 'keyed';
+/** Idempotency-Keys, never repeated across phases. */
+let keyNo = 0;
+
+async function throughput(deps: CoreDeps, shops: Shop[], mode: Mode): Promise<Phase> {
   const pg0 = processCpuMs('postgres');
   const cpu0 = process.cpuUsage();
   let n = 0;
@@ -92,7 +100,8 @@ async function throughput(deps: CoreDeps, shops: Shop[], mode: 'full' | 'bare'):
       while (Date.now() < end) {
         const i = counter++;
         const s = shops[i % shops.length]!;
-        await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare', ...kept(deps) });
+        const key = mode === 'keyed' ? `bench-${process.pid}-${keyNo++}` : undefined;
+        await createBill(deps.sql, s.principal, billBody(s, i), { now: new Date(), emitEvent: mode !== 'bare', key, ...kept(deps) });
         n++;
       }
     }),
@@ -154,10 +163,11 @@ async function main() {
     await aggregator.start();
     // warm-up: connections, JIT, customers created
     await throughput(deps, shops, 'full');
-    const results: Record<string, number[]> = { full: [], bare: [] };
+    const results: Record<Mode, number[]> = { full: [], bare: [], keyed: [] };
+    const modes: Mode[] = values.keys ? ['bare', 'full', 'keyed'] : ['bare', 'full'];
     const rounds = Number(values.rounds);
     for (let round = 0; round < rounds; round++) {
-      for (const mode of ['bare', 'full'] as const) {
+      for (const mode of modes) {
         const { rate, pg, node } = await throughput(deps, shops, mode);
         results[mode]!.push(rate);
         await aggregator.idle();
@@ -168,6 +178,7 @@ async function main() {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const bare = mean(results.bare!);
     if (rounds) console.log(`full: ${mean(results.full!).toFixed(0)} bills/s = ${((mean(results.full!) / bare) * 100).toFixed(0)}% of bare (${bare.toFixed(0)} bills/s)`);
+    if (rounds && values.keys) console.log(`keyed: ${mean(results.keyed).toFixed(0)} bills/s = ${((mean(results.keyed) / mean(results.full)) * 100).toFixed(0)}% of full`);
     const s = await lag(deps, shops, applied);
     console.log(`commit → Redis applied at ${RATE} bills/s: ${JSON.stringify(s)} ms`);
   } finally {

@@ -50,6 +50,32 @@ describe('idempotency keys', function () {
     assert.equal(await bills(), before + 1);
   });
 
+  it('the same key sent eight times at once makes one bill, and one payment; the key row holds the answer', async () => {
+    const { sql } = env();
+    const key = `burst-${Date.now()}`;
+    const before = await bills();
+    const sent = await Promise.all(Array.from({ length: 8 }, () => post('/api/bills', body(), s.terminal, { 'idempotency-key': key })));
+    for (const r of sent) assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(new Set(sent.map((r) => r.body.id)).size, 1, 'every answer is the one bill');
+    assert.equal(sent.filter((r) => r.headers.get('idempotent-replayed') === null).length, 1, 'one made it, seven replayed it');
+    assert.equal(await bills(), before + 1);
+    const [row] = await sql<{ status: number; number: string }[]>`
+      select status, response->'bill_rows'->'bill'->>'bill_number' as number from idempotency_keys
+      where shop_id = ${s.shopId} and principal_kind = 'terminal' and key = ${key}`;
+    assert.deepEqual(row, { status: 201, number: sent[0]!.body.bill_number });
+
+    const billId = sent[0]!.body.id as number;
+    const payKey = `${key}-pay`;
+    const paid = await Promise.all(Array.from({ length: 8 }, () => post(`/api/bills/${billId}/payments`, { amount: 10, method: 'Cash' }, s.terminal, { 'idempotency-key': payKey })));
+    for (const r of paid) assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(paid.filter((r) => r.headers.get('idempotent-replayed') === null).length, 1);
+    const [n] = await sql<{ n: number }[]>`select count(*)::int as n from payments where shop_id = ${s.shopId} and bill_id = ${billId}`;
+    assert.equal(n!.n, 1, 'one payment (the bill was made without any)');
+    // the same key for another request is refused, and changes nothing
+    const reused = await post(`/api/bills/${billId}/payments`, { amount: 5, method: 'Cash' }, s.terminal, { 'idempotency-key': payKey });
+    assert.equal(reused.status, 422, JSON.stringify(reused.body));
+  });
+
   it('the minute tick purges keys older than 48 h in chunks and keeps younger ones', async () => {
     const { sql, deps } = env();
     const now = env().clock.now();
