@@ -1,7 +1,7 @@
 /**
  * Bill creation throughput and commit → Redis lag (issue: billing and exact live aggregates).
  *
- *   node --import=tsx bench/billing.ts [--seconds 15] [--concurrency 16] [--rate 200] [--keys]
+ *   node --import=tsx bench/billing.ts [--seconds 15] [--concurrency 16] [--rate 200] [--keys] [--only MODE]
  *
  * 1. Throughput: the bill transaction (3 lines, one payment, spread over 50 shops) run back to
  *    back by `concurrency` workers for `seconds`, in two modes, interleaved twice:
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     /** add the keyed mode to each round */
     keys: { type: 'boolean', default: false },
+    /** run only this mode in each round (bare, full or keyed), e.g. under a profiler */
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -164,7 +166,8 @@ async function main() {
     // warm-up: connections, JIT, customers created
     await throughput(deps, shops, 'full');
     const results: Record<Mode, number[]> = { full: [], bare: [], keyed: [] };
-    const modes: Mode[] = values.keys ? ['bare', 'full', 'keyed'] : ['bare', 'full'];
+    const modes: Mode[] = values.only ? [values.only as Mode] : values.keys ? ['bare', 'full', 'keyed'] : ['bare', 'full'];
+    if (!modes.every((m) => m in results)) throw new Error(`--only: bare, full or keyed, not ${values.only}`);
     const rounds = Number(values.rounds);
     for (let round = 0; round < rounds; round++) {
       for (const mode of modes) {
@@ -177,8 +180,8 @@ async function main() {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const bare = mean(results.bare!);
-    if (rounds) console.log(`full: ${mean(results.full!).toFixed(0)} bills/s = ${((mean(results.full!) / bare) * 100).toFixed(0)}% of bare (${bare.toFixed(0)} bills/s)`);
-    if (rounds && values.keys) console.log(`keyed: ${mean(results.keyed).toFixed(0)} bills/s = ${((mean(results.keyed) / mean(results.full)) * 100).toFixed(0)}% of full`);
+    if (rounds && !values.only) console.log(`full: ${mean(results.full!).toFixed(0)} bills/s = ${((mean(results.full!) / bare) * 100).toFixed(0)}% of bare (${bare.toFixed(0)} bills/s)`);
+    if (rounds && values.keys && !values.only) console.log(`keyed: ${mean(results.keyed).toFixed(0)} bills/s = ${((mean(results.keyed) / mean(results.full)) * 100).toFixed(0)}% of full`);
     const s = await lag(deps, shops, applied);
     console.log(`commit → Redis applied at ${RATE} bills/s: ${JSON.stringify(s)} ms`);
   } finally {
