@@ -44,7 +44,9 @@ function run(command: string, args: string[], vars: Record<string, string> = {})
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': at 'exit' the pipes may still hold output not yet read (Node's docs),
+    // and a tool that exits at once (a usage error) was seen with its stderr still unread
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

@@ -359,7 +359,7 @@ describe('operations', () => {
     });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve)); // stderr read to its end
     assert.equal(code, 2);
     assert.match(err, /^tajir: PostgreSQL is not answering at 127\.0\.0\.1:\d+ .*pg_ctlcluster/);
     assert.equal(err.trim().split('\n').length, 1);
@@ -374,7 +374,7 @@ describe('operations', () => {
     });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve)); // stderr read to its end
     assert.equal(code, 2, err);
     assert.match(err, /^tajir: Redis is not answering at 127\.0\.0\.1:\d+.*redis-server/);
     assert.equal(err.trim().split('\n').length, 1);

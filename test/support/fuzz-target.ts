@@ -166,6 +166,6 @@ export function verifyAggregates(target: Target, shopId: number): Promise<{ code
     });
     c.stdout!.on('data', (d) => (output += d));
     c.stderr!.on('data', (d) => (output += d));
-    c.on('exit', (code) => resolve({ code, output: output.trim() }));
+    c.on('close', (code) => resolve({ code, output: output.trim() })); // after the pipes are read
   });
 }
