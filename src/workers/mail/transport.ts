@@ -31,12 +31,10 @@ export function createMailer(smtpUrl: string | undefined, mailDir: string, log: 
     }));
   return {
     async send(m) {
-      if (smtpUrl) {
-        const info = await (await transport()).sendMail(m);
-        return { messageId: info.messageId };
-      }
-      await mkdir(mailDir, { recursive: true });
       const info = await (await transport()).sendMail(m);
+      if (smtpUrl) return { messageId: info.messageId };
+      // the stream transport hands the message back unread: it is written out here
+      await mkdir(mailDir, { recursive: true });
       const file = join(mailDir, `${m.id}.eml`);
       await pipeline(info.message as Readable, createWriteStream(file));
       log.info({ file }, 'SMTP_URL is not set: mail written to a file');
