@@ -100,7 +100,7 @@ describe('accounts: users, roles, passwords, refresh and logout', function () {
     for (const t of [s.token, second]) assert.equal((await get('/api/auth/me', t)).status, 401);
   });
 
-  it('passwords: a wrong current password, a short or common new one are refused and change nothing', async () => {
+  it('passwords: a wrong current password, a short or common new one (also for a new user or shop) are refused and change nothing', async () => {
     const s = await newShop();
     const wrong = await post('/api/auth/password', { current_password: 'not-it-at-all', new_password: 'brand-new-pass-5' }, s.token);
     assert.equal(wrong.status, 422);
@@ -112,6 +112,14 @@ describe('accounts: users, roles, passwords, refresh and logout', function () {
     }
     assert.equal((await post('/api/auth/password', { current_password: 'correct-horse-1', new_password: 'short' }, s.token)).status, 400);
     assert.equal((await post('/api/users/1/password', { password: 'password123' }, s.token)).status, 422);
+    // the policy's other two doors: a new user of the shop, and a new shop
+    const user = await post('/api/users', { email: `weak-${s.email}`, name: 'Weak', role: 'cashier', password: 'letmein1' }, s.token);
+    assert.equal(user.status, 422);
+    assert.equal(user.body.error.code, 'weak_password');
+    const signup = await post('/api/auth/signup', { shop_name: 'Weak Shop', email: `weak-owner-${s.email}`, password: 'Sunshine1' });
+    assert.equal(signup.status, 422);
+    assert.equal(signup.body.error.code, 'weak_password');
+    assert.equal((await post('/api/auth/login', { email: `weak-owner-${s.email}`, password: 'Sunshine1' })).status, 401, 'no shop was made');
     assert.equal((await post('/api/auth/login', { email: s.email, password: 'correct-horse-1' })).status, 200, 'unchanged');
     // and a good one works
     const ok = await post('/api/auth/password', { current_password: 'correct-horse-1', new_password: 'a-quiet-tailor-42' }, s.token);

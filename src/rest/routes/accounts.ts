@@ -65,7 +65,7 @@ export const accountRoutes = [
     body: SetPasswordBody,
     status: 204,
     handler: async ({ params, body, principal, deps }) => {
-      checkPasswordPolicy(body.password, 'password');
+      await checkPasswordPolicy(body.password, 'password');
       const ended = await resetPassword(deps.sql, principal, params.id, body.password);
       await announceEnded(deps, principal.shopId, { user: params.id, sessions: ended }, 'password_changed');
     },
@@ -79,7 +79,7 @@ export const accountRoutes = [
     body: ChangePasswordBody,
     response: TokenOut,
     handler: async ({ body, principal, deps, req }) => {
-      checkPasswordPolicy(body.new_password, 'new_password');
+      await checkPasswordPolicy(body.new_password, 'new_password');
       const email = await emailOf(deps.sql, principal);
       // a stolen token must not become a way to guess the password: the login limits apply
       await deps.limits.checkLogin(email, req.ip);

@@ -34,7 +34,7 @@ export const authRoutes = [
     response: SessionOut,
     handler: async ({ body, req, deps }) => {
       await deps.limits.checkSignup(req.ip);
-      checkPasswordPolicy(body.password, 'password');
+      await checkPasswordPolicy(body.password, 'password');
       const session = await auth.signup(deps.sql, deps.tokens, body);
       // Build the new shop's (empty) aggregates now, so its first bill is applied and pushed
       // incrementally rather than folded into a first rebuild. If this fails the aggregator
@@ -80,8 +80,8 @@ export const authRoutes = [
     body: CreateUserBody,
     status: 201,
     response: NewUserOut,
-    handler: ({ body, principal, deps }) => {
-      checkPasswordPolicy(body.password, 'password');
+    handler: async ({ body, principal, deps }) => {
+      await checkPasswordPolicy(body.password, 'password');
       return auth.createUser(deps.sql, principal, body);
     },
   }),
