@@ -15,8 +15,9 @@
  *
  * The generator and the socket clients are bench/realtime.ts's own (bench/realtime-clients.ts):
  * the same 5,000 sockets over 50 shops, the same rate, the same measures — commit → socket
- * receipt from the row's created_at, POST latency, CPU of the server processes per bill and the
- * machine's busy share.
+ * receipt (the commit stamped by PostgreSQL, support.ts stampCommits; and from the row's
+ * created_at, its transaction's start), POST latency, CPU of the server processes per bill and
+ * the machine's busy share.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Server } from 'socket.io';
 import { withDatabase } from '../src/db/client.ts';
-import { freePort, run, summary } from './support.ts';
+import { commitToReceipt, freePort, run, stampCommits, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -135,6 +136,7 @@ async function main() {
     create function raw_bills_notify() returns trigger language plpgsql as $$
     begin perform pg_notify('raw_bills', json_build_object('id', new.id, 'shop', new.shop, 'created_at', new.created_at)::text); return null; end $$;
     create trigger raw_bills_notify after insert on raw_bills for each row execute function raw_bills_notify();`);
+  await stampCommits(admin, 'raw_bills');
 
   const servers: ChildProcess[] = [];
   process.on('exit', () => {
@@ -223,7 +225,7 @@ async function main() {
     const cpu1 = await cpuOf();
     const busyShare = busy();
     const reports = await Promise.all(
-      children.map((c) => ask<{ latencies: number[]; receipts: [number, number][]; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
+      children.map((c) => ask<{ latencies: number[]; receivedAt: number[]; receipts: [number, number][]; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
     );
     const received = new Map<number, number>();
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
@@ -234,6 +236,8 @@ async function main() {
     const lat = summary(reports.flatMap((r) => r.latencies).map((x) => Math.max(0, x)));
     console.log(`sockets connected: ${connected}/${SOCKETS} over ${SHOPS} shops; bills: ${ids.size} at ${RATE}/s for ${SECONDS}s; lost: ${lost}`);
     console.log(`row insert (created_at) → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
+    const fromCommit = summary(await commitToReceipt(admin, reports.map((r) => r.receivedAt)));
+    console.log(`commit → bill:created receipt on a socket (ms): ${JSON.stringify(fromCommit)}`);
     console.log(`POST /bill as the generator saw it (ms): ${JSON.stringify(summary(postLat))}`);
     console.log(`client processes' own event-loop delay p50/p99/max (ms): ${reports.map((r) => `${r.loop.p50.toFixed(1)}/${r.loop.p99.toFixed(1)}/${r.loop.max.toFixed(0)}`).join(', ')}`);
     console.log(`server CPU per bill: ${((cpu1 - cpu0) / ids.size).toFixed(2)} ms (${(((cpu1 - cpu0) / 1000 / (SECONDS + 3)) * 100).toFixed(0)}% of a core); machine busy: ${(busyShare * 100).toFixed(0)}% of ${cpus().length} cores`);

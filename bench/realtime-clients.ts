@@ -27,6 +27,8 @@ interface Start {
 }
 
 const latencies: number[] = [];
+/** [bill id, Date.now() at receipt] pairs, flat, in the order of `latencies`: the bench matches them to commit stamps */
+const receivedAt: number[] = [];
 const receipts = new Map<number, number>(); // bill id → receipts in this process
 let updates = 0;
 /** bytes of the frames received, per event: what the fan-out costs the wire and the clients */
@@ -74,6 +76,7 @@ function open(url: string, token: string, slot?: number): Promise<boolean> {
         billBytes += data.length;
         receipts.set(m.bill.id, (receipts.get(m.bill.id) ?? 0) + 1);
         latencies.push(received - Date.parse(m.bill.created_at));
+        receivedAt.push(m.bill.id, received);
       } else if (text.startsWith('42["dashboard:update"')) {
         const head = UPDATE_HEAD.exec(text);
         if (!head) return;
@@ -114,6 +117,7 @@ process.on('message', async (msg: Start | 'report' | 'close' | { reconnect: numb
   } else if (msg === 'report') {
     process.send!({
       latencies,
+      receivedAt,
       receipts: [...receipts],
       updates,
       updateBytes,

@@ -180,3 +180,38 @@ export function processCpuMs(comm: string): number | undefined {
   }
   return ms;
 }
+
+/**
+ * "Commit → socket" as issue 20 names it, the same way for the service and the raw stack. A bill's
+ * created_at is not its commit: in the raw stack it is the insert's transaction start (now()), a
+ * fraction of a millisecond before the commit, but in the service it is the time of sale, taken
+ * when the request is handled, before the plan, the wait for a pooled connection and the write
+ * itself; so receipt − created_at counts the service's whole request up to its commit, and the
+ * raw stack's almost nothing of it. Here a deferred trigger stamps each new row of `table` with
+ * clock_timestamp() as the transaction commits (deferred triggers run last before the commit
+ * record and its flush), into an unlogged table of the bench's own database: PostgreSQL's clock
+ * and the clients' Date.now() are the same clock of this machine. It adds a small insert to each
+ * bill of either program.
+ */
+export async function stampCommits(sql: { unsafe(query: string): PromiseLike<unknown> }, table: 'bills' | 'raw_bills'): Promise<void> {
+  await sql.unsafe(`
+    create unlogged table bench_commit_at (id bigint not null, at_ms double precision not null);
+    create function bench_commit_at() returns trigger language plpgsql as $$
+    begin insert into bench_commit_at values (new.id, extract(epoch from clock_timestamp()) * 1000); return null; end $$;
+    create constraint trigger bench_commit_at after insert on ${table} deferrable initially deferred
+      for each row execute function bench_commit_at();`);
+}
+
+/** Each receipt's delay after its bill's commit (ms), from the clients' [bill id, Date.now()] pairs; receipts of bills with no stamp are left out. */
+export async function commitToReceipt(sql: { unsafe(query: string): PromiseLike<unknown> }, receivedAt: number[][]): Promise<number[]> {
+  const rows = (await sql.unsafe('select id::float8 as id, at_ms from bench_commit_at')) as { id: number; at_ms: number }[];
+  const at = new Map(rows.map((r) => [r.id, r.at_ms]));
+  const out: number[] = [];
+  for (const pairs of receivedAt) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const c = at.get(pairs[i]!);
+      if (c !== undefined) out.push(pairs[i + 1]! - c);
+    }
+  }
+  return out;
+}
