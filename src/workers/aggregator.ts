@@ -18,9 +18,9 @@
 import * as pgListenModule from 'pg-listen';
 import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
-import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow } from '../domain/aggregates/index.ts';
+import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow, type RebuildResult } from '../domain/aggregates/index.ts';
 import { createCache } from '../domain/common/index.ts';
 import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
@@ -57,6 +57,7 @@ export interface AggregatorOptions {
    * Rebuilds this process runs at once. Default 2, half the aggregator's pool: after Redis comes
    * back empty every shop needs one, and all of them at once held a claim each while they queued
    * for a connection, timed out on Redis behind one another, and left live catch-ups no connection.
+   * The rest wait, selling shops first (`rebuildQueue` below).
    */
   rebuildConcurrency?: number;
   /** Where the count of stuck shops (tajir_aggregates_stuck_shops) and each sweep's figures are reported. */
@@ -77,7 +78,8 @@ export interface Aggregator {
 
 export function createAggregator(opts: AggregatorOptions): Aggregator {
   const { sql, redis, keys, log } = opts;
-  const catchUpDeps: CatchUpDeps = { sql, redis, keys, rebuildSlot: pLimit(opts.rebuildConcurrency ?? 2) };
+  const rebuilds = rebuildQueue(opts.rebuildConcurrency ?? 2, () => stopped);
+  const catchUpDeps: CatchUpDeps = { sql, redis, keys, rebuildSlot: rebuilds.run };
   const running = new Map<number, Promise<void>>();
   /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up (an evicted one costs that read). */
   const known = createCache<number, number>({ max: 100_000 });
@@ -152,6 +154,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
         return;
       }
       for (const w of parsed.wakes) {
+        rebuilds.selling(w.shopId);
         if (shops.has(w.shopId)) wake(w.shopId, w.event);
         else void wakeIfShop(w.shopId);
       }
@@ -385,5 +388,46 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     wake,
     catchUpAll,
     idle,
+  };
+}
+
+/**
+ * Where the rebuilds of one aggregator wait: at most `concurrency` run at once, and a shop that is
+ * selling goes first. After Redis comes back empty every shop of the service needs a rebuild, and
+ * in the order the sweep found them the counters busy right now would wait behind every quiet shop
+ * (minutes with thousands of shops) while their managers' dashboards stood still. A shop is
+ * selling while NOTIFYs name it (the last minute, for the 10,000 most recent): its rebuild is
+ * queued before the quiet ones, or moved there when it is already waiting. Within each class the
+ * order is first come, first served. Rebuilds that would start after the aggregator stops are
+ * answered 'busy' instead (the next process's sweep does them), so stopping does not wait for
+ * the whole queue.
+ */
+export function rebuildQueue(concurrency: number, stopping: () => boolean) {
+  const queue = new PQueue({ concurrency });
+  const recent = createCache<number, true>({ max: 10_000, ttlMs: 60_000 });
+  /** Quiet shops waiting in the queue (one rebuild at most each: a shop has one catch-up run). */
+  const waitingQuiet = new Set<number>();
+  const SELLING = 1;
+  return {
+    run(shopId: number, rebuild: () => Promise<RebuildResult>): Promise<RebuildResult> {
+      const selling = recent.has(shopId);
+      if (!selling) waitingQuiet.add(shopId);
+      return queue.add(
+        () => {
+          waitingQuiet.delete(shopId);
+          return stopping() ? Promise.resolve<RebuildResult>({ status: 'busy' }) : rebuild();
+        },
+        { id: String(shopId), priority: selling ? SELLING : 0 },
+      );
+    },
+    /** A NOTIFY named the shop: from now its rebuild goes first (moved up when it is waiting). */
+    selling(shopId: number): void {
+      recent.set(shopId, true);
+      if (waitingQuiet.delete(shopId)) queue.setPriority(String(shopId), SELLING);
+    },
+    /** Rebuilds waiting for room (tests). */
+    get waiting(): number {
+      return queue.size;
+    },
   };
 }

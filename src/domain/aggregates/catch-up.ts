@@ -10,7 +10,7 @@ import type { Keys } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
 import { type ApplyResult, appliedSeq, applyEvents, type BatchSpan } from './apply.ts';
 import type { EventRow } from './ops.ts';
-import { rebuildShop } from './rebuild.ts';
+import { type RebuildResult, rebuildShop } from './rebuild.ts';
 import { eventsAfter } from './log.ts';
 
 /** Events read per batch. Default 500. */
@@ -50,10 +50,11 @@ export interface CatchUpDeps {
   redis: ScriptedRedis;
   keys: Keys;
   /**
-   * Runs a rebuild when the process has room for one (the aggregator bounds how many run at once).
-   * Default: at once.
+   * Runs the shop's rebuild when the process has room for one (the aggregator bounds how many run
+   * at once and picks which goes first), or answers 'busy' without running it (a process that is
+   * stopping leaves it to the others). Default: at once.
    */
-  rebuildSlot?: <T>(rebuild: () => Promise<T>) => Promise<T>;
+  rebuildSlot?: (shopId: number, rebuild: () => Promise<RebuildResult>) => Promise<RebuildResult>;
 }
 
 /**
@@ -83,7 +84,7 @@ export async function applyBatch(deps: CatchUpDeps, shopId: number, events: Even
  */
 async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
   const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId);
-  const r = await (deps.rebuildSlot ? deps.rebuildSlot(rebuild) : rebuild());
+  const r = await (deps.rebuildSlot ? deps.rebuildSlot(shopId, rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
   if (pushedSeq !== undefined && r.seq > pushedSeq && hooks.onApplied) {
     const missed = await eventsAfter(deps.sql, shopId, pushedSeq, BATCH * 10, r.seq);

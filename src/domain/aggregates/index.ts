@@ -3,6 +3,7 @@ export { StuckShopError, applyBatch, catchUpShop } from './catch-up.ts';
 export type { CatchUpDeps, CatchUpHooks } from './catch-up.ts';
 export type { EventRow } from './ops.ts';
 export { rebuildShop } from './rebuild.ts';
+export type { RebuildResult } from './rebuild.ts';
 export { snapshotShop } from './snapshot.ts';
 export type { ShopState } from './snapshot.ts';
 export { verifyShop } from './verify.ts';
