@@ -99,7 +99,13 @@ describe('live feeds', function () {
       // This aggregator's Redis is empty for every shop the run has made so far, so after the
       // restart it rebuilds all of them, not only this test's: in a full run that is hundreds of
       // shops through a pool of 4, and this shop's turn can take tens of seconds.
-      await until(() => acked.every((id) => pushed.includes(id)), 90_000, `every bill pushed (${acked.filter((id) => !pushed.includes(id)).length} missing)`);
+      // on a timeout, say where the shop stood: its state in this aggregator's Redis (seq, a rebuild claim) and Postgres's seq
+      const standing = async () => {
+        const missing = acked.filter((id) => !pushed.includes(id));
+        const meta = await deps.redis.hgetall(deps.keys.agg(s.shopId).meta).catch((err: Error) => ({ error: err.message }));
+        return `every bill pushed: ${missing.length} of ${acked.length} missing (bills ${missing[0]}…${missing.at(-1)}); Redis meta ${JSON.stringify(meta)}; Postgres seq ${(await deps.sql<{ event_seq: number }[]>`select event_seq from shop_counters where shop_id = ${s.shopId}`)[0]?.event_seq}`;
+      };
+      await until(() => acked.every((id) => pushed.includes(id)), 90_000, standing);
       const ours = pushed.filter((id) => mine.has(id));
       assert.equal(ours.length, new Set(ours).size, 'no bill pushed twice');
     } finally {

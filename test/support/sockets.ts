@@ -52,10 +52,11 @@ export function sync(s: ClientSocket): Promise<any> {
   return new Promise((resolve) => s.emit('dashboard:sync', (r: any) => resolve(r)));
 }
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/** Waits for `check`; `what` names it in the error, a function being asked only then (for the state at the timeout). */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what: string | (() => string | Promise<string>) = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
