@@ -9,6 +9,9 @@
  * HEAP_SAMPLE_OUT    the file to write (required; each process appends .<pid>.heapprofile)
  * HEAP_SAMPLE_START  seconds after start before sampling begins (default 15: past the warm-up)
  * HEAP_SAMPLE_SECONDS how long to sample (default 8)
+ * HEAP_SAMPLE_SURVIVORS=1  leave out objects a scavenge collected: what is left survived the young
+ *                    generation (a scavenge's pause grows with it) or was still young at the end,
+ *                    including what a major GC later collected
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -20,8 +23,9 @@ if (out) {
   const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
   const start = Number(process.env.HEAP_SAMPLE_START ?? 15) * 1000;
   const seconds = Number(process.env.HEAP_SAMPLE_SECONDS ?? 8) * 1000;
+  const all = process.env.HEAP_SAMPLE_SURVIVORS !== '1';
   setTimeout(async () => {
-    await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: all });
     setTimeout(async () => {
       const { profile } = await post('HeapProfiler.stopSampling');
       writeFileSync(`${out}.${process.pid}.heapprofile`, JSON.stringify(profile));
