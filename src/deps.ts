@@ -74,7 +74,7 @@ export function createCore(config: Readonly<Config>, log: Logger = createLogger(
   const sql = createSql(config.databaseUrl, { max: config.dbPoolSize, transactionPooling: config.databaseTransactionPooling });
   // Requests read and write through this client: a command Redis does not answer within 1 s fails
   // (a limit then fails open or closed, a read answers 503) instead of waiting for its return.
-  const redis = withScripts(createRedis(config, { name: 'tajir-main', commandTimeoutMs: 1000, autoPipelining: true }));
+  const redis = withScripts(createRedis(config, { name: 'tajir-main', commandTimeoutMs: 1000, batchWrites: true }));
   const keys = createKeys(config.redisPrefix);
   // No key in the source: JWT_SECRET, else the install's random one kept in PostgreSQL (read on first use)
   const tokens = createTokenService(

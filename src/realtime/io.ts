@@ -34,7 +34,7 @@ export interface IoHandle {
 
 export function createIo(redis: RedisTarget, keys: Keys, log: Logger): IoHandle {
   // Pub/Sub connections must wait for Redis forever rather than fail commands.
-  const pub: Redis = createRedis(redis, { name: 'tajir-sio-pub', maxRetriesPerRequest: null, autoPipelining: true });
+  const pub: Redis = createRedis(redis, { name: 'tajir-sio-pub', maxRetriesPerRequest: null, batchWrites: true });
   const sub: Redis = createRedis(redis, { name: 'tajir-sio-sub', maxRetriesPerRequest: null, shardedSubscriber: true });
   const io: Io = new Server({
     serveClient: false,

@@ -6,7 +6,14 @@
  * scripts (defineCommand), pipelines and MULTI of a single client, and is typed as one so callers
  * need not care, with one rule that they must keep: a pipeline or MULTI addresses one shop's keys
  * (one hash tag, one slot). Code that reads many shops at once issues separate commands (see
- * isCluster), which the Cluster batches per node (auto-pipelining).
+ * isCluster), which go out as one write per node and turn of the event loop (batchWrites).
+ *
+ * No client uses ioredis's auto-pipelining (issue 20): every auto-pipelined batch is an ioredis
+ * Pipeline, and the young generation's scavenges copied and promoted its commands and their
+ * arguments wholesale, as if alive, long after their replies (measured with --trace-gc-nvp: the
+ * realtime process promoted 3.1-3.3 MB a scavenge with it, 80 KB without; its scavenges took 7 ms
+ * instead of 2.5, and its CPU per bill fell by a tenth without it; bench/RESULTS.md). batchWrites
+ * keeps its one write a turn by corking the connection instead.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
@@ -31,14 +38,14 @@ export interface RedisClientOptions {
   /** Cluster mode: this client subscribes with SSUBSCRIBE (one connection per master, moved on failover). Default false. */
   shardedSubscriber?: boolean;
   /**
-   * Standalone mode: send the commands issued in one tick as one write (ioredis auto-pipelining),
-   * as cluster clients always do (but for subscribers). On loopback each write is a syscall that
-   * also runs the receiver's side, and under the push load many awaited answers resume in one
-   * microtask drain, each writing its next command: issue 20 measured the one-process loop
-   * stalling 130-210 ms, and 70-110 ms with this (bench/RESULTS.md). Order on the connection is
-   * kept. Never for subscribers or blocking commands (BullMQ). Default false.
+   * Send the commands issued in one turn of the event loop as one write (see batchWrites). On
+   * loopback each write is a syscall that also runs the receiver's side, and under the push load
+   * many awaited answers resume in one microtask drain, each writing its next command: issue 20
+   * measured the one-process loop stalling 130-210 ms, and 70-110 ms with one write a turn
+   * (bench/RESULTS.md). Order on the connection is kept. Never for subscribers or blocking
+   * commands (BullMQ). Default false.
    */
-  autoPipelining?: boolean;
+  batchWrites?: boolean;
 }
 
 /** True when a command failed because Redis is gone or silent (timeout, closed, reconnecting), not a script fault. */
@@ -91,9 +98,9 @@ export function createRedis(target: string | RedisTarget, options: RedisClientOp
     // us within a second or two, and a refused connect costs next to nothing.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 500),
     lazyConnect: false,
-    ...(options.autoPipelining && !options.shardedSubscriber ? { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'] } : {}),
   };
   const client = new Redis(url, opts);
+  if (options.batchWrites && !options.shardedSubscriber) batchWrites(client);
   // prevents a crash when the client emits 'error' without a listener (e.g. Redis restarting);
   // ioredis reconnects by itself and callers see the failed commands.
   client.on('error', () => {});
@@ -112,14 +119,10 @@ function createCluster(nodes: readonly string[], url: string, options: RedisClie
   const cluster = new Cluster(clusterNodes(nodes), {
     clusterRetryStrategy: backoff,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
-    // sends each node's commands of one tick as one write: the sweep reads every shop this way.
-    // Never for the sharded subscriber, nor for SSUBSCRIBE/SUNSUBSCRIBE on any client: ioredis
-    // (6.0) does not exempt them from auto-pipelining, and a pipelined SSUBSCRIBE goes to the
-    // slot's master over a plain pool connection, past the subscriber group. The group then never
-    // records the channel, so when the slot's master changes (a failover) nobody subscribes it
-    // again and the room hears nothing more from other nodes (issue 16's stuck socket).
-    enableAutoPipelining: !options.shardedSubscriber,
-    autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'],
+    // Not auto-pipelining (see the header). It also sent SSUBSCRIBE past ioredis's sharded
+    // subscriber group, which then never moved the channel to a slot's new master (issue 16's
+    // stuck socket), and grouped scripts with a varying key count by that count, not by a key.
+    enableAutoPipelining: false,
     // a failover moves slots: retry the command on the new owner rather than fail it
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
@@ -140,6 +143,43 @@ function createCluster(nodes: readonly string[], url: string, options: RedisClie
   });
   cluster.on('error', () => {});
   cluster.on('nodeError', () => {});
+  // each node's own connection, as it joins the pool (at connect, and after a topology change)
+  if (options.batchWrites && !options.shardedSubscriber) cluster.on('+node', (node: Redis) => batchWrites(node));
   // the command set is the same (Commander); see the header for what differs
   return cluster as unknown as Redis;
+}
+
+/** What batchWrites uses of ioredis's Redis: the command path and the current connection. */
+interface Corkable {
+  status: string;
+  stream?: { cork(): void; uncork(): void };
+  sendCommand(command: unknown, stream?: unknown): unknown;
+}
+
+/**
+ * Corks the client's connection at the first command of a turn of the event loop and uncorks it
+ * in the turn's check phase (setImmediate), so the commands of a turn leave in one write: the
+ * same batching, at the same moment, as ioredis's auto-pipelining, with no Pipeline objects
+ * (see the header). Commands are still written in the order they are issued and each is queued
+ * for its reply as before; only the syscall waits for the end of the turn. A connection that is
+ * not ready (connecting, reconnecting: ioredis queues offline) is left alone, and a corked
+ * connection that closes meanwhile is simply uncorked.
+ */
+function batchWrites(client: Redis): void {
+  const c = client as unknown as Corkable;
+  const send = c.sendCommand.bind(c);
+  let corked: Corkable['stream'];
+  const uncork = () => {
+    const stream = corked;
+    corked = undefined;
+    stream?.uncork();
+  };
+  c.sendCommand = (command, stream) => {
+    if (!corked && c.status === 'ready' && c.stream) {
+      corked = c.stream;
+      corked.cork();
+      setImmediate(uncork);
+    }
+    return send(command, stream);
+  };
 }

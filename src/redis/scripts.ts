@@ -3,7 +3,7 @@
  * defineCommand falls back to EVAL after a SCRIPT FLUSH or a Redis restart).
  */
 import { readFileSync } from 'node:fs';
-import { isCluster, type Redis } from './client.ts';
+import type { Redis } from './client.ts';
 
 const load = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
@@ -59,22 +59,16 @@ export interface ScriptedRedis extends Redis {
 /**
  * Registers the scripts on a client (idempotent) and returns it typed.
  *
- * On a Redis Cluster client with auto-pipelining, a script whose key count varies (its first
- * argument is that count) is sent on its own: ioredis groups an auto-pipelined call by its first
- * argument, which here is the count, not a key, so the call could join a pipeline bound for
- * another node and fail with "All keys in the pipeline should belong to the same slots
- * allocation group". Sent on its own, it is routed by its first real key, the shop's.
+ * A script whose key count varies takes that count as its first argument; on a Redis Cluster
+ * ioredis routes each call by its first real key, the shop's. (Auto-pipelining grouped such calls
+ * by the count instead and sent them to the wrong node; no client uses it, client.ts.)
  */
 export function withScripts(redis: Redis): ScriptedRedis {
   const r = redis as ScriptedRedis;
   if (typeof r.applyEvents === 'function') return r;
-  const options = (redis as unknown as { options?: { autoPipeliningIgnoredCommands?: string[] } }).options;
   for (const [name, s] of Object.entries(SCRIPTS)) {
     const fixed = 'moreKeys' in s ? undefined : s.keys.length;
     redis.defineCommand(name, fixed === undefined ? { lua: load(s.file) } : { lua: load(s.file), numberOfKeys: fixed });
-    if (fixed === undefined && isCluster(redis) && options) {
-      options.autoPipeliningIgnoredCommands = [...(options.autoPipeliningIgnoredCommands ?? []), name, `${name}Buffer`];
-    }
   }
   return r;
 }

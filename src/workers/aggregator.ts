@@ -267,7 +267,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
 
   /**
    * Every shop's seq, stuck mark and fed watermark. One pipeline on a single Redis; on a cluster a
-   * pipeline must stay in one slot, so each shop is its own command there (auto-pipelined per node).
+   * pipeline must stay in one slot, so each shop is its own command there (one write per node, client.ts batchWrites).
    */
   async function readMetas(shopIds: number[]): Promise<(string | null)[][]> {
     if (isCluster(redis)) return Promise.all(shopIds.map((id) => redis.hmget(keys.agg(id).meta, 'seq', 'stuck', 'fed')));
