@@ -11,9 +11,11 @@
  * No client uses ioredis's auto-pipelining (issue 20): every auto-pipelined batch is an ioredis
  * Pipeline, and the young generation's scavenges copied and promoted its commands and their
  * arguments wholesale, as if alive, long after their replies (measured with --trace-gc-nvp: the
- * realtime process promoted 3.1-3.3 MB a scavenge with it, 80 KB without; its scavenges took 7 ms
- * instead of 2.5, and its CPU per bill fell by a tenth without it; bench/RESULTS.md). batchWrites
- * keeps its one write a turn by corking the connection instead.
+ * realtime process promoted 3.1-3.3 MB a scavenge with it, 80-200 KB without; its scavenges took
+ * 6.4-7.4 ms instead of 2.6-3.0, and its CPU per bill fell 6%; bench/RESULTS.md, and
+ * bench/gc-survivors.ts for a bare loop). batchWrites keeps its one write a turn by corking the
+ * connection instead. The explicit pipelines left (a few GET routes, the aggregator's sweep) are
+ * per request or per minute, not per bill.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
