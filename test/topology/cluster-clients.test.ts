@@ -1,6 +1,7 @@
 /**
  * The service's Redis Cluster clients (src/redis/client.ts) on a real cluster of 3 masters and 3
- * replicas, for the two faults that auto-pipelining brought in (issue 16):
+ * replicas, configured as the service makes them (one write per node and turn, batchWrites), for
+ * the two faults that auto-pipelining brought in (issue 16; no client auto-pipelines since issue 20):
  * - The Socket.IO adapter's sharded subscriber keeps every channel through a master killed and a
  *   manual failover. A pipelined SSUBSCRIBE went past ioredis's subscriber group, so the group
  *   never re-subscribed that channel on the slot's new master, and a room stopped hearing other
@@ -35,21 +36,28 @@ describe('Redis Cluster clients (issue 16)', function () {
   });
 
   it('runs variable-key scripts for many shops in one tick', async () => {
-    const redis = withScripts(client({ name: 'test-scripts' }));
+    // as the service's request client: one write per node and turn (client.ts batchWrites)
+    const redis = withScripts(client({ name: 'test-scripts', batchWrites: true }));
     const keys = createKeys('clustertest:');
+    const nodes = () => (redis as unknown as { nodes(role: 'master'): { stream?: { writableCorked: number } }[] }).nodes('master');
     // clear-shop-keys with a token nobody holds: 0 for each shop, and no pipeline error
-    const replies = await Promise.all(
+    const allShops = () =>
       Array.from({ length: 60 }, (_, shopId) => {
         const k = keys.agg(shopId + 1);
         return redis.clearShopKeys(3, k.meta, k.registry, k.full('tot'), 'nobody');
-      }),
-    );
-    assert.deepEqual(new Set(replies), new Set([0]));
+      });
+    assert.deepEqual(new Set(await Promise.all(allShops())), new Set([0]));
+    // now every master's connection is up: a turn's calls leave corked, one write per node
+    const replies = allShops();
+    assert.equal(nodes().length, 3);
+    assert.equal(nodes().filter((n) => n.stream?.writableCorked === 1).length, 3, 'each master corked for the turn');
+    assert.deepEqual(new Set(await Promise.all(replies)), new Set([0]));
+    for (const node of nodes()) assert.equal(node.stream?.writableCorked, 0);
   });
 
   it('keeps every sharded subscription through a killed master and a manual failover', async () => {
     const sub = client({ name: 'test-sio-sub', maxRetriesPerRequest: null, shardedSubscriber: true });
-    const pub = client({ name: 'test-sio-pub', maxRetriesPerRequest: null });
+    const pub = client({ name: 'test-sio-pub', maxRetriesPerRequest: null, batchWrites: true });
     // room channels as the adapter names them; subscribed in one tick, as sockets join their rooms
     const channels = Array.from({ length: 45 }, (_, i) => `clustertest:sio#/#shop:${i}:dashboard:whole#`);
     const heard = new Set<string>();
