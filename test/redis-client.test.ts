@@ -1,21 +1,23 @@
 /**
  * The Redis clients' one write a turn (src/redis/client.ts batchWrites, issue 20): the commands a
  * turn of the event loop issues leave in one write, each is answered in order, and a connection
- * that drops and comes back is not left corked. On the test run's Redis, under a key of its own.
+ * that drops and comes back is not left corked. On the test run's Redis, under its key prefix.
  */
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { createRedis, type Redis } from '../src/redis/client.ts';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { env } from './support/env.ts';
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const streamOf = (redis: Redis) => (redis as unknown as { stream: Socket }).stream;
 
 describe('Redis client: one write a turn (issue 20)', () => {
-  const key = `tajirtest:batch:${process.pid}`;
+  let key: string;
+  before(() => {
+    key = `${env().config.redisPrefix}batch`;
+  });
   const clients: Redis[] = [];
   const client = async (batchWrites: boolean) => {
-    const redis = createRedis(REDIS_URL, { name: `tajir-test-batch-${process.pid}`, batchWrites });
+    const redis = createRedis(env().config.redisUrl, { name: `tajir-test-batch-${process.pid}`, batchWrites });
     clients.push(redis);
     await redis.ping();
     return redis;
