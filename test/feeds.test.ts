@@ -3,21 +3,27 @@
  * - with several aggregators, `prev_seq` names the shop's previous update whoever sent it, so a
  *   client that follows API.md re-syncs only after a real gap (it once did on ~80% of updates);
  * - every acknowledged bill reaches the push path once, also when it lands while the shop is
- *   rebuilt after Redis came back empty (such bills once never produced `bill:created`).
+ *   rebuilt after Redis came back empty (such bills once never produced `bill:created`), and when
+ *   the process that applied it never heard back from Redis (a command timed out after Redis ran
+ *   it: the sweep sends it, from the shop's "fed" watermark).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeCore, createCore } from '../src/deps.ts';
 import { applyEvents } from '../src/domain/aggregates/apply.ts';
+import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { appendEvent } from '../src/domain/events/append.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import type { BillCreatedPayload } from '../src/domain/events/payloads.ts';
 import { createLogger } from '../src/log.ts';
+import { createRedis } from '../src/redis/client.ts';
+import type { Keys } from '../src/redis/keys.ts';
+import { type ScriptedRedis, withScripts } from '../src/redis/scripts.ts';
 import { createAggregator } from '../src/workers/aggregator.ts';
 import { env } from './support/env.ts';
 import { addProduct, settled } from './support/fixtures.ts';
 import { newShop, post } from './support/http.ts';
-import { freePort } from './support/redis-server.ts';
+import { freePort, startRedisServer } from './support/redis-server.ts';
 import { startOwnService } from './support/service.ts';
 import { closeAllSockets, connect, record, sync, until } from './support/sockets.ts';
 
@@ -49,6 +55,47 @@ async function ownRedis() {
   };
 }
 
+/**
+ * An aggregator on `redis` whose push path is a list of the bills it was handed, marked sent in the
+ * shop's "fed" watermark as the realtime publisher marks what it sends (publisher.ts): the sweep
+ * fills a hole in that watermark, so a test that leaves it out tests less than the service does.
+ */
+function recordingAggregator(redis: ScriptedRedis, keys: Keys, opts: { feedTakeoverMs?: number } = {}) {
+  const { sql, config, deps } = env();
+  const pushed: number[] = [];
+  const agg = createAggregator({
+    databaseUrl: config.databaseUrl,
+    sql,
+    redis,
+    keys,
+    log: deps.log,
+    sweepMs: 100,
+    feedTakeoverMs: opts.feedTakeoverMs ?? 1000,
+    hooks: {
+      onApplied(shopId: number, events: EventRow[]) {
+        for (const e of events) if (e.kind === 'bill_created') pushed.push((e.payload as BillCreatedPayload).bill_id);
+        void redis.markFed(keys.agg(shopId).meta, keys.feed(shopId), ...events.map((e) => String(e.seq))).catch(() => {});
+      },
+    },
+  });
+  return { agg, pushed };
+}
+
+/**
+ * Waits until the aggregator has built the new shop in its own Redis. Signup builds it in the
+ * service's Redis (auth.ts), so the first bill is applied and pushed like any other; in a test's
+ * own Redis nothing does until the sweep finds the shop, and a bill that came first would be
+ * folded into that first rebuild, unpushed, as it would in the service had signup's build failed.
+ */
+async function builtIn(redis: ScriptedRedis, keys: Keys, shopId: number): Promise<void> {
+  await until(async () => (await redis.hget(keys.agg(shopId).meta, 'seq')) !== null, 60_000, 'the new shop built in this Redis');
+}
+
+/** Each of `ids` in `pushed` exactly once. */
+function onceEach(pushed: number[], ids: number[]): boolean {
+  return ids.every((id) => pushed.filter((p) => p === id).length === 1);
+}
+
 describe('live feeds', function () {
   this.timeout(120_000);
   afterEach(() => closeAllSockets());
@@ -61,23 +108,13 @@ describe('live feeds', function () {
     const redis = await ownRedis();
     const config = { ...env().config, redisUrl: redis.url };
     const deps = createCore(config, createLogger('silent'));
-    const pushed: number[] = [];
-    const agg = createAggregator({
-      databaseUrl: config.databaseUrl,
-      sql: deps.sql,
-      redis: deps.redis,
-      keys: deps.keys,
-      log: deps.log,
-      sweepMs: 100,
-      hooks: {
-        onApplied(_shopId: number, events: EventRow[]) {
-          for (const e of events) if (e.kind === 'bill_created') pushed.push((e.payload as BillCreatedPayload).bill_id);
-        },
-      },
-    });
+    // The service's own client, with its 1 s command timeout: in the burst of rebuilds after the
+    // restart a command can time out after Redis ran it, and the feed must not lose that event.
+    const { agg, pushed } = recordingAggregator(deps.redis, deps.keys);
     await agg.start();
     try {
       const s = await newShop();
+      await builtIn(deps.redis, deps.keys, s.shopId);
       const product = await addProduct(s.shopId, 'Press', 12);
       const acked: number[] = [];
       let stop = false;
@@ -112,6 +149,71 @@ describe('live feeds', function () {
       await agg.stop();
       await closeCore(deps);
       redis.kill();
+    }
+  });
+
+  it('a bill whose apply timed out after Redis ran it reaches the push path once: the sweep sends it', async () => {
+    const server = await startRedisServer();
+    const plain = withScripts(createRedis(server.url));
+    // the service's client gives up after 1 s; 300 ms here, and Redis paused for longer
+    const hasty = withScripts(createRedis(server.url, { commandTimeoutMs: 300 }));
+    const { deps } = env();
+    const { agg, pushed } = recordingAggregator(hasty, deps.keys, { feedTakeoverMs: 500 });
+    await agg.start();
+    try {
+      const s = await newShop();
+      await builtIn(plain, deps.keys, s.shopId);
+      const product = await addProduct(s.shopId, 'Hem', 15);
+      const bill = async () => (await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.cashier)).body.id as number;
+      const first = await bill();
+      await until(() => pushed.includes(first), 60_000, 'the first bill pushed');
+      // every command waits 1.5 s: the second bill's apply runs after its caller gave up on it
+      await plain.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const second = await bill();
+      await until(() => hasty.ping().then(() => true, () => false), 10_000, 'the pause over');
+      const meta = deps.keys.agg(s.shopId).meta;
+      const seqOfSecond = await settled(s.shopId);
+      await until(async () => Number(await plain.hget(meta, 'seq')) >= seqOfSecond, 10_000, 'the second bill applied');
+      const third = await bill();
+      await until(() => onceEach(pushed, [first, second, third]), 20_000, () => `each bill pushed once: ${JSON.stringify(pushed)}`);
+      await new Promise((r) => setTimeout(r, 1500)); // and no later sweep sends any again
+      assert.ok(onceEach(pushed, [first, second, third]), JSON.stringify(pushed));
+    } finally {
+      await agg.stop();
+      plain.disconnect();
+      hasty.disconnect();
+      server.stop();
+    }
+  });
+
+  it('a rebuild whose process died before handing on: the sweep sends the bills after what it had pushed, once', async () => {
+    const server = await startRedisServer();
+    const redis = withScripts(createRedis(server.url));
+    const { sql, deps } = env();
+    try {
+      const s = await newShop();
+      const product = await addProduct(s.shopId, 'Starch', 4);
+      const bill = async () => (await post('/api/bills', { items: [{ product_id: product, quantity: 2 }] }, s.cashier)).body.id as number;
+      const before = [await bill(), await bill()];
+      const pushedUpTo = await settled(s.shopId);
+      const after = [await bill(), await bill()];
+      // Redis came back empty and a rebuild ran to its end, knowing the process had pushed up to
+      // `pushedUpTo`; the process died before sending the two bills after it
+      assert.equal((await rebuildShop(sql, redis, deps.keys, s.shopId, { fedFrom: pushedUpTo })).status, 'rebuilt');
+      assert.equal(await redis.hget(deps.keys.agg(s.shopId).meta, 'fed'), String(pushedUpTo));
+      const { agg, pushed } = recordingAggregator(redis, deps.keys, { feedTakeoverMs: 300 });
+      await agg.start();
+      try {
+        await until(() => onceEach(pushed, after), 60_000, () => `the two bills pushed: ${JSON.stringify(pushed)}`);
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.ok(onceEach(pushed, after), JSON.stringify(pushed));
+        assert.ok(!before.some((id) => pushed.includes(id)), 'bills pushed before the rebuild are not sent again');
+      } finally {
+        await agg.stop();
+      }
+    } finally {
+      redis.disconnect();
+      server.stop();
     }
   });
 

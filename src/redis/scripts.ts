@@ -19,7 +19,7 @@ export const SCRIPTS = {
   beginRebuild: { file: 'begin-rebuild', keys: ['meta'], argv: ['token', 'now ms', 'stale ms'] },
   clearShopKeys: { file: 'clear-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys to drop', argv: ['token'] },
   writeShopKeys: { file: 'write-shop-keys', keys: ['meta', 'registry'], moreKeys: 'the keys written', argv: ['token', 'parts'] },
-  finishRebuild: { file: 'finish-rebuild', keys: ['meta'], argv: ['seq', 'token', 'rebuilt at'] },
+  finishRebuild: { file: 'finish-rebuild', keys: ['meta'], argv: ['seq', 'token', 'rebuilt at', 'fed from?'] },
   abandonRebuild: { file: 'abandon-rebuild', keys: ['meta'], argv: ['token'] },
   claimPush: { file: 'claim-push', keys: ['meta'], argv: ['seq'] },
   markFed: { file: 'mark-fed', keys: ['meta', 'feed'], moreArgv: 'the seqs sent', argv: ['seq'] },
@@ -41,7 +41,8 @@ export interface ScriptedRedis extends Redis {
   clearShopKeys(numKeys: number, ...args: string[]): Promise<number>;
   /** KEYS: meta, registry, ...keys written; ARGV: token, parts JSON. → 1, or 0 when the claim was lost */
   writeShopKeys(numKeys: number, ...args: string[]): Promise<number>;
-  finishRebuild(meta: string, seq: string, token: string, rebuiltAt: string): Promise<number>;
+  /** ARGV: seq, token, rebuilt at[, fed from]. → 1, or 0 when the claim was lost */
+  finishRebuild(meta: string, seq: string, token: string, rebuiltAt: string, ...fedFrom: string[]): Promise<number>;
   /** → 1 when this token's claim was released, 0 when it held none */
   abandonRebuild(meta: string, token: string): Promise<number>;
   /** → the previous pushed seq (-1 unknown), or -2 when this seq was pushed already */

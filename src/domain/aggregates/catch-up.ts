@@ -81,9 +81,16 @@ export async function applyBatch(deps: CatchUpDeps, shopId: number, events: Even
  * Rebuilds the shop from a snapshot. Events the snapshot includes after `pushedSeq` (the last
  * event this process pushed) were never pushed: they go to onApplied (only the winner of the
  * rebuild claim gets here), then onRebuilt tells clients to resync.
+ *
+ * Where Redis lost the shop's "fed" watermark, the rebuild sets it to `pushedSeq`, so those
+ * events are a hole until onApplied's consumer marks them sent. Without it, a rebuild whose
+ * finish ran in Redis while its caller gave up waiting (a 1 s timeout in the burst of rebuilds
+ * after a Redis restart) handed nothing on, and the sweep, seeing the new seq, took the events
+ * for pushed: their bills never reached a feed. Now the sweep sends them (aggregator.ts checkFeed).
  */
 async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
-  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId);
+  const fedFrom = hooks.onApplied ? pushedSeq : undefined;
+  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom });
   const r = await (deps.rebuildSlot ? deps.rebuildSlot(shopId, rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
   if (pushedSeq !== undefined && r.seq > pushedSeq && hooks.onApplied) {

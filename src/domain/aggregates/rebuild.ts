@@ -48,18 +48,28 @@ export function* chunks(state: ShopState, size = CHUNK_FIELDS): Generator<[strin
   if (chunk.length) yield chunk;
 }
 
+export interface RebuildOptions {
+  /** Values per script call (tests set it small). Default CHUNK_FIELDS. */
+  chunk?: number;
+  /**
+   * The last seq the caller knows reached the live feed, when it will hand on the events after it
+   * (catch-up.ts). Becomes the shop's "fed" watermark if Redis lost it, so those events are a hole
+   * the sweep fills should the caller die, or never hear that the rebuild finished, before it
+   * sends them (finish-rebuild.lua).
+   */
+  fedFrom?: number;
+}
+
 /**
- * `chunk`: values per script call (tests set it small). Default CHUNK_FIELDS.
- *
  * A rebuild that fails after it may have claimed the shop (a thrown error, including a command
  * that timed out although Redis ran it) releases its claim before the error goes on, so the next
  * catch-up rebuilds at once instead of after STALE_CLAIM_MS.
  */
-export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, opts: { chunk?: number } = {}): Promise<RebuildResult> {
+export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, opts: RebuildOptions = {}): Promise<RebuildResult> {
   const meta = keys.agg(shopId).meta;
   const token = randomUUID();
   try {
-    return await rebuildClaimed(sql, redis, keys, shopId, token, opts.chunk ?? CHUNK_FIELDS);
+    return await rebuildClaimed(sql, redis, keys, shopId, token, opts.chunk ?? CHUNK_FIELDS, opts.fedFrom);
   } catch (err) {
     // Same connection, so it runs after every command of the rebuild that Redis has yet to run
     // (commands are answered in order, and a reconnect resends unanswered ones first).
@@ -68,7 +78,7 @@ export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, sh
   }
 }
 
-async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, token: string, size: number): Promise<RebuildResult> {
+async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, token: string, size: number, fedFrom: number | undefined): Promise<RebuildResult> {
   const shop = keys.agg(shopId);
   const claimed = await redis.beginRebuild(shop.meta, token, String(Date.now()), String(STALE_CLAIM_MS));
   if (claimed !== 1) return { status: 'busy' };
@@ -97,6 +107,8 @@ async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId
     const written = await redis.writeShopKeys(2 + keyList.length, shop.meta, shop.registry, ...keyList, token, JSON.stringify(parts));
     if (written !== 1) return { status: 'busy' };
   }
-  const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString());
+  // a pushed seq past the snapshot's (Redis was ahead of a restored database) says nothing about this state
+  const fed = fedFrom !== undefined && fedFrom >= 0 && fedFrom <= snap.seq ? [String(fedFrom)] : [];
+  const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString(), ...fed);
   return done === 1 ? { status: 'rebuilt', seq: snap.seq } : { status: 'busy' };
 }
