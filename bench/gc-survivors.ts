@@ -16,14 +16,17 @@
  * - corked:         the same 40 on a corked connection (src/redis/client.ts batchWrites)
  * - pg:             one postgres.js query of 20 rows of 200 characters a batch
  * - pg-clear:       as pg, then the result array emptied
+ * - node-pg:        the same query on node-postgres (the driver under pg-listen), for comparison
+ * - node-pg-clear:  as node-pg, then its rows emptied
  */
 import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '4' },
-    modes: { type: 'string', default: 'plain,auto,pipeline,pipeline-clear,corked,pg,pg-clear' },
+    modes: { type: 'string', default: 'plain,auto,pipeline,pipeline-clear,corked,pg,pg-clear,node-pg,node-pg-clear' },
     /** internal: run one mode's loop (the child) */
     child: { type: 'string' },
   },
@@ -39,6 +42,16 @@ async function loop(mode: string): Promise<void> {
   const redis =
     mode === 'corked' ? createRedis(REDIS_URL, { name: 'bench-gc', batchWrites: true }) : new Redis(REDIS_URL, { enableAutoPipelining: mode === 'auto' });
   const sql = postgres(DATABASE_URL, { max: 1 });
+  const { default: pg } = await import('pg');
+  // node-postgres, unlike postgres.js, does not fall back to the OS user when the URL names none
+  const url = new URL(DATABASE_URL);
+  const client = new pg.Client({
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    user: decodeURIComponent(url.username) || userInfo().username,
+  });
+  if (mode.startsWith('node-pg')) await client.connect();
   await redis.ping();
   let junk = 0;
   const until = Date.now() + SECONDS * 1000;
@@ -46,6 +59,9 @@ async function loop(mode: string): Promise<void> {
     if (mode === 'pg' || mode === 'pg-clear') {
       const rows = await sql`select ${'x'.repeat(200)}::text as a, g from generate_series(1, 20) g`;
       if (mode === 'pg-clear') rows.length = 0;
+    } else if (mode === 'node-pg' || mode === 'node-pg-clear') {
+      const r = await client.query({ name: 'gc', text: 'select $1::text as a, g from generate_series(1, 20) g', values: ['x'.repeat(200)] });
+      if (mode === 'node-pg-clear') r.rows.length = 0;
     } else if (mode === 'pipeline' || mode === 'pipeline-clear') {
       const p = redis.pipeline();
       for (let i = 0; i < 40; i++) p.get(`k${i % 20}`);
@@ -63,6 +79,7 @@ async function loop(mode: string): Promise<void> {
   }
   redis.disconnect();
   await sql.end();
+  if (mode.startsWith('node-pg')) await client.end();
   if (junk < 0) console.log(junk);
 }
 

@@ -11,7 +11,8 @@
  * HEAP_SAMPLE_SECONDS how long to sample (default 8)
  * HEAP_SAMPLE_SURVIVORS=1  leave out objects a scavenge collected: what is left survived the young
  *                    generation (a scavenge's pause grows with it) or was still young at the end,
- *                    including what a major GC later collected
+ *                    including what a major GC later collected. Run with --expose-gc too, so a
+ *                    scavenge ends the window: else the last scavenge's leftovers count as survivors
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -27,6 +28,9 @@ if (out) {
   setTimeout(async () => {
     await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: all });
     setTimeout(async () => {
+      // survivors: without a scavenge here, whatever was allocated since the last one (up to a
+      // whole young generation) would count as surviving; with --expose-gc, one runs first
+      if (!all && typeof globalThis.gc === 'function') globalThis.gc({ type: 'minor' });
       const { profile } = await post('HeapProfiler.stopSampling');
       writeFileSync(`${out}.${process.pid}.heapprofile`, JSON.stringify(profile));
     }, seconds).unref();
