@@ -69,7 +69,7 @@ export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, sh
   const meta = keys.agg(shopId).meta;
   const token = randomUUID();
   try {
-    return await rebuildClaimed(sql, redis, keys, shopId, token, opts.chunk ?? CHUNK_FIELDS, opts.fedFrom);
+    return await rebuildClaimed(sql, redis, keys, shopId, token, opts);
   } catch (err) {
     // Same connection, so it runs after every command of the rebuild that Redis has yet to run
     // (commands are answered in order, and a reconnect resends unanswered ones first).
@@ -78,7 +78,8 @@ export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, sh
   }
 }
 
-async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, token: string, size: number, fedFrom: number | undefined): Promise<RebuildResult> {
+async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, token: string, opts: RebuildOptions): Promise<RebuildResult> {
+  const { chunk: size = CHUNK_FIELDS, fedFrom } = opts;
   const shop = keys.agg(shopId);
   const claimed = await redis.beginRebuild(shop.meta, token, String(Date.now()), String(STALE_CLAIM_MS));
   if (claimed !== 1) return { status: 'busy' };
