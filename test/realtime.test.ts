@@ -100,6 +100,37 @@ describe('realtime', function () {
     }
   });
 
+  it("drops the echo of its own publishes before parsing them, and hears another node's (adapter.ts)", async () => {
+    const mine = await connect(a.manager);
+    const seen = record(mine);
+    const adapter = env().node.io.io.of('/').adapter as unknown as { uid: string; onMessage(m: { uid: string }, offset?: string): void };
+    const parsed: string[] = [];
+    const onMessage = adapter.onMessage;
+    adapter.onMessage = (m, offset) => {
+      parsed.push(m.uid);
+      onMessage.call(adapter, m, offset);
+    };
+    // another node in this node's cluster (same Redis prefix, so the same channels), with its own adapter
+    const other = await startOwnService('echo-peer', { ROLES: 'api,realtime', REDIS_PREFIX: env().config.redisPrefix });
+    try {
+      const bill = await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, a.cashier);
+      assert.equal(bill.status, 201);
+      await until(() => seen.some((e) => e.name === 'bill:created' && e.args[0].bill.id === bill.body.id), 5000, 'the bill, sent by this node');
+      const res = await fetch(`${other.url}/api/products/${product}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ rate: 151 }),
+      });
+      assert.equal(res.status, 200);
+      await until(() => seen.some((e) => e.name === 'product:updated' && e.args[0].product.rate === 151), 5000, "the price change, sent by the other node's publisher");
+      assert.ok(!parsed.includes(adapter.uid), 'no message of its own was parsed');
+      assert.ok(parsed.length > 0, "the other node's message was parsed and delivered");
+    } finally {
+      adapter.onMessage = onMessage;
+      await other.stop();
+    }
+  });
+
   it('refuses missing, forged and expired tokens with a code, and terminals on manager events', async () => {
     await assert.rejects(connected(openSocket(undefined)), (e: any) => e.code === 'token_missing');
     await assert.rejects(connected(openSocket(`${a.token.slice(0, -3)}abc`)), (e: any) => e.code === 'token_invalid');

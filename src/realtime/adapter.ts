@@ -12,6 +12,11 @@
  * one publish connection, so every node sees a room's messages in the order they were made. A
  * failed publish is logged and the local sockets still get the message; other nodes' managers
  * resync with dashboard:sync as they would after any gap.
+ *
+ * Issue 20, less CPU per push: every node is subscribed to the channels of the rooms it holds,
+ * so each of its own publishes comes back to it, and the adapter parses the whole message only
+ * to find its own uid in it and drop it. The message is written with the uid first here, so the
+ * echo is known by its first bytes and dropped unparsed.
  */
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Adapter, type BroadcastOptions, MessageType } from 'socket.io-adapter';
@@ -29,9 +34,22 @@ export function createLocalFirstAdapter(pub: Redis, sub: Redis, opts: ShardedRed
   // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be called with `new`
   return function (nsp: unknown) {
     const adapter: ClusterAdapter = factory(nsp);
+    const self = adapter as unknown as Echoing;
+    // publishAndReturnOffset sets uid and nsp on the message again: same values, same key order
+    const ownPrefix = Buffer.from(`{"uid":${JSON.stringify(self.uid)},`);
+    const onRawMessage = self.onRawMessage.bind(adapter);
+    self.onRawMessage = (raw, channel) => {
+      if (isOwnEcho(raw, ownPrefix)) return;
+      onRawMessage(raw, channel);
+    };
     adapter.broadcast = function (this: ClusterAdapter, packet: unknown, options: BroadcastOptions) {
       if (!options.flags?.local) {
-        const message = { type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...options.rooms], except: [...(options.except ?? [])], flags: options.flags } } };
+        const message = {
+          uid: self.uid,
+          nsp: self.nsp.name,
+          type: MessageType.BROADCAST,
+          data: { packet, opts: { rooms: [...options.rooms], except: [...(options.except ?? [])], flags: options.flags } },
+        };
         (this as unknown as Publishing).publishAndReturnOffset(message).catch(onPublishError);
       }
       // the uWS fast path without its per-socket scan when no socket polls (enableFastPublish);
@@ -42,6 +60,18 @@ export function createLocalFirstAdapter(pub: Redis, sub: Redis, opts: ShardedRed
     };
     return adapter;
   };
+}
+
+/** What of the sharded adapter the echo check uses; public in its JavaScript, stable across @socket.io/redis-adapter 8. */
+interface Echoing {
+  uid: string;
+  nsp: { name: string };
+  onRawMessage(raw: Buffer, channel: Buffer): void;
+}
+
+/** True for a JSON message that starts with this adapter's own uid (notepack-encoded messages, with binary, are parsed as before). */
+export function isOwnEcho(raw: Buffer, ownPrefix: Buffer): boolean {
+  return raw.length > ownPrefix.length && raw.compare(ownPrefix, 0, ownPrefix.length, 0, ownPrefix.length) === 0;
 }
 
 /** Sends a local broadcast itself and answers true, or answers false to leave it to socket.io. */
@@ -83,11 +113,14 @@ export function enableFastPublish(
     conn.once('close', done);
   });
   const nsp = io.of('/');
-  const adapter = nsp.adapter as { encoder: { encode(packet: unknown): (string | Uint8Array)[] }; fastPublish?: FastPublish };
+  const adapter = nsp.adapter as { encoder: { encode(packet: unknown): (string | Uint8Array)[] }; rooms: Map<unknown, unknown>; fastPublish?: FastPublish };
   adapter.fastPublish = (packet, options) => {
     if (polling > 0 || options.rooms.size !== 1 || (options.except?.size ?? 0) > 0) return false;
+    const room = options.rooms.values().next().value;
+    // no socket of this node is in the room (a dashboard form nobody here asked for, say): nothing to encode
+    if (!adapter.rooms.has(room)) return true;
     (packet as { nsp: string }).nsp = nsp.name;
-    const topic = `${nsp.name}${SEPARATOR}${options.rooms.values().next().value}`;
+    const topic = `${nsp.name}${SEPARATOR}${room}`;
     // "4": the Engine.IO message type, as socket.io's fast path prefixes it
     for (const encoded of adapter.encoder.encode(packet)) {
       if (typeof encoded === 'string') app.publish(topic, `4${encoded}`, false);
