@@ -7,18 +7,49 @@ import { type Cache, cached, createCache } from './cache.ts';
 // Building an Intl.DateTimeFormat costs far more than using one (it was a tenth of a dashboard
 // read's CPU): keep one per time zone. IANA has about 600 zones; the bound only stops a caller
 // that passes junk zones from growing the cache.
-const dateFormats: Cache<string, Intl.DateTimeFormat> = createCache({ max: 1000 });
-const hourFormats: Cache<string, Intl.DateTimeFormat> = createCache({ max: 1000 });
+//
+// Each also keeps its last answer and the second it was for: a busy shop asks for the same
+// zone's date many times a second (a bill, its event, its push), and formatting is the costly
+// part. A local date or hour only changes on a whole second of UTC, since every zone offset in
+// the time zone database is a whole number of seconds, so the answer for the same second is exact.
+interface ZoneFormat<T> {
+  format: Intl.DateTimeFormat;
+  /** The UTC second `value` is for (NaN before the first use). */
+  second: number;
+  value: T;
+}
+const dateFormats: Cache<string, ZoneFormat<string>> = createCache({ max: 1000 });
+const hourFormats: Cache<string, ZoneFormat<number>> = createCache({ max: 1000 });
+
+function formatted<T>(zone: ZoneFormat<T>, instant: Date, parse: (text: string) => T): T {
+  // an invalid Date gives NaN, never equal, so format throws as it always did
+  const second = Math.floor(instant.getTime() / 1000);
+  if (second !== zone.second) {
+    zone.value = parse(zone.format.format(instant));
+    zone.second = second;
+  }
+  return zone.value;
+}
 
 /** YYYY-MM-DD of an instant in a time zone. */
 export function localDate(instant: Date, timeZone: string): string {
   // en-CA formats as YYYY-MM-DD
-  return cached(dateFormats, timeZone, () => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })).format(instant);
+  const zone = cached(dateFormats, timeZone, () => ({
+    format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+    second: Number.NaN,
+    value: '',
+  }));
+  return formatted(zone, instant, (text) => text);
 }
 
 /** 0-23: the hour of an instant in a time zone. */
 export function localHour(instant: Date, timeZone: string): number {
-  return Number(cached(hourFormats, timeZone, () => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' })).format(instant));
+  const zone = cached(hourFormats, timeZone, () => ({
+    format: new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }),
+    second: Number.NaN,
+    value: 0,
+  }));
+  return formatted(zone, instant, Number);
 }
 
 /** Adds days to a YYYY-MM-DD date (calendar arithmetic, no time zone involved). */
