@@ -79,8 +79,9 @@ export async function applyBatch(deps: CatchUpDeps, shopId: number, events: Even
 
 /**
  * Rebuilds the shop from a snapshot. Events the snapshot includes after `pushedSeq` (the last
- * event this process pushed) were never pushed: they go to onApplied (only the winner of the
- * rebuild claim gets here), then onRebuilt tells clients to resync.
+ * event this process pushed; every event, on the shop's first build) were never pushed: they go
+ * to onApplied (only the winner of the rebuild claim gets here), then onRebuilt tells clients to
+ * resync.
  *
  * Where Redis lost the shop's "fed" watermark, the rebuild sets it to `pushedSeq`, so those
  * events are a hole until onApplied's consumer marks them sent. Without it, a rebuild whose
@@ -89,12 +90,14 @@ export async function applyBatch(deps: CatchUpDeps, shopId: number, events: Even
  * for pushed: their bills never reached a feed. Now the sweep sends them (aggregator.ts checkFeed).
  */
 async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
-  const fedFrom = hooks.onApplied ? pushedSeq : undefined;
-  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom });
+  const handsOn = hooks.onApplied !== undefined;
+  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom: handsOn ? pushedSeq : undefined, handsOn });
   const r = await (deps.rebuildSlot ? deps.rebuildSlot(shopId, rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
-  if (pushedSeq !== undefined && r.seq > pushedSeq && hooks.onApplied) {
-    const missed = await eventsAfter(deps.sql, shopId, pushedSeq, BATCH * 10, r.seq);
+  // a shop never built before (its signup's build failed) has had none of its events pushed
+  const from = r.firstBuild ? 0 : pushedSeq;
+  if (from !== undefined && r.seq > from && hooks.onApplied) {
+    const missed = await eventsAfter(deps.sql, shopId, from, BATCH * 10, r.seq);
     if (missed.length) hooks.onApplied(shopId, missed);
   }
   hooks.onRebuilt?.(shopId, r.seq);

@@ -23,7 +23,11 @@ export const STALE_CLAIM_MS = 60_000;
 /** Values (hash fields or set members) one script call writes, or keys it drops. */
 export const CHUNK_FIELDS = 1000;
 
-export type RebuildResult = { status: 'rebuilt'; seq: number } | { status: 'busy' } | { status: 'no_shop' };
+/**
+ * `firstBuild`: the shop came from signup and no build of it had finished before this one
+ * (shops.first_build_pending, migration 0047), so none of its events has reached a live feed yet.
+ */
+export type RebuildResult = { status: 'rebuilt'; seq: number; firstBuild: boolean } | { status: 'busy' } | { status: 'no_shop' };
 
 /** The state as script calls of at most `size` values each: [key, kind, field/value pairs]. */
 export function* chunks(state: ShopState, size = CHUNK_FIELDS): Generator<[string, 'h' | 'z', string[]][]> {
@@ -58,6 +62,11 @@ export interface RebuildOptions {
    * sends them (finish-rebuild.lua).
    */
   fedFrom?: number;
+  /**
+   * The caller hands the events after `fedFrom` on to the live feed. On a shop's first build
+   * (RebuildResult.firstBuild) it then hands on every event, and "fed" starts at 0.
+   */
+  handsOn?: boolean;
 }
 
 /**
@@ -79,10 +88,14 @@ export async function rebuildShop(sql: Sql, redis: ScriptedRedis, keys: Keys, sh
 }
 
 async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId: number, token: string, opts: RebuildOptions): Promise<RebuildResult> {
-  const { chunk: size = CHUNK_FIELDS, fedFrom } = opts;
+  const { chunk: size = CHUNK_FIELDS } = opts;
   const shop = keys.agg(shopId);
   const claimed = await redis.beginRebuild(shop.meta, token, String(Date.now()), String(STALE_CLAIM_MS));
   if (claimed !== 1) return { status: 'busy' };
+  // read under the claim: only a rebuild that holds it clears the mark, so it cannot change meanwhile
+  const [mark] = await sql<{ pending: boolean }[]>`select first_build_pending as pending from shops where id = ${shopId}`;
+  const firstBuild = mark?.pending === true;
+  const fedFrom = firstBuild && opts.handsOn ? 0 : opts.fedFrom;
   const snap = await snapshotShop(sql, shopId);
   if (!snap) {
     await redis.abandonRebuild(shop.meta, token);
@@ -111,5 +124,16 @@ async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId
   // a pushed seq past the snapshot's (Redis was ahead of a restored database) says nothing about this state
   const fed = fedFrom !== undefined && fedFrom >= 0 && fedFrom <= snap.seq ? [String(fedFrom)] : [];
   const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString(), ...fed);
-  return done === 1 ? { status: 'rebuilt', seq: snap.seq } : { status: 'busy' };
+  if (done !== 1) return { status: 'busy' };
+  if (firstBuild) await clearFirstBuild(sql, shopId);
+  return { status: 'rebuilt', seq: snap.seq, firstBuild };
+}
+
+/**
+ * Records that the shop has been built. Should this fail, the rebuild still stands and its
+ * caller still hands the events on; the next rebuild of the shop would take itself for the first
+ * and hand them on again (the one fault that sends a bill:created twice, against never).
+ */
+async function clearFirstBuild(sql: Sql, shopId: number): Promise<void> {
+  await sql`update shops set first_build_pending = false where id = ${shopId} and first_build_pending`.catch(() => {});
 }

@@ -24,6 +24,7 @@ export async function signup(sql: Sql, tokens: TokenService, body: SignupBody): 
       timezone: body.timezone,
       vatPercent: body.vat_percent,
       pricesIncludeVat: body.prices_include_vat,
+      firstBuildPending: true,
     });
     const [user] = await tx<{ id: number; email: string; name: string; role: UserRole }[]>`
       insert into users (shop_id, email, password_hash, name, role)

@@ -43,6 +43,11 @@ export interface ShopInput {
   timezone?: string;
   vatPercent?: number;
   pricesIncludeVat?: boolean;
+  /**
+   * Signup's shops: every event is owed to the live feed until the shop's first build finishes
+   * (shops.first_build_pending, migration 0047). Seeded and demo shops come with a history, which is not.
+   */
+  firstBuildPending?: boolean;
 }
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -66,7 +71,7 @@ export async function provisionShop(tx: Db, input: ShopInput): Promise<{ id: num
   // 32^6 ≈ 1e9 codes: a clash is rare, so retrying a few times is enough.
   for (let attempt = 0; attempt < 5 && !shop; attempt++) {
     const [row] = await tx<{ id: number; shop_code: string }[]>`
-      insert into shops (name, shop_code) values (${input.name}, ${shopCode()})
+      insert into shops (name, shop_code, first_build_pending) values (${input.name}, ${shopCode()}, ${input.firstBuildPending ?? false})
       on conflict (shop_code) do nothing
       returning id, shop_code`;
     shop = row;

@@ -1,0 +1,14 @@
+-- 0047 A shop made at signup is owed every event to the live feed until its first build.
+--
+-- Signup builds a new shop's (empty) aggregates so its first bill is applied and pushed like any
+-- other. When that build failed (a Redis blip) and the first bill came before the aggregator's
+-- sweep built the shop, the bill was folded into the shop's first rebuild, and nothing knew its
+-- bill:created had never been sent: a rebuild hands on only the events after the last one its
+-- process pushed, and no process had pushed any. True here means no build of the shop has
+-- finished since signup, so none of its events can have reached a live feed, and the rebuild that
+-- finds it true hands every event on (src/domain/aggregates/rebuild.ts) and clears it.
+--
+-- Only signup sets it. Shops made otherwise (the demo, `npm run seed`, a bench) come with a
+-- history nobody watched being made, which is no feed's to replay; and every shop that exists now
+-- has been built or rebuilt already.
+alter table shops add column first_build_pending boolean not null default false;
