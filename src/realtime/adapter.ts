@@ -70,7 +70,7 @@ interface Echoing {
 }
 
 /** True for a JSON message that starts with this adapter's own uid (notepack-encoded messages, with binary, are parsed as before). */
-export function isOwnEcho(raw: Buffer, ownPrefix: Buffer): boolean {
+function isOwnEcho(raw: Buffer, ownPrefix: Buffer): boolean {
   return raw.length > ownPrefix.length && raw.compare(ownPrefix, 0, ownPrefix.length, 0, ownPrefix.length) === 0;
 }
 
