@@ -24,6 +24,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { startPgCluster } from '../test/support/pg-cluster.ts';
 import { freePort, startRedisServer } from '../test/support/redis-server.ts';
 import { postBillWithRetries, type Remote, type RemoteShop, remote, remoteShop } from '../test/support/remote.ts';
+import { startFlags } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -72,7 +73,7 @@ try {
   redis.on('error', () => {});
   const port = await freePort();
   let out = '';
-  service = spawn(process.execPath, ['--max-semi-space-size=32', '--import=tsx', 'src/main.ts'], {
+  service = spawn(process.execPath, [...startFlags(), 'src/main.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: pg.url('tajir'),

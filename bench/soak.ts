@@ -19,7 +19,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { benchShops, freePort, run, socketToken } from './support.ts';
+import { benchShops, freePort, run, socketToken, startFlags } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +79,7 @@ async function main() {
   });
   const startServer = async (roles: string): Promise<Proc> => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import=tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [...startFlags(), 'src/main.ts'], {
       env: {
         ...process.env,
         DATABASE_URL: dbUrl,

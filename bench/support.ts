@@ -56,6 +56,15 @@ export async function benchEnv(name: string, overrides: Record<string, string> =
   };
 }
 
+/**
+ * The node flags of `npm start` (package.json, between `node` and the entry point): a bench that
+ * starts the service starts it as deployed, and follows the script when it changes.
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
