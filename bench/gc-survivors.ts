@@ -35,15 +35,9 @@ const SECONDS = Number(values.seconds);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
 
-async function loop(mode: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const { default: postgres } = await import('postgres');
-  const { createRedis } = await import('../src/redis/client.ts');
-  const redis =
-    mode === 'corked' ? createRedis(REDIS_URL, { name: 'bench-gc', batchWrites: true }) : new Redis(REDIS_URL, { enableAutoPipelining: mode === 'auto' });
-  const sql = postgres(DATABASE_URL, { max: 1 });
+/** A connected node-postgres client; unlike postgres.js, it does not fall back to the OS user when the URL names none. */
+async function nodePgClient() {
   const { default: pg } = await import('pg');
-  // node-postgres, unlike postgres.js, does not fall back to the OS user when the URL names none
   const url = new URL(DATABASE_URL);
   const client = new pg.Client({
     host: url.hostname,
@@ -51,7 +45,18 @@ async function loop(mode: string): Promise<void> {
     database: decodeURIComponent(url.pathname.slice(1)) || undefined,
     user: decodeURIComponent(url.username) || userInfo().username,
   });
-  if (mode.startsWith('node-pg')) await client.connect();
+  await client.connect();
+  return client;
+}
+
+async function loop(mode: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const { default: postgres } = await import('postgres');
+  const { createRedis } = await import('../src/redis/client.ts');
+  const redis =
+    mode === 'corked' ? createRedis(REDIS_URL, { name: 'bench-gc', batchWrites: true }) : new Redis(REDIS_URL, { enableAutoPipelining: mode === 'auto' });
+  const sql = postgres(DATABASE_URL, { max: 1 });
+  const client = mode.startsWith('node-pg') ? await nodePgClient() : undefined;
   await redis.ping();
   let junk = 0;
   const until = Date.now() + SECONDS * 1000;
@@ -60,7 +65,7 @@ async function loop(mode: string): Promise<void> {
       const rows = await sql`select ${'x'.repeat(200)}::text as a, g from generate_series(1, 20) g`;
       if (mode === 'pg-clear') rows.length = 0;
     } else if (mode === 'node-pg' || mode === 'node-pg-clear') {
-      const r = await client.query({ name: 'gc', text: 'select $1::text as a, g from generate_series(1, 20) g', values: ['x'.repeat(200)] });
+      const r = await client!.query({ name: 'gc', text: 'select $1::text as a, g from generate_series(1, 20) g', values: ['x'.repeat(200)] });
       if (mode === 'node-pg-clear') r.rows.length = 0;
     } else if (mode === 'pipeline' || mode === 'pipeline-clear') {
       const p = redis.pipeline();
@@ -79,7 +84,7 @@ async function loop(mode: string): Promise<void> {
   }
   redis.disconnect();
   await sql.end();
-  if (mode.startsWith('node-pg')) await client.end();
+  await client?.end();
   if (junk < 0) console.log(junk);
 }
 

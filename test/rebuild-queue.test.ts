@@ -17,7 +17,7 @@ describe('rebuild queue', () => {
     const rebuild = (shopId: number, wait?: Promise<void>) => async (): Promise<RebuildResult> => {
       await wait;
       order.push(shopId);
-      return { status: 'rebuilt', seq: shopId, firstBuild: false };
+      return { status: 'rebuilt', seq: shopId };
     };
     const done = [q.run(100, rebuild(100, blocked))]; // holds the one slot
     for (const shopId of [1, 2, 3, 4, 5]) done.push(q.run(shopId, rebuild(shopId)));
@@ -45,17 +45,17 @@ describe('rebuild queue', () => {
     const first = q.run(1, async () => {
       await blocked;
       ran++;
-      return { status: 'rebuilt', seq: 1, firstBuild: false };
+      return { status: 'rebuilt', seq: 1 };
     });
     const rest = [2, 3, 4].map((shopId) =>
       q.run(shopId, async () => {
         ran++;
-        return { status: 'rebuilt', seq: shopId, firstBuild: false };
+        return { status: 'rebuilt', seq: shopId };
       }),
     );
     stopped = true;
     release();
-    assert.deepEqual(await first, { status: 'rebuilt', seq: 1, firstBuild: false }, 'a rebuild under way finishes');
+    assert.deepEqual(await first, { status: 'rebuilt', seq: 1 }, 'a rebuild under way finishes');
     assert.deepEqual(await Promise.all(rest), [{ status: 'busy' }, { status: 'busy' }, { status: 'busy' }]);
     assert.equal(ran, 1);
   });

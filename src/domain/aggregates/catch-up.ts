@@ -94,8 +94,8 @@ async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchU
   const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom: handsOn ? pushedSeq : undefined, handsOn });
   const r = await (deps.rebuildSlot ? deps.rebuildSlot(shopId, rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
-  // a shop never built before (its signup's build failed) has had none of its events pushed
-  const from = r.firstBuild ? 0 : pushedSeq;
+  // pushedSeq, or 0 for a shop never built before (its signup's build failed): none of its events was pushed
+  const from = r.fedFrom;
   if (from !== undefined && r.seq > from && hooks.onApplied) {
     const missed = await eventsAfter(deps.sql, shopId, from, BATCH * 10, r.seq);
     if (missed.length) hooks.onApplied(shopId, missed);

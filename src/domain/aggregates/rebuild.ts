@@ -24,10 +24,11 @@ export const STALE_CLAIM_MS = 60_000;
 export const CHUNK_FIELDS = 1000;
 
 /**
- * `firstBuild`: the shop came from signup and no build of it had finished before this one
- * (shops.first_build_pending, migration 0047), so none of its events has reached a live feed yet.
+ * `fedFrom`: the last seq already on a live feed as the rebuild took it, for a caller that hands
+ * the events after it on: the caller's own `fedFrom`, or 0 on a shop's first build (it came from
+ * signup and no build of it had finished: shops.first_build_pending, migration 0047).
  */
-export type RebuildResult = { status: 'rebuilt'; seq: number; firstBuild: boolean } | { status: 'busy' } | { status: 'no_shop' };
+export type RebuildResult = { status: 'rebuilt'; seq: number; fedFrom?: number } | { status: 'busy' } | { status: 'no_shop' };
 
 /** The state as script calls of at most `size` values each: [key, kind, field/value pairs]. */
 export function* chunks(state: ShopState, size = CHUNK_FIELDS): Generator<[string, 'h' | 'z', string[]][]> {
@@ -63,8 +64,8 @@ export interface RebuildOptions {
    */
   fedFrom?: number;
   /**
-   * The caller hands the events after `fedFrom` on to the live feed. On a shop's first build
-   * (RebuildResult.firstBuild) it then hands on every event, and "fed" starts at 0.
+   * The caller hands the events after `fedFrom` on to the live feed. On a shop's first build it
+   * then hands on every event: RebuildResult.fedFrom is 0, and so is "fed".
    */
   handsOn?: boolean;
 }
@@ -126,7 +127,7 @@ async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId
   const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString(), ...fed);
   if (done !== 1) return { status: 'busy' };
   if (firstBuild) await clearFirstBuild(sql, shopId);
-  return { status: 'rebuilt', seq: snap.seq, firstBuild };
+  return { status: 'rebuilt', seq: snap.seq, ...(fedFrom === undefined ? {} : { fedFrom }) };
 }
 
 /**
