@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-extra=${2:-}
+extra="${*:2}" # the rest, quoted as one or not
 # shellcheck source=bench/measure.sh
 source bench/measure.sh
 sh_c() { bash -c "$1"; }

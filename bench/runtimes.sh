@@ -6,6 +6,7 @@
 # average, since figures on a shared machine are noisy.
 #
 #   bash bench/runtimes.sh ROUNDS "dashboard.ts --bills 100000" "billing.ts --seconds 5" ...
+#   bash bench/runtimes.sh 2 "bash bench/headroom.sh 1 --nice 19"   # issue 20's targets on both
 #
 # Round 1 runs Node 20 first, round 2 Node 24 first, and so on.
 set -euo pipefail
@@ -37,6 +38,8 @@ source bench/measure.sh
 for ((r = 1; r <= rounds; r++)); do
   for bench in "$@"; do
     if ((r % 2)); then order=(node20 node24); else order=(node24 node20); fi
-    for runtime in "${order[@]}"; do (measured "$runtime" "on${runtime#node}" "node --version && node --import=tsx bench/$bench"); done
+    # a script of bench/ (bash bench/headroom.sh ...) runs as given; anything else is a bench/*.ts
+    case $bench in bash\ bench/*) cmd=$bench ;; *) cmd="node --import=tsx bench/$bench" ;; esac
+    for runtime in "${order[@]}"; do (measured "$runtime" "on${runtime#node}" "node --version && $cmd"); done
   done
 done
