@@ -6,6 +6,7 @@
 # the service.
 #
 #   bash bench/headroom.sh [ROUNDS=3] [extra arguments for both, e.g. "--seconds 15"]
+#   HEADROOM_RAW_ARGS=--dashboard-frame bash bench/headroom.sh 3 --nice 19   # arguments for the raw stack only
 #
 # The service's run prints commit → socket p50/p99, POST /api/bills p50/p99 and the service's CPU
 # per bill; the raw stack's the same three. For the before/after of the service alone (the table
@@ -19,7 +20,7 @@ source bench/measure.sh
 sh_c() { bash -c "$1"; }
 for ((r = 1; r <= rounds; r++)); do
   for shape in "" "--split"; do
-    raw="node --import=tsx bench/raw-stack.ts $shape $extra"
+    raw="node --import=tsx bench/raw-stack.ts $shape $extra ${HEADROOM_RAW_ARGS:-}"
     service="node --import=tsx bench/realtime.ts --skip-poll $shape $extra"
     if ((r % 2)); then order=("raw|$raw" "service|$service"); else order=("service|$service" "raw|$raw"); fi
     for pair in "${order[@]}"; do

@@ -3,6 +3,7 @@
  * service's live path with the same libraries, and nothing else.
  *
  *   node --import=tsx bench/raw-stack.ts [--sockets 5000] [--shops 50] [--rate 200] [--seconds 15] [--split] [--nice 19]
+ *                                        [--dashboard-frame]
  *
  * The server (this file again, as a child with `--serve ROLES`, started with `npm start`'s node
  * flags): POST /bill {shop} on uWebSockets.js (the service's loader, src/rest/http/uws.ts) inserts
@@ -18,6 +19,13 @@
  * receipt (the commit stamped by PostgreSQL, support.ts stampCommits; and from the row's
  * created_at, its transaction's start), POST latency, CPU of the server processes per bill and
  * the machine's busy share.
+ *
+ * `--dashboard-frame` also sends each bill's second frame as the service does: a
+ * `dashboard:update` in the managers' 'moved' form right behind `bill:created`, of the size the
+ * service's is for such a bill (about 670 bytes, bench/realtime.ts prints it). It is not the
+ * issue's raw stack (that one emits one event): it tells how much of the service's distance
+ * from it is the second frame's fan-out, which on a two-core machine the co-located socket
+ * clients pay for too (bench/RESULTS.md, issue 20, session of 2026-12-03 14:23 UTC).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,6 +47,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     'client-procs': { type: 'string', default: '2' },
     split: { type: 'boolean', default: false },
+    /** also send the service's second frame per bill, a dashboard:update (see above) */
+    'dashboard-frame': { type: 'boolean', default: false },
     /** nice value of the socket client processes and this generator, as bench/realtime.ts's --nice */
     nice: { type: 'string', default: '0' },
     /** internal: run as the server with these roles ("http", "live" or "http,live") */
@@ -54,7 +64,7 @@ const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.m
   .filter((a) => a.startsWith('--'));
 
 /** The server: one process, or one of the two halves. */
-async function serve(roles: string, dbUrl: string, port: number): Promise<void> {
+async function serve(roles: string, dbUrl: string, port: number, dashboardFrame: boolean): Promise<void> {
   const { default: uWS } = await import('../src/rest/http/uws.ts');
   const sql = postgres(dbUrl, { max: 10, onnotice: () => {} });
   const app = uWS.App();
@@ -92,8 +102,9 @@ async function serve(roles: string, dbUrl: string, port: number): Promise<void> 
     io.on('connection', (socket) => void socket.join(`shop:${socket.data.shop}`));
     await sql.listen('raw_bills', (payload) => {
       const row = JSON.parse(payload) as { id: number; shop: number; created_at: string };
-      void redis.hincrby(`${prefix}${row.shop}`, 'bills', 1).then(() => {
+      void redis.hincrby(`${prefix}${row.shop}`, 'bills', 1).then((n) => {
         io.to(`shop:${row.shop}`).emit('bill:created', { bill: { id: row.id, created_at: new Date(row.created_at).toISOString() } });
+        if (dashboardFrame) io.to(`shop:${row.shop}`).emit('dashboard:update', dashboardUpdate(n, row.created_at));
       });
     });
   }
@@ -107,6 +118,32 @@ async function serve(roles: string, dbUrl: string, port: number): Promise<void> 
   await new Promise(() => {});
 }
 
+/**
+ * A dashboard:update in the 'moved' form as the service sends it after a bill of one line
+ * (the shop's n-th bill of the day), with the same parts and about the same size.
+ */
+function dashboardUpdate(n: number, createdAt: string) {
+  const date = createdAt.slice(0, 10);
+  const month = date.slice(0, 7);
+  const revenue = n * 15;
+  const vat = Math.round(revenue * 4.7619) / 100;
+  return {
+    seq: n,
+    prev_seq: n - 1,
+    changes: {
+      today: { date, revenue, bills: n, avg_bill: 15, vat, collected: 0, outstanding: revenue, expenses: 0 },
+      month: { month, revenue, bills: n, vat, collected: 0, expenses: 0 },
+      open_bills: n,
+      outstanding: revenue,
+      monthly: [{ month, revenue, expenses: 0, bills: n }],
+      daily: [{ date, revenue, bills: n, collected: 0, expenses: 0 }],
+      hourly: [{ hour: new Date(createdAt).getUTCHours(), revenue }],
+      top_products: [{ product_id: 1, name: 'Wash', quantity: n, revenue }],
+      top_products_by_quantity: [{ product_id: 1, name: 'Wash', quantity: n, revenue }],
+    },
+  };
+}
+
 function machineBusy(): () => number {
   const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const a = read();
@@ -118,7 +155,7 @@ function machineBusy(): () => number {
 }
 
 async function main() {
-  if (values.serve) return serve(values.serve, values.db!, Number(values.port));
+  if (values.serve) return serve(values.serve, values.db!, Number(values.port), values['dashboard-frame']);
   const SOCKETS = Number(values.sockets);
   const SHOPS = Number(values.shops);
   const RATE = Number(values.rate);
@@ -144,7 +181,7 @@ async function main() {
   });
   const start = async (roles: string) => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...START_FLAGS, 'bench/raw-stack.ts', '--serve', roles, '--db', dbUrl, '--port', String(port)], {
+    const child = spawn(process.execPath, [...START_FLAGS, 'bench/raw-stack.ts', '--serve', roles, '--db', dbUrl, '--port', String(port), ...(values['dashboard-frame'] ? ['--dashboard-frame'] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     servers.push(child);
@@ -225,7 +262,15 @@ async function main() {
     const cpu1 = await cpuOf();
     const busyShare = busy();
     const reports = await Promise.all(
-      children.map((c) => ask<{ latencies: number[]; receivedAt: number[]; receipts: [number, number][]; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
+      children.map((c) => ask<{
+          latencies: number[];
+          receivedAt: number[];
+          receipts: [number, number][];
+          updates: number;
+          updateBytes: number;
+          billBytes: number;
+          loop: { p50: number; p99: number; max: number };
+        }>(c, 'report')),
     );
     const received = new Map<number, number>();
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);
@@ -239,6 +284,11 @@ async function main() {
     const fromCommit = summary(await commitToReceipt(admin, reports.map((r) => r.receivedAt)));
     console.log(`commit → bill:created receipt on a socket (ms): ${JSON.stringify(fromCommit)}`);
     console.log(`POST /bill as the generator saw it (ms): ${JSON.stringify(summary(postLat))}`);
+    const frames = reports.reduce((a, r) => ({ updates: a.updates + r.updates, updateBytes: a.updateBytes + r.updateBytes, billBytes: a.billBytes + r.billBytes }), { updates: 0, updateBytes: 0, billBytes: 0 });
+    console.log(
+      `frames per socket and bill: ${(1 + frames.updates / Math.max(1, lat.n)).toFixed(1)}; bytes per frame: bill:created ${(frames.billBytes / Math.max(1, lat.n)).toFixed(0)}` +
+        (frames.updates ? `, dashboard:update ${(frames.updateBytes / frames.updates).toFixed(0)}` : ''),
+    );
     console.log(`client processes' own event-loop delay p50/p99/max (ms): ${reports.map((r) => `${r.loop.p50.toFixed(1)}/${r.loop.p99.toFixed(1)}/${r.loop.max.toFixed(0)}`).join(', ')}`);
     console.log(`server CPU per bill: ${((cpu1 - cpu0) / ids.size).toFixed(2)} ms (${(((cpu1 - cpu0) / 1000 / (SECONDS + 3)) * 100).toFixed(0)}% of a core); machine busy: ${(busyShare * 100).toFixed(0)}% of ${cpus().length} cores`);
   } finally {

@@ -39,7 +39,7 @@ for ((r = 1; r <= rounds; r++)); do
   for bench in "$@"; do
     if ((r % 2)); then order=(node20 node24); else order=(node24 node20); fi
     # a script of bench/ (bash bench/headroom.sh ...) runs as given; anything else is a bench/*.ts
-    case $bench in bash\ bench/*) cmd=$bench ;; *) cmd="node --import=tsx bench/$bench" ;; esac
+    case $bench in bash\ bench/* | *=*\ bash\ bench/*) cmd=$bench ;; *) cmd="node --import=tsx bench/$bench" ;; esac
     for runtime in "${order[@]}"; do (measured "$runtime" "on${runtime#node}" "node --version && $cmd"); done
   done
 done
