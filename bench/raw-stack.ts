@@ -3,7 +3,7 @@
  * service's live path with the same libraries, and nothing else.
  *
  *   node --import=tsx bench/raw-stack.ts [--sockets 5000] [--shops 50] [--rate 200] [--seconds 15] [--split] [--nice 19]
- *                                        [--dashboard-frame]
+ *                                        [--dashboard-frame] [--probe]
  *
  * The server (this file again, as a child with `--serve ROLES`, started with `npm start`'s node
  * flags): POST /bill {shop} on uWebSockets.js (the service's loader, src/rest/http/uws.ts) inserts
@@ -36,7 +36,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Server } from 'socket.io';
 import { withDatabase } from '../src/db/client.ts';
-import { commitToReceipt, freePort, run, stampCommits, summary } from './support.ts';
+import { commitToReceipt, freePort, type Probe, probeReport, run, stampCommits, startProbe, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +49,8 @@ const { values } = parseArgs({
     split: { type: 'boolean', default: false },
     /** also send the service's second frame per bill, a dashboard:update (see above) */
     'dashboard-frame': { type: 'boolean', default: false },
+    /** also measure at a probe of one socket per shop at nice −10, as bench/realtime.ts's --probe */
+    probe: { type: 'boolean', default: false },
     /** nice value of the socket client processes and this generator, as bench/realtime.ts's --nice */
     nice: { type: 'string', default: '0' },
     /** internal: run as the server with these roles ("http", "live" or "http,live") */
@@ -247,9 +249,11 @@ async function main() {
         return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
+    const probe: Probe | undefined = values.probe ? await startProbe(live, Array.from({ length: SHOPS }, (_, i) => `shop:${1 + i}`)) : undefined;
     const connected = opened.reduce((a, o) => a + o.connected, 0);
     await new Promise((r) => setTimeout(r, 2000));
     await Promise.all(children.map((c) => ask(c, 'report'))); // resets the clients' loop-delay window
+    await probe?.mark();
     const busy = machineBusy();
     const cpu0 = await cpuOf();
     const postLat: number[] = [];
@@ -283,6 +287,10 @@ async function main() {
     console.log(`row insert (created_at) → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
     const fromCommit = summary(await commitToReceipt(admin, reports.map((r) => r.receivedAt)));
     console.log(`commit → bill:created receipt on a socket (ms): ${JSON.stringify(fromCommit)}`);
+    if (probe) {
+      console.log(await probeReport(admin, probe));
+      probe.close();
+    }
     console.log(`POST /bill as the generator saw it (ms): ${JSON.stringify(summary(postLat))}`);
     const frames = reports.reduce((a, r) => ({ updates: a.updates + r.updates, updateBytes: a.updateBytes + r.updateBytes, billBytes: a.billBytes + r.billBytes }), { updates: 0, updateBytes: 0, billBytes: 0 });
     console.log(

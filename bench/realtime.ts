@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
-import { benchShops, commitToReceipt, freePort, run, socketToken, stampCommits, startFlags, stopProcesses, summary } from './support.ts';
+import { benchShops, commitToReceipt, freePort, type Probe, probeReport, run, socketToken, startProbe, stampCommits, startFlags, stopProcesses, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +50,8 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     /** nice value of the socket client processes and this generator (0 = same as the server) */
     nice: { type: 'string', default: '0' },
+    /** also measure at a probe: one owner socket per shop in a process at nice −10 (support.ts startProbe) */
+    probe: { type: 'boolean', default: false },
     /** a path prefix: append each server process's stdout to PREFIX.<roles> (with --node-flags=--trace-gc, say) */
     'server-log': { type: 'string' },
   },
@@ -245,6 +247,8 @@ async function main() {
         return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
+    // the owners' tokens: a manager's would push one of its 20 sockets out (DOMAIN.md "Bounds")
+    const probe: Probe | undefined = values.probe ? await startProbe(live, shops.map((s) => s.token)) : undefined;
     const connectedCount = opened.reduce((a, o) => a + o.connected, 0);
     console.log(`connected ${connectedCount} sockets in ${((Date.now() - t0) / 1000).toFixed(1)} s (${opened.reduce((a, o) => a + o.failed, 0)} refused)`);
     await new Promise((r) => setTimeout(r, 2000));
@@ -262,6 +266,7 @@ async function main() {
     const apiBefore = await (await fetch(`${url}/metrics`)).text();
     const liveBefore = SPLIT ? await (await fetch(`${live}/metrics`)).text() : apiBefore;
     const before = await stat();
+    await probe?.mark();
     const cpuBefore = cpuSnapshot();
     const total = RATE * SECONDS;
     const start = performance.now();
@@ -359,6 +364,10 @@ async function main() {
     console.log(`bill's created_at (the request's handling) → bill:created receipt on a socket (ms): ${JSON.stringify(lat)}`);
     const fromCommit = summary(await commitToReceipt(admin, reports.map((r) => r.receivedAt)));
     console.log(`commit → bill:created receipt on a socket (ms): ${JSON.stringify(fromCommit)}`);
+    if (probe) {
+      console.log(await probeReport(admin, probe));
+      probe.close();
+    }
     console.log(`CPU during the push phase: ${cpuReport(cpuBefore, cpuAfter)}`);
     console.log(`POST /api/bills as the generator saw it (ms): ${JSON.stringify(summary(postLatencies))}`);
     console.log(`lost: ${lost}, duplicated: ${dup}, seq going backwards: ${backwards}, prev_seq gaps: ${gaps}, dashboard:update per socket: ${(updates / SOCKETS).toFixed(1)} for ${(committedAt.size / SHOPS).toFixed(0)} bills per shop`);
