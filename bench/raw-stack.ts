@@ -27,7 +27,7 @@
  * from it is the second frame's fan-out, which on a two-core machine the co-located socket
  * clients pay for too (bench/RESULTS.md, issue 20, session of 2026-12-03 14:23 UTC).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, setPriority } from 'node:os';
@@ -36,7 +36,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Server } from 'socket.io';
 import { withDatabase } from '../src/db/client.ts';
-import { commitToReceipt, freePort, type Probe, probeReport, run, stampCommits, startProbe, summary } from './support.ts';
+import { askChild, commitToReceipt, forkClients, freePort, type Probe, probeReport, run, stampCommits, startProbe, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -236,23 +236,18 @@ async function main() {
     await paced(RATE * Number(values.warmup));
     const tokens = Array.from({ length: SOCKETS }, (_, i) => `shop:${1 + (i % SHOPS)}`);
     const per = Math.ceil(SOCKETS / CLIENT_PROCS);
-    const ask = <T>(child: ChildProcess, msg: unknown) =>
-      new Promise<T>((resolve) => {
-        child.once('message', (m) => resolve(m as T));
-        child.send(msg as never);
-      });
     const opened = await Promise.all(
       Array.from({ length: CLIENT_PROCS }, (_, k) => {
-        const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+        const child = forkClients();
         children.push(child);
         if (nice) setPriority(child.pid!, nice);
-        return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
+        return askChild<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
     const probe: Probe | undefined = values.probe ? await startProbe(live, Array.from({ length: SHOPS }, (_, i) => `shop:${1 + i}`)) : undefined;
     const connected = opened.reduce((a, o) => a + o.connected, 0);
     await new Promise((r) => setTimeout(r, 2000));
-    await Promise.all(children.map((c) => ask(c, 'report'))); // resets the clients' loop-delay window
+    await Promise.all(children.map((c) => askChild(c, 'report'))); // resets the clients' loop-delay window
     await probe?.mark();
     const busy = machineBusy();
     const cpu0 = await cpuOf();
@@ -266,7 +261,7 @@ async function main() {
     const cpu1 = await cpuOf();
     const busyShare = busy();
     const reports = await Promise.all(
-      children.map((c) => ask<{
+      children.map((c) => askChild<{
           latencies: number[];
           receivedAt: number[];
           receipts: [number, number][];

@@ -21,7 +21,7 @@
  * - the same managers polling GET /api/dashboard every 5 s instead: requests/s, Postgres
  *   transactions/s and rows read during each mode (pg_stat_database), and how stale a poller is.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setPriority } from 'node:os';
@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
-import { benchShops, commitToReceipt, freePort, type Probe, probeReport, run, socketToken, startProbe, stampCommits, startFlags, stopProcesses, summary } from './support.ts';
+import { askChild, benchShops, commitToReceipt, forkClients, freePort, type Probe, probeReport, run, socketToken, startProbe, stampCommits, startFlags, stopProcesses, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -233,18 +233,13 @@ async function main() {
     const tokens = Array.from({ length: SOCKETS }, (_, i) => socketToken(shops, i));
     const per = Math.ceil(SOCKETS / CLIENT_PROCS);
     const children: ChildProcess[] = [];
-    const ask = <T>(child: ChildProcess, msg: unknown) =>
-      new Promise<T>((resolve) => {
-        child.once('message', (m) => resolve(m as T));
-        child.send(msg as never);
-      });
     const t0 = Date.now();
     const opened = await Promise.all(
       Array.from({ length: CLIENT_PROCS }, (_, k) => {
-        const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+        const child = forkClients();
         children.push(child);
         if (NICE) setPriority(child.pid!, NICE);
-        return ask<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
+        return askChild<{ connected: number; failed: number }>(child, { url: live, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
     // the owners' tokens: a manager's would push one of its 20 sockets out (DOMAIN.md "Bounds")
@@ -262,7 +257,7 @@ async function main() {
 
     // push mode
     const metricsBefore = await metricsText();
-    const clientCpu = (await Promise.all(children.map((c) => ask<{ cpu: NodeJS.CpuUsage }>(c, 'report')))).map((r) => r.cpu.user + r.cpu.system);
+    const clientCpu = (await Promise.all(children.map((c) => askChild<{ cpu: NodeJS.CpuUsage }>(c, 'report')))).map((r) => r.cpu.user + r.cpu.system);
     const apiBefore = await (await fetch(`${url}/metrics`)).text();
     const liveBefore = SPLIT ? await (await fetch(`${live}/metrics`)).text() : apiBefore;
     const before = await stat();
@@ -336,7 +331,7 @@ async function main() {
     console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
     console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
     const reports = await Promise.all(
-      children.map((c) => ask<{ latencies: number[]; receivedAt: number[]; receipts: [number, number][]; updates: number; updateBytes: number; billBytes: number; sampleUpdate: string; backwards: number; gaps: number; cpu: NodeJS.CpuUsage; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
+      children.map((c) => askChild<{ latencies: number[]; receivedAt: number[]; receipts: [number, number][]; updates: number; updateBytes: number; billBytes: number; sampleUpdate: string; backwards: number; gaps: number; cpu: NodeJS.CpuUsage; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
     );
     const latencies = reports.flatMap((r) => r.latencies);
     console.log(

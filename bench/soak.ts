@@ -15,11 +15,11 @@
  * processes together). The first window is
  * warm-up; after it every series should stay within 10 % of the second window's value.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { benchShops, freePort, run, socketToken, startFlags } from './support.ts';
+import { askChild, benchShops, forkClients, freePort, run, socketToken, startFlags } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -138,17 +138,12 @@ async function main() {
     const shops = await benchShops(post, admin, { count: SHOPS, socketsPerShop: SOCKETS / SHOPS, tag: 'soak' });
 
     const tokens = Array.from({ length: SOCKETS }, (_, i) => socketToken(shops, i));
-    const ask = <T>(child: ChildProcess, msg: unknown) =>
-      new Promise<T>((resolve) => {
-        child.once('message', (m) => resolve(m as T));
-        child.send(msg as never);
-      });
     const per = Math.ceil(SOCKETS / CLIENT_PROCS);
     const opened = await Promise.all(
       Array.from({ length: CLIENT_PROCS }, (_, k) => {
-        const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+        const child = forkClients();
         clients.push(child);
-        return ask<{ connected: number; failed: number }>(child, { url: live.url, tokens: tokens.slice(k * per, (k + 1) * per) });
+        return askChild<{ connected: number; failed: number }>(child, { url: live.url, tokens: tokens.slice(k * per, (k + 1) * per) });
       }),
     );
     console.log(`${opened.reduce((a, o) => a + o.connected, 0)} sockets connected (${opened.reduce((a, o) => a + o.failed, 0)} refused)`);
@@ -194,7 +189,7 @@ async function main() {
       if (Date.now() >= nextReconnect) {
         nextReconnect += 60_000;
         const n = Math.round((per * RECONNECT_PCT) / 100);
-        void Promise.all(clients.map((c) => ask<{ connected: number; failed: number }>(c, { reconnect: n }))).then((r) => {
+        void Promise.all(clients.map((c) => askChild<{ connected: number; failed: number }>(c, { reconnect: n }))).then((r) => {
           const bad = r.reduce((a, x) => a + x.failed, 0);
           if (bad) console.log(`reconnect: ${bad} of ${n * clients.length} refused`);
         });

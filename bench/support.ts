@@ -226,6 +226,19 @@ export async function commitToReceipt(sql: { unsafe(query: string): PromiseLike<
   return out;
 }
 
+/** A process of socket clients (bench/realtime-clients.ts); it leaves when the bench does. */
+export function forkClients(): ChildProcess {
+  return fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+}
+
+/** Sends a clients process a message and resolves with its answer (one question at a time). */
+export function askChild<T>(child: ChildProcess, msg: unknown): Promise<T> {
+  return new Promise<T>((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send(msg as never);
+  });
+}
+
 /** Nice value of the probe's process: scheduled before the service, and too light to slow it. */
 const PROBE_NICE = -10;
 
@@ -249,24 +262,19 @@ export interface Probe {
  * lost/duplicated. Where raising the priority is not allowed, it runs at the bench's own.
  */
 export async function startProbe(url: string, tokens: string[]): Promise<Probe> {
-  const child = fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
+  const child = forkClients();
   let nice = PROBE_NICE;
   try {
     setPriority(child.pid!, PROBE_NICE);
   } catch {
     nice = 0; // not root: the bench's own priority
   }
-  const ask = <T>(msg: unknown) =>
-    new Promise<T>((resolve) => {
-      child.once('message', (m) => resolve(m as T));
-      child.send(msg as never);
-    });
-  const opened = await ask<{ connected: number; failed: number }>({ url, tokens });
+  const opened = await askChild<{ connected: number; failed: number }>(child, { url, tokens });
   if (opened.failed) throw new Error(`probe: ${opened.failed} of ${tokens.length} sockets refused`);
   return {
     nice,
-    mark: () => ask('report').then(() => {}),
-    report: () => ask('report'),
+    mark: () => askChild(child, 'report').then(() => {}),
+    report: () => askChild(child, 'report'),
     close: () => child.send('close'),
   };
 }
