@@ -18,8 +18,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
-import { askChild, benchShops, forkClients, freePort, run, socketToken, startFlags } from './support.ts';
+import { deleteRedisPrefix } from '../test/support/env.ts';
+import { askChild, benchShops, forkClients, freePort, run, socketToken, startFlags, stopProcesses } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +72,7 @@ function p99Between(before: string, after: string, name: string): string {
 
 async function main() {
   const dbUrl = withDatabase(process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres', `tajir_bench_soak_${process.pid}`);
+  const redisPrefix = `tajirbench:soak${process.pid}:`;
   const procs: Proc[] = [];
   const clients: ChildProcess[] = [];
   let stopping = false;
@@ -86,7 +89,7 @@ async function main() {
         PORT: String(port),
         HOST: '127.0.0.1',
         ROLES: roles,
-        REDIS_PREFIX: `tajirbench:soak${process.pid}:`,
+        REDIS_PREFIX: redisPrefix,
         SEED_DEMO: 'false',
         LOG_LEVEL: 'error',
         TOKEN_LIMIT_PER_MINUTE: '10000000',
@@ -218,13 +221,16 @@ async function main() {
   } finally {
     stopping = true;
     for (const c of clients) c.kill('SIGKILL');
-    for (const p of procs) p.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 2000));
+    // the run's keys go once its servers are gone (a closing server still writes BullMQ's)
+    await stopProcesses(procs.map((p) => p.child));
     await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.catch(() => {});
     await admin.end();
     const drop = createSql(withDatabase(dbUrl, 'postgres'), { max: 1 });
     await drop`drop database if exists ${drop(new URL(dbUrl).pathname.slice(1))} with (force)`;
     await drop.end();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await deleteRedisPrefix(redis, redisPrefix);
+    redis.disconnect();
   }
 }
 
