@@ -36,7 +36,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Server } from 'socket.io';
 import { withDatabase } from '../src/db/client.ts';
-import { askChild, commitToReceipt, forkClients, freePort, type Probe, probeReport, run, stampCommits, startProbe, summary } from './support.ts';
+import { askChild, type ClientsReport, commitToReceipt, forkClients, freePort, type Probe, probeReport, run, stampCommits, startFlags, startProbe, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,11 +59,6 @@ const { values } = parseArgs({
     port: { type: 'string' },
   },
 });
-
-/** `npm start`'s node flags (--import=tsx among them), so the raw server runs as the service does. */
-const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split(/\s+/)
-  .filter((a) => a.startsWith('--'));
 
 /** The server: one process, or one of the two halves. */
 async function serve(roles: string, dbUrl: string, port: number, dashboardFrame: boolean): Promise<void> {
@@ -183,7 +178,7 @@ async function main() {
   });
   const start = async (roles: string) => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...START_FLAGS, 'bench/raw-stack.ts', '--serve', roles, '--db', dbUrl, '--port', String(port), ...(values['dashboard-frame'] ? ['--dashboard-frame'] : [])], {
+    const child = spawn(process.execPath, [...startFlags(), 'bench/raw-stack.ts', '--serve', roles, '--db', dbUrl, '--port', String(port), ...(values['dashboard-frame'] ? ['--dashboard-frame'] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     servers.push(child);
@@ -261,15 +256,7 @@ async function main() {
     const cpu1 = await cpuOf();
     const busyShare = busy();
     const reports = await Promise.all(
-      children.map((c) => askChild<{
-          latencies: number[];
-          receivedAt: number[];
-          receipts: [number, number][];
-          updates: number;
-          updateBytes: number;
-          billBytes: number;
-          loop: { p50: number; p99: number; max: number };
-        }>(c, 'report')),
+      children.map((c) => askChild<ClientsReport>(c, 'report')),
     );
     const received = new Map<number, number>();
     for (const r of reports) for (const [id, n] of r.receipts) received.set(id, (received.get(id) ?? 0) + n);

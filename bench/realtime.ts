@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createSql, withDatabase } from '../src/db/client.ts';
 import { deleteRedisPrefix, dropDatabase } from '../test/support/env.ts';
-import { askChild, benchShops, commitToReceipt, forkClients, freePort, type Probe, probeReport, run, socketToken, startProbe, stampCommits, startFlags, stopProcesses, summary } from './support.ts';
+import { askChild, benchShops, type ClientsReport, commitToReceipt, forkClients, freePort, type Probe, probeReport, run, socketToken, startProbe, stampCommits, startFlags, stopProcesses, summary } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -331,7 +331,7 @@ async function main() {
     console.log(`server: bill transaction start → bill:created emitted, cumulative counts (s): ${hist('tajir_bill_push_delay_seconds')}`);
     console.log(`server: POST /api/bills duration, cumulative counts (s): ${hist('http_request_duration_seconds', 'route="/api/bills",status="201"')}`);
     const reports = await Promise.all(
-      children.map((c) => askChild<{ latencies: number[]; receivedAt: number[]; receipts: [number, number][]; updates: number; updateBytes: number; billBytes: number; sampleUpdate: string; backwards: number; gaps: number; cpu: NodeJS.CpuUsage; loop: { p50: number; p99: number; max: number } }>(c, 'report')),
+      children.map((c) => askChild<ClientsReport>(c, 'report')),
     );
     const latencies = reports.flatMap((r) => r.latencies);
     console.log(

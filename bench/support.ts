@@ -231,6 +231,22 @@ export function forkClients(): ChildProcess {
   return fork(new URL('./realtime-clients.ts', import.meta.url), [], { execArgv: ['--import=tsx'], stdio: 'inherit' });
 }
 
+/** What a clients process answers to 'report' (bench/realtime-clients.ts): everything since it started, the loop delay since the last report. */
+export interface ClientsReport {
+  latencies: number[];
+  /** [bill id, Date.now() at receipt] pairs, flat */
+  receivedAt: number[];
+  receipts: [number, number][];
+  updates: number;
+  updateBytes: number;
+  billBytes: number;
+  sampleUpdate: string;
+  backwards: number;
+  gaps: number;
+  cpu: NodeJS.CpuUsage;
+  loop: { p50: number; p99: number; max: number };
+}
+
 /** Sends a clients process a message and resolves with its answer (one question at a time). */
 export function askChild<T>(child: ChildProcess, msg: unknown): Promise<T> {
   return new Promise<T>((resolve) => {
@@ -248,7 +264,7 @@ export interface Probe {
   /** Starts the measured phase: the probe's event-loop delay is counted from here. */
   mark(): Promise<void>;
   /** The probe's receipts as [bill id, Date.now()] pairs, and its own event-loop delay since mark(). */
-  report(): Promise<{ receivedAt: number[]; loop: { p50: number; p99: number; max: number } }>;
+  report(): Promise<ClientsReport>;
   close(): void;
 }
 
