@@ -5,12 +5,14 @@
  * - every acknowledged bill reaches the push path once, also when it lands while the shop is
  *   rebuilt after Redis came back empty (such bills once never produced `bill:created`), and when
  *   the process that applied it never heard back from Redis (a command timed out after Redis ran
- *   it: the sweep sends it, from the shop's "fed" watermark).
+ *   it: the sweep sends it, from the shop's "fed" watermark), and when Redis came back empty to an
+ *   aggregator that remembers nothing (the watermark's copy in Postgres, migration 0048).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeCore, createCore } from '../src/deps.ts';
 import { applyEvents } from '../src/domain/aggregates/apply.ts';
+import { recordFeedMarks } from '../src/domain/aggregates/log.ts';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
 import { appendEvent } from '../src/domain/events/append.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
@@ -89,6 +91,12 @@ function recordingAggregator(redis: ScriptedRedis, keys: Keys, opts: { feedTakeo
  */
 async function builtIn(redis: ScriptedRedis, keys: Keys, shopId: number): Promise<void> {
   await until(async () => (await redis.hget(keys.agg(shopId).meta, 'seq')) !== null, 60_000, 'the new shop built in this Redis');
+}
+
+/** The shop's live-feed mark as the sweeps copied it to Postgres (migration 0048); -1 when none. */
+async function feedMark(shopId: number): Promise<number> {
+  const [row] = await env().sql<{ fed_seq: string }[]>`select fed_seq from feed_marks where shop_id = ${shopId}`;
+  return row ? Number(row.fed_seq) : -1;
 }
 
 /** Each of `ids` in `pushed` exactly once. */
@@ -236,6 +244,8 @@ describe('live feeds', function () {
       // had failed (the service's aggregator built it in the run's Redis, so its mark is set back
       // by hand); the older one was built at signup, and its bills went to a feed there.
       await sql`update shops set first_build_pending = true where id = ${fresh.shopId}`;
+      // and the run's aggregator copied the older shop's mark to Postgres (migration 0048), as a sweep does within seconds
+      await until(async () => (await feedMark(older.shopId)) === (await settled(older.shopId)), 20_000, "the older shop's feed mark in Postgres");
       const { agg, pushed } = recordingAggregator(redis, deps.keys, { feedTakeoverMs: 300 });
       await agg.start();
       try {
@@ -253,6 +263,79 @@ describe('live feeds', function () {
       redis.disconnect();
       server.stop();
     }
+  });
+
+  // An aggregator that starts while Redis is empty remembers nothing it pushed: its rebuilds once
+  // folded the bills committed during the outage into the new state and none reached a feed.
+  it('an aggregator that starts while Redis is empty hands on the bills after the mark its sweeps copied to Postgres, once (migration 0048)', async () => {
+    const redis = await ownRedis();
+    const client = withScripts(createRedis(redis.url));
+    const { sql, deps } = env();
+    try {
+      const s = await newShop();
+      const product = await addProduct(s.shopId, 'Shorten', 9);
+      const bill = async () => (await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.cashier)).body.id as number;
+      const first = recordingAggregator(client, deps.keys);
+      await first.agg.start();
+      let before: number[];
+      let fedBefore: number;
+      try {
+        await builtIn(client, deps.keys, s.shopId);
+        before = [await bill(), await bill()];
+        await until(() => onceEach(first.pushed, before), 60_000, () => `the first bills pushed: ${JSON.stringify(first.pushed)}`);
+        fedBefore = await settled(s.shopId);
+      } finally {
+        await first.agg.stop();
+      }
+      // the aggregator is gone, and Redis with it; bills go on being committed meanwhile
+      redis.kill();
+      await redis.start();
+      const during = [await bill(), await bill()];
+      const last = await settled(s.shopId);
+      // The run's own aggregator copies the marks of its Redis to the same table, and its feed has
+      // had these bills: once it has, the mark goes back to where this test's feed stood (it does
+      // not copy the same mark twice, so it stays there).
+      await until(async () => (await feedMark(s.shopId)) >= last, 20_000, 'the run aggregator copied its mark');
+      await sql`update feed_marks set fed_seq = ${fedBefore} where shop_id = ${s.shopId}`;
+      const second = recordingAggregator(client, deps.keys);
+      await second.agg.start();
+      try {
+        await until(() => onceEach(second.pushed, during), 90_000, () => `the bills of the outage pushed: ${JSON.stringify(second.pushed)}`);
+        await new Promise((r) => setTimeout(r, 1000)); // and no sweep sends any again
+        assert.ok(onceEach(second.pushed, during), JSON.stringify(second.pushed));
+        assert.ok(!before.some((id) => second.pushed.includes(id)), 'bills before the mark are not sent again');
+        // and its own sweep copies the mark that moved past them
+        await until(async () => (await feedMark(s.shopId)) === last, 10_000, () => 'the new mark copied to Postgres');
+      } finally {
+        await second.agg.stop();
+      }
+    } finally {
+      client.disconnect();
+      redis.kill();
+    }
+  });
+
+  it('a feed mark in Postgres only moves forward, whichever aggregator writes last (migration 0048)', async () => {
+    const { sql } = env();
+    const s = await newShop();
+    // far past the shop's own events, so the run's aggregator copying its real mark changes nothing here
+    await recordFeedMarks(sql, [{ shopId: s.shopId, fed: 1_000_007 }]);
+    await recordFeedMarks(sql, [{ shopId: s.shopId, fed: 1_000_005 }]);
+    assert.equal(await feedMark(s.shopId), 1_000_007);
+    await recordFeedMarks(sql, [{ shopId: s.shopId, fed: 1_000_009 }]);
+    assert.equal(await feedMark(s.shopId), 1_000_009);
+  });
+
+  it("a feed mark past the shop's events (Redis ahead of a restored database) is not copied to Postgres", async () => {
+    const { redis, deps } = env();
+    const s = await newShop();
+    const product = await addProduct(s.shopId, 'Mend', 6);
+    await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.cashier);
+    const last = await settled(s.shopId);
+    await until(async () => (await feedMark(s.shopId)) === last, 10_000, 'the mark copied');
+    await redis.hset(deps.keys.agg(s.shopId).meta, 'fed', String(last + 50));
+    await new Promise((r) => setTimeout(r, 1500)); // three sweeps of the run's aggregator
+    assert.equal(await feedMark(s.shopId), last);
   });
 
   it('events applied by a process that died before sending them reach the feed: the sweep fills the hole once', async function () {

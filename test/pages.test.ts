@@ -5,6 +5,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { createLogger } from '../src/log.ts';
+import { rooms } from '../src/realtime/contracts.ts';
+import { createIo } from '../src/realtime/io.ts';
+import { createKeys } from '../src/redis/keys.ts';
 import { env } from './support/env.ts';
 import { addEmployee, addProduct } from './support/fixtures.ts';
 import { freePort } from './support/redis-server.ts';
@@ -123,6 +127,25 @@ describe('pages in a browser', function () {
     const big = await api('POST', '/api/bills', { customer: { phone: '0501112299', name: 'Upgrader' }, items: [{ product_id: product, quantity: 9 }] });
     assert.equal(big.body.loyalty.tier, 'Silver');
     await page.waitForFunction((id) => (document.querySelector('#tiers')?.textContent ?? '').includes(`#${id}`), big.body.customer_id, { timeout: 3000 });
+    // The same messages sent again (as after Redis and an aggregator were lost together, README)
+    // are not a second bill or a second upgrade. Sent by another node, through the adapter; a
+    // bill the page has not seen follows on the same connection, so once it shows the others arrived.
+    const other = createIo(env().config, createKeys(`${env().config.redisPrefix}pages:`), createLogger('silent'));
+    try {
+      const managers = other.io.to(rooms.managers(owner.shopId));
+      const l = big.body.loyalty;
+      managers.emit('loyalty:update', { customer_id: big.body.customer_id, available_points: l.available_points, lifetime_points: l.available_points, tier: l.tier, tier_changed: true });
+      const sent = (id: number, number: string) => ({ seq: 0, bill: { id, bill_number: number, total_amount: big.body.total_amount, status: big.body.status, employee_id: null, customer_id: big.body.customer_id, created_at: new Date().toISOString() } });
+      managers.emit('bill:created', sent(big.body.id, big.body.bill_number));
+      managers.emit('bill:created', sent(-1, 'BILL-AFTER-THE-REPEATS'));
+      await page.waitForFunction(() => (document.querySelector('#feed-list')?.textContent ?? '').includes('BILL-AFTER-THE-REPEATS'), undefined, { timeout: 3000 });
+      const feed = await page.locator('#feed-list li').allTextContents();
+      assert.equal(feed.filter((t) => t.startsWith(big.body.bill_number)).length, 1, feed.join('\n'));
+      const tiers = await page.locator('#tiers li').allTextContents();
+      assert.equal(tiers.filter((t) => t.startsWith(`#${big.body.customer_id} →`)).length, 1, tiers.join('\n'));
+    } finally {
+      await other.close();
+    }
     // and nothing polls: one GET for the first paint, the rest came over the socket
     assert.equal(polls.length, 1, `${polls.length} GET /api/dashboard`);
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });

@@ -349,6 +349,8 @@ function wireSocket(token: string): void {
   });
   socket.on('loyalty:update', (m) => {
     if (!m.tier_changed) return;
+    // a message sent again (after Redis and an aggregator were lost together: README) is not a second upgrade
+    if (upgrades.some((u) => u.customer_id === m.customer_id && u.tier === m.tier)) return;
     upgrades.unshift({ customer_id: m.customer_id, tier: m.tier, at: new Date() });
     upgrades.length = Math.min(upgrades.length, 10);
     renderFeed();

@@ -7,7 +7,8 @@
  *  - on start and on every (re)connect of the listener (notifications sent while it was away are lost),
  *  - on every notification,
  *  - in a periodic sweep comparing each shop's counter with Redis, so a lost wake-up costs at
- *    most one sweep interval.
+ *    most one sweep interval. The sweep also copies each shop's live-feed watermark to Postgres,
+ *    where a rebuild finds it when Redis and this process's memory were lost together.
  * Each shop has at most one catch-up running in this process; a wake-up during a run schedules
  * one more run after it.
  *
@@ -20,7 +21,7 @@ import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import PQueue from 'p-queue';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, catchUpShop, eventsAfter, isShop, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow, type RebuildResult } from '../domain/aggregates/index.ts';
+import { applyBatch, catchUpShop, eventsAfter, isShop, recordFeedMarks, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow, type RebuildResult } from '../domain/aggregates/index.ts';
 import { createCache } from '../domain/common/index.ts';
 import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
@@ -107,6 +108,8 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
   const overflowed = new Set<number>();
   /** Shops stuck at an event that cannot be applied (seq), as this process last saw them. */
   const stuck = new Map<number, number>();
+  /** The "fed" mark this process last copied to Postgres per shop (one number per shop, like `shops`). */
+  const markedFed = new Map<number, number>();
   /** Shops whose feed stopped before their applied seq: the "fed" seen, and since when. */
   const feedStopped = new Map<number, { fed: string; since: number }>();
   /** Shops that have a counter row: a NOTIFY naming any other shop is ignored. Refreshed by the sweep. */
@@ -286,12 +289,15 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     }
     const metas = await readMetas(counters.map((c) => c.shop_id));
     const figures = { committed: 0, applied: 0, behindShops: 0 };
+    const marks: { shopId: number; fed: number }[] = [];
     counters.forEach((c, i) => {
       const [v, stuckAt, fed] = (metas[i] ?? [null, null, null]) as (string | null)[];
       figures.committed += c.event_seq;
       figures.applied += v == null ? 0 : Number(v);
       if (v == null ? c.event_seq > 0 : Number(v) < c.event_seq) figures.behindShops++;
       if (v != null && fed != null) checkFeed(c.shop_id, Number(v), fed);
+      // a mark past Postgres's seq (Redis ahead of a restored database) says nothing about these events
+      if (fed != null && Number(fed) <= c.event_seq && Number(fed) > (markedFed.get(c.shop_id) ?? -1)) marks.push({ shopId: c.shop_id, fed: Number(fed) });
       // stuck: woken again only by a rebuild, which clears the mark (then it flows as before)
       if (stuckAt != null) {
         if (!stuck.has(c.shop_id)) markStuck(new StuckShopError(c.shop_id, Number(stuckAt)));
@@ -307,6 +313,22 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
       }
     });
     opts.metrics?.observeSweep?.(figures);
+    await copyFeedMarks(marks);
+  }
+
+  /**
+   * The marks that moved since this process last copied them go to Postgres (migration 0048), for
+   * a rebuild after Redis lost its state in a process that remembers nothing. A failed write is
+   * retried by the next sweep; the sweep's wake-ups above do not wait for it.
+   */
+  async function copyFeedMarks(marks: { shopId: number; fed: number }[]): Promise<void> {
+    if (marks.length === 0) return;
+    try {
+      await recordFeedMarks(sql, marks);
+      for (const m of marks) markedFed.set(m.shopId, m.fed);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, shops: marks.length }, 'feed marks not copied to Postgres; the next sweep retries');
+    }
   }
 
   /**

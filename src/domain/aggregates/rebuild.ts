@@ -25,8 +25,9 @@ export const CHUNK_FIELDS = 1000;
 
 /**
  * `fedFrom`: the last seq already on a live feed as the rebuild took it, for a caller that hands
- * the events after it on: the caller's own `fedFrom`, or 0 on a shop's first build (it came from
- * signup and no build of it had finished: shops.first_build_pending, migration 0047).
+ * the events after it on: the caller's own `fedFrom` (else the shop's mark in Postgres, when it
+ * has one), or 0 on a shop's first build (it came from signup and no build of it had finished:
+ * shops.first_build_pending, migration 0047).
  */
 export type RebuildResult = { status: 'rebuilt'; seq: number; fedFrom?: number } | { status: 'busy' } | { status: 'no_shop' };
 
@@ -60,7 +61,9 @@ export interface RebuildOptions {
    * The last seq the caller knows reached the live feed, when it will hand on the events after it
    * (catch-up.ts). Becomes the shop's "fed" watermark if Redis lost it, so those events are a hole
    * the sweep fills should the caller die, or never hear that the rebuild finished, before it
-   * sends them (finish-rebuild.lua).
+   * sends them (finish-rebuild.lua). Default: the shop's mark in Postgres (feed_marks, migration
+   * 0048, a sweep interval behind at most), so the events committed while Redis was empty and no
+   * aggregator remembered anything still reach the feed, some of the last ones perhaps twice.
    */
   fedFrom?: number;
   /**
@@ -94,9 +97,14 @@ async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId
   const claimed = await redis.beginRebuild(shop.meta, token, String(Date.now()), String(STALE_CLAIM_MS));
   if (claimed !== 1) return { status: 'busy' };
   // read under the claim: only a rebuild that holds it clears the mark, so it cannot change meanwhile
-  const [mark] = await sql<{ pending: boolean }[]>`select first_build_pending as pending from shops where id = ${shopId}`;
+  const [mark] = await sql<{ pending: boolean; fed: string | null }[]>`
+    select first_build_pending as pending, (select fed_seq from feed_marks where shop_id = ${shopId}) as fed
+    from shops where id = ${shopId}`;
   const firstBuild = mark?.pending === true;
-  const fedFrom = firstBuild && opts.handsOn ? 0 : opts.fedFrom;
+  // What the caller knows it pushed goes first (it is newer); a caller that knows nothing (a
+  // process that started while Redis was empty) takes the mark the sweeps copied to Postgres.
+  const persisted = mark?.fed == null ? undefined : Number(mark.fed);
+  const fedFrom = firstBuild && opts.handsOn ? 0 : (opts.fedFrom ?? persisted);
   const snap = await snapshotShop(sql, shopId);
   if (!snap) {
     await redis.abandonRebuild(shop.meta, token);
