@@ -93,6 +93,11 @@ async function builtIn(redis: ScriptedRedis, keys: Keys, shopId: number): Promis
   await until(async () => (await redis.hget(keys.agg(shopId).meta, 'seq')) !== null, 60_000, 'the new shop built in this Redis');
 }
 
+/** A bill of one line at the shop's counter; its id. */
+async function billIn(s: { shopId: number; cashier: string }, product: number, quantity = 1): Promise<number> {
+  return (await post('/api/bills', { items: [{ product_id: product, quantity }] }, s.cashier)).body.id as number;
+}
+
 /** The shop's live-feed mark as the sweeps copied it to Postgres (migration 0048); -1 when none. */
 async function feedMark(shopId: number): Promise<number> {
   const [row] = await env().sql<{ fed_seq: string }[]>`select fed_seq from feed_marks where shop_id = ${shopId}`;
@@ -172,7 +177,7 @@ describe('live feeds', function () {
       const s = await newShop();
       await builtIn(plain, deps.keys, s.shopId);
       const product = await addProduct(s.shopId, 'Hem', 15);
-      const bill = async () => (await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.cashier)).body.id as number;
+      const bill = () => billIn(s, product);
       const first = await bill();
       await until(() => pushed.includes(first), 60_000, 'the first bill pushed');
       // every command waits 1.5 s: the second bill's apply runs after its caller gave up on it
@@ -201,7 +206,7 @@ describe('live feeds', function () {
     try {
       const s = await newShop();
       const product = await addProduct(s.shopId, 'Starch', 4);
-      const bill = async () => (await post('/api/bills', { items: [{ product_id: product, quantity: 2 }] }, s.cashier)).body.id as number;
+      const bill = () => billIn(s, product, 2);
       const before = [await bill(), await bill()];
       const pushedUpTo = await settled(s.shopId);
       const after = [await bill(), await bill()];
@@ -232,12 +237,10 @@ describe('live feeds', function () {
     try {
       const fresh = await newShop();
       const older = await newShop();
-      const bill = async (s: { shopId: number; cashier: string }, product: number) =>
-        (await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.cashier)).body.id as number;
       const freshProduct = await addProduct(fresh.shopId, 'Alteration', 25);
       const olderProduct = await addProduct(older.shopId, 'Ironing', 3);
-      const owed = [await bill(fresh, freshProduct), await bill(fresh, freshProduct)];
-      const notOwed = [await bill(older, olderProduct)];
+      const owed = [await billIn(fresh, freshProduct), await billIn(fresh, freshProduct)];
+      const notOwed = [await billIn(older, olderProduct)];
       await settled(fresh.shopId);
       await settled(older.shopId);
       // In this test's own Redis neither shop was ever built. The fresh one is as if signup's build
@@ -274,7 +277,7 @@ describe('live feeds', function () {
     try {
       const s = await newShop();
       const product = await addProduct(s.shopId, 'Shorten', 9);
-      const bill = async () => (await post('/api/bills', { items: [{ product_id: product, quantity: 1 }] }, s.cashier)).body.id as number;
+      const bill = () => billIn(s, product);
       const first = recordingAggregator(client, deps.keys);
       await first.agg.start();
       let before: number[];
