@@ -8,11 +8,37 @@
 #
 # Each DIR is a checkout with node_modules installed (git worktree add DIR COMMIT && npm ci).
 # Odd rounds run BEFORE first, even rounds AFTER first.
+#
+#   NODE24=1 bash bench/before-after.sh ...   # both on Node 24 LTS, the runtime production runs
+#
+# NODE24=1 runs it all on Node 24 with the current uWS: natively where glibc ≥ 2.38, else in
+# .ci/run's Debian 13 root with the two checkouts bound at their own paths. Their node_modules,
+# installed by this machine's Node 20, serve as they are: the addons are N-API and uWS ships a
+# binary per Node ABI (a checkout from before the runtime issue has no Node 24 one).
 set -euo pipefail
 before=$(cd "$1" && pwd)
 after=$(cd "$2" && pwd)
 rounds=$3
 shift 3
+
+if [[ ${NODE24:-} == 1 ]]; then
+  self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+  repo=$(cd "$(dirname "$0")/.." && pwd)
+  cd "$repo"
+  # shellcheck source=.ci/debian-root.sh
+  source .ci/debian-root.sh
+  # shellcheck source=.ci/node24.sh
+  source .ci/node24.sh
+  node24=$(node24_ensure)
+  if glibc_is_current; then
+    PATH="$node24/node_modules/.bin:$PATH" NODE24='' exec bash "$self" "$before" "$after" "$rounds" "$@"
+  fi
+  binds="$before:$before $after:$after"
+  [[ $repo == "$before" || $repo == "$after" ]] || binds+=" $repo:$repo"
+  # the root's environment starts empty (debian-root.sh), so NODE24 is unset in there
+  DEBIAN_ROOT_BINDS_EXTRA="$binds" node24_in_root "$(debian_root_ensure)" "$node24" bash "$self" "$before" "$after" "$rounds" "$@"
+  exit
+fi
 
 # shellcheck source=bench/measure.sh
 source "$(dirname "$0")/measure.sh"
