@@ -35,20 +35,30 @@ if [[ ${NODE24:-} == 1 ]]; then
   fi
   binds="$before:$before $after:$after"
   [[ $repo == "$before" || $repo == "$after" ]] || binds+=" $repo:$repo"
-  # the root's environment starts empty (debian-root.sh), so NODE24 is unset in there
-  DEBIAN_ROOT_BINDS_EXTRA="$binds" node24_in_root "$(debian_root_ensure)" "$node24" bash "$self" "$before" "$after" "$rounds" "$@"
+  # the root's environment starts empty (debian-root.sh), so NODE24 is unset in there; it has no
+  # git either, so the commits' names go in with it
+  revs="$(git -C "$before" rev-parse --short HEAD) $(git -C "$after" rev-parse --short HEAD)"
+  DEBIAN_ROOT_BINDS_EXTRA="$binds" node24_in_root "$(debian_root_ensure)" "$node24" \
+    BEFORE_AFTER_REVS="$revs" bash "$self" "$before" "$after" "$rounds" "$@"
   exit
 fi
 
 # shellcheck source=bench/measure.sh
 source "$(dirname "$0")/measure.sh"
 in_dir() { (cd "$run_dir" && bash -c "$1"); }
+# the commit a side is at: from git, or as named by the caller outside the Debian root
+rev_of() {
+  if [[ -n ${BEFORE_AFTER_REVS:-} ]]; then
+    read -r b a <<<"$BEFORE_AFTER_REVS"
+    if [[ $1 == before ]]; then echo "$b"; else echo "$a"; fi
+  elif [[ $1 == before ]]; then git -C "$before" rev-parse --short HEAD; else git -C "$after" rev-parse --short HEAD; fi
+}
 
 for ((r = 1; r <= rounds; r++)); do
   for bench in "$@"; do
     if ((r % 2)); then order=("before $before" "after $after"); else order=("after $after" "before $before"); fi
     for pair in "${order[@]}"; do
-      (run_dir=${pair#* } && measured "${pair%% *} ($(git -C "$run_dir" rev-parse --short HEAD))" in_dir "node --import=tsx bench/$bench")
+      (run_dir=${pair#* } && measured "${pair%% *} ($(rev_of "${pair%% *}"))" in_dir "node --import=tsx bench/$bench")
     done
   done
 done
