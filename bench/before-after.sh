@@ -46,19 +46,15 @@ fi
 # shellcheck source=bench/measure.sh
 source "$(dirname "$0")/measure.sh"
 in_dir() { (cd "$run_dir" && bash -c "$1"); }
-# the commit a side is at: from git, or as named by the caller outside the Debian root
-rev_of() {
-  if [[ -n ${BEFORE_AFTER_REVS:-} ]]; then
-    read -r b a <<<"$BEFORE_AFTER_REVS"
-    if [[ $1 == before ]]; then echo "$b"; else echo "$a"; fi
-  elif [[ $1 == before ]]; then git -C "$before" rev-parse --short HEAD; else git -C "$after" rev-parse --short HEAD; fi
-}
+# each side's commit: from git, or as the caller named them outside the Debian root (no git there)
+read -r before_rev after_rev <<<"${BEFORE_AFTER_REVS:-$(git -C "$before" rev-parse --short HEAD) $(git -C "$after" rev-parse --short HEAD)}"
 
 for ((r = 1; r <= rounds; r++)); do
   for bench in "$@"; do
-    if ((r % 2)); then order=("before $before" "after $after"); else order=("after $after" "before $before"); fi
-    for pair in "${order[@]}"; do
-      (run_dir=${pair#* } && measured "${pair%% *} ($(rev_of "${pair%% *}"))" in_dir "node --import=tsx bench/$bench")
+    if ((r % 2)); then order=("before $before_rev $before" "after $after_rev $after"); else order=("after $after_rev $after" "before $before_rev $before"); fi
+    for side in "${order[@]}"; do
+      read -r name rev run_dir <<<"$side"
+      (measured "$name ($rev)" in_dir "node --import=tsx bench/$bench")
     done
   done
 done
