@@ -6,18 +6,24 @@
  *   rebuilt after Redis came back empty (such bills once never produced `bill:created`), and when
  *   the process that applied it never heard back from Redis (a command timed out after Redis ran
  *   it: the sweep sends it, from the shop's "fed" watermark), and when Redis came back empty to an
- *   aggregator that remembers nothing (the watermark's copy in Postgres, migration 0048).
+ *   aggregator that remembers nothing (the watermark's copy in Postgres, migration 0048);
+ * - a backlog (an outage's events, a long hole) reaches the feed with its newest events only, the
+ *   rest marked sent (log.ts FEED_BACKLOG): once a rebuild, a hole and an outage's catch-up handed
+ *   on its oldest 5,000, or all of it.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeCore, createCore } from '../src/deps.ts';
 import { applyEvents } from '../src/domain/aggregates/apply.ts';
 import { recordFeedMarks } from '../src/domain/aggregates/log.ts';
+import { catchUpShop } from '../src/domain/aggregates/catch-up.ts';
 import { rebuildShop } from '../src/domain/aggregates/rebuild.ts';
-import { appendEvent } from '../src/domain/events/append.ts';
+import { appendEvent, appendEvents } from '../src/domain/events/append.ts';
 import type { EventRow } from '../src/domain/aggregates/ops.ts';
 import type { BillCreatedPayload } from '../src/domain/events/payloads.ts';
 import { createLogger } from '../src/log.ts';
+import { createIo } from '../src/realtime/io.ts';
+import { createPublisher } from '../src/realtime/publisher.ts';
 import { createRedis } from '../src/redis/client.ts';
 import type { Keys } from '../src/redis/keys.ts';
 import { type ScriptedRedis, withScripts } from '../src/redis/scripts.ts';
@@ -62,9 +68,11 @@ async function ownRedis() {
  * shop's "fed" watermark as the realtime publisher marks what it sends (publisher.ts): the sweep
  * fills a hole in that watermark, so a test that leaves it out tests less than the service does.
  */
-function recordingAggregator(redis: ScriptedRedis, keys: Keys, opts: { feedTakeoverMs?: number } = {}) {
+function recordingAggregator(redis: ScriptedRedis, keys: Keys, opts: { feedTakeoverMs?: number; feedBacklog?: number } = {}) {
   const { sql, config, deps } = env();
   const pushed: number[] = [];
+  /** The seq of every event sent, bill or not. */
+  const seqs: number[] = [];
   const agg = createAggregator({
     databaseUrl: config.databaseUrl,
     sql,
@@ -73,14 +81,38 @@ function recordingAggregator(redis: ScriptedRedis, keys: Keys, opts: { feedTakeo
     log: deps.log,
     sweepMs: 100,
     feedTakeoverMs: opts.feedTakeoverMs ?? 1000,
+    ...(opts.feedBacklog === undefined ? {} : { feedBacklog: opts.feedBacklog }),
     hooks: {
-      onApplied(shopId: number, events: EventRow[]) {
-        for (const e of events) if (e.kind === 'bill_created') pushed.push((e.payload as BillCreatedPayload).bill_id);
+      onApplied(shopId: number, events: EventRow[], quietThrough?: number) {
+        for (const e of events) {
+          if (quietThrough !== undefined && e.seq <= quietThrough) continue;
+          seqs.push(e.seq);
+          if (e.kind === 'bill_created') pushed.push((e.payload as BillCreatedPayload).bill_id);
+        }
         void redis.markFed(keys.agg(shopId).meta, keys.feed(shopId), ...events.map((e) => String(e.seq))).catch(() => {});
       },
     },
   });
-  return { agg, pushed };
+  return { agg, pushed, seqs };
+}
+
+/** `n` customers added by plain SQL, with their events and no NOTIFY: a backlog no aggregator heard of. Their last seq. */
+async function silentCustomers(shopId: number, n: number): Promise<number> {
+  return env().sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    const rows = await tx<{ id: number }[]>`
+      insert into customers (shop_id, name, phone)
+      select ${shopId}, 'Backlog ' || i, '+9715' || lpad(i::text, 8, '0') from generate_series(1, ${n}) i
+      returning id`;
+    await appendEvents(
+      tx,
+      shopId,
+      'customer_created',
+      rows.map((r) => ({ entity_id: r.id, payload: { customer_id: r.id } })),
+    );
+    const [c] = await tx<{ event_seq: number }[]>`select event_seq from shop_counters where shop_id = ${shopId}`;
+    return c!.event_seq;
+  });
 }
 
 /**
@@ -368,6 +400,149 @@ describe('live feeds', function () {
     const last = await settled(s.shopId);
     await until(async () => (await redis.hget(meta, 'fed')) === String(last), 20_000, 'the hole filled');
     assert.equal(await redis.zcard(deps.keys.feed(s.shopId)), 0);
+  });
+
+  // A backlog (log.ts FEED_BACKLOG): what piled up while no aggregator applied the shop's events.
+  // Its figures all count; only its newest events reach the feed, and the rest are marked sent, so
+  // no sweep sends them later as a hole.
+  it("after an outage the catch-up sends the backlog's newest events only, over a full batch and the rest", async () => {
+    const redis = await ownRedis();
+    const client = withScripts(createRedis(redis.url));
+    const { deps } = env();
+    try {
+      const s = await newShop();
+      const product = await addProduct(s.shopId, 'Starch', 4);
+      const first = recordingAggregator(client, deps.keys, { feedBacklog: 3 });
+      await first.agg.start();
+      try {
+        await builtIn(client, deps.keys, s.shopId);
+      } finally {
+        await first.agg.stop();
+      }
+      // no aggregator on this Redis meanwhile: 600 events (a full batch of 500, then 100) and a bill
+      await silentCustomers(s.shopId, 600);
+      const bill = await billIn(s, product);
+      const last = await settled(s.shopId);
+      const second = recordingAggregator(client, deps.keys, { feedBacklog: 3 });
+      await second.agg.start();
+      try {
+        const meta = deps.keys.agg(s.shopId).meta;
+        await until(async () => (await client.hget(meta, 'fed')) === String(last), 30_000, 'fed at the head');
+        assert.equal(await client.hget(meta, 'seq'), String(last), 'every event applied');
+        await new Promise((r) => setTimeout(r, 1500)); // past the takeover delay: no sweep sends a hole
+        assert.deepEqual(second.seqs, [last - 2, last - 1, last]);
+        assert.deepEqual(second.pushed, [bill]);
+        assert.equal(await client.zcard(deps.keys.feed(s.shopId)), 0);
+      } finally {
+        await second.agg.stop();
+      }
+    } finally {
+      client.disconnect();
+      redis.kill();
+    }
+  });
+
+  it("a rebuild hands on the backlog's newest events only: its \"fed\" starts no earlier than the seq less the backlog", async () => {
+    const redis = await ownRedis();
+    const client = withScripts(createRedis(redis.url));
+    const { sql, deps } = env();
+    try {
+      const s = await newShop();
+      const product = await addProduct(s.shopId, 'Steam', 7);
+      const from = await settled(s.shopId);
+      const bills = [await billIn(s, product), await billIn(s, product), await billIn(s, product), await billIn(s, product)];
+      const last = await settled(s.shopId);
+      const handed: EventRow[] = [];
+      // this Redis never had the shop: the caller pushed up to `from`, and four bills came after it
+      const seq = await catchUpShop({ sql, redis: client, keys: deps.keys, feedBacklog: 2 }, s.shopId, { onApplied: (_, events) => handed.push(...events) }, undefined, from);
+      assert.equal(seq, last);
+      assert.deepEqual(
+        handed.map((e) => (e.payload as BillCreatedPayload).bill_id),
+        bills.slice(2),
+      );
+      assert.equal(await client.hget(deps.keys.agg(s.shopId).meta, 'fed'), String(last - 2), 'the older two count as sent');
+      // a caller that pushed more than the backlog leaves out keeps its own mark
+      await client.del(deps.keys.agg(s.shopId).meta);
+      const r = await rebuildShop(sql, client, deps.keys, s.shopId, { fedFrom: last - 1, handsOn: true, feedBacklog: 2 });
+      assert.deepEqual(r, { status: 'rebuilt', seq: last, fedFrom: last - 1 });
+    } finally {
+      client.disconnect();
+      redis.kill();
+    }
+  });
+
+  it("a hole longer than the backlog: the sweep sends its newest events, and the rest count as sent", async function () {
+    this.timeout(60_000);
+    const redis = await ownRedis();
+    const client = withScripts(createRedis(redis.url));
+    const { sql, deps } = env();
+    try {
+      const s = await newShop();
+      const product = await addProduct(s.shopId, 'Hem', 12);
+      const meta = deps.keys.agg(s.shopId).meta;
+      const first = recordingAggregator(client, deps.keys);
+      await first.agg.start();
+      let fed: number;
+      try {
+        await builtIn(client, deps.keys, s.shopId);
+        const sent = await billIn(s, product);
+        await until(() => first.pushed.includes(sent), 10_000, 'a bill sent');
+        fed = await settled(s.shopId);
+        await until(async () => (await client.hget(meta, 'fed')) === String(fed), 10_000, 'fed at the head');
+      } finally {
+        await first.agg.stop();
+      }
+      // a process applies four events and dies before sending them: a hole after `fed`
+      const top = await silentCustomers(s.shopId, 4);
+      const rows = await sql<EventRow[]>`select seq, kind, entity_id, payload from events where shop_id = ${s.shopId} and seq > ${fed} order by seq`;
+      assert.equal(rows.length, 4);
+      assert.equal((await applyEvents(client, deps.keys, s.shopId, rows)).applied, 4);
+      const bill = await billIn(s, product);
+      const second = recordingAggregator(client, deps.keys, { feedBacklog: 2 });
+      await second.agg.start();
+      try {
+        await until(() => second.seqs.length >= 3, 20_000, () => `the hole sent: ${JSON.stringify(second.seqs)}`);
+        await new Promise((r) => setTimeout(r, 500)); // and nothing more
+        assert.equal(await client.hget(meta, 'fed'), String(top + 1));
+        assert.deepEqual(second.pushed, [bill]);
+        assert.deepEqual(second.seqs, [top + 1, top - 1, top]);
+        assert.equal(await client.zcard(deps.keys.feed(s.shopId)), 0);
+      } finally {
+        await second.agg.stop();
+      }
+    } finally {
+      client.disconnect();
+      redis.kill();
+    }
+  });
+
+  it("a backlog's old events leave no message on a manager's socket; its newest do (the publisher)", async () => {
+    const { sql, deps, config } = env();
+    const s = await newShop();
+    const product = await addProduct(s.shopId, 'Fold', 3);
+    const manager = await connect(s.manager);
+    const seen = record(manager);
+    const ids = [await billIn(s, product), await billIn(s, product), await billIn(s, product)];
+    const created = (id: number) => seen.filter((e) => e.name === 'bill:created' && e.args[0].bill.id === id).length;
+    await until(() => ids.every((id) => created(id) === 1), 10_000, 'the bills on the feed');
+    const events = await sql<EventRow[]>`select seq, kind, entity_id, payload from events where shop_id = ${s.shopId} and kind = 'bill_created' order by seq`;
+    // The same three handed on again as a backlog whose newest is the third, by a publisher on
+    // another Socket.IO server. In this process that one reaches the socket twice: socket.io's uWS
+    // patch of Adapter.prototype.broadcast is global to a process and publishes on the app the
+    // service attached, and the Redis adapter delivers it too. A process holds one server in the
+    // service, so only "sent again or not" is asserted.
+    const other = createIo(config, deps.keys, createLogger('silent'));
+    const publisher = createPublisher(other.io, deps);
+    try {
+      publisher.onApplied!(s.shopId, events, events[1]!.seq);
+      await until(() => created(ids[2]!) > 1, 10_000, 'the newest sent again');
+      await publisher.idle();
+      // its messages leave in order, so the older two would have arrived first
+      assert.deepEqual(ids.slice(0, 2).map(created), [1, 1]);
+    } finally {
+      publisher.close();
+      await other.close();
+    }
   });
 
   it('with three aggregators, prev_seq chains updates across them: a client re-syncs on almost none', async () => {

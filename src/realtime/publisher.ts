@@ -245,9 +245,11 @@ export function createPublisher(
         prefetched.set(shopId, early);
       }
     },
-    onApplied(shopId: number, events: EventRow[]) {
+    onApplied(shopId: number, events: EventRow[], quietThrough?: number) {
       pushApplied(shopId, events.at(-1)?.seq ?? 0, () => {
         for (const e of events) {
+          // an old part of a backlog: its figures are in this push's dashboard, its messages stay out of the feed
+          if (quietThrough !== undefined && e.seq <= quietThrough) continue;
           if (e.kind === 'bill_created') {
             const p = e.payload;
             deps.metrics?.observePush((Date.now() - p.created_ms) / 1000);

@@ -21,7 +21,7 @@ import type { Subscriber } from 'pg-listen';
 import { userInfo } from 'node:os';
 import PQueue from 'p-queue';
 import type { Sql } from '../db/client.ts';
-import { applyBatch, catchUpShop, eventsAfter, isShop, recordFeedMarks, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow, type RebuildResult } from '../domain/aggregates/index.ts';
+import { applyBatch, catchUpShop, eventsAfter, FEED_BACKLOG, isShop, recordFeedMarks, shopCounters, StuckShopError, type CatchUpDeps, type CatchUpHooks, type EventRow, type RebuildResult } from '../domain/aggregates/index.ts';
 import { createCache } from '../domain/common/index.ts';
 import { EVENTS_CHANNEL } from '../domain/events/index.ts';
 import type { Logger } from '../log.ts';
@@ -54,6 +54,8 @@ export interface AggregatorOptions {
    */
   feedTakeoverMs?: number;
   hooks?: CatchUpHooks;
+  /** How many of a backlog's newest events reach the live feed (domain/aggregates/log.ts). Default FEED_BACKLOG; tests set it small. */
+  feedBacklog?: number;
   /**
    * Rebuilds this process runs at once. Default 2, half the aggregator's pool: after Redis comes
    * back empty every shop needs one, and all of them at once held a claim each while they queued
@@ -80,7 +82,8 @@ export interface Aggregator {
 export function createAggregator(opts: AggregatorOptions): Aggregator {
   const { sql, redis, keys, log } = opts;
   const rebuilds = rebuildQueue(opts.rebuildConcurrency ?? 2, () => stopped);
-  const catchUpDeps: CatchUpDeps = { sql, redis, keys, rebuildSlot: rebuilds.run };
+  const feedBacklog = opts.feedBacklog ?? FEED_BACKLOG;
+  const catchUpDeps: CatchUpDeps = { sql, redis, keys, rebuildSlot: rebuilds.run, feedBacklog };
   const running = new Map<number, Promise<void>>();
   /** Last applied seq seen per shop: a hint that saves a Redis read per catch-up (an evicted one costs that read). */
   const known = createCache<number, number>({ max: 100_000 });
@@ -335,8 +338,9 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
    * Events applied but never sent to the feed (their applier died in between, and nobody applies
    * an event twice) stop the shop's "fed" watermark (mark-fed.lua). When it has not moved for
    * feedTakeoverMs although later events were applied, one process (take-feed-hole.lua decides
-   * which) sends the hole's events from Postgres. An unknown "fed" (Redis lost its state) is the
-   * rebuild's to hand on (catch-up.ts).
+   * which) sends the hole's events from Postgres, its newest `feedBacklog` at most (the rest is
+   * backlog the feed does without: log.ts FEED_BACKLOG). An unknown "fed" (Redis lost its state)
+   * is the rebuild's to hand on (catch-up.ts).
    */
   function checkFeed(shopId: number, seq: number, fed: string): void {
     if (Number(fed) >= seq || !opts.hooks?.onApplied) {
@@ -354,7 +358,7 @@ export function createAggregator(opts: AggregatorOptions): Aggregator {
     void (async () => {
       const [from, to] = await redis.takeFeedHole(shop.meta, keys.feed(shopId), fed, String(seq));
       if (from === undefined || to === undefined) return; // another process moved it first
-      const events = await eventsAfter(sql, shopId, Number(from) - 1, 5000, Number(to));
+      const events = await eventsAfter(sql, shopId, Math.max(Number(from) - 1, Number(to) - feedBacklog), feedBacklog, Number(to));
       log.warn({ shopId, from, to }, 'sending events whose applier died before sending them');
       if (events.length) opts.hooks?.onApplied?.(shopId, events);
     })().catch((err) => log.warn({ shopId, err: (err as Error).message }, 'feed hole not sent; the next sweep retries'));

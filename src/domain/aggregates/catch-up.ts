@@ -11,7 +11,7 @@ import type { ScriptedRedis } from '../../redis/scripts.ts';
 import { type ApplyResult, appliedSeq, applyEvents, type BatchSpan } from './apply.ts';
 import type { EventRow } from './ops.ts';
 import { type RebuildResult, rebuildShop } from './rebuild.ts';
-import { eventsAfter } from './log.ts';
+import { eventsAfter, FEED_BACKLOG, headSeq } from './log.ts';
 
 /** Events read per batch. Default 500. */
 export const BATCH = 500;
@@ -39,8 +39,12 @@ export interface CatchUpHooks {
    * applies them: another process may have).
    */
   onApplySent?(shopId: number, span: BatchSpan): void;
-  /** Events this process applied, in seq order, after they are in Redis. */
-  onApplied?(shopId: number, events: EventRow[]): void;
+  /**
+   * Events this process applied, in seq order, after they are in Redis. Those with seq ≤
+   * `quietThrough` belong to a backlog older than its last `feedBacklog` events (log.ts
+   * FEED_BACKLOG): they are marked sent, without their messages.
+   */
+  onApplied?(shopId: number, events: EventRow[], quietThrough?: number): void;
   /** The shop's aggregates were rebuilt from a snapshot at `seq`; clients should resync. */
   onRebuilt?(shopId: number, seq: number): void;
 }
@@ -55,6 +59,8 @@ export interface CatchUpDeps {
    * stopping leaves it to the others). Default: at once.
    */
   rebuildSlot?: (shopId: number, rebuild: () => Promise<RebuildResult>) => Promise<RebuildResult>;
+  /** How many of a backlog's newest events reach the live feed. Default FEED_BACKLOG (tests set it small). */
+  feedBacklog?: number;
 }
 
 /**
@@ -65,12 +71,18 @@ export interface CatchUpDeps {
  * A `timezone_changed` among them is followed by a rebuild: every hour and payment day so far was
  * filed in the old zone, while a snapshot of Postgres files them in the new one.
  */
-export async function applyBatch(deps: CatchUpDeps, shopId: number, events: EventRow[], hooks: CatchUpHooks = {}): Promise<ApplyResult> {
+export async function applyBatch(
+  deps: CatchUpDeps,
+  shopId: number,
+  events: EventRow[],
+  hooks: CatchUpHooks = {},
+  quietThrough?: number,
+): Promise<ApplyResult> {
   const r = await applyEvents(deps.redis, deps.keys, shopId, events, hooks.onApplySent && ((span) => hooks.onApplySent!(shopId, span)));
   if (r.applied === 0) return r;
   const from = r.seq - r.applied;
   const applied = events.filter((e) => e.seq > from && e.seq <= r.seq);
-  hooks.onApplied?.(shopId, applied);
+  hooks.onApplied?.(shopId, applied, quietThrough);
   if (!applied.some((e) => e.kind === 'timezone_changed')) return r;
   const rebuilt = await rebuildAndHandOn(deps, shopId, hooks, r.seq);
   // busy: another process holds a rebuild claim and finishes the job
@@ -91,17 +103,31 @@ export async function applyBatch(deps: CatchUpDeps, shopId: number, events: Even
  */
 async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
   const handsOn = hooks.onApplied !== undefined;
-  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom: handsOn ? pushedSeq : undefined, handsOn });
+  const feedBacklog = deps.feedBacklog ?? FEED_BACKLOG;
+  const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom: handsOn ? pushedSeq : undefined, handsOn, feedBacklog });
   const r = await (deps.rebuildSlot ? deps.rebuildSlot(shopId, rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
-  // pushedSeq, or 0 for a shop never built before (its signup's build failed): none of its events was pushed
+  // pushedSeq, or 0 for a shop never built before (its signup's build failed): none of its events
+  // was pushed; the rebuild moved it up to the backlog's last feedBacklog events
   const from = r.fedFrom;
   if (from !== undefined && r.seq > from && hooks.onApplied) {
-    const missed = await eventsAfter(deps.sql, shopId, from, BATCH * 10, r.seq);
+    const missed = await eventsAfter(deps.sql, shopId, from, feedBacklog, r.seq);
     if (missed.length) hooks.onApplied(shopId, missed);
   }
   hooks.onRebuilt?.(shopId, r.seq);
   return r;
+}
+
+/**
+ * The seq up to which a catch-up's batch is backlog the feed does without (CatchUpHooks.onApplied):
+ * all but the last `feedBacklog` events before the shop's head. A batch shorter than BATCH ends
+ * at the head as far as this read knows; a full one may be followed by more, so the head is read
+ * (once per 500 events of a backlog, never on a live shop's few).
+ */
+async function quietThrough(deps: CatchUpDeps, shopId: number, events: EventRow[]): Promise<number | undefined> {
+  const top = events.length < BATCH ? events.at(-1)!.seq : ((await headSeq(deps.sql, shopId)) ?? events.at(-1)!.seq);
+  const through = top - (deps.feedBacklog ?? FEED_BACKLOG);
+  return through >= events[0]!.seq ? through : undefined;
 }
 
 /**
@@ -141,15 +167,15 @@ export async function catchUpShop(
     saw(seq);
     const events = await eventsAfter(sql, shopId, seq, BATCH);
     if (events.length === 0) {
-      const [c] = await sql<{ event_seq: number }[]>`select event_seq from shop_counters where shop_id = ${shopId}`;
-      if (c && c.event_seq < seq) {
+      const head = await headSeq(sql, shopId);
+      if (head !== undefined && head < seq) {
         // Redis is ahead of Postgres (e.g. the database was restored): its figures cannot be trusted.
         await redis.hdel(keys.agg(shopId).meta, 'seq');
         continue;
       }
       return seq;
     }
-    const r = await applyBatch(deps, shopId, events, hooks);
+    const r = await applyBatch(deps, shopId, events, hooks, hooks.onApplied && (await quietThrough(deps, shopId, events)));
     if (r.status === 'stuck') throw new StuckShopError(shopId, r.stuckSeq ?? r.seq + 1);
     saw(r.seq);
     if (r.status === 'ok' && events.length < BATCH) return r.seq;

@@ -7,6 +7,6 @@ export type { RebuildResult } from './rebuild.ts';
 export { snapshotShop } from './snapshot.ts';
 export type { ShopState } from './snapshot.ts';
 export { verifyShop } from './verify.ts';
-export { eventsAfter, isShop, recordFeedMarks, shopCounters } from './log.ts';
+export { eventsAfter, FEED_BACKLOG, isShop, recordFeedMarks, shopCounters } from './log.ts';
 export { appliedSeq } from './apply.ts';
 export type { BatchSpan } from './apply.ts';

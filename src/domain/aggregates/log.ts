@@ -10,6 +10,24 @@ export async function eventsAfter(sql: Db, shopId: number, after: number, limit:
     order by seq limit ${limit}`;
 }
 
+/**
+ * How many of a backlog's events reach the live feed at most: its newest. A backlog is what piles
+ * up while no aggregator applies a shop's events (all of them down, Redis lost) or while a dead
+ * process's events wait as a hole; when it is applied, the events older than its last
+ * FEED_BACKLOG are marked sent without their messages (bill:created, loyalty:update). A feed is
+ * a live account of the latest sales: the dashboard page shows 20, and a thousand bills of an
+ * hour-long outage sent in one burst to every manager's socket would only push the latest out of
+ * sight and could pass the socket's buffer cap (a slow consumer, disconnected). Every bill stays in
+ * the figures and in GET /api/bills, and the dashboard:update after a backlog carries its totals.
+ */
+export const FEED_BACKLOG = 500;
+
+/** The shop's last committed event seq; undefined for no shop. */
+export async function headSeq(sql: Db, shopId: number): Promise<number | undefined> {
+  const [row] = await sql<{ event_seq: number }[]>`select event_seq from shop_counters where shop_id = ${shopId}`;
+  return row?.event_seq;
+}
+
 /** Every shop's last event seq (one row per shop: the sweep's list of shops). */
 export async function shopCounters(sql: Db): Promise<{ shop_id: number; event_seq: number }[]> {
   return sql<{ shop_id: number; event_seq: number }[]>`select shop_id, event_seq from shop_counters`;

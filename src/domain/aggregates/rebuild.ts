@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../db/client.ts';
 import type { Keys } from '../../redis/keys.ts';
 import type { ScriptedRedis } from '../../redis/scripts.ts';
+import { FEED_BACKLOG } from './log.ts';
 import { type ShopState, snapshotShop } from './snapshot.ts';
 
 /** How long a rebuild claim is honoured before another process may take over. Default 60 s. */
@@ -27,7 +28,8 @@ export const CHUNK_FIELDS = 1000;
  * `fedFrom`: the last seq already on a live feed as the rebuild took it, for a caller that hands
  * the events after it on: the caller's own `fedFrom` (else the shop's mark in Postgres, when it
  * has one), or 0 on a shop's first build (it came from signup and no build of it had finished:
- * shops.first_build_pending, migration 0047).
+ * shops.first_build_pending, migration 0047); in each case no earlier than `seq` less the
+ * backlog the feed takes (RebuildOptions.feedBacklog).
  */
 export type RebuildResult = { status: 'rebuilt'; seq: number; fedFrom?: number } | { status: 'busy' } | { status: 'no_shop' };
 
@@ -71,6 +73,11 @@ export interface RebuildOptions {
    * then hands on every event: RebuildResult.fedFrom is 0, and so is "fed".
    */
   handsOn?: boolean;
+  /**
+   * The caller hands on at most the last this many events (log.ts FEED_BACKLOG): "fed" starts no
+   * earlier than the snapshot's seq less this, and RebuildResult.fedFrom says where. Default FEED_BACKLOG.
+   */
+  feedBacklog?: number;
 }
 
 /**
@@ -130,12 +137,13 @@ async function rebuildClaimed(sql: Sql, redis: ScriptedRedis, keys: Keys, shopId
     const written = await redis.writeShopKeys(2 + keyList.length, shop.meta, shop.registry, ...keyList, token, JSON.stringify(parts));
     if (written !== 1) return { status: 'busy' };
   }
-  // a pushed seq past the snapshot's (Redis was ahead of a restored database) says nothing about this state
-  const fed = fedFrom !== undefined && fedFrom >= 0 && fedFrom <= snap.seq ? [String(fedFrom)] : [];
-  const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString(), ...fed);
+  // a pushed seq past the snapshot's (Redis was ahead of a restored database) says nothing about
+  // this state; an older one hands on the backlog's newest events only
+  const from = fedFrom !== undefined && fedFrom >= 0 && fedFrom <= snap.seq ? Math.max(fedFrom, snap.seq - (opts.feedBacklog ?? FEED_BACKLOG)) : undefined;
+  const done = await redis.finishRebuild(shop.meta, String(snap.seq), token, new Date().toISOString(), ...(from === undefined ? [] : [String(from)]));
   if (done !== 1) return { status: 'busy' };
   if (firstBuild) await clearFirstBuild(sql, shopId);
-  return { status: 'rebuilt', seq: snap.seq, ...(fedFrom === undefined ? {} : { fedFrom }) };
+  return { status: 'rebuilt', seq: snap.seq, ...(from === undefined ? {} : { fedFrom: from }) };
 }
 
 /**
