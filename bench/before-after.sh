@@ -11,6 +11,10 @@
 #
 #   NODE24=1 bash bench/before-after.sh ...   # both on Node 24 LTS, the runtime production runs
 #
+# A bench whose file one checkout lacks runs in the other alone, in the same place of the round:
+# "raw-stack.ts" beside "realtime.ts --skip-poll" puts the raw stack (new with issue 20) between
+# the before's and the after's runs of the service, so all three meet the same stretch of machine.
+#
 # NODE24=1 runs it all on Node 24 with the current uWS: natively where glibc ≥ 2.38, else in
 # .ci/run's Debian 13 root with the two checkouts bound at their own paths. Their node_modules,
 # installed by this machine's Node 20, serve as they are: the addons are N-API and uWS ships a
@@ -54,6 +58,7 @@ for ((r = 1; r <= rounds; r++)); do
     if ((r % 2)); then order=("before $before_rev $before" "after $after_rev $after"); else order=("after $after_rev $after" "before $before_rev $before"); fi
     for side in "${order[@]}"; do
       read -r name rev run_dir <<<"$side"
+      [[ -f $run_dir/bench/${bench%% *} ]] || continue
       (measured "$name ($rev)" in_dir "node --import=tsx bench/$bench")
     done
   done
