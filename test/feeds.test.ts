@@ -96,6 +96,35 @@ function recordingAggregator(redis: ScriptedRedis, keys: Keys, opts: { feedTakeo
   return { agg, pushed, seqs };
 }
 
+type OwnRedis = Awaited<ReturnType<typeof ownRedis>>;
+
+/** `body` with a redis-server of the test's own and a scripted client on it, both gone after. */
+async function onOwnRedis(body: (client: ScriptedRedis, redis: OwnRedis) => Promise<void>): Promise<void> {
+  const redis = await ownRedis();
+  const client = withScripts(createRedis(redis.url));
+  try {
+    await body(client, redis);
+  } finally {
+    client.disconnect();
+    redis.kill();
+  }
+}
+
+/** `body` while a recording aggregator (recordingAggregator) runs on `redis`; stopped after. */
+async function whileAggregating<T>(
+  redis: ScriptedRedis,
+  opts: Parameters<typeof recordingAggregator>[2],
+  body: (feed: { pushed: number[]; seqs: number[] }) => Promise<T>,
+): Promise<T> {
+  const { agg, pushed, seqs } = recordingAggregator(redis, env().deps.keys, opts);
+  await agg.start();
+  try {
+    return await body({ pushed, seqs });
+  } finally {
+    await agg.stop();
+  }
+}
+
 /** `n` customers added by plain SQL, with their events and no NOTIFY: a backlog no aggregator heard of. Their last seq. */
 async function silentCustomers(shopId: number, n: number): Promise<number> {
   return env().sql.begin(async (tx) => {
@@ -302,26 +331,19 @@ describe('live feeds', function () {
 
   // An aggregator that starts while Redis is empty remembers nothing it pushed: its rebuilds once
   // folded the bills committed during the outage into the new state and none reached a feed.
-  it('an aggregator that starts while Redis is empty hands on the bills after the mark its sweeps copied to Postgres, once (migration 0048)', async () => {
-    const redis = await ownRedis();
-    const client = withScripts(createRedis(redis.url));
-    const { sql, deps } = env();
-    try {
+  it('an aggregator that starts while Redis is empty hands on the bills after the mark its sweeps copied to Postgres, once (migration 0048)', () =>
+    onOwnRedis(async (client, redis) => {
+      const { sql, deps } = env();
       const s = await newShop();
       const product = await addProduct(s.shopId, 'Shorten', 9);
       const bill = () => billIn(s, product);
-      const first = recordingAggregator(client, deps.keys);
-      await first.agg.start();
-      let before: number[];
-      let fedBefore: number;
-      try {
+      const before = await whileAggregating(client, {}, async (first) => {
         await builtIn(client, deps.keys, s.shopId);
-        before = [await bill(), await bill()];
-        await until(() => onceEach(first.pushed, before), 60_000, () => `the first bills pushed: ${JSON.stringify(first.pushed)}`);
-        fedBefore = await settled(s.shopId);
-      } finally {
-        await first.agg.stop();
-      }
+        const ids = [await bill(), await bill()];
+        await until(() => onceEach(first.pushed, ids), 60_000, () => `the first bills pushed: ${JSON.stringify(first.pushed)}`);
+        return ids;
+      });
+      const fedBefore = await settled(s.shopId);
       // the aggregator is gone, and Redis with it; bills go on being committed meanwhile
       redis.kill();
       await redis.start();
@@ -332,23 +354,15 @@ describe('live feeds', function () {
       // not copy the same mark twice, so it stays there).
       await until(async () => (await feedMark(s.shopId)) >= last, 20_000, 'the run aggregator copied its mark');
       await sql`update feed_marks set fed_seq = ${fedBefore} where shop_id = ${s.shopId}`;
-      const second = recordingAggregator(client, deps.keys);
-      await second.agg.start();
-      try {
+      await whileAggregating(client, {}, async (second) => {
         await until(() => onceEach(second.pushed, during), 90_000, () => `the bills of the outage pushed: ${JSON.stringify(second.pushed)}`);
         await new Promise((r) => setTimeout(r, 1000)); // and no sweep sends any again
         assert.ok(onceEach(second.pushed, during), JSON.stringify(second.pushed));
         assert.ok(!before.some((id) => second.pushed.includes(id)), 'bills before the mark are not sent again');
         // and its own sweep copies the mark that moved past them
         await until(async () => (await feedMark(s.shopId)) === last, 10_000, () => 'the new mark copied to Postgres');
-      } finally {
-        await second.agg.stop();
-      }
-    } finally {
-      client.disconnect();
-      redis.kill();
-    }
-  });
+      });
+    }));
 
   it('a feed mark in Postgres only moves forward, whichever aggregator writes last (migration 0048)', async () => {
     const { sql } = env();
@@ -405,27 +419,17 @@ describe('live feeds', function () {
   // A backlog (log.ts FEED_BACKLOG): what piled up while no aggregator applied the shop's events.
   // Its figures all count; only its newest events reach the feed, and the rest are marked sent, so
   // no sweep sends them later as a hole.
-  it("after an outage the catch-up sends the backlog's newest events only, over a full batch and the rest", async () => {
-    const redis = await ownRedis();
-    const client = withScripts(createRedis(redis.url));
-    const { deps } = env();
-    try {
+  it("after an outage the catch-up sends the backlog's newest events only, over a full batch and the rest", () =>
+    onOwnRedis(async (client) => {
+      const { deps } = env();
       const s = await newShop();
       const product = await addProduct(s.shopId, 'Starch', 4);
-      const first = recordingAggregator(client, deps.keys, { feedBacklog: 3 });
-      await first.agg.start();
-      try {
-        await builtIn(client, deps.keys, s.shopId);
-      } finally {
-        await first.agg.stop();
-      }
+      await whileAggregating(client, { feedBacklog: 3 }, () => builtIn(client, deps.keys, s.shopId));
       // no aggregator on this Redis meanwhile: 600 events (a full batch of 500, then 100) and a bill
       await silentCustomers(s.shopId, 600);
       const bill = await billIn(s, product);
       const last = await settled(s.shopId);
-      const second = recordingAggregator(client, deps.keys, { feedBacklog: 3 });
-      await second.agg.start();
-      try {
+      await whileAggregating(client, { feedBacklog: 3 }, async (second) => {
         const meta = deps.keys.agg(s.shopId).meta;
         await until(async () => (await client.hget(meta, 'fed')) === String(last), 30_000, 'fed at the head');
         assert.equal(await client.hget(meta, 'seq'), String(last), 'every event applied');
@@ -433,20 +437,12 @@ describe('live feeds', function () {
         assert.deepEqual(second.seqs, [last - 2, last - 1, last]);
         assert.deepEqual(second.pushed, [bill]);
         assert.equal(await client.zcard(deps.keys.feed(s.shopId)), 0);
-      } finally {
-        await second.agg.stop();
-      }
-    } finally {
-      client.disconnect();
-      redis.kill();
-    }
-  });
+      });
+    }));
 
-  it("a rebuild hands on the backlog's newest events only: its \"fed\" starts no earlier than the seq less the backlog", async () => {
-    const redis = await ownRedis();
-    const client = withScripts(createRedis(redis.url));
-    const { sql, deps } = env();
-    try {
+  it('a rebuild hands on the backlog\'s newest events only: its "fed" starts no earlier than the seq less the backlog', () =>
+    onOwnRedis(async (client) => {
+      const { sql, deps } = env();
       const s = await newShop();
       const product = await addProduct(s.shopId, 'Steam', 7);
       const from = await settled(s.shopId);
@@ -465,56 +461,37 @@ describe('live feeds', function () {
       await client.del(deps.keys.agg(s.shopId).meta);
       const r = await rebuildShop(sql, client, deps.keys, s.shopId, { fedFrom: last - 1, handsOn: true, feedBacklog: 2 });
       assert.deepEqual(r, { status: 'rebuilt', seq: last, fedFrom: last - 1 });
-    } finally {
-      client.disconnect();
-      redis.kill();
-    }
-  });
+    }));
 
-  it("a hole longer than the backlog: the sweep sends its newest events, and the rest count as sent", async function () {
-    this.timeout(60_000);
-    const redis = await ownRedis();
-    const client = withScripts(createRedis(redis.url));
-    const { sql, deps } = env();
-    try {
+  it('a hole longer than the backlog: the sweep sends its newest events, and the rest count as sent', () =>
+    onOwnRedis(async (client) => {
+      const { sql, deps } = env();
       const s = await newShop();
       const product = await addProduct(s.shopId, 'Hem', 12);
       const meta = deps.keys.agg(s.shopId).meta;
-      const first = recordingAggregator(client, deps.keys);
-      await first.agg.start();
-      let fed: number;
-      try {
+      const fed = await whileAggregating(client, {}, async (first) => {
         await builtIn(client, deps.keys, s.shopId);
         const sent = await billIn(s, product);
         await until(() => first.pushed.includes(sent), 10_000, 'a bill sent');
-        fed = await settled(s.shopId);
-        await until(async () => (await client.hget(meta, 'fed')) === String(fed), 10_000, 'fed at the head');
-      } finally {
-        await first.agg.stop();
-      }
+        const head = await settled(s.shopId);
+        await until(async () => (await client.hget(meta, 'fed')) === String(head), 10_000, 'fed at the head');
+        return head;
+      });
       // a process applies four events and dies before sending them: a hole after `fed`
       const top = await silentCustomers(s.shopId, 4);
       const rows = await sql<EventRow[]>`select seq, kind, entity_id, payload from events where shop_id = ${s.shopId} and seq > ${fed} order by seq`;
       assert.equal(rows.length, 4);
       assert.equal((await applyEvents(client, deps.keys, s.shopId, rows)).applied, 4);
       const bill = await billIn(s, product);
-      const second = recordingAggregator(client, deps.keys, { feedBacklog: 2 });
-      await second.agg.start();
-      try {
+      await whileAggregating(client, { feedBacklog: 2 }, async (second) => {
         await until(() => second.seqs.length >= 3, 20_000, () => `the hole sent: ${JSON.stringify(second.seqs)}`);
         await new Promise((r) => setTimeout(r, 500)); // and nothing more
         assert.equal(await client.hget(meta, 'fed'), String(top + 1));
         assert.deepEqual(second.pushed, [bill]);
         assert.deepEqual(second.seqs, [top + 1, top - 1, top]);
         assert.equal(await client.zcard(deps.keys.feed(s.shopId)), 0);
-      } finally {
-        await second.agg.stop();
-      }
-    } finally {
-      client.disconnect();
-      redis.kill();
-    }
-  });
+      });
+    }));
 
   it("a backlog's old events leave no message on a manager's socket; its newest do (the publisher)", async () => {
     const { sql, deps, config } = env();
