@@ -70,7 +70,8 @@ export interface RebuildOptions {
   fedFrom?: number;
   /**
    * The caller hands the events after `fedFrom` on to the live feed. On a shop's first build it
-   * then hands on every event: RebuildResult.fedFrom is 0, and so is "fed".
+   * then hands on every event, or the last `feedBacklog` of a longer history: RebuildResult.fedFrom
+   * is 0 (or the seq less feedBacklog), and so is "fed".
    */
   handsOn?: boolean;
   /**
