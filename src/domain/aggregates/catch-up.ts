@@ -103,7 +103,7 @@ export async function applyBatch(
  */
 async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchUpHooks, pushedSeq: number | undefined) {
   const handsOn = hooks.onApplied !== undefined;
-  const feedBacklog = deps.feedBacklog ?? FEED_BACKLOG;
+  const feedBacklog = backlogOf(deps);
   const rebuild = () => rebuildShop(deps.sql, deps.redis, deps.keys, shopId, { fedFrom: handsOn ? pushedSeq : undefined, handsOn, feedBacklog });
   const r = await (deps.rebuildSlot ? deps.rebuildSlot(shopId, rebuild) : rebuild());
   if (r.status !== 'rebuilt') return r;
@@ -118,6 +118,8 @@ async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchU
   return r;
 }
 
+const backlogOf = (deps: CatchUpDeps) => deps.feedBacklog ?? FEED_BACKLOG;
+
 /**
  * The seq up to which a catch-up's batch is backlog the feed does without (CatchUpHooks.onApplied):
  * all but the last `feedBacklog` events before the shop's head. A batch shorter than BATCH ends
@@ -126,7 +128,7 @@ async function rebuildAndHandOn(deps: CatchUpDeps, shopId: number, hooks: CatchU
  */
 async function quietThrough(deps: CatchUpDeps, shopId: number, events: EventRow[]): Promise<number | undefined> {
   const top = events.length < BATCH ? events.at(-1)!.seq : ((await headSeq(deps.sql, shopId)) ?? events.at(-1)!.seq);
-  const through = top - (deps.feedBacklog ?? FEED_BACKLOG);
+  const through = top - backlogOf(deps);
   return through >= events[0]!.seq ? through : undefined;
 }
 

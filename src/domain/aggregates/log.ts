@@ -35,8 +35,7 @@ export async function shopCounters(sql: Db): Promise<{ shop_id: number; event_se
 
 /** Whether a shop with this id exists (it has a counter row). */
 export async function isShop(sql: Db, shopId: number): Promise<boolean> {
-  const [row] = await sql`select 1 from shop_counters where shop_id = ${shopId}`;
-  return row !== undefined;
+  return (await headSeq(sql, shopId)) !== undefined;
 }
 
 /** How many shops' marks one statement writes: bounds its size when every shop's mark moved. */
